@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
+import { AppConfig, createRootLogger, createValidationPipe, requestIdFor } from '@app/common';
+import { HttpInstrumentation } from '@app/observability';
+import { AppModule } from './app.module';
+import { buildOpenApiDocument, serveOpenApi } from './openapi';
+
+export interface CreateAppOptions {
+  /** Override the root logger (tests pass a silent one). */
+  logger?: PinoInstance;
+}
+
+/**
+ * Builds the fully configured application without listening: main.ts listens on it, e2e tests
+ * drive it in-process, the OpenAPI export reads its routes.
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createRootLogger(config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      // Shared with pino-http, which reads the raw request, so every log line has the same id.
+      (req as IncomingMessage & { id?: string }).id = id;
+      return id;
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.enableVersioning({ type: VersioningType.URI });
+  app.useGlobalPipes(createValidationPipe());
+
+  // Nest routes Fastify's own errors (bad JSON, body too large, bad media type) through the global
+  // ProblemDetailsFilter too, so there is one error path.
+  app.get(HttpInstrumentation).install(app.getHttpAdapter().getInstance());
+
+  serveOpenApi(app, buildOpenApiDocument(app));
+  await app.init();
+  return app;
+}

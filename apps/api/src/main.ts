@@ -1,0 +1,14 @@
+import { loadConfig } from '@app/common';
+import { createApp } from './create-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen({ port: config.http.port, host: config.http.host });
+}
+
+main().catch((error: unknown) => {
+  // Config errors name the variable; anything else is a start-up failure worth its stack.
+  console.error(error instanceof Error ? (error.name === 'ConfigValidationError' ? error.message : error.stack) : error);
+  process.exit(1);
+});

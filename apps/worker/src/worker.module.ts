@@ -1,0 +1,15 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger as PinoInstance } from 'pino';
+import { AppConfig, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
+import { DatabaseModule } from '@app/database';
+
+/** The background process: composes the libraries whose work runs off the API's event loop. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig, logger: PinoInstance): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule],
+    };
+  }
+}

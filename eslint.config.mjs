@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'libs/sdk/src/generated/**', 'test/fixtures/generated/**', '*.js', '*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through AppConfig (libs/common/src/config).' },
+      ],
+    },
+  },
+  {
+    // The config layer, test harness and tooling are where the environment may be read.
+    files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,63 @@
+/** Unit tests sit beside the code (*.spec.ts); e2e suites boot the real app in test/ (*.e2e-spec.ts). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const moduleNameMapper = {
+  '^@app/(common|database|observability|auth|models|inference|predictions|training)(/.*)?$': '<rootDir>/libs/$1/src$2',
+};
+
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+/**
+ * NestJS 12 and several of its dependencies ship only ES modules. Node 20 loads them through
+ * require(esm), but Jest's module runtime cannot (before Node 24.9), so Jest compiles every
+ * `"type": "module"` package to CommonJS (cached after the first run).
+ */
+function esmPackages() {
+  const root = join(__dirname, 'node_modules');
+  const names = readdirSync(root).flatMap((n) =>
+    n.startsWith('@') ? readdirSync(join(root, n)).map((s) => `${n}/${s}`) : n.startsWith('.') ? [] : [n],
+  );
+  return names.filter((n) => {
+    try {
+      return JSON.parse(readFileSync(join(root, n, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
+  });
+}
+const ESM_PACKAGES = esmPackages().map((n) => n.replace(/[.]/g, '\\.'));
+
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(ts|m?js)$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 60_000,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+  ],
+};

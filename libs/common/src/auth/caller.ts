@@ -1,0 +1,28 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+
+export const ROLES = ['consumer', 'ml-engineer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** admin > ml-engineer > consumer: a role includes every role ranked below it. */
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
+}
+
+export function hasRole(roles: readonly Role[], needed: Role): boolean {
+  return roles.some((r) => roleRank(r) >= roleRank(needed));
+}
+
+/** Who is calling: a signed-in user or a service account (API key / client credentials). */
+export interface Caller {
+  readonly id: string;
+  readonly kind: 'user' | 'api-key';
+  readonly roles: readonly Role[];
+  readonly email?: string;
+  /** Set for users authenticated by JWT: the token id, for revocation and audit. */
+  readonly tokenId?: string;
+}
+
+/** The authenticated caller of this request (set by the global auth guard). */
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller | undefined => {
+  return ctx.switchToHttp().getRequest<{ caller?: Caller }>().caller;
+});

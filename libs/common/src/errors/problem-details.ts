@@ -1,0 +1,148 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { DomainError, DomainErrorKind, FieldError } from './domain-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export const PROBLEM_TYPE_BASE = 'https://modelgate.dev/problems/';
+
+/** RFC 9457 problem document, plus ModelGate's stable `code` and the `requestId`. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export interface Problem {
+  status: number;
+  headers: Record<string, string>;
+  body: ProblemDocument;
+  /** True when the error is ours (a bug or an outage), to be logged with its stack. */
+  unexpected: boolean;
+}
+
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  'bad-request': 400,
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  gone: 410,
+  'precondition-failed': 412,
+  'payload-too-large': 413,
+  unprocessable: 422,
+  'rate-limited': 429,
+  unavailable: 503,
+};
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  410: 'GONE',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+export function problemType(code: string): string {
+  return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
+}
+
+interface ProblemContext {
+  requestId: string;
+  instance: string;
+}
+
+interface FrameworkError {
+  statusCode?: number;
+  status?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Maps anything thrown while serving a request to a problem document. Never leaks internals. */
+export function toProblem(error: unknown, ctx: ProblemContext): Problem {
+  const build = (
+    status: number,
+    code: string,
+    detail: string,
+    extra: Partial<ProblemDocument> = {},
+    headers: Record<string, string> = {},
+    unexpected = false,
+  ): Problem => ({
+    status,
+    headers,
+    unexpected,
+    body: {
+      type: problemType(code),
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail,
+      instance: ctx.instance,
+      code,
+      requestId: ctx.requestId,
+      ...extra,
+    },
+  });
+
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_KIND[error.kind];
+    return build(
+      status,
+      error.code,
+      error.message,
+      { ...(error.extensions ?? {}), ...(error.errors ? { errors: error.errors } : {}) },
+      error.headers ?? {},
+    );
+  }
+
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message.join('; '))
+          : String((response as { message?: unknown }).message ?? error.message);
+    if (status === HttpStatus.NOT_FOUND && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(message)) {
+      return build(404, 'ROUTE_NOT_FOUND', `No route matches ${message.replace(/^Cannot /, '')}.`);
+    }
+    if (status === HttpStatus.TOO_MANY_REQUESTS) {
+      return build(429, 'RATE_LIMITED', 'Too many requests; retry after the number of seconds in Retry-After.');
+    }
+    if (status >= 500) return build(status, 'INTERNAL_ERROR', 'An unexpected error occurred.', {}, {}, true);
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, message);
+  }
+
+  const framework = (error ?? {}) as FrameworkError;
+  const status = framework.statusCode ?? framework.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) {
+      return build(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts.');
+    }
+    if (status === 400 && /JSON/i.test(`${framework.code ?? ''} ${framework.message ?? ''}`)) {
+      return build(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
+    }
+    if (status === 415) {
+      return build(415, 'UNSUPPORTED_MEDIA_TYPE', framework.message ?? 'Unsupported content type.');
+    }
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, framework.message ?? 'Bad request.');
+  }
+
+  return build(500, 'INTERNAL_ERROR', 'An unexpected error occurred.', {}, {}, true);
+}

@@ -1,0 +1,70 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import pino, { Logger as PinoInstance } from 'pino';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '../config/app-config';
+import { requestIdFor } from '../http/request-id';
+
+/** Anything that could carry a secret is censored wherever it appears in a log object. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.access_token',
+  '*.refresh_token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.apiKey',
+  '*.key',
+  '*.secret',
+];
+
+export function createRootLogger(config: AppConfig): PinoInstance {
+  return pino({
+    level: config.log.level,
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    base: { service: 'modelgate' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    ...(config.log.pretty
+      ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      : {}),
+  });
+}
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * Structured JSON logs through nestjs-pino. The per-request line is written by the HTTP
+ * instrumentation (it knows the route template and the caller), so pino-http's own line is off;
+ * pino-http still binds the request id to every log line written while serving the request.
+ */
+@Global()
+@Module({})
+export class LoggingModule {
+  static forRoot(logger: PinoInstance): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            autoLogging: false,
+            quietReqLogger: true,
+            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+          },
+        }),
+      ],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+      exports: [LoggerModule, ROOT_LOGGER],
+    };
+  }
+}

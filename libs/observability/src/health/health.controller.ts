@@ -1,0 +1,32 @@
+import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses, Public } from '@app/common';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get('live')
+  @Public()
+  @ApiOperation({ operationId: 'getLiveness', summary: 'The process is up' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
+  live() {
+    return this.health.live();
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Every dependency (database, Redis when configured) answers' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', example: 'ok' }, info: { type: 'object' }, details: { type: 'object' } },
+    },
+  })
+  @ApiProblemResponses(503)
+  ready() {
+    return this.health.ready();
+  }
+}

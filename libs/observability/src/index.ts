@@ -1,0 +1,3 @@
+export * from './observability.module';
+export * from './health/health.service';
+export * from './http/http-instrumentation';

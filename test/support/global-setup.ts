@@ -1,0 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Fixture models and datasets are made once per run by the repo's own generator (never downloaded);
+ * the generator skips work whose output is already current.
+ */
+export default async function globalSetup(): Promise<void> {
+  const generator = join(__dirname, '..', '..', 'scripts', 'generate-fixtures.ts');
+  if (!existsSync(generator)) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generateFixtures } = require(generator) as { generateFixtures: () => Promise<void> };
+  await generateFixtures();
+}
