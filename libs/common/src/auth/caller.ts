@@ -26,3 +26,19 @@ export interface Caller {
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller | undefined => {
   return ctx.switchToHttp().getRequest<{ caller?: Caller }>().caller;
 });
+
+/**
+ * The caller plus where the call came from: what services need to authorise, attribute and audit
+ * an action without knowing about HTTP.
+ */
+export interface Actor {
+  readonly caller: Caller;
+  readonly requestId: string;
+  readonly ip: string;
+}
+
+/** `@CurrentActor() actor: Actor` — the authenticated caller with the request id and client ip. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | undefined => {
+  const req = ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string }>();
+  return req.caller ? { caller: req.caller, requestId: String(req.id), ip: req.ip } : undefined;
+});
