@@ -15,7 +15,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
         MetricsModule,
-        DatabaseModule,
+        DatabaseModule.forRoot({ migrate: true }),
         ObservabilityModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -9,7 +9,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, logger: PinoInstance): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule.forRoot({ migrate: false })],
     };
   }
 }

@@ -1,22 +1,38 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { databaseOptions } from './database-options';
+import { runMigrations } from './migrate';
 
-/** The DataSource for the whole app; migrations run at start-up, never synchronize. */
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        ...databaseOptions(config),
-        autoLoadEntities: true,
-        migrationsRun: true,
-        // Fail fast at boot rather than retrying for minutes; the orchestrator restarts us.
-        retryAttempts: 3,
-        retryDelay: 1_000,
-      }),
-    }),
-  ],
-})
-export class DatabaseModule {}
+export interface DatabaseModuleOptions {
+  /** The API migrates at start-up; the worker (and extra replicas, if configured so) need not. */
+  migrate: boolean;
+}
+
+/** The DataSource for the whole app. Schema changes only through migrations, never synchronize. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions = { migrate: true }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            ...databaseOptions(config),
+            autoLoadEntities: true,
+            // Fail fast at boot rather than retrying for minutes; the orchestrator restarts us.
+            retryAttempts: 3,
+            retryDelay: 1_000,
+          }),
+          dataSourceFactory: async (opts?: DataSourceOptions) => {
+            const dataSource = await new DataSource(opts!).initialize();
+            if (options.migrate) await runMigrations(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -60,6 +60,14 @@ export const configSchema = z
     METRICS_TOKEN: z.string().min(16).optional(),
     API_V1_DEPRECATED_AT: isoDate,
     API_V1_SUNSET_AT: isoDate,
+    // Inference runtime (libs/inference). auto = tfjs-node if installed, else wasm, else cpu.
+    TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    MODEL_CACHE_MAX_MODELS: int(32, 1),
+    MODEL_CACHE_MAX_BYTES: int(1_073_741_824, 1),
+    BATCH_MAX_ROWS: int(64, 1),
+    BATCH_MAX_DELAY_MS: int(2, 0, 1000),
+    BATCH_MAX_QUEUE_ROWS: int(2048, 1),
+    MAX_ROWS_PER_REQUEST: int(1000, 1),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_PRIVATE_KEY_FILE) {
@@ -109,6 +117,14 @@ export interface AppConfig {
   readonly rateLimit: { readonly perMinute: number; readonly authPerMinute: number };
   readonly metricsToken?: string;
   readonly apiV1Deprecation?: { readonly deprecatedAt: Date; readonly sunsetAt?: Date };
+  readonly inference: {
+    readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+    /** Loaded models kept in memory: at most this many, and at most this many bytes of weights. */
+    readonly cache: { readonly maxModels: number; readonly maxBytes: number };
+    /** Dynamic batching per model version; the queue bound turns overload into 429s. */
+    readonly batching: { readonly maxRows: number; readonly maxDelayMs: number; readonly maxQueueRows: number };
+    readonly maxRowsPerRequest: number;
+  };
 }
 
 export class ConfigValidationError extends Error {
@@ -167,6 +183,12 @@ export function loadConfig(
           sunsetAt: e.API_V1_SUNSET_AT ? new Date(e.API_V1_SUNSET_AT) : undefined,
         }
       : undefined,
+    inference: {
+      backend: e.TF_BACKEND,
+      cache: { maxModels: e.MODEL_CACHE_MAX_MODELS, maxBytes: e.MODEL_CACHE_MAX_BYTES },
+      batching: { maxRows: e.BATCH_MAX_ROWS, maxDelayMs: e.BATCH_MAX_DELAY_MS, maxQueueRows: e.BATCH_MAX_QUEUE_ROWS },
+      maxRowsPerRequest: e.MAX_ROWS_PER_REQUEST,
+    },
   };
   return deepFreeze(config);
 }
