@@ -1,3 +1,5 @@
+import helmet from '@fastify/helmet';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -20,8 +22,13 @@ export interface CreateAppOptions {
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createRootLogger(config);
+  const tls = config.http.tls;
   const adapter = new FastifyAdapter({
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Idle keep-alive sockets are closed at shutdown; in-flight requests are let finish.
+    forceCloseConnections: 'idle',
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
       // Shared with pino-http, which reads the raw request, so every log line has the same id.
@@ -38,6 +45,26 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.enableShutdownHooks();
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
+  await app.register(helmet, {
+    // Swagger UI (the only HTML we serve) loads its own scripts and inline styles from /docs.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
+    hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  app.enableCors({
+    origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
+    exposedHeaders: ['X-Request-Id', 'X-Model-Version', 'Deprecation', 'Sunset', 'Link', 'Retry-After', 'ETag', 'X-Cache'],
+    maxAge: 600,
+  });
 
   // Nest routes Fastify's own errors (bad JSON, body too large, bad media type) through the global
   // ProblemDetailsFilter too, so there is one error path.
