@@ -14,7 +14,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(common|database|observability|auth|models|inference|predictions|training)(/.*)?$': '<rootDir>/libs/$1/src$2',
+  '^@app/(common|database|observability|audit|auth|models|inference|predictions|training|sdk)(/.*)?$': '<rootDir>/libs/$1/src$2',
 };
 
 const { readdirSync, readFileSync } = require('node:fs');
@@ -50,6 +50,8 @@ const shared = {
 };
 
 module.exports = {
+  // testTimeout is a global option: inside a project entry Jest ignores it (hooks then time out at 5 s).
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
     {

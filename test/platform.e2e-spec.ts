@@ -51,13 +51,25 @@ describe('platform (e2e)', () => {
   it('answers malformed JSON with a 400 problem', async () => {
     const res = await inject({
       method: 'POST',
-      url: '/health/live',
-      headers: { 'content-type': 'application/json' },
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-bad-json-1' },
       payload: '{"broken": ',
     });
-    // The route is GET-only, so Fastify may 404 before parsing; use any POST route once one exists.
-    expect([400, 404]).toContain(res.statusCode);
+    expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 400, code: 'MALFORMED_JSON', instance: '/v1/auth/login', requestId: 'req-bad-json-1' });
+  });
+
+  it('answers a body over BODY_LIMIT_BYTES with a 413 problem', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(4096) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 
   it('serves Prometheus metrics with the route template, not the raw URL', async () => {

@@ -11,4 +11,8 @@ export default async function globalSetup(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { generateFixtures } = require(generator) as { generateFixtures: () => Promise<void> };
   await generateFixtures();
+  // Jest copies this process's globals into every test sandbox it creates afterwards; tfjs keeps its
+  // engine and kernel registry on the global object, so a generation run here must not leave them
+  // behind (the sandboxes' own tfjs would find them: duplicate kernels, a foreign engine).
+  for (const key of ['_tfengine', '_tfGlobals']) delete (globalThis as Record<string, unknown>)[key];
 }

@@ -28,6 +28,8 @@ export async function startTestApp(env: ConfigInput = {}): Promise<TestApp> {
     DATA_DIR: dataDir,
     PGLITE_DATA_DIR: 'memory',
     JWT_SECRET: randomBytes(32).toString('hex'),
+    // The cheapest allowed password hashing: suites create many users; the cost itself is unit-tested.
+    PASSWORD_SCRYPT_COST: '14',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });

@@ -2,8 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, ConfigModule, LoggingModule, MetricsModule, ProblemDetailsFilter } from '@app/common';
+import { AuditModule } from '@app/audit';
+import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
+import { ModelsModule } from '@app/models';
 import { ObservabilityModule } from '@app/observability';
+import { PredictionsModule } from '@app/predictions';
+import { TrainingModule } from '@app/training';
 
 /** Composes the libraries; holds no logic of its own. */
 @Module({})
@@ -17,6 +22,11 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
         ObservabilityModule,
+        AuditModule,
+        AuthModule,
+        ModelsModule,
+        PredictionsModule,
+        TrainingModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

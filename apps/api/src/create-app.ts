@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { VersioningType } from '@nestjs/common';
@@ -6,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, createRootLogger, createValidationPipe, requestIdFor } from '@app/common';
+import { AppConfig, createRootLogger, createValidationPipe, deprecationHeaders, requestIdFor } from '@app/common';
 import { HttpInstrumentation } from '@app/observability';
 import { AppModule } from './app.module';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
@@ -60,6 +61,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
+  // multipart/form-data (model artifacts, datasets). Each upload route reads its parts with its own
+  // limits (request.parts({limits})); these defaults hold for any other use.
+  await app.register(multipart, {
+    limits: { fileSize: config.http.bodyLimitBytes, files: 1, fields: 10, parts: 20 },
+    throwFileSizeLimit: true,
+  });
   app.enableCors({
     origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
     exposedHeaders: ['X-Request-Id', 'X-Model-Version', 'Deprecation', 'Sunset', 'Link', 'Retry-After', 'ETag', 'X-Cache'],
@@ -68,7 +75,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   // Nest routes Fastify's own errors (bad JSON, body too large, bad media type) through the global
   // ProblemDetailsFilter too, so there is one error path.
-  app.get(HttpInstrumentation).install(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  app.get(HttpInstrumentation).install(fastify);
+  const v1Deprecation = config.apiV1Deprecation;
+  if (v1Deprecation) {
+    // API v1 as a whole is on its way out: every /v1 answer says so (RFC 9745 / RFC 8594).
+    const headers = deprecationHeaders({ deprecatedAt: v1Deprecation.deprecatedAt, sunsetAt: v1Deprecation.sunsetAt });
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/v1/')) void reply.headers(headers);
+    });
+  }
 
   serveOpenApi(app, buildOpenApiDocument(app));
   await app.init();

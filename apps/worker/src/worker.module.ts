@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
+import { TrainingModule } from '@app/training';
 
 /** The background process: composes the libraries whose work runs off the API's event loop. */
 @Module({})
@@ -9,7 +10,13 @@ export class WorkerModule {
   static forRoot(config: AppConfig, logger: PinoInstance): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule.forRoot({ migrate: false })],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        MetricsModule,
+        DatabaseModule.forRoot({ migrate: false }),
+        TrainingModule.forWorker(config),
+      ],
     };
   }
 }

@@ -57,7 +57,15 @@ export const configSchema = z
     ADMIN_PASSWORD: z.string().min(12).optional(),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     AUTH_RATE_LIMIT_PER_MINUTE: int(10, 1),
+    // log2 of scrypt's N (memory = 128 * N * 8 bytes): 16 is 64 MiB per hash. Stored in each hash,
+    // so raising it re-hashes passwords at their next login.
+    PASSWORD_SCRYPT_COST: int(16, 14, 20),
     METRICS_TOKEN: z.string().min(16).optional(),
+    TLS_CERT_FILE: z.string().optional(),
+    TLS_KEY_FILE: z.string().optional(),
+    CORS_ORIGINS: z.string().default(''),
+    TRUST_PROXY: bool.default(false),
+    SHUTDOWN_TIMEOUT_MS: int(15_000, 0, 600_000),
     API_V1_DEPRECATED_AT: isoDate,
     API_V1_SUNSET_AT: isoDate,
     // Inference runtime (libs/inference). auto = tfjs-node if installed, else wasm, else cpu.
@@ -68,6 +76,39 @@ export const configSchema = z
     BATCH_MAX_DELAY_MS: int(2, 0, 1000),
     BATCH_MAX_QUEUE_ROWS: int(2048, 1),
     MAX_ROWS_PER_REQUEST: int(1000, 1),
+    // Serving (libs/predictions).
+    USAGE_FLUSH_INTERVAL_MS: int(1000, 10, 60_000),
+    USAGE_FLUSH_MAX_BATCH: int(500, 1, 10_000),
+    USAGE_BUFFER_MAX_EVENTS: int(100_000, 100),
+    RESPONSE_CACHE_MAX_ENTRIES: int(10_000, 1),
+    SERVING_RESOLVE_TTL_MS: int(1000, 0, 60_000),
+    SERVING_WARM_ON_START: bool.default(true),
+    PAYLOAD_PURGE_INTERVAL_SECONDS: int(3600, 0, 86_400),
+    // Model registry (libs/models).
+    MAX_ARTIFACT_BYTES: int(200 * 1024 * 1024, 1024),
+    MAX_ARTIFACT_FILES: int(100, 1, 10_000),
+    DEFAULT_SUNSET_DAYS: int(90, 1, 3650),
+    SUNSET_SWEEP_INTERVAL_SECONDS: int(60, 0, 86_400),
+    STORAGE_DRIVER: z.enum(['filesystem', 's3']).optional(),
+    S3_ENDPOINT: optionalUrl,
+    S3_BUCKET: z.string().trim().min(3).optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: z.string().optional(),
+    S3_FORCE_PATH_STYLE: bool.optional(),
+    S3_PREFIX: z.string().default('artifacts/'),
+    // Datasets and training (libs/training).
+    MAX_DATASET_BYTES: int(50 * 1024 * 1024, 1024),
+    TRAINING_MAX_EPOCHS: int(500, 1, 100_000),
+    TRAINING_MAX_LAYERS: int(8, 1, 100),
+    TRAINING_MAX_UNITS: int(1024, 1, 65_536),
+    TRAINING_MAX_BATCH_SIZE: int(4096, 1, 1_000_000),
+    TRAINING_CONCURRENCY: int(1, 1, 64),
+    TRAINING_HEARTBEAT_INTERVAL_MS: int(5_000, 100, 600_000),
+    TRAINING_STALE_AFTER_SECONDS: int(60, 1, 86_400),
+    TRAINING_SWEEP_INTERVAL_SECONDS: int(30, 0, 86_400),
+    TRAINING_MAX_ATTEMPTS: int(2, 1, 10),
+    TRAINING_QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('modelgate'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_PRIVATE_KEY_FILE) {
@@ -79,6 +120,19 @@ export const configSchema = z
           message: 'must be set in production to a random string of at least 32 characters',
         });
       }
+    }
+    if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S3_SECRET_ACCESS_KEY'],
+        message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together',
+      });
+    }
+    if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_KEY_FILE'], message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together' });
     }
     if (Boolean(env.JWT_PRIVATE_KEY_FILE) !== Boolean(env.JWT_PUBLIC_KEY_FILE)) {
       ctx.addIssue({
@@ -93,7 +147,19 @@ export type ConfigInput = Partial<Record<keyof z.input<typeof configSchema>, str
 
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    /** HTTPS (and HSTS) when both files are set. */
+    readonly tls?: { readonly certFile: string; readonly keyFile: string };
+    /** Origins allowed by CORS; empty = no cross-origin browser access. */
+    readonly corsOrigins: readonly string[];
+    /** Honour X-Forwarded-* from a load balancer (client ip for rate limits and audit). */
+    readonly trustProxy: boolean;
+    /** On SIGTERM, how long in-flight requests and batches may take before the process exits. */
+    readonly shutdownTimeoutMs: number;
+  };
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly dataDir: string;
   readonly database: {
@@ -115,7 +181,9 @@ export interface AppConfig {
   };
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string };
   readonly rateLimit: { readonly perMinute: number; readonly authPerMinute: number };
+  readonly passwords: { readonly scryptCost: number };
   readonly metricsToken?: string;
+  readonly serving: ServingConfig;
   readonly apiV1Deprecation?: { readonly deprecatedAt: Date; readonly sunsetAt?: Date };
   readonly inference: {
     readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -125,6 +193,62 @@ export interface AppConfig {
     readonly batching: { readonly maxRows: number; readonly maxDelayMs: number; readonly maxQueueRows: number };
     readonly maxRowsPerRequest: number;
   };
+  readonly registry: {
+    /** Upper bound of an artifact: the upload body, and the decompressed size of an archive. */
+    readonly maxArtifactBytes: number;
+    readonly maxArtifactFiles: number;
+    /** Days between a version's deprecation (by promotion of a successor) and its retirement. */
+    readonly defaultSunsetDays: number;
+    /** How often deprecated versions past their sunset are retired; 0 turns the sweep off. */
+    readonly sunsetSweepIntervalSeconds: number;
+  };
+  readonly training: {
+    /** Upper bound of an uploaded dataset file. */
+    readonly maxDatasetBytes: number;
+    /** Bounds on what a training request may ask for. */
+    readonly maxEpochs: number;
+    readonly maxLayers: number;
+    readonly maxUnits: number;
+    readonly maxBatchSize: number;
+    /** Jobs run at once: per worker process with Redis (BullMQ), per API process without. */
+    readonly concurrency: number;
+    /** How often a running job proves its worker is alive. */
+    readonly heartbeatIntervalMs: number;
+    /** A running job whose heartbeat is older than this is presumed dead and recovered. */
+    readonly staleAfterSeconds: number;
+    /** How often stale jobs are looked for; 0 turns the sweep off. */
+    readonly sweepIntervalSeconds: number;
+    /** Runs a job may start (the first plus retries after a worker died) before it is failed. */
+    readonly maxAttempts: number;
+    /** Namespace of the BullMQ queue and the pub/sub channels in Redis. */
+    readonly queuePrefix: string;
+  };
+  readonly artifactStorage:
+    | { readonly kind: 'filesystem'; readonly root: string }
+    | {
+        readonly kind: 's3';
+        readonly bucket: string;
+        readonly prefix: string;
+        readonly region: string;
+        readonly endpoint?: string;
+        readonly forcePathStyle: boolean;
+        readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+      };
+}
+
+export interface ServingConfig {
+  /** Usage events are buffered and written in batches this often (and when a batch fills). */
+  readonly usageFlushIntervalMs: number;
+  readonly usageFlushMaxBatch: number;
+  /** While the database is unreachable, at most this many events wait; beyond it they are counted as dropped. */
+  readonly usageBufferMaxEvents: number;
+  readonly responseCacheMaxEntries: number;
+  /** How long a resolved production/alias/canary may be reused; bounds cross-replica staleness. */
+  readonly resolveTtlMs: number;
+  /** Load production versions into the model cache while starting. */
+  readonly warmOnStart: boolean;
+  /** How often expired stored payloads are purged; 0 turns the purge off. */
+  readonly payloadPurgeIntervalSeconds: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -151,7 +275,15 @@ export function loadConfig(
   const e = parsed.data;
   const config: AppConfig = {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development' },
     dataDir: resolve(e.DATA_DIR),
     database: {
@@ -176,7 +308,17 @@ export function loadConfig(
     bootstrapAdmin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE },
+    passwords: { scryptCost: e.PASSWORD_SCRYPT_COST },
     metricsToken: e.METRICS_TOKEN,
+    serving: {
+      usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
+      usageFlushMaxBatch: e.USAGE_FLUSH_MAX_BATCH,
+      usageBufferMaxEvents: e.USAGE_BUFFER_MAX_EVENTS,
+      responseCacheMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      resolveTtlMs: e.SERVING_RESOLVE_TTL_MS,
+      warmOnStart: e.SERVING_WARM_ON_START,
+      payloadPurgeIntervalSeconds: e.PAYLOAD_PURGE_INTERVAL_SECONDS,
+    },
     apiV1Deprecation: e.API_V1_DEPRECATED_AT
       ? {
           deprecatedAt: new Date(e.API_V1_DEPRECATED_AT),
@@ -189,6 +331,42 @@ export function loadConfig(
       batching: { maxRows: e.BATCH_MAX_ROWS, maxDelayMs: e.BATCH_MAX_DELAY_MS, maxQueueRows: e.BATCH_MAX_QUEUE_ROWS },
       maxRowsPerRequest: e.MAX_ROWS_PER_REQUEST,
     },
+    registry: {
+      maxArtifactBytes: e.MAX_ARTIFACT_BYTES,
+      maxArtifactFiles: e.MAX_ARTIFACT_FILES,
+      defaultSunsetDays: e.DEFAULT_SUNSET_DAYS,
+      sunsetSweepIntervalSeconds: e.SUNSET_SWEEP_INTERVAL_SECONDS,
+    },
+    training: {
+      maxDatasetBytes: e.MAX_DATASET_BYTES,
+      maxEpochs: e.TRAINING_MAX_EPOCHS,
+      maxLayers: e.TRAINING_MAX_LAYERS,
+      maxUnits: e.TRAINING_MAX_UNITS,
+      maxBatchSize: e.TRAINING_MAX_BATCH_SIZE,
+      concurrency: e.TRAINING_CONCURRENCY,
+      heartbeatIntervalMs: e.TRAINING_HEARTBEAT_INTERVAL_MS,
+      staleAfterSeconds: e.TRAINING_STALE_AFTER_SECONDS,
+      sweepIntervalSeconds: e.TRAINING_SWEEP_INTERVAL_SECONDS,
+      maxAttempts: e.TRAINING_MAX_ATTEMPTS,
+      queuePrefix: e.TRAINING_QUEUE_PREFIX,
+    },
+    // S3 when asked for, or when a bucket is configured without a choice; else files under DATA_DIR.
+    artifactStorage:
+      (e.STORAGE_DRIVER ?? (e.S3_BUCKET ? 's3' : 'filesystem')) === 's3'
+        ? {
+            kind: 's3',
+            bucket: e.S3_BUCKET!,
+            prefix: e.S3_PREFIX,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            // MinIO and most S3-compatible servers want path-style URLs.
+            forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+            credentials:
+              e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+                : undefined,
+          }
+        : { kind: 'filesystem', root: join(resolve(e.DATA_DIR), 'artifacts') },
   };
   return deepFreeze(config);
 }

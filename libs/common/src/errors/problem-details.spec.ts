@@ -49,4 +49,10 @@ describe('toProblem', () => {
     expect(JSON.stringify(p.body)).not.toContain('postgres://');
     expect(p.body.detail).toBe('An unexpected error occurred.');
   });
+
+  it('adds the Open Inference Protocol `error` string on /v2 routes', () => {
+    const p = toProblem(new ConflictError('X', 'nope'), { requestId: 'r', instance: '/v2/models/m/infer' });
+    expect(p.body.error).toBe('nope');
+    expect(toProblem(new ConflictError('X', 'nope'), ctx).body.error).toBeUndefined();
+  });
 });

@@ -95,6 +95,8 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
       instance: ctx.instance,
       code,
       requestId: ctx.requestId,
+      // The Open Inference Protocol's clients read `error`; the problem document carries it too.
+      ...(ctx.instance.startsWith('/v2/') || ctx.instance === '/v2' ? { error: detail } : {}),
       ...extra,
     },
   });
@@ -111,6 +113,10 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   }
 
   if (error instanceof HttpException) {
+    // Nest wraps Fastify's own errors (bad JSON, body too large) in an HttpException; the Fastify
+    // error underneath says precisely what went wrong.
+    const cause = error.cause as FrameworkError | undefined;
+    if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return toProblem(cause, ctx);
     const status = error.getStatus();
     const response = error.getResponse();
     const message =

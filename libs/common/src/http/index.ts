@@ -1,1 +1,3 @@
 export * from './request-id';
+export * from './with-headers';
+export * from './deprecation-headers';

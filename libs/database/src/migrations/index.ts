@@ -1,4 +1,9 @@
 import { Baseline1764000000000 } from './1764000000000-baseline';
+import { AuditEvents1764000001000 } from './1764000001000-audit-events';
+import { Identity1764000001100 } from './1764000001100-identity';
+import { ModelRegistry1764000002000 } from './1764000002000-model-registry';
+import { Serving1764000003000 } from './1764000003000-serving';
+import { Training1764000004000 } from './1764000004000-training';
 
 /** Every migration, in order. Listed explicitly so that tsc output, jest and the CLI agree. */
-export const MIGRATIONS = [Baseline1764000000000];
+export const MIGRATIONS = [Baseline1764000000000, AuditEvents1764000001000, Identity1764000001100, ModelRegistry1764000002000, Serving1764000003000, Training1764000004000];

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditController } from './audit.controller';
+import { AuditService } from './audit.service';
+import { AuditEventEntity } from './entities/audit-event.entity';
+
+/** Import it wherever an action must leave a trace; AuditService.record() is the one way in. */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditEventEntity])],
+  controllers: [AuditController],
+  providers: [AuditService],
+  exports: [AuditService],
+})
+export class AuditModule {}

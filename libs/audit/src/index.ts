@@ -1,0 +1,5 @@
+export * from './audit.module';
+export * from './audit.service';
+export * from './dto/audit-event.dto';
+export * from './entities/audit-event.entity';
+export { redactSecrets } from './redact';

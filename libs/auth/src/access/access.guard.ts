@@ -1,0 +1,83 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Caller, ForbiddenError, hasRole, IS_PUBLIC_KEY, REQUIRED_ROLE_KEY, Role } from '@app/common';
+import { API_KEY_HEADER, API_KEY_STRATEGY, ApiKeyStrategy } from './api-key.strategy';
+import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
+import { authenticate } from './own-passport';
+import { RateLimiter } from './rate-limit';
+import { unauthenticated } from './unauthenticated';
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  caller?: Caller;
+}
+
+/** What a route declares: `@Public()`, or the least role from `@Roles()`; undeclared means admin. */
+export function accessRule(reflector: Reflector, ctx: Pick<ExecutionContext, 'getHandler' | 'getClass'>): { public: true } | { public: false; role: Role; declared: boolean } {
+  const targets = [ctx.getHandler(), ctx.getClass()];
+  if (reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return { public: true };
+  const role = reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE_KEY, targets);
+  return { public: false, role: role ?? 'admin', declared: role !== undefined };
+}
+
+/**
+ * The one global guard: deny by default. Public routes pass; every other route needs a bearer JWT
+ * or an X-API-Key (passport strategies), then the role its @Roles() names; a route that declares
+ * nothing is admin-only. The rate limiter runs in between, so failed authentications count too.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtStrategy,
+    private readonly apiKey: ApiKeyStrategy,
+    private readonly rateLimiter: RateLimiter,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const rule = accessRule(this.reflector, ctx);
+    const http = ctx.switchToHttp();
+    const req = http.getRequest<HttpRequest>();
+    let failure: unknown;
+    if (!rule.public) {
+      try {
+        req.caller = await this.authenticate(req, http.getResponse());
+      } catch (error) {
+        failure = error;
+      }
+    }
+    await this.rateLimiter.canActivate(ctx);
+    if (rule.public) return true;
+    if (!req.caller) throw failure ?? unauthenticated('UNAUTHENTICATED', 'Authentication is required.');
+    if (!hasRole(req.caller.roles, rule.role)) {
+      throw new ForbiddenError(`This operation needs the ${rule.role} role.`, 'INSUFFICIENT_ROLE');
+    }
+    return true;
+  }
+
+  private async authenticate(req: HttpRequest, res: unknown): Promise<Caller> {
+    const authorization = req.headers.authorization;
+    const key = req.headers[API_KEY_HEADER];
+    if (authorization !== undefined && key !== undefined) {
+      throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'Send either Authorization or X-API-Key, not both.', 'invalid_request');
+    }
+    if (key !== undefined) return this.run<Caller>(this.apiKey, req, res, 'API_KEY_INVALID', 'The API key is unknown, revoked or expired.');
+    if (authorization === undefined) {
+      throw unauthenticated('UNAUTHENTICATED', 'Authentication is required: send Authorization: Bearer <token> or X-API-Key.');
+    }
+    if (typeof authorization !== 'string' || !/^Bearer\s+\S+\s*$/i.test(authorization)) {
+      throw unauthenticated('UNSUPPORTED_AUTHORIZATION', 'Use Authorization: Bearer <access token>, or X-API-Key.', 'invalid_request');
+    }
+    return this.run<Caller>(this.jwt, req, res, 'TOKEN_INVALID', 'The access token is not valid.');
+  }
+
+  private async run<T>(strategy: JwtStrategy | ApiKeyStrategy, req: unknown, res: unknown, code: string, detail: string): Promise<T> {
+    const name = strategy === this.jwt ? JWT_STRATEGY : API_KEY_STRATEGY;
+    const { user, info } = await authenticate<T>(strategy, name, req, res);
+    if (user) return user;
+    if ((info as Error | undefined)?.name === 'TokenExpiredError') {
+      throw unauthenticated('TOKEN_EXPIRED', 'The access token has expired; refresh it or sign in again.', 'invalid_token');
+    }
+    throw unauthenticated(code, detail, strategy === this.jwt ? 'invalid_token' : undefined);
+  }
+}

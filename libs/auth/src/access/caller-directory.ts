@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import { Repository } from 'typeorm';
+import type { Caller, Role } from '@app/common';
+import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
+import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
+import { UserEntity } from '../users/entities/user.entity';
+
+interface UserSnapshot {
+  id: string;
+  email: string;
+  roles: Role[];
+  disabled: boolean;
+}
+
+interface KeySnapshot {
+  id: string;
+  role: Role;
+  keyHash: string;
+  expiresAt: number | null;
+  revoked: boolean;
+}
+
+/**
+ * Who a credential belongs to, right now. Every authenticated request needs the current state of
+ * its user or key (disabled? revoked? roles changed?), so lookups are cached briefly; every change
+ * made here invalidates at once, so revocation takes effect on the next request. Other replicas
+ * see a change within TTL_MS (a shared invalidation channel can come with Redis).
+ */
+@Injectable()
+export class CallerDirectory {
+  static readonly TTL_MS = 5_000;
+
+  private readonly users = new LRUCache<string, UserSnapshot | false>({
+    max: 10_000,
+    ttl: CallerDirectory.TTL_MS,
+    fetchMethod: async (id) => {
+      const u = await this.userRepo.findOne({ where: { id }, select: { id: true, email: true, roles: true, disabled: true } });
+      return u ? { id: u.id, email: u.email, roles: u.roles, disabled: u.disabled } : false;
+    },
+  });
+
+  private readonly keysByHash = new LRUCache<string, KeySnapshot | false>({
+    max: 10_000,
+    ttl: CallerDirectory.TTL_MS,
+    fetchMethod: async (keyHash) => toKeySnapshot(await this.keyRepo.findOne({ where: { keyHash } })),
+  });
+
+  private readonly keysById = new LRUCache<string, KeySnapshot | false>({
+    max: 10_000,
+    ttl: CallerDirectory.TTL_MS,
+    fetchMethod: async (id) => toKeySnapshot(await this.keyRepo.findOne({ where: { id } })),
+  });
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly userRepo: Repository<UserEntity>,
+    @InjectRepository(ApiKeyEntity) private readonly keyRepo: Repository<ApiKeyEntity>,
+  ) {}
+
+  /** The caller for a user's access token, or null when the user is gone or disabled. */
+  async user(id: string, tokenId?: string): Promise<Caller | null> {
+    if (!isUuid(id)) return null;
+    const u = await this.users.fetch(id);
+    if (!u || u.disabled) return null;
+    return { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId };
+  }
+
+  /** The caller for an X-API-Key value, or null when unknown, revoked or expired. */
+  async apiKey(key: string): Promise<Caller | null> {
+    if (!looksLike(SECRET_PREFIX.apiKey, key)) return null;
+    return usable(await this.keysByHash.fetch(sha256(key)));
+  }
+
+  /** The caller for a client-credentials access token (its subject is the key's id). */
+  async apiKeyById(id: string, tokenId?: string): Promise<Caller | null> {
+    if (!isUuid(id)) return null;
+    const caller = usable(await this.keysById.fetch(id));
+    return caller && { ...caller, tokenId };
+  }
+
+  forgetUser(id: string): void {
+    this.users.delete(id);
+  }
+
+  forgetApiKey(key: { id: string; keyHash: string }): void {
+    this.keysById.delete(key.id);
+    this.keysByHash.delete(key.keyHash);
+  }
+}
+
+function toKeySnapshot(k: ApiKeyEntity | null): KeySnapshot | false {
+  return k
+    ? { id: k.id, role: k.role, keyHash: k.keyHash, expiresAt: k.expiresAt?.getTime() ?? null, revoked: Boolean(k.revokedAt) }
+    : false;
+}
+
+function usable(k: KeySnapshot | false | undefined): Caller | null {
+  if (!k || k.revoked || (k.expiresAt !== null && k.expiresAt <= Date.now())) return null;
+  return { id: k.id, kind: 'api-key', roles: [k.role] };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

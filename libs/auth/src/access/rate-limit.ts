@@ -1,0 +1,71 @@
+import { applyDecorators, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerStorageService } from '@nestjs/throttler';
+import { ApiProblemResponses, AppConfig, Caller, DomainError } from '@app/common';
+
+const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
+const MINUTE_MS = 60_000;
+
+/** Where a sign-in route finds the account being tried (a body field), for the per-account limit. */
+export type AccountField = 'email' | 'client_id';
+
+/**
+ * Brute-force protection for sign-in routes: AUTH_RATE_LIMIT_PER_MINUTE per client IP and, separately,
+ * per account tried, on top of the global per-caller limit.
+ */
+export const AuthRateLimited = (account: AccountField) =>
+  applyDecorators(SetMetadata(AUTH_RATE_LIMIT_KEY, account), ApiProblemResponses(429));
+
+function accountField(ctx: ExecutionContext): AccountField | undefined {
+  return Reflect.getMetadata(AUTH_RATE_LIMIT_KEY, ctx.getHandler()) as AccountField | undefined;
+}
+
+/**
+ * Where counters live. In-memory for one replica; a shared store (Redis) slots in here for many.
+ * Anything implementing @nestjs/throttler's ThrottlerStorage fits.
+ */
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+@Module({
+  providers: [{ provide: RATE_LIMIT_STORAGE, useClass: ThrottlerStorageService }],
+  exports: [RATE_LIMIT_STORAGE],
+})
+export class RateLimitStorageModule {}
+
+export function rateLimitOptions(config: Pick<AppConfig, 'rateLimit'>): ThrottlerModuleOptions {
+  const auth = { ttl: MINUTE_MS, limit: config.rateLimit.authPerMinute, setHeaders: false };
+  return {
+    throttlers: [
+      // One budget per caller across all routes (not per route): the key ignores the handler.
+      { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute, generateKey: (_ctx, tracker) => `default:${tracker}` },
+      { name: 'auth-ip', ...auth, skipIf: (ctx) => !accountField(ctx), getTracker: (req) => `ip:${String(req.ip)}` },
+      {
+        name: 'auth-account',
+        ...auth,
+        skipIf: (ctx) => !accountField(ctx),
+        getTracker: (req, ctx) => {
+          const value = (req.body as Record<string, unknown> | undefined)?.[accountField(ctx) ?? ''];
+          return typeof value === 'string' && value ? `account:${value.trim().toLowerCase()}` : `ip:${String(req.ip)}`;
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * @nestjs/throttler's guard, run by the AccessGuard after authentication so the default budget is
+ * per caller (user or key), else per IP; a limit answers a 429 problem with Retry-After.
+ */
+@Injectable()
+export class RateLimiter extends ThrottlerGuard {
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const caller = req.caller as Caller | undefined;
+    return caller ? `${caller.kind}:${caller.id}` : `ip:${String(req.ip)}`;
+  }
+
+  protected override async throwThrottlingException(_ctx: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire || 1));
+    throw new DomainError('rate-limited', 'RATE_LIMITED', `Too many requests; retry in ${seconds} s.`, {
+      headers: { 'Retry-After': String(seconds) },
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/**
+ * Remembers when each key was last used, in memory, and writes the latest times in one statement
+ * every FLUSH_MS and at shutdown: tracking use must not cost a database write per request.
+ */
+@Injectable()
+export class ApiKeyUsage implements OnModuleInit, OnApplicationShutdown {
+  static readonly FLUSH_MS = 30_000;
+  private readonly logger = new Logger(ApiKeyUsage.name);
+  private pending = new Map<string, Date>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage failed')), ApiKeyUsage.FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage at shutdown failed'));
+  }
+
+  touch(keyId: string, at = new Date()): void {
+    this.pending.set(keyId, at);
+  }
+
+  /** A use not yet written, so listings are current before the next flush. */
+  pendingFor(keyId: string): Date | undefined {
+    return this.pending.get(keyId);
+  }
+
+  async flush(): Promise<number> {
+    if (this.pending.size === 0) return 0;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.dataSource.query(
+        `UPDATE api_keys k SET last_used_at = GREATEST(COALESCE(k.last_used_at, u.at), u.at)
+           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+          WHERE k.id = u.id`,
+        [[...batch.keys()], [...batch.values()].map((d) => d.toISOString())],
+      );
+    } catch (error) {
+      // Keep the uses for the next attempt, unless newer ones arrived meanwhile.
+      for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at);
+      throw error;
+    }
+    return batch.size;
+  }
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Get, Header, HttpCode, Patch, Post } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, ApiProblemResponses, Caller, CurrentActor, CurrentCaller, Public, Roles } from '@app/common';
+import { AuthRateLimited } from '../access/rate-limit';
+import { CurrentOrigin, RequestOrigin } from '../access/request-origin.decorator';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { LoginDto } from './dto/login.dto';
+import { MeDto } from './dto/me.dto';
+import { RefreshTokenDto } from './dto/refresh.dto';
+import { TokenPairDto } from './dto/token-pair.dto';
+
+@ApiTags('auth')
+@Controller({ path: 'auth', version: '1' })
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @AuthRateLimited('email')
+  @ApiOperation({ summary: 'Sign in with email and password: an access token (JWT) and a refresh token' })
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiProblemResponses(400, 401)
+  login(@Body() body: LoginDto, @CurrentOrigin() origin: RequestOrigin) {
+    return this.auth.login(body, origin);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Trade a refresh token (single use) for a new pair; reusing one revokes its whole session' })
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiProblemResponses(400, 401)
+  refreshTokens(@Body() body: RefreshTokenDto, @CurrentOrigin() origin: RequestOrigin) {
+    return this.auth.refresh(body.refreshToken, origin);
+  }
+
+  @Post('logout')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End the session the refresh token belongs to' })
+  @ApiNoContentResponse({ description: 'The session is ended (also when it already was)' })
+  @ApiProblemResponses(400)
+  logout(@Body() body: RefreshTokenDto, @CurrentOrigin() origin: RequestOrigin) {
+    return this.auth.logout(body.refreshToken, origin);
+  }
+
+  @Get('me')
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Who is calling: the user or service account behind the credentials' })
+  @ApiOkResponse({ type: MeDto })
+  getMe(@CurrentCaller() caller: Caller) {
+    return this.auth.me(caller);
+  }
+
+  @Patch('me/password')
+  @Roles('consumer')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change your own password (needs the current one); ends your other sessions' })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiProblemResponses(400)
+  changeMyPassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor) {
+    return this.users.changeOwnPassword(actor, body.currentPassword, body.newPassword);
+  }
+}

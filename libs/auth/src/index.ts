@@ -1,0 +1,13 @@
+export * from './auth.module';
+export { AccessGuard, accessRule } from './access/access.guard';
+export { CallerDirectory } from './access/caller-directory';
+export { RATE_LIMIT_STORAGE } from './access/rate-limit';
+export { ApiKeyUsage } from './api-keys/api-key-usage';
+export { ApiKeysService } from './api-keys/api-keys.service';
+export { AuthService } from './auth/auth.service';
+export { PasswordHasher } from './passwords/password-hasher';
+export { AccessTokens } from './tokens/access-tokens';
+export { RefreshTokens } from './tokens/refresh-tokens';
+export { UsersService } from './users/users.service';
+export { UserEntity } from './users/entities/user.entity';
+export { AdminBootstrap } from './users/admin-bootstrap';

@@ -1,0 +1,87 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@app/common';
+import { databaseOptions, MIGRATIONS } from '@app/database';
+import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
+import { UserEntity } from '../users/entities/user.entity';
+import { RefreshTokenEntity } from './entities/refresh-token.entity';
+import { RefreshTokens } from './refresh-tokens';
+
+/** Rotation against a real (embedded) Postgres: the row locks and the family update are the point. */
+describe('RefreshTokens', () => {
+  let ds: DataSource;
+  let tokens: RefreshTokens;
+  let userId: string;
+  const allowed = async () => true;
+
+  beforeAll(async () => {
+    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', JWT_REFRESH_TTL_SECONDS: '3600' });
+    ds = await new DataSource({
+      ...databaseOptions(config),
+      // Only what these tables need, so the test does not depend on other libs' schema.
+      migrations: MIGRATIONS.filter((m) => ['Baseline1764000000000', 'Identity1764000001100'].includes(m.name)),
+      entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
+    } as ConstructorParameters<typeof DataSource>[0]).initialize();
+    await ds.runMigrations();
+    tokens = new RefreshTokens(ds, config);
+    const [row] = await ds.query(`INSERT INTO users (email, password_hash, roles) VALUES ('r@t.test', 'x', '{consumer}') RETURNING id`);
+    userId = row.id;
+  }, 60_000);
+  afterAll(() => ds?.destroy());
+
+  const state = async (familyId: string) =>
+    ds.query(`SELECT used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE family_id = $1 ORDER BY created_at, id`, [familyId]);
+
+  it('issues opaque prefixed tokens and stores only their hash', async () => {
+    const { token, familyId } = await tokens.issue(userId);
+    expect(token).toMatch(/^mgr_[A-Za-z0-9_-]{43}$/);
+    const rows = await ds.query(`SELECT token_hash FROM refresh_tokens WHERE family_id = $1`, [familyId]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+
+  it('rotates: the old token is spent, the new one belongs to the same family', async () => {
+    const { token, familyId } = await tokens.issue(userId);
+    const result = await tokens.rotate(token, allowed);
+    expect(result).toEqual({ outcome: 'rotated', userId, familyId, refreshToken: expect.stringMatching(/^mgr_/) });
+    expect(await state(familyId)).toEqual([
+      { used: true, revoked: false },
+      { used: false, revoked: false },
+    ]);
+  });
+
+  it('treats reuse of a spent token as theft: revokes the whole family, successor included', async () => {
+    const first = await tokens.issue(userId);
+    const second = await tokens.rotate(first.token, allowed);
+    if (second.outcome !== 'rotated') throw new Error('expected a rotation');
+    expect(await tokens.rotate(first.token, allowed)).toEqual({ outcome: 'reused', userId, familyId: first.familyId });
+    expect((await state(first.familyId)).every((r: { revoked: boolean }) => r.revoked)).toBe(true);
+    expect(await tokens.rotate(second.refreshToken, allowed)).toEqual({ outcome: 'rejected' });
+  });
+
+  it('lets only one of two concurrent refreshes with the same token win', async () => {
+    const { token } = await tokens.issue(userId);
+    const outcomes = (await Promise.all([tokens.rotate(token, allowed), tokens.rotate(token, allowed)])).map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(['reused', 'rotated']);
+  });
+
+  it('rejects expired tokens, unknown ones, and those of users who may no longer sign in', async () => {
+    const expired = await tokens.issue(userId);
+    await ds.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE family_id = $1`, [expired.familyId]);
+    expect(await tokens.rotate(expired.token, allowed)).toEqual({ outcome: 'rejected' });
+    expect(await tokens.rotate('mgr_' + 'x'.repeat(43), allowed)).toEqual({ outcome: 'rejected' });
+    expect(await tokens.rotate('not-a-token', allowed)).toEqual({ outcome: 'rejected' });
+    const disabled = await tokens.issue(userId);
+    expect(await tokens.rotate(disabled.token, async () => false)).toEqual({ outcome: 'rejected' });
+    expect((await state(disabled.familyId))[0].revoked).toBe(true);
+  });
+
+  it('revokes a family by any of its tokens (logout)', async () => {
+    const first = await tokens.issue(userId);
+    const second = await tokens.rotate(first.token, allowed);
+    if (second.outcome !== 'rotated') throw new Error('expected a rotation');
+    expect(await tokens.revokeFamilyOf(first.token)).toEqual({ userId, familyId: first.familyId });
+    expect(await tokens.rotate(second.refreshToken, allowed)).toEqual({ outcome: 'rejected' });
+    expect(await tokens.revokeFamilyOf('mgr_' + 'y'.repeat(43))).toBeNull();
+  });
+});

@@ -1,0 +1,33 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, ConflictError, InjectConfig } from '@app/common';
+import { UsersService } from './users.service';
+
+/**
+ * A fresh installation needs one admin to create everyone else: ADMIN_EMAIL / ADMIN_PASSWORD make
+ * one at start-up, only while no enabled admin exists (so the variables are harmless afterwards).
+ */
+@Injectable()
+export class AdminBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminBootstrap.name);
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly users: UsersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.config.bootstrapAdmin;
+    if (!admin || (await this.users.anyEnabledAdmin())) return;
+    if (await this.users.findByEmail(admin.email)) {
+      this.logger.warn(`No enabled admin exists, but ${admin.email} is taken by a non-admin user: not changing it. Use the CLI.`);
+      return;
+    }
+    try {
+      await this.users.create({ email: admin.email, password: admin.password, roles: ['admin'] }, null, 'bootstrap');
+      this.logger.log(`Created the first admin ${admin.email} from ADMIN_EMAIL.`);
+    } catch (error) {
+      // Another replica starting at the same moment made it first.
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import { Registry } from 'prom-client';
+import { InferenceMetrics } from '../metrics/inference-metrics';
+import { BatchExecutor, DynamicBatcher, InferenceQueueFullError } from './dynamic-batcher';
+
+/** An executor that records each batch and answers row → [row[0] * 10] once released. */
+function recordingExecutor(options: { manual?: boolean; failWhen?: (rows: number[][]) => boolean } = {}) {
+  const batches: number[][][] = [];
+  const gates: (() => void)[] = [];
+  const execute: BatchExecutor = async (rows) => {
+    batches.push(rows);
+    if (options.manual) await new Promise<void>((resolve) => gates.push(resolve));
+    if (options.failWhen?.(rows)) throw new Error('kernel exploded');
+    return rows.map((r) => [r[0] * 10]);
+  };
+  return { execute, batches, releaseNext: () => gates.shift()?.() };
+}
+
+const flush = () => new Promise<void>((resolve) => jest.requireActual<typeof import('node:timers')>('node:timers').setImmediate(resolve));
+
+describe('DynamicBatcher', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('merges concurrent requests for a key into one predict and splits results back in order', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 });
+    const { execute, batches } = recordingExecutor();
+    const calls = [[[1], [2]], [[3]], [[4], [5], [6]]].map((rows) => batcher.submit('m:1', rows, execute));
+    jest.advanceTimersByTime(2);
+    const results = await Promise.all(calls);
+    expect(batches).toEqual([[[1], [2], [3], [4], [5], [6]]]);
+    expect(results.map((r) => r.outputs)).toEqual([[[10], [20]], [[30]], [[40], [50], [60]]]);
+    expect(results.every((r) => r.batchRows === 6)).toBe(true);
+  });
+
+  it('keeps keys apart', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 });
+    const a = recordingExecutor();
+    const b = recordingExecutor();
+    const calls = [batcher.submit('a', [[1]], a.execute), batcher.submit('b', [[2]], b.execute), batcher.submit('a', [[3]], a.execute)];
+    jest.advanceTimersByTime(2);
+    await Promise.all(calls);
+    expect(a.batches).toEqual([[[1], [3]]]);
+    expect(b.batches).toEqual([[[2]]]);
+  });
+
+  it('waits at most maxDelayMs for more requests', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 5, maxQueueRows: 1000 });
+    const { execute, batches } = recordingExecutor();
+    const first = batcher.submit('m', [[1]], execute);
+    jest.advanceTimersByTime(4);
+    await flush();
+    expect(batches).toHaveLength(0);
+    const second = batcher.submit('m', [[2]], execute);
+    jest.advanceTimersByTime(1);
+    await Promise.all([first, second]);
+    // The deadline is the oldest request's: the second one did not restart the clock.
+    expect(batches).toEqual([[[1], [2]]]);
+  });
+
+  it('closes a batch as soon as it holds maxBatchRows, without waiting', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 3, maxDelayMs: 1000, maxQueueRows: 1000 });
+    const { execute, batches, releaseNext } = recordingExecutor({ manual: true });
+    const calls = [1, 2, 3, 4, 5].map((v) => batcher.submit('m', [[v]], execute));
+    await flush();
+    // Three rows filled the first batch immediately; it is still computing.
+    expect(batches).toEqual([[[1], [2], [3]]]);
+    releaseNext();
+    await flush();
+    // The remaining two are under maxBatchRows: they wait for the delay.
+    expect(batches).toHaveLength(1);
+    jest.advanceTimersByTime(1000);
+    await flush();
+    expect(batches[1]).toEqual([[4], [5]]);
+    releaseNext();
+    expect((await Promise.all(calls)).map((r) => r.outputs[0][0])).toEqual([10, 20, 30, 40, 50]);
+  });
+
+  it('never splits a request: one larger than maxBatchRows runs alone', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
+    const { execute, batches } = recordingExecutor();
+    const big = batcher.submit('m', [[1], [2], [3], [4]], execute);
+    const small = batcher.submit('m', [[5]], execute);
+    jest.advanceTimersByTime(2);
+    await flush();
+    jest.advanceTimersByTime(2);
+    const [b, s] = await Promise.all([big, small]);
+    expect(batches).toEqual([[[1], [2], [3], [4]], [[5]]]);
+    expect(b.outputs).toHaveLength(4);
+    expect(s.outputs).toEqual([[50]]);
+  });
+
+  it('refuses with a 429 problem and Retry-After when the queue for the key is full', async () => {
+    const metrics = new InferenceMetrics(new Registry());
+    const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 0, maxQueueRows: 4 }, metrics);
+    const { execute, releaseNext } = recordingExecutor({ manual: true });
+    const running = batcher.submit('m', [[1], [2]], execute); // runs at once (batch full)
+    await flush();
+    const queued = [batcher.submit('m', [[3], [4]], execute), batcher.submit('m', [[5], [6]], execute)];
+    expect(batcher.queuedRows('m')).toBe(4);
+
+    const refused = batcher.submit('m', [[7]], execute);
+    await expect(refused).rejects.toBeInstanceOf(InferenceQueueFullError);
+    const error = (await refused.catch((e: unknown) => e)) as InferenceQueueFullError;
+    expect(error.kind).toBe('rate-limited');
+    expect(error.code).toBe('INFERENCE_QUEUE_FULL');
+    expect(Number(error.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect((await metrics.queueRejections.get()).values[0].value).toBe(1);
+    // Another key is unaffected.
+    const other = batcher.submit('other', [[8]], recordingExecutor().execute);
+
+    for (let i = 0; i < 3; i++) {
+      releaseNext();
+      await flush();
+    }
+    jest.advanceTimersByTime(1);
+    await expect(Promise.all([running, ...queued, other])).resolves.toHaveLength(4);
+    // Once drained, the key accepts work again.
+    const after = batcher.submit('m', [[9]], execute);
+    jest.advanceTimersByTime(1);
+    await flush();
+    releaseNext();
+    expect((await after).outputs).toEqual([[90]]);
+  });
+
+  it('a failing batch rejects only its own callers; the next batch runs', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
+    const { execute } = recordingExecutor({ failWhen: (rows) => rows.some((r) => r[0] < 0) });
+    const poisoned = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[-1]], execute)];
+    const healthy = [batcher.submit('m', [[2]], execute), batcher.submit('m', [[3]], execute)];
+    const settled = Promise.allSettled([...poisoned, ...healthy]);
+    jest.advanceTimersByTime(2);
+    await flush();
+    jest.advanceTimersByTime(2);
+    const results = await settled;
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toEqual(new Error('kernel exploded'));
+    expect((results[3] as PromiseFulfilledResult<{ outputs: number[][] }>).value.outputs).toEqual([[30]]);
+  });
+
+  it('rejects the batch when the executor returns the wrong number of rows', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 8, maxDelayMs: 0, maxQueueRows: 100 });
+    const call = batcher.submit('m', [[1], [2]], async () => [[1]]);
+    jest.advanceTimersByTime(1);
+    await expect(call).rejects.toThrow('The model returned 1 rows for a batch of 2.');
+  });
+
+  it('records batch sizes, queue and compute time', async () => {
+    const registry = new Registry();
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 }, new InferenceMetrics(registry));
+    const { execute } = recordingExecutor();
+    const calls = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[2], [3]], execute)];
+    jest.advanceTimersByTime(2);
+    const [first] = await Promise.all(calls);
+    expect(first.queueMs).toBeGreaterThanOrEqual(2);
+    const text = await registry.metrics();
+    expect(text).toContain('inference_batch_size_sum 3');
+    expect(text).toContain('inference_batch_size_count 1');
+    expect(text).toContain('inference_queue_seconds_count 2');
+    expect(text).toContain('inference_compute_seconds_count 1');
+  });
+
+  it('rejects waiting requests on shutdown', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 50, maxQueueRows: 1000 });
+    const call = batcher.submit('m', [[1]], recordingExecutor().execute);
+    batcher.onModuleDestroy();
+    await expect(call).rejects.toMatchObject({ code: 'INFERENCE_SHUTTING_DOWN' });
+  });
+});

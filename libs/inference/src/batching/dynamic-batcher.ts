@@ -1,0 +1,160 @@
+import { OnModuleDestroy } from '@nestjs/common';
+import { DomainError } from '@app/common';
+import type { InferenceMetrics } from '../metrics/inference-metrics';
+
+export interface DynamicBatcherOptions {
+  /** A batch closes when it holds this many rows (a single larger request runs alone, unsplit). */
+  maxBatchRows: number;
+  /** …or when its oldest request has waited this long. */
+  maxDelayMs: number;
+  /** Rows allowed to wait per key; beyond it requests are refused (429) instead of queueing. */
+  maxQueueRows: number;
+}
+
+/** Runs one batch: must return exactly one output row per input row, in order. */
+export type BatchExecutor = (rows: number[][]) => Promise<number[][]>;
+
+export interface BatchResult {
+  /** This request's output rows, in the order of its input rows. */
+  outputs: number[][];
+  /** Time from submit until its batch started. */
+  queueMs: number;
+  /** Time the batch's predict took (shared by every request in the batch). */
+  computeMs: number;
+  /** Rows in the batch this request ran in. */
+  batchRows: number;
+}
+
+interface Pending {
+  rows: number[][];
+  execute: BatchExecutor;
+  enqueuedAt: number;
+  resolve(result: BatchResult): void;
+  reject(error: unknown): void;
+}
+
+interface KeyQueue {
+  items: Pending[];
+  queuedRows: number;
+  running: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export class InferenceQueueFullError extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super('rate-limited', 'INFERENCE_QUEUE_FULL', 'Too many predictions are waiting for this model version; retry shortly.', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      extensions: { retryAfterSeconds },
+    });
+  }
+}
+
+/**
+ * Dynamic batching: concurrent predict calls for the same key (a model version) are merged into
+ * one predict call, which costs little more than a single row on a small model. At most one batch
+ * per key runs at a time (tfjs computes on the one JS thread anyway), so requests arriving while
+ * a batch computes form the next one. Requests with the same key must run the same model: the
+ * first queued request's executor runs the batch.
+ */
+export class DynamicBatcher implements OnModuleDestroy {
+  private readonly queues = new Map<string, KeyQueue>();
+  /** Smoothed compute time per row, for an honest Retry-After. */
+  private msPerRow = 0.05;
+
+  constructor(
+    private readonly options: DynamicBatcherOptions,
+    private readonly metrics?: InferenceMetrics,
+  ) {}
+
+  submit(key: string, rows: number[][], execute: BatchExecutor): Promise<BatchResult> {
+    if (rows.length === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { items: [], queuedRows: 0, running: false };
+      this.queues.set(key, queue);
+    }
+    if (queue.queuedRows > 0 && queue.queuedRows + rows.length > this.options.maxQueueRows) {
+      this.metrics?.queueRejections.inc();
+      return Promise.reject(new InferenceQueueFullError(Math.max(1, Math.ceil((queue.queuedRows * this.msPerRow) / 1000))));
+    }
+    return new Promise<BatchResult>((resolve, reject) => {
+      queue.items.push({ rows, execute, enqueuedAt: performance.now(), resolve, reject });
+      queue.queuedRows += rows.length;
+      this.schedule(key, queue);
+    });
+  }
+
+  /** Rows waiting (not yet running) for a key. */
+  queuedRows(key: string): number {
+    return this.queues.get(key)?.queuedRows ?? 0;
+  }
+
+  onModuleDestroy(): void {
+    for (const queue of this.queues.values()) {
+      clearTimeout(queue.timer);
+      for (const item of queue.items.splice(0)) {
+        item.reject(new DomainError('unavailable', 'INFERENCE_SHUTTING_DOWN', 'The service is shutting down.'));
+      }
+      queue.queuedRows = 0;
+    }
+    this.queues.clear();
+  }
+
+  private schedule(key: string, queue: KeyQueue): void {
+    if (queue.running || queue.items.length === 0) return;
+    const waited = performance.now() - queue.items[0].enqueuedAt;
+    if (queue.queuedRows >= this.options.maxBatchRows || waited >= this.options.maxDelayMs) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      void this.flush(key, queue);
+    } else if (!queue.timer) {
+      queue.timer = setTimeout(() => {
+        queue.timer = undefined;
+        void this.flush(key, queue);
+      }, this.options.maxDelayMs - waited);
+    }
+  }
+
+  private async flush(key: string, queue: KeyQueue): Promise<void> {
+    if (queue.running || queue.items.length === 0) return;
+    queue.running = true;
+    const batch: Pending[] = [];
+    let batchRows = 0;
+    while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows.length <= this.options.maxBatchRows)) {
+      const item = queue.items.shift()!;
+      batch.push(item);
+      batchRows += item.rows.length;
+    }
+    queue.queuedRows -= batchRows;
+
+    const started = performance.now();
+    try {
+      const input = batch.length === 1 ? batch[0].rows : batch.flatMap((item) => item.rows);
+      const outputs = await batch[0].execute(input);
+      if (!Array.isArray(outputs) || outputs.length !== batchRows) {
+        throw new Error(`The model returned ${Array.isArray(outputs) ? outputs.length : 'no'} rows for a batch of ${batchRows}.`);
+      }
+      const computeMs = performance.now() - started;
+      this.msPerRow = 0.8 * this.msPerRow + 0.2 * (computeMs / batchRows);
+      this.metrics?.batchSize.observe(batchRows);
+      this.metrics?.computeSeconds.observe(computeMs / 1000);
+      let offset = 0;
+      for (const item of batch) {
+        const queueMs = started - item.enqueuedAt;
+        this.metrics?.queueSeconds.observe(queueMs / 1000);
+        item.resolve({ outputs: outputs.slice(offset, offset + item.rows.length), queueMs, computeMs, batchRows });
+        offset += item.rows.length;
+      }
+    } catch (error) {
+      // Only this batch's callers see the failure; the queue carries on.
+      for (const item of batch) item.reject(error);
+    } finally {
+      queue.running = false;
+      if (queue.items.length === 0 && !queue.timer) {
+        if (this.queues.get(key) === queue) this.queues.delete(key);
+      } else {
+        this.schedule(key, queue);
+      }
+    }
+  }
+}

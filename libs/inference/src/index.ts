@@ -1,0 +1,14 @@
+export * from './artifact/artifact.types';
+export * from './artifact/invalid-artifact.error';
+export { parseArtifact, normaliseArtifactPath } from './artifact/model-artifact';
+export type { ParsedArtifact, WeightSpec, WeightGroup, WeightDtype, QuantizationDtype } from './artifact/model-artifact';
+export * from './backend/tf-backend';
+export * from './batching/dynamic-batcher';
+export * from './cache/model-cache';
+export * from './metrics/inference-metrics';
+export * from './quantization/quantize-artifact';
+export * from './quantization/quantization-report';
+export * from './runtime/inference-runtime';
+export type { LoadedModel, ExecutionMode } from './runtime/loaded-model';
+export * from './validation/validate-rows';
+export * from './inference.module';

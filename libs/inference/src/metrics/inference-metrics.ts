@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Runtime-level metrics (no model labels: cache and batch keys are opaque here). */
+export class InferenceMetrics {
+  readonly backendInfo: Gauge<'backend'>;
+  readonly cacheHits: Counter;
+  readonly cacheMisses: Counter;
+  readonly cacheEvictions: Counter;
+  readonly loadedModels: Gauge;
+  readonly loadedBytes: Gauge;
+  readonly loadDuration: Histogram;
+  readonly batchSize: Histogram;
+  readonly queueSeconds: Histogram;
+  readonly computeSeconds: Histogram;
+  readonly queueRejections: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.backendInfo = new Gauge({
+      name: 'tf_backend_info',
+      help: 'The TensorFlow.js backend chosen at start-up (value 1)',
+      labelNames: ['backend'],
+      registers,
+    });
+    this.cacheHits = new Counter({ name: 'model_cache_hits_total', help: 'Model lookups served from memory', registers });
+    this.cacheMisses = new Counter({
+      name: 'model_cache_misses_total',
+      help: 'Model lookups that had to load (or wait for a load already under way)',
+      registers,
+    });
+    this.cacheEvictions = new Counter({
+      name: 'model_cache_evictions_total',
+      help: 'Models evicted to stay within MODEL_CACHE_MAX_MODELS / MODEL_CACHE_MAX_BYTES',
+      registers,
+    });
+    this.loadedModels = new Gauge({ name: 'model_cache_loaded_models', help: 'Models held in the cache', registers });
+    this.loadedBytes = new Gauge({ name: 'model_cache_bytes', help: 'Weight bytes of the models held in the cache', registers });
+    this.loadDuration = new Histogram({
+      name: 'model_load_duration_seconds',
+      help: 'Time to load (parse, validate, warm up) a model into memory',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'inference_batch_size',
+      help: 'Rows per predict call after dynamic batching',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    });
+    this.queueSeconds = new Histogram({
+      name: 'inference_queue_seconds',
+      help: 'Time a request waited in the batching queue before its batch ran',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.computeSeconds = new Histogram({
+      name: 'inference_compute_seconds',
+      help: 'Time one batched predict call took',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.queueRejections = new Counter({
+      name: 'inference_queue_rejections_total',
+      help: 'Requests refused with 429 because their model version queue was full',
+      registers,
+    });
+  }
+
+  setBackend(backend: string): void {
+    this.backendInfo.reset();
+    this.backendInfo.set({ backend }, 1);
+  }
+}

@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs';
+import { DomainError } from '@app/common';
+import { Datatype, ModelSignature, TensorSpec } from '../artifact/artifact.types';
+
+/** A model resident in tfjs memory, ready to predict. Owned by whoever loaded it: call dispose(). */
+export interface LoadedModel {
+  readonly signature: ModelSignature;
+  /** Bytes the weights occupy in memory (what the model cache budgets). */
+  readonly sizeBytes: number;
+  readonly parameterCount: number;
+  /** Bytes of the weight files as stored (smaller than sizeBytes when quantized). */
+  readonly weightBytes: number;
+  /** Rows of the single input → rows of the first output, in order. */
+  predict(rows: number[][]): Promise<number[][]>;
+  /** Rows of the single input → rows of every output (outer index = output, in signature order). */
+  predictOutputs(rows: number[][]): Promise<number[][][]>;
+  dispose(): void;
+}
+
+export type ExecutionMode = 'layers' | 'graph-sync' | 'graph-async';
+
+interface RunResult {
+  outputs: number[][][];
+  shapes: number[][];
+  dtypes: tf.DataType[];
+}
+
+const DATATYPE_OF: Partial<Record<tf.DataType, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL' };
+
+const DTYPE_OF: Record<Datatype, tf.DataType> = {
+  FP32: 'float32',
+  FP64: 'float32',
+  INT32: 'int32',
+  INT64: 'int32',
+  BOOL: 'bool',
+};
+
+export class TfjsLoadedModel implements LoadedModel {
+  private disposed = false;
+
+  constructor(
+    private readonly model: tf.LayersModel | tf.GraphModel,
+    private mode: ExecutionMode,
+    public signature: ModelSignature,
+    readonly sizeBytes: number,
+    readonly parameterCount: number,
+    readonly weightBytes: number,
+  ) {}
+
+  get executionMode(): ExecutionMode {
+    return this.mode;
+  }
+
+  async predict(rows: number[][]): Promise<number[][]> {
+    return (await this.predictOutputs(rows))[0];
+  }
+
+  async predictOutputs(rows: number[][]): Promise<number[][][]> {
+    const { outputs } = await this.run(rows);
+    return outputs;
+  }
+
+  /**
+   * Runs once on a zero row: proves the graph executes (an artifact can load and still fail on
+   * its first predict: unsupported op, shape clash), learns whether a graph model needs the async
+   * executor, and fills in output shapes that a graph model's metadata leaves unknown.
+   */
+  async warmUp(): Promise<void> {
+    const input = this.signature.inputs[0];
+    const width = input.shape.slice(1).reduce((n, d) => n * (d > 0 ? d : 1), 1);
+    // Two rows, so that an output without a leading batch dimension shows up now, not in production.
+    const zeros = [new Array<number>(width).fill(0), new Array<number>(width).fill(0)];
+    let result: RunResult;
+    try {
+      result = await this.run(zeros);
+    } catch (error) {
+      if (this.mode !== 'graph-sync' || !/executeAsync|dynamic op/i.test((error as Error).message)) throw error;
+      // Control-flow or dynamic-shape graphs only run on the async executor.
+      this.mode = 'graph-async';
+      result = await this.run(zeros);
+    }
+    if (this.mode === 'layers') return;
+    this.signature = {
+      ...this.signature,
+      outputs: this.signature.outputs.map((spec, i) => {
+        const datatype = DATATYPE_OF[result.dtypes[i]];
+        if (!datatype) throw new Error(`output '${spec.name}' has dtype ${result.dtypes[i]}; only float32, int32 and bool are served`);
+        return { ...spec, datatype, shape: spec.shape.length > 0 ? spec.shape : [-1, ...result.shapes[i].slice(1)] };
+      }),
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+  }
+
+  private async run(rows: number[][]): Promise<RunResult> {
+    if (this.disposed) throw new Error('The model was disposed (evicted) before it ran.');
+    const x = toInputTensor(this.signature.inputs[0], rows);
+    let outputs: tf.Tensor[] = [];
+    try {
+      outputs = await this.execute(x);
+      outputs.forEach((t, i) => {
+        if (t.rank === 0 || t.shape[0] !== rows.length) {
+          throw new Error(
+            `output '${this.signature.outputs[i]?.name ?? i}' has shape [${t.shape.join(', ')}] for ${rows.length} input rows; ` +
+              'outputs must have the batch dimension first',
+          );
+        }
+      });
+      const data = await Promise.all(outputs.map((t) => toRows(t, rows.length)));
+      return { outputs: data, shapes: outputs.map((t) => t.shape), dtypes: outputs.map((t) => t.dtype) };
+    } finally {
+      // Outputs are read before the input goes: a graph's output may alias its input.
+      tf.dispose([x, ...outputs]);
+    }
+  }
+
+  private async execute(x: tf.Tensor): Promise<tf.Tensor[]> {
+    switch (this.mode) {
+      case 'layers': {
+        const model = this.model as tf.LayersModel;
+        // predictOnBatch, not predict: predict slices the input into batches of 32.
+        return tf.tidy(() => asArray(model.predictOnBatch(x)));
+      }
+      case 'graph-sync': {
+        const model = this.model as tf.GraphModel;
+        return tf.tidy(() => asArray(model.execute(x, model.outputNodes)));
+      }
+      case 'graph-async': {
+        const model = this.model as tf.GraphModel;
+        // The async executor disposes its intermediates itself; only the outputs come back.
+        return asArray(await model.executeAsync(x, model.outputNodes));
+      }
+    }
+  }
+}
+
+function asArray(result: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+  return Array.isArray(result) ? result : [result];
+}
+
+/** Row-major values → one tensor [rows, ...input dims]; a single unknown dimension is taken from the row length. */
+export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
+  if (rows.length === 0) throw new DomainError('unprocessable', 'EMPTY_INSTANCES', 'There are no rows to predict.');
+  const width = rows[0].length;
+  const dims = spec.shape.slice(1);
+  const known = dims.reduce((n, d) => (d > 0 ? n * d : n), 1);
+  const unknown = dims.filter((d) => d < 0).length;
+  const resolved =
+    unknown === 0 ? dims : unknown === 1 && width % known === 0 ? dims.map((d) => (d < 0 ? width / known : d)) : undefined;
+  if (!resolved || resolved.reduce((n, d) => n * d, 1) !== width) {
+    throw new DomainError(
+      'unprocessable',
+      'INPUT_SHAPE_MISMATCH',
+      `Rows of ${width} values do not fit input '${spec.name}' of shape [${spec.shape.join(', ')}].`,
+    );
+  }
+  const dtype = DTYPE_OF[spec.datatype];
+  const values = dtype === 'int32' ? new Int32Array(rows.length * width) : dtype === 'bool' ? new Uint8Array(rows.length * width) : new Float32Array(rows.length * width);
+  let offset = 0;
+  for (const row of rows) {
+    if (row.length !== width) {
+      throw new DomainError('unprocessable', 'INPUT_SHAPE_MISMATCH', `All rows for input '${spec.name}' must have ${width} values.`);
+    }
+    values.set(row, offset);
+    offset += width;
+  }
+  return tf.tensor(values, [rows.length, ...resolved], dtype);
+}
+
+async function toRows(tensor: tf.Tensor, rowCount: number): Promise<number[][]> {
+  const data = await tensor.data();
+  const perRow = data.length / rowCount;
+  const rows: number[][] = new Array(rowCount);
+  for (let r = 0; r < rowCount; r++) {
+    rows[r] = Array.from(data.subarray(r * perRow, (r + 1) * perRow) as ArrayLike<number>, Number);
+  }
+  return rows;
+}

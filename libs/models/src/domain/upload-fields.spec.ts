@@ -1,0 +1,46 @@
+import { ValidationFailedError } from '@app/common';
+import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields } from './upload-fields';
+
+function fieldErrors(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    return (error as ValidationFailedError).errors?.map((e) => e.field);
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('upload fields', () => {
+  it('parses every optional field', () => {
+    expect(
+      parseVersionFields({ description: ' v2 ', labels: '["a","b"]', metrics: '{"accuracy":0.9}', params: '{"epochs":5}' }),
+    ).toEqual({ description: 'v2', labels: ['a', 'b'], metrics: { accuracy: 0.9 }, params: { epochs: 5 } });
+    expect(parseVersionFields({})).toEqual({ description: null, labels: null, metrics: {}, params: {} });
+  });
+
+  it('names each bad field, all at once', () => {
+    expect(fieldErrors(() => parseVersionFields({ labels: '{"a":1}', metrics: '[1]', params: 'not json' }))).toEqual([
+      'labels',
+      'metrics',
+      'params',
+    ]);
+    expect(fieldErrors(() => parseVersionFields({ labels: '[1,2]' }))).toEqual(['labels']);
+    expect(fieldErrors(() => parseVersionFields({ labels: '[]' }))).toEqual(['labels']);
+    expect(fieldErrors(() => parseVersionFields({ description: 'x'.repeat(2001) }))).toEqual(['description']);
+  });
+
+  it('reads labels.json from the artifact and refuses a broken one with 422', () => {
+    expect(labelsFromArtifact(new Map([['labels.json', Buffer.from('["x","y"]')]]))).toEqual(['x', 'y']);
+    expect(labelsFromArtifact(new Map())).toBeNull();
+    expect(() => labelsFromArtifact(new Map([['labels.json', Buffer.from('{')]]))).toThrow(
+      expect.objectContaining({ kind: 'unprocessable' }),
+    );
+  });
+
+  it('checks the label count against a single output width', () => {
+    const outputs = [{ name: 'probs', datatype: 'FP32' as const, shape: [-1, 3] }];
+    expect(() => checkLabelsAgainstOutputs(['a', 'b', 'c'], outputs)).not.toThrow();
+    expect(fieldErrors(() => checkLabelsAgainstOutputs(['a', 'b'], outputs))).toEqual(['labels']);
+  });
+});

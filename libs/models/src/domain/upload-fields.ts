@@ -1,0 +1,101 @@
+import { FieldError, ValidationFailedError } from '@app/common';
+import type { ArtifactFiles, TensorSpec } from '@app/inference';
+
+/** The text fields of an upload, as sent (multipart values are strings). */
+export interface RawVersionFields {
+  description?: string;
+  labels?: string;
+  metrics?: string;
+  params?: string;
+}
+
+export interface VersionMetadata {
+  description: string | null;
+  labels: string[] | null;
+  metrics: Record<string, unknown>;
+  params: Record<string, unknown>;
+}
+
+const MAX_DESCRIPTION = 2000;
+const MAX_LABELS = 10_000;
+const MAX_LABEL_LENGTH = 200;
+
+/** Parses and checks the optional fields; every problem is reported at once, by field name (400). */
+export function parseVersionFields(raw: RawVersionFields): VersionMetadata {
+  const errors: FieldError[] = [];
+  const json = (field: keyof RawVersionFields): unknown => {
+    const text = raw[field];
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      errors.push({ field, message: `${field} must be valid JSON` });
+      return undefined;
+    }
+  };
+  const object = (field: 'metrics' | 'params'): Record<string, unknown> => {
+    const value = json(field);
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push({ field, message: `${field} must be a JSON object` });
+      return {};
+    }
+    return value as Record<string, unknown>;
+  };
+
+  const description = raw.description?.trim() ? raw.description.trim() : null;
+  if (description && description.length > MAX_DESCRIPTION) {
+    errors.push({ field: 'description', message: `description must be at most ${MAX_DESCRIPTION} characters` });
+  }
+  const labelsValue = json('labels');
+  const labels = labelsValue === undefined ? null : checkLabels(labelsValue, 'labels', errors);
+  const metrics = object('metrics');
+  const params = object('params');
+  if (errors.length) throw new ValidationFailedError(errors);
+  return { description, labels, metrics, params };
+}
+
+function checkLabels(value: unknown, field: string, errors: FieldError[]): string[] | null {
+  if (!Array.isArray(value)) {
+    errors.push({ field, message: `${field} must be a JSON array of class names` });
+    return null;
+  }
+  if (value.length === 0 || value.length > MAX_LABELS) {
+    errors.push({ field, message: `${field} must hold 1 to ${MAX_LABELS} class names` });
+    return null;
+  }
+  if (!value.every((l) => typeof l === 'string' && l.length > 0 && l.length <= MAX_LABEL_LENGTH)) {
+    errors.push({ field, message: `every entry of ${field} must be a non-empty string of at most ${MAX_LABEL_LENGTH} characters` });
+    return null;
+  }
+  return value as string[];
+}
+
+/** labels.json shipped inside the artifact (as the fixture generator and many exporters do). */
+export function labelsFromArtifact(files: ArtifactFiles): string[] | null {
+  const raw = files.get('labels.json');
+  if (!raw) return null;
+  const errors: FieldError[] = [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationFailedError([{ field: 'labels.json', message: 'labels.json must be valid JSON' }], 'labels.json is not valid.', 'unprocessable');
+  }
+  const labels = checkLabels(parsed, 'labels.json', errors);
+  if (errors.length) throw new ValidationFailedError(errors, 'labels.json is not valid.', 'unprocessable');
+  return labels;
+}
+
+/** Class labels name the model's output classes, so their count must match a single output's width. */
+export function checkLabelsAgainstOutputs(labels: string[] | null, outputs: TensorSpec[]): void {
+  if (!labels || outputs.length !== 1) return;
+  const width = outputs[0].shape[outputs[0].shape.length - 1];
+  if (width > 0 && width !== labels.length) {
+    throw new ValidationFailedError(
+      [{ field: 'labels', message: `labels has ${labels.length} entries but output '${outputs[0].name}' has ${width} classes` }],
+      'The labels do not fit the model.',
+      'unprocessable',
+    );
+  }
+}

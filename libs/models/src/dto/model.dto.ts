@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ModelDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'iris', pattern: '^[a-z0-9][a-z0-9._-]{1,62}$' })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Iris species classifier' })
+  description: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'classification' })
+  task: string | null;
+
+  @ApiProperty({ type: [String], example: ['tabular', 'demo'] })
+  tags: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The version in the production stage, if any', example: 3 })
+  productionVersion: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The highest version number, if any version exists', example: 4 })
+  latestVersion: number | null;
+}

@@ -1,0 +1,101 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { AppConfig, DomainError, InjectConfig, ValidationFailedError } from '@app/common';
+import type { RawVersionFields } from '../domain/upload-fields';
+import { ArtifactTooLargeError, TooManyFilesError } from '../domain/registry-errors';
+import { ArtifactUpload } from '../services/artifact-upload';
+
+export type RequestWithUpload = FastifyRequest & { artifactUpload?: ArtifactUpload };
+
+const TEXT_FIELDS = new Set<keyof RawVersionFields>(['description', 'labels', 'metrics', 'params']);
+const MAX_TEXT_FIELD_BYTES = 1024 * 1024;
+
+/**
+ * Reads a version upload's multipart body (after the auth guard, before the handler) into an
+ * ArtifactUpload, under this route's own limits: MAX_ARTIFACT_BYTES in total (413) and
+ * MAX_ARTIFACT_FILES parts. The handler and the service never touch the HTTP stream.
+ */
+@Injectable()
+export class MultipartArtifactInterceptor implements NestInterceptor {
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const req = context.switchToHttp().getRequest<RequestWithUpload>();
+    if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
+      throw new UnsupportedMediaTypeException('Send multipart/form-data with `files` (model.json + weights) or one `archive`.');
+    }
+    req.artifactUpload = await this.read(req);
+    return next.handle();
+  }
+
+  private async read(req: FastifyRequest): Promise<ArtifactUpload> {
+    const { maxArtifactBytes, maxArtifactFiles } = this.config.registry;
+    const upload: ArtifactUpload = { files: [], archives: [], fields: {} };
+    let total = 0;
+    try {
+      const parts = req.parts({
+        limits: {
+          fileSize: maxArtifactBytes,
+          files: maxArtifactFiles + TEXT_FIELDS.size,
+          fields: TEXT_FIELDS.size,
+          fieldSize: MAX_TEXT_FIELD_BYTES,
+          parts: maxArtifactFiles + 2 * TEXT_FIELDS.size,
+        },
+      });
+      for await (const part of parts) {
+        const field = part.fieldname;
+        let value: Buffer | string;
+        if (part.type === 'file') {
+          value = await part.toBuffer();
+          total += value.length;
+          if (total > maxArtifactBytes) throw new ArtifactTooLargeError(maxArtifactBytes);
+        } else {
+          value = String(part.value ?? '');
+        }
+        if (field === 'files' || field === 'files[]' || field === 'archive') {
+          if (part.type !== 'file') throw badField(field, `${field} must be a file part (with a filename)`);
+          (field === 'archive' ? upload.archives : upload.files).push({ filename: part.filename, data: value as Buffer });
+        } else if (TEXT_FIELDS.has(field as keyof RawVersionFields)) {
+          const key = field as keyof RawVersionFields;
+          if (upload.fields[key] !== undefined) throw badField(field, `${field} was sent more than once`);
+          // SDKs sometimes send JSON fields as blobs: read them as text.
+          upload.fields[key] = typeof value === 'string' ? value : value.toString('utf8');
+        } else {
+          throw badField(field, `${field} is not an accepted field (files, archive, description, labels, metrics, params)`);
+        }
+      }
+    } catch (error) {
+      throw mapMultipartError(error, maxArtifactBytes, maxArtifactFiles);
+    }
+    return upload;
+  }
+}
+
+function badField(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError([{ field, message }]);
+}
+
+/** @fastify/multipart and busboy errors, in the registry's words. */
+function mapMultipartError(error: unknown, maxBytes: number, maxFiles: number): unknown {
+  if (error instanceof DomainError) return error;
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new ArtifactTooLargeError(maxBytes);
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return new TooManyFilesError(maxFiles);
+    case 'FST_FIELDS_LIMIT':
+      return new ValidationFailedError([{ field: 'body', message: 'too many text fields' }]);
+    case 'FST_PROTO_VIOLATION':
+      return new ValidationFailedError([{ field: 'body', message: 'a field name is not allowed' }]);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new UnsupportedMediaTypeException('The body is not multipart/form-data.');
+    default:
+      if (error instanceof Error && /multipart|boundary|unexpected end of form|malformed/i.test(error.message)) {
+        return new DomainError('bad-request', 'MALFORMED_MULTIPART', `The multipart body cannot be read: ${error.message}.`);
+      }
+      return error;
+  }
+}

@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@app/audit';
+import { InferenceModule } from '@app/inference';
+import { MODEL_REGISTRY_ENTITIES } from './entities';
+import { ModelAliasesController } from './http/model-aliases.controller';
+import { ModelVersionsController } from './http/model-versions.controller';
+import { ModelsController } from './http/models.controller';
+import { MultipartArtifactInterceptor } from './http/multipart-artifact.interceptor';
+import { AliasesService } from './services/aliases.service';
+import { LifecycleService } from './services/lifecycle.service';
+import { ModelVersionsService } from './services/model-versions.service';
+import { ModelsService } from './services/models.service';
+import { QuantizationService } from './services/quantization.service';
+import { RegistryEvents } from './services/registry-events';
+import { RegistryReader } from './services/registry-reader';
+import { SunsetScheduler } from './services/sunset.scheduler';
+import { TrafficService } from './services/traffic.service';
+import { ARTIFACT_STORAGE } from './storage/artifact-storage';
+import { artifactStorageProvider } from './storage/artifact-storage.provider';
+
+/**
+ * The model registry: models, versions and their artifacts, lifecycle, aliases and traffic
+ * settings. Serving and training use it through RegistryReader / ModelVersionsService.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(MODEL_REGISTRY_ENTITIES), ScheduleModule.forRoot(), AuditModule, InferenceModule],
+  controllers: [ModelsController, ModelVersionsController, ModelAliasesController],
+  providers: [
+    artifactStorageProvider,
+    RegistryEvents,
+    ModelsService,
+    ModelVersionsService,
+    LifecycleService,
+    AliasesService,
+    TrafficService,
+    QuantizationService,
+    RegistryReader,
+    SunsetScheduler,
+    MultipartArtifactInterceptor,
+  ],
+  exports: [RegistryReader, RegistryEvents, ModelVersionsService, LifecycleService, ARTIFACT_STORAGE],
+})
+export class ModelsModule {}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@app/audit';
+import { Actor, AppConfig, InjectConfig, Page, toPage } from '@app/common';
+import { ArtifactFiles, InferenceRuntime } from '@app/inference';
+import { artifactDigest, artifactSize } from '../artifacts/artifact-digest';
+import { artifactTarball } from '../artifacts/artifact-tarball';
+import { ModelVersionDto } from '../dto/model-version.dto';
+import { ListVersionsQueryDto } from '../dto/version-queries.dto';
+import { Stage } from '../domain/lifecycle';
+import { principalOf } from '../domain/principal';
+import { ModelNotFoundError } from '../domain/registry-errors';
+import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields, VersionMetadata } from '../domain/upload-fields';
+import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
+import { StageTransitionEntity } from '../entities/stage-transition.entity';
+import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
+import { ArtifactUpload, artifactFilesOf } from './artifact-upload';
+import { findModel, findVersion, readOnly } from './persistence';
+import { RegistryEvents } from './registry-events';
+import { toVersionDto } from './views';
+
+/** A new version as the registry's other writers (training, quantization) hand it in. */
+export interface NewVersion {
+  files: ArtifactFiles;
+  metadata: VersionMetadata;
+  /** draft for uploads and quantization, staging for trained versions. */
+  stage?: Extract<Stage, 'draft' | 'staging'>;
+  source?: Record<string, unknown> | null;
+  /** Overrides the principal recorded as createdBy (e.g. `training-job:<id>`). */
+  createdBy?: string;
+  reason?: string;
+}
+
+export interface RegisterOptions {
+  /** Create the model (no description, no tags) when it does not exist: trained models do this. */
+  createModel?: { task?: string | null };
+}
+
+export interface ArtifactDownload {
+  filename: string;
+  data: Buffer;
+  sha256: string;
+}
+
+@Injectable()
+export class ModelVersionsService {
+  private readonly logger = new Logger(ModelVersionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
+    private readonly runtime: InferenceRuntime,
+    private readonly audit: AuditService,
+    private readonly events: RegistryEvents,
+  ) {}
+
+  /** POST /v1/models/{name}/versions: a multipart upload becomes a draft version. */
+  async upload(name: string, upload: ArtifactUpload, actor: Actor | null): Promise<ModelVersionDto> {
+    // Cheap checks first: a missing model or a bad field never costs an unpack or a model load.
+    await readOnly(this.db, (m) => findModel(m, name));
+    const metadata = parseVersionFields(upload.fields);
+    const limits = this.config.registry;
+    const files = await artifactFilesOf(upload, {
+      maxFiles: limits.maxArtifactFiles,
+      maxEntries: limits.maxArtifactFiles * 2,
+      maxTotalBytes: limits.maxArtifactBytes,
+    });
+    if (!metadata.labels) metadata.labels = labelsFromArtifact(files);
+    return this.register(name, { files, metadata, stage: 'draft', reason: 'uploaded' }, actor);
+  }
+
+  /**
+   * Validates (loads with tfjs), stores and records a new version. The artifact is written under a
+   * fresh key before the row exists; the row, its version number and its history commit together;
+   * if anything fails after the write, the artifact is deleted again. So a version is visible only
+   * once complete, and no row ever points at a missing artifact.
+   */
+  async register(name: string, input: NewVersion, actor: Actor | null, options: RegisterOptions = {}): Promise<ModelVersionDto> {
+    const signature = await this.runtime.inspect(input.files);
+    checkLabelsAgainstOutputs(input.metadata.labels, signature.outputs);
+
+    const model = await this.db.transaction((m) => this.modelFor(m, name, options, actor));
+    const id = randomUUID();
+    const artifactKey = `${model.id}/${id}`;
+    await this.storage.put(artifactKey, input.files);
+    let created: ModelVersionEntity;
+    try {
+      created = await this.db.transaction(async (m) => {
+        // The row lock taken by this UPDATE serialises concurrent uploads to the same model until
+        // commit; a rolled-back upload gives its number back, so numbers stay gapless.
+        const [rows] = (await m.query(
+          `UPDATE models SET last_version = last_version + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING last_version`,
+          [model.id],
+        )) as [{ last_version: number }[], number];
+        if (!rows.length) throw new ModelNotFoundError(name);
+        const stage = input.stage ?? 'draft';
+        const versions = m.getRepository(ModelVersionEntity);
+        const row = await versions.save(
+          versions.create({
+            id,
+            modelId: model.id,
+            version: rows[0].last_version,
+            stage,
+            description: input.metadata.description,
+            framework: signature.framework,
+            inputs: signature.inputs,
+            outputs: signature.outputs,
+            labels: input.metadata.labels,
+            metrics: input.metadata.metrics,
+            params: input.metadata.params,
+            source: input.source ?? null,
+            sha256: artifactDigest(input.files),
+            sizeBytes: artifactSize(input.files),
+            artifactKey,
+            createdBy: input.createdBy ?? principalOf(actor),
+            deprecatedAt: null,
+            sunsetAt: null,
+            successorVersion: null,
+          }),
+        );
+        await m.getRepository(StageTransitionEntity).insert({
+          versionId: row.id,
+          fromStage: null,
+          toStage: stage,
+          actorId: actor?.caller.id ?? null,
+          actor: row.createdBy,
+          reason: input.reason ?? null,
+          requestId: actor?.requestId ?? null,
+        });
+        await this.audit.record(
+          {
+            action: 'model-version.created',
+            actor,
+            targetType: 'model-version',
+            targetId: row.id,
+            details: { model: name, version: row.version, stage, sha256: row.sha256, sizeBytes: row.sizeBytes, source: row.source },
+          },
+          m,
+        );
+        return row;
+      });
+    } catch (error) {
+      await this.storage.delete(artifactKey).catch((cleanup: unknown) => {
+        this.logger.error({ err: cleanup, artifactKey, msg: 'could not delete the artifact of a failed upload' });
+      });
+      throw error;
+    }
+    this.events.emit({ type: 'version', modelName: name, version: created.version });
+    return toVersionDto(name, created);
+  }
+
+  async list(name: string, query: ListVersionsQueryDto): Promise<Page<ModelVersionDto>> {
+    const now = new Date();
+    return readOnly(this.db, async (m) => {
+      const model = await findModel(m, name);
+      const qb = m.getRepository(ModelVersionEntity).createQueryBuilder('v').where('v.model_id = :modelId', { modelId: model.id });
+      // Filter on the effective stage: past its sunset, a deprecated version is listed as retired.
+      if (query.stage === 'retired') {
+        qb.andWhere(`(v.stage = 'retired' OR (v.stage = 'deprecated' AND v.sunset_at <= :now))`, { now });
+      } else if (query.stage === 'deprecated') {
+        qb.andWhere(`v.stage = 'deprecated' AND v.sunset_at > :now`, { now });
+      } else if (query.stage) {
+        qb.andWhere('v.stage = :stage', { stage: query.stage });
+      }
+      const [rows, total] = await qb.orderBy('v.version', 'DESC').take(query.limit).skip(query.offset).getManyAndCount();
+      return toPage(
+        rows.map((r) => toVersionDto(name, r, now)),
+        total,
+        query,
+      );
+    });
+  }
+
+  async get(name: string, version: number): Promise<ModelVersionDto> {
+    return readOnly(this.db, async (m) => toVersionDto(name, await findVersion(m, await findModel(m, name), version)));
+  }
+
+  /** The artifact as a reproducible .tar.gz (same bytes on every download of a version). */
+  async download(name: string, version: number): Promise<ArtifactDownload> {
+    const row = await readOnly(this.db, async (m) => findVersion(m, await findModel(m, name), version));
+    const files = await this.storage.get(row.artifactKey);
+    return { filename: `${name}-v${version}.tar.gz`, data: await artifactTarball(files), sha256: row.sha256 };
+  }
+
+  private async modelFor(m: EntityManager, name: string, options: RegisterOptions, actor: Actor | null): Promise<ModelEntity> {
+    try {
+      return await findModel(m, name);
+    } catch (error) {
+      if (!(error instanceof ModelNotFoundError) || !options.createModel) throw error;
+    }
+    // ON CONFLICT: two trainings finishing together both "create" the model; one insert wins.
+    const inserted = (await m.query(
+      `INSERT INTO models (name, task) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [name, options.createModel.task ?? null],
+    )) as { id: string }[];
+    if (inserted.length) {
+      await this.audit.record(
+        { action: 'model.created', actor, targetType: 'model', targetId: inserted[0].id, details: { model: name, implicit: true } },
+        m,
+      );
+    }
+    return findModel(m, name);
+  }
+}

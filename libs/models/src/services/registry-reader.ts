@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ArtifactFiles, ModelFramework, TensorSpec } from '@app/inference';
+import { Observable } from 'rxjs';
+import { ModelDto } from '../dto/model.dto';
+import { effectiveStage, Stage } from '../domain/lifecycle';
+import { PRODUCTION_ALIAS } from '../domain/model-name';
+import { ModelAliasNotFoundError, NoProductionVersionError } from '../domain/registry-errors';
+import { ModelAliasEntity } from '../entities/model-alias.entity';
+import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
+import { ModelTrafficEntity } from '../entities/model-traffic.entity';
+import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
+import { findModel, findProductionVersion, findVersion } from './persistence';
+import { RegistryEvent, RegistryEvents } from './registry-events';
+import { toModelDto } from './views';
+
+/** What serving needs to know about a version; `stage` is the effective one at read time. */
+export interface ServableVersion {
+  modelId: string;
+  modelName: string;
+  versionId: string;
+  version: number;
+  stage: Stage;
+  framework: ModelFramework;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  labels: string[] | null;
+  sha256: string;
+  sizeBytes: number;
+  deprecatedAt: Date | null;
+  sunsetAt: Date | null;
+  successorVersion: number | null;
+  /** Opaque storage key; pass the version to readArtifact(). */
+  artifactKey: string;
+}
+
+export interface CanarySetting {
+  version: number;
+  percent: number;
+}
+
+/**
+ * The registry's read side for the serving layer: resolve production / a version / an alias /
+ * the canary, and fetch artifacts. Throws the registry's 404 errors; leaves retired (410) and
+ * draft-visibility decisions to the caller, which knows the route and the caller's role.
+ */
+@Injectable()
+export class RegistryReader {
+  readonly events$: Observable<RegistryEvent>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
+    events: RegistryEvents,
+  ) {
+    this.events$ = events.events$;
+  }
+
+  async model(name: string): Promise<ModelDto> {
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      return toModelDto(model, (await findProductionVersion(m, model.id))?.version ?? null);
+    });
+  }
+
+  async productionVersion(name: string): Promise<ServableVersion> {
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      const row = await findProductionVersion(m, model.id);
+      if (!row) throw new NoProductionVersionError(name);
+      return servable(model, row);
+    });
+  }
+
+  async version(name: string, version: number): Promise<ServableVersion> {
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      return servable(model, await findVersion(m, model, version));
+    });
+  }
+
+  /** `production` resolves to the production stage; anything else to a stored alias. */
+  async alias(name: string, alias: string): Promise<ServableVersion> {
+    if (alias === PRODUCTION_ALIAS) return this.productionVersion(name);
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      const row = await m.getRepository(ModelAliasEntity).findOne({ where: { modelId: model.id, alias } });
+      if (!row) throw new ModelAliasNotFoundError(name, alias);
+      return servable(model, await findVersion(m, model, row.version));
+    });
+  }
+
+  /** Every version of a model, newest first, with effective stages (for /v2/models/{name}). */
+  async versions(name: string): Promise<ServableVersion[]> {
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      const rows = await m.getRepository(ModelVersionEntity).find({ where: { modelId: model.id }, order: { version: 'DESC' } });
+      return rows.map((r) => servable(model, r));
+    });
+  }
+
+  /** The production version of every live model (serving warms these at start-up). */
+  async productionVersions(): Promise<ServableVersion[]> {
+    return this.read(async (m) => {
+      const rows = await m
+        .getRepository(ModelVersionEntity)
+        .createQueryBuilder('v')
+        .innerJoin(ModelEntity, 'model', 'model.id = v.model_id AND model.deleted_at IS NULL')
+        .where(`v.stage = 'production'`)
+        .addSelect(['model.id', 'model.name'])
+        .getRawAndEntities();
+      return rows.entities.map((v, i) => servable({ id: rows.raw[i].model_id, name: rows.raw[i].model_name } as ModelEntity, v));
+    });
+  }
+
+  async canary(name: string): Promise<CanarySetting | null> {
+    return this.read(async (m) => {
+      const model = await findModel(m, name);
+      const row = await m.getRepository(ModelTrafficEntity).findOne({ where: { modelId: model.id } });
+      return row ? { version: row.canaryVersion, percent: row.canaryPercent } : null;
+    });
+  }
+
+  /** The version's files (model.json + shards + extras), as uploaded. */
+  readArtifact(version: Pick<ServableVersion, 'artifactKey'>): Promise<ArtifactFiles> {
+    return this.storage.get(version.artifactKey);
+  }
+
+  private read<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    // Reads run outside any transaction: no BEGIN/COMMIT round trips on the serving path.
+    return work(this.db.manager);
+  }
+}
+
+function servable(model: ModelEntity, v: ModelVersionEntity, now: Date = new Date()): ServableVersion {
+  return {
+    modelId: model.id,
+    modelName: model.name,
+    versionId: v.id,
+    version: v.version,
+    stage: effectiveStage(v, now),
+    framework: v.framework,
+    inputs: v.inputs,
+    outputs: v.outputs,
+    labels: v.labels,
+    sha256: v.sha256,
+    sizeBytes: v.sizeBytes,
+    deprecatedAt: v.deprecatedAt,
+    sunsetAt: v.sunsetAt,
+    successorVersion: v.successorVersion,
+    artifactKey: v.artifactKey,
+  };
+}

@@ -1,0 +1,49 @@
+import { ModelDto } from '../dto/model.dto';
+import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
+import { effectiveStage } from '../domain/lifecycle';
+import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
+import { StageTransitionEntity } from '../entities/stage-transition.entity';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function toModelDto(m: ModelEntity, productionVersion: number | null): ModelDto {
+  return {
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    task: m.task,
+    tags: m.tags,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+    productionVersion,
+    latestVersion: m.lastVersion > 0 ? m.lastVersion : null,
+  };
+}
+
+export function toVersionDto(modelName: string, v: ModelVersionEntity, now: Date = new Date()): ModelVersionDto {
+  return {
+    model: modelName,
+    version: v.version,
+    stage: effectiveStage(v, now),
+    description: v.description,
+    framework: v.framework,
+    inputs: v.inputs,
+    outputs: v.outputs,
+    labels: v.labels,
+    metrics: v.metrics,
+    params: v.params,
+    sha256: v.sha256,
+    sizeBytes: v.sizeBytes,
+    createdAt: v.createdAt.toISOString(),
+    createdBy: v.createdBy,
+    deprecatedAt: iso(v.deprecatedAt),
+    sunsetAt: iso(v.sunsetAt),
+    successorVersion: v.successorVersion,
+    source: v.source,
+  };
+}
+
+export function toTransitionDto(t: StageTransitionEntity): StageTransitionDto {
+  return { from: t.fromStage, to: t.toStage, actor: t.actor, reason: t.reason, at: t.at.toISOString() };
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
+import { ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
+import { PredictRequestDto, PredictResponseDto } from '../dto/predict.dto';
+import { PredictionService } from '../serving/prediction.service';
+
+const PREDICT_HEADERS = {
+  'X-Model-Version': { description: 'The version that answered', schema: { type: 'integer' } },
+  Deprecation: { description: 'On deprecated versions: @<unix seconds> (RFC 9745)', schema: { type: 'string' } },
+  Sunset: { description: 'On deprecated versions: when the version retires (RFC 8594)', schema: { type: 'string' } },
+  Link: { description: 'On deprecated versions: the successor (rel="successor-version")', schema: { type: 'string' } },
+  'X-Cache': { description: 'hit or miss, when the model has a response cache', schema: { type: 'string' } },
+};
+
+@ApiTags('predictions')
+@Controller({ path: 'models/:name', version: '1' })
+export class PredictController {
+  constructor(private readonly predictions: PredictionService) {}
+
+  @Post('predict')
+  @HttpCode(200)
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Predict with the production version (canary split applied, sticky per caller)' })
+  @ApiHeader({ name: 'X-Request-Id', required: false })
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
+  @ApiProblemResponses(400, 404, 410, 422, 429)
+  predict(@Param() { name }: ModelNameParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+    return this.predictions.predictV1({ kind: 'production', model: name }, body.instances, actor);
+  }
+
+  @Post('versions/:version/predict')
+  @HttpCode(200)
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Predict with a given version (drafts: ml-engineer and admin only)' })
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
+  @ApiProblemResponses(400, 404, 410, 422, 429)
+  predictWithVersion(@Param() { name, version }: ModelVersionParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+    return this.predictions.predictV1({ kind: 'version', model: name, version }, body.instances, actor);
+  }
+
+  @Post('aliases/:alias/predict')
+  @HttpCode(200)
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Predict with the version an alias points at' })
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
+  @ApiProblemResponses(400, 404, 410, 422, 429)
+  predictWithAlias(@Param() { name, alias }: ModelAliasParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+    return this.predictions.predictV1({ kind: 'alias', model: name, alias }, body.instances, actor);
+  }
+}

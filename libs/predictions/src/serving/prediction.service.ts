@@ -1,0 +1,204 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram } from 'prom-client';
+import { Actor, AppConfig, deprecationHeaders, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
+import { DynamicBatcher, InferenceRuntime, ModelCache, validateRows } from '@app/inference';
+import { effectiveStage, RegistryReader, ServableVersion } from '@app/models';
+import { ResponseCache } from '../cache/response-cache';
+import { DraftVersionForbiddenError, ModelVersionRetiredError } from '../domain/serving-errors';
+import { ServingSettingsService } from './serving-settings.service';
+import { UsageRecorder } from '../usage/usage-recorder';
+import { decodeInferRequest, encodeInferResponse, V2InferRequest, V2InferResponse } from '../v2/inference-protocol';
+import { ServingTarget, VersionResolver } from './version-resolver';
+
+export interface PredictResponse {
+  model: string;
+  version: number;
+  predictions: number[][];
+  labels?: string[];
+}
+
+interface Outcome {
+  outputs: number[][];
+  computeMs: number;
+  cache: 'hit' | 'miss' | undefined;
+}
+
+/**
+ * The request path of a prediction: resolve the version (alias, stage, canary) → lifecycle checks
+ * → signature validation → response cache → dynamic batcher → model cache → runtime → answer with
+ * lifecycle headers → usage event. HTTP-free: headers travel in a WithHeaders result.
+ */
+@Injectable()
+export class PredictionService {
+  private readonly responses: ResponseCache;
+  private readonly requests: Counter<'model' | 'version' | 'status'>;
+  private readonly duration: Histogram<'model' | 'version' | 'phase'>;
+
+  constructor(
+    private readonly resolver: VersionResolver,
+    private readonly registry: RegistryReader,
+    private readonly runtime: InferenceRuntime,
+    private readonly models: ModelCache,
+    private readonly batcher: DynamicBatcher,
+    private readonly usage: UsageRecorder,
+    private readonly settings: ServingSettingsService,
+    @InjectConfig() private readonly config: AppConfig,
+    metrics: MetricsRegistry,
+  ) {
+    this.responses = new ResponseCache(config.serving.responseCacheMaxEntries);
+    this.requests = new Counter({
+      name: 'inference_requests_total',
+      help: 'Prediction requests by model, version and HTTP status',
+      labelNames: ['model', 'version', 'status'],
+      registers: [metrics],
+    });
+    this.duration = new Histogram({
+      name: 'inference_duration_seconds',
+      help: 'Prediction time by model and version, split into queue (batching wait) and compute',
+      labelNames: ['model', 'version', 'phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [metrics],
+    });
+  }
+
+  /** POST /v1/models/{name}[/versions/{v} | /aliases/{a}]/predict */
+  async predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
+    return this.metered(target, actor, 'v1', async (version) => {
+      const rows = validateRows(signatureOf(version), instances, {
+        maxRows: this.config.inference.maxRowsPerRequest,
+      });
+      const outcome = await this.run(version, rows, actor);
+      const body: PredictResponse = { model: version.modelName, version: version.version, predictions: outcome.outputs };
+      const labels = labelsOf(version, outcome.outputs);
+      if (labels) body.labels = labels;
+      return { rows: rows.length, outcome, body };
+    });
+  }
+
+  /** POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol) */
+  async inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
+    return this.metered(target, actor, 'v2', async (version) => {
+      const decoded = decodeInferRequest(request, version.inputs[0]);
+      // The same checks as v1 (finite values, row width, row count) on the decoded rows.
+      const rows = validateRows(signatureOf(version), decoded, { maxRows: this.config.inference.maxRowsPerRequest, field: 'inputs[0].data' });
+      const outcome = await this.run(version, rows, actor);
+      const body = encodeInferResponse(
+        { modelName: version.modelName, version: version.version, id: request.id ?? actor.requestId, outputs: version.outputs, requested: request.outputs },
+        outcome.outputs,
+      );
+      return { rows: rows.length, outcome, body };
+    });
+  }
+
+  /** Resolves a target for metadata/readiness (v2), applying the same lifecycle rules as predict. */
+  async servable(target: ServingTarget, actor: Actor): Promise<ServableVersion> {
+    const version = await this.resolver.resolve(target, actor.caller.id);
+    this.assertServable(version, actor);
+    return version;
+  }
+
+  /** Loads (or finds) the version in the model cache: what "ready" means for a version. */
+  async warm(version: ServableVersion): Promise<void> {
+    await this.models.use(modelKey(version), () => this.load(version), () => undefined);
+  }
+
+  private async metered<T>(
+    target: ServingTarget,
+    actor: Actor,
+    api: 'v1' | 'v2',
+    work: (version: ServableVersion) => Promise<{ rows: number; outcome: Outcome; body: T }>,
+  ): Promise<WithHeaders<T>> {
+    const started = performance.now();
+    let version: ServableVersion | undefined;
+    let rows = 0;
+    let computeMs = 0;
+    let status = 200;
+    try {
+      version = await this.resolver.resolve(target, actor.caller.id);
+      this.assertServable(version, actor);
+      const result = await work(version);
+      rows = result.rows;
+      computeMs = result.outcome.computeMs;
+      return new WithHeaders(result.body, this.headers(version, result.outcome.cache));
+    } catch (error) {
+      status = toProblem(error, { requestId: actor.requestId, instance: '' }).status;
+      throw error;
+    } finally {
+      const latencyMs = performance.now() - started;
+      const labels = { model: target.model, version: String(version?.version ?? '') };
+      this.requests.inc({ ...labels, status: String(status) });
+      this.usage.record({
+        at: new Date(),
+        modelName: target.model,
+        version: version?.version ?? null,
+        callerId: actor.caller.id,
+        callerKind: actor.caller.kind,
+        api,
+        status,
+        rows,
+        latencyMs,
+        computeMs,
+      });
+    }
+  }
+
+  private assertServable(version: ServableVersion, actor: Actor): void {
+    const stage = effectiveStage(version);
+    if (stage === 'retired') throw new ModelVersionRetiredError(version.modelName, version.version);
+    if (stage === 'draft' && !hasRole(actor.caller.roles, 'ml-engineer')) {
+      throw new DraftVersionForbiddenError(version.modelName, version.version);
+    }
+  }
+
+  private async run(version: ServableVersion, rows: number[][], actor: Actor): Promise<Outcome> {
+    const key = modelKey(version);
+    const settings = await this.settings.forModel(version.modelId);
+    const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, rows) : undefined;
+    const cached = cacheKey ? this.responses.get(cacheKey) : undefined;
+    if (cached) return { outputs: cached, computeMs: 0, cache: 'hit' };
+
+    const labels = { model: version.modelName, version: String(version.version) };
+    const result = await this.batcher.submit(key, rows, (batch) => this.models.use(key, () => this.load(version), (m) => m.predict(batch)));
+    this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
+    this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);
+    if (cacheKey) this.responses.set(cacheKey, result.outputs, settings.responseCacheTtlSeconds!);
+    if (settings.logPayloads) this.settings.logPayload(version, actor, rows, result.outputs, settings.payloadRetentionDays);
+    return { outputs: result.outputs, computeMs: result.computeMs, cache: cacheKey ? 'miss' : undefined };
+  }
+
+  private async load(version: ServableVersion) {
+    return this.runtime.load(await this.registry.readArtifact(version));
+  }
+
+  private headers(version: ServableVersion, cache: 'hit' | 'miss' | undefined): Record<string, string> {
+    const headers: Record<string, string> = { 'X-Model-Version': String(version.version) };
+    if (cache) headers['X-Cache'] = cache;
+    if (effectiveStage(version) === 'deprecated' && version.deprecatedAt) {
+      Object.assign(
+        headers,
+        deprecationHeaders({
+          deprecatedAt: version.deprecatedAt,
+          sunsetAt: version.sunsetAt,
+          successorPath: version.successorVersion ? `/v1/models/${version.modelName}/versions/${version.successorVersion}` : null,
+        }),
+      );
+    }
+    return headers;
+  }
+}
+
+/** Identity of a loaded model: a re-uploaded artifact can never be served from a stale entry. */
+export function modelKey(version: Pick<ServableVersion, 'modelId' | 'version' | 'sha256'>): string {
+  return `${version.modelId}:${version.version}:${version.sha256}`;
+}
+
+function signatureOf(version: ServableVersion) {
+  return { framework: version.framework, inputs: version.inputs, outputs: version.outputs };
+}
+
+/** For a classifier with class labels: the label of each row's highest score. */
+function labelsOf(version: ServableVersion, outputs: number[][]): string[] | undefined {
+  const classes = version.labels;
+  if (!classes?.length || outputs.some((row) => row.length !== classes.length)) return undefined;
+  return outputs.map((row) => classes[row.reduce((best, v, i) => (v > row[best] ? i : best), 0)]);
+}

@@ -1,0 +1,134 @@
+import { FieldError, ValidationFailedError } from '@app/common';
+import type { Datatype, TensorSpec } from '@app/inference';
+
+/** Open Inference Protocol (KServe v2 / Triton) tensors, as they travel in JSON. */
+export interface V2Tensor {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: unknown;
+  parameters?: Record<string, unknown>;
+}
+
+export interface V2InferRequest {
+  id?: string;
+  parameters?: Record<string, unknown>;
+  inputs: V2Tensor[];
+  outputs?: { name: string; parameters?: Record<string, unknown> }[];
+}
+
+export interface V2InferResponse {
+  model_name: string;
+  model_version: string;
+  id: string;
+  outputs: { name: string; shape: number[]; datatype: Datatype; data: number[] | boolean[] }[];
+}
+
+const SUPPORTED: readonly string[] = ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL'];
+const INTEGER_RANGES: Record<string, [number, number]> = {
+  INT8: [-128, 127],
+  INT16: [-32_768, 32_767],
+  INT32: [-2_147_483_648, 2_147_483_647],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT8: [0, 255],
+  UINT16: [0, 65_535],
+  UINT32: [0, 4_294_967_295],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+function invalid(field: string, message: string): never {
+  throw new ValidationFailedError([{ field, message }], message, 'unprocessable');
+}
+
+/** Flattens nested `data` row-major, checking the nesting matches `shape` when it is nested. */
+function flatten(data: unknown, shape: number[], field: string): unknown[] {
+  if (!Array.isArray(data)) invalid(field, `${field} must be an array`);
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const walk = (value: unknown, depth: number, path: string) => {
+    if (depth === shape.length) {
+      if (Array.isArray(value)) invalid(path, `${path} is nested deeper than shape [${shape.join(', ')}]`);
+      out.push(value);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[depth]) {
+      invalid(path, `${path} must have ${shape[depth]} elements to match shape [${shape.join(', ')}]`);
+    }
+    value.forEach((v, i) => walk(v, depth + 1, `${path}[${i}]`));
+  };
+  walk(data, 0, field);
+  return out;
+}
+
+function toNumber(value: unknown, datatype: string, field: string): number {
+  if (datatype === 'BOOL') {
+    if (typeof value !== 'boolean') invalid(field, `${field} must be true or false (datatype BOOL)`);
+    return value ? 1 : 0;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) invalid(field, `${field} must be a finite number (datatype ${datatype})`);
+  const range = INTEGER_RANGES[datatype];
+  if (range && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
+    invalid(field, `${field} must be an integer in [${range[0]}, ${range[1]}] (datatype ${datatype})`);
+  }
+  return value;
+}
+
+/**
+ * Turns a v2 request for a single-input model into rows, checking names, datatypes, shapes and
+ * values against the model's input signature before any tensor exists.
+ */
+export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): number[][] {
+  if (!Array.isArray(request.inputs) || request.inputs.length === 0) invalid('inputs', 'inputs must name at least one tensor');
+  const errors: FieldError[] = [];
+  const unknown = request.inputs.filter((t) => t?.name !== input.name);
+  if (request.inputs.length !== 1 || unknown.length) {
+    errors.push({
+      field: 'inputs',
+      message: `this model takes exactly one input named "${input.name}" with shape [${input.shape.join(', ')}]`,
+    });
+    throw new ValidationFailedError(errors, errors[0].message, 'unprocessable');
+  }
+  const tensor = request.inputs[0];
+  const field = `inputs[0]`;
+  if (!SUPPORTED.includes(tensor.datatype)) {
+    invalid(`${field}.datatype`, `datatype ${String(tensor.datatype)} is not supported (use one of ${SUPPORTED.join(', ')})`);
+  }
+  const shape = tensor.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    invalid(`${field}.shape`, `${field}.shape must be an array of non-negative integers`);
+  }
+  const expected = input.shape;
+  const mismatch =
+    shape.length !== expected.length || shape.some((d, i) => expected[i] !== -1 && expected[i] !== d);
+  if (mismatch) {
+    invalid(`${field}.shape`, `input "${input.name}" expects shape [${expected.join(', ')}], got [${shape.join(', ')}]`);
+  }
+  const flat = flatten(tensor.data, shape, `${field}.data`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (flat.length !== size) {
+    invalid(`${field}.data`, `${field}.data has ${flat.length} values but shape [${shape.join(', ')}] needs ${size}`);
+  }
+  const values = flat.map((v, i) => toNumber(v, tensor.datatype, `${field}.data[${i}]`));
+  if (shape.length === 1) return [values];
+  const batch = shape[0];
+  const width = size / Math.max(batch, 1);
+  return Array.from({ length: batch }, (_, r) => values.slice(r * width, (r + 1) * width));
+}
+
+/** Shapes predictions as v2 output tensors (row-major flat data), honouring a requested subset. */
+export function encodeInferResponse(
+  args: { modelName: string; version: number; id: string; outputs: TensorSpec[]; requested?: { name: string }[] },
+  predictions: number[][],
+): V2InferResponse {
+  const spec = args.outputs[0];
+  const wanted = args.requested?.map((o) => o?.name) ?? [spec.name];
+  const unknown = wanted.filter((n) => n !== spec.name);
+  if (unknown.length) invalid('outputs', `unknown output ${unknown.map((n) => `"${n}"`).join(', ')}; this model has "${spec.name}"`);
+  const width = predictions[0]?.length ?? 0;
+  return {
+    model_name: args.modelName,
+    model_version: String(args.version),
+    id: args.id,
+    outputs: [{ name: spec.name, shape: [predictions.length, width], datatype: spec.datatype, data: predictions.flat() }],
+  };
+}

@@ -1,0 +1,134 @@
+import { MalformedDatasetError } from './dataset-format';
+import { formatFromFileName, readDataset } from './dataset-reader';
+
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+
+async function failure(input: string | Buffer): Promise<MalformedDatasetError> {
+  try {
+    await readDataset(typeof input === 'string' ? utf8(input) : input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MalformedDatasetError);
+    return error as MalformedDatasetError;
+  }
+  throw new Error('expected the dataset to be refused');
+}
+
+describe('readDataset', () => {
+  it('reads a CSV: columns typed by their values, rows counted, values collected', async () => {
+    const csv = 'a,b,c,d\n1,x,true,2.5e1\n-2.5, y ,FALSE,3\n\n.5,,true,4\n';
+    const data = await readDataset(utf8(csv), { collect: true });
+    expect(data).toEqual({
+      format: 'csv',
+      columns: [
+        { name: 'a', type: 'number', distinct: 3, integer: false },
+        { name: 'b', type: 'string', distinct: 3 },
+        { name: 'c', type: 'boolean', distinct: 2 },
+        { name: 'd', type: 'number', distinct: 3, integer: true },
+      ],
+      rows: 3,
+      values: [
+        [1, -2.5, 0.5],
+        ['x', 'y', ''],
+        [true, false, true],
+        [25, 3, 4],
+      ],
+    });
+  });
+
+  it('handles quoted fields, CRLF line ends and a byte order mark', async () => {
+    const csv = '\ufeffname,"value, quoted"\r\n"hello, world",1\r\n"multi\nline",2\r\n';
+    const data = await readDataset(utf8(csv), { collect: true });
+    expect(data.columns.map(({ name, type }) => ({ name, type }))).toEqual([
+      { name: 'name', type: 'string' },
+      { name: 'value, quoted', type: 'number' },
+    ]);
+    expect(data.values).toEqual([['hello, world', 'multi\nline'], [1, 2]]);
+  });
+
+  it('reads JSON lines, sniffed from the content', async () => {
+    const jsonl = '{"x": 1, "label": "a", "ok": true}\n\n{"label": "b", "x": 2.5, "ok": false}\n';
+    const data = await readDataset(utf8(jsonl), { collect: true });
+    expect(data.format).toBe('jsonl');
+    expect(data.columns.map(({ name, type }) => ({ name, type }))).toEqual([
+      { name: 'x', type: 'number' },
+      { name: 'label', type: 'string' },
+      { name: 'ok', type: 'boolean' },
+    ]);
+    expect(data.rows).toBe(2);
+    expect(data.values).toEqual([[1, 2.5], ['a', 'b'], [true, false]]);
+  });
+
+  it('names the line and column of a ragged row', async () => {
+    const e = await failure('a,b,c\n1,2,3\n4,5\n');
+    expect(e.reason).toBe('ragged-row');
+    expect(e.location).toEqual({ line: 3, column: 'c' });
+    expect(e.message).toMatch(/^line 3, column 'c': The row has 2 values but the header names 3 columns/);
+  });
+
+  it('names the line and column of a non-numeric value in a numeric column', async () => {
+    const e = await failure('x,y\n1,2\n3,4\n5,abc\n');
+    expect(e.reason).toBe('type-mismatch');
+    expect(e.location).toEqual({ line: 4, column: 'y' });
+    expect(e.message).toContain("'abc' is not a number");
+  });
+
+  it('refuses a missing value in a numeric column, before or after its first number', async () => {
+    const e = await failure('x,y\n1,2\n3,\n');
+    expect(e.reason).toBe('empty-value');
+    expect(e.location).toEqual({ line: 3, column: 'y' });
+    expect(await failure('x,y\n1,\n3,4\n')).toMatchObject({ reason: 'empty-value', location: { line: 2, column: 'y' } });
+  });
+
+  it('counts distinct values and tells integer columns apart', async () => {
+    const data = await readDataset(utf8('a,b,c\n1,1.5,x\n2,2,y\n1,3,x\n'));
+    expect(data.columns).toEqual([
+      { name: 'a', type: 'number', distinct: 2, integer: true },
+      { name: 'b', type: 'number', distinct: 3, integer: false },
+      { name: 'c', type: 'string', distinct: 2 },
+    ]);
+  });
+
+  it('refuses an empty file, a header without rows, and a file without a header', async () => {
+    expect((await failure('')).reason).toBe('empty-file');
+    expect((await failure('  \n\n')).reason).toBe('empty-file');
+    expect(await failure('a,b\n')).toMatchObject({ reason: 'no-rows', location: { line: 2 } });
+    expect(await failure('1.5,2\n3,4\n')).toMatchObject({ reason: 'missing-header', location: { line: 1 } });
+  });
+
+  it('refuses duplicate and empty column names', async () => {
+    expect(await failure('a,b,a\n1,2,3\n')).toMatchObject({ reason: 'bad-header', location: { line: 1, column: 'a' } });
+    expect(await failure('a,,c\n1,2,3\n')).toMatchObject({ reason: 'bad-header', location: { line: 1, column: '#2' } });
+  });
+
+  it('names the line and column of bytes that are not UTF-8', async () => {
+    const bytes = Buffer.concat([utf8('a,b\n1,x\n2,'), Buffer.from([0xc3, 0x28]), utf8('\n')]);
+    expect(await failure(bytes)).toMatchObject({ reason: 'bad-encoding', location: { line: 3, column: 'b' } });
+  });
+
+  it('reports broken CSV quoting with its line', async () => {
+    const e = await failure('a,b\n1,"open\n2,3\n');
+    expect(e.reason).toBe('bad-csv');
+    expect(e.location.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names the line of a JSON line that does not parse, and of a missing or extra field', async () => {
+    expect(await failure('{"a":1}\n{"a":\n')).toMatchObject({ reason: 'bad-json', location: { line: 2 } });
+    expect(await failure('{"a":1}\n[1]\n')).toMatchObject({ reason: 'bad-json', location: { line: 2 } });
+    expect(await failure('{"a":1,"b":2}\n{"a":3}\n')).toMatchObject({ reason: 'ragged-row', location: { line: 2, column: 'b' } });
+    expect(await failure('{"a":1}\n{"a":3,"z":1}\n')).toMatchObject({ reason: 'ragged-row', location: { line: 2, column: 'z' } });
+    expect(await failure('{"a":1}\n{"a":"1"}\n')).toMatchObject({ reason: 'type-mismatch', location: { line: 2, column: 'a' } });
+    expect(await failure('{"a":1}\n{"a":null}\n')).toMatchObject({ reason: 'empty-value', location: { line: 2, column: 'a' } });
+  });
+
+  it('bounds the number of columns', async () => {
+    await expect(readDataset(utf8('a,b,c\n1,2,3\n'), { maxColumns: 2 })).rejects.toMatchObject({ reason: 'too-many-columns' });
+  });
+
+  it('maps file names to formats', () => {
+    expect(formatFromFileName('iris.CSV')).toBe('csv');
+    expect(formatFromFileName('x.jsonl')).toBe('jsonl');
+    expect(formatFromFileName('x.ndjson')).toBe('jsonl');
+    expect(formatFromFileName('data.txt')).toBeUndefined();
+    expect(formatFromFileName(undefined)).toBeUndefined();
+  });
+});

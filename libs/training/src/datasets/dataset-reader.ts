@@ -1,0 +1,313 @@
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvError, parse as csvParser } from 'csv-parse';
+import { CellValue, ColumnType, DatasetColumn, DatasetFormat, DISTINCT_CAP, MalformedDatasetError } from './dataset-format';
+
+/**
+ * Reads an uploaded dataset: CSV with a header line, or JSON lines (one object per line). The
+ * same reader checks an upload and feeds the trainer, so what was accepted is what is trained on.
+ *
+ * Types: a column takes the type of its first non-empty value (number, boolean, else string), and
+ * every later value must fit it: "1.5" then "abc" in one column is a malformed file (422 naming the
+ * line and column), not a silent string column. String columns accept anything, empty included;
+ * number and boolean columns have no missing values.
+ *
+ * It yields to the event loop every few thousand rows, so checking a large upload in the API does
+ * not stall other requests.
+ */
+
+export interface ReadDatasetOptions {
+  /** Forced format; otherwise sniffed from the content (a first line starting with `{` is JSON lines). */
+  format?: DatasetFormat;
+  maxColumns?: number;
+  /** Keep the values, column-major (the trainer needs them; an upload only needs the schema). */
+  collect?: boolean;
+}
+
+export interface DatasetContents {
+  format: DatasetFormat;
+  columns: DatasetColumn[];
+  rows: number;
+  /** values[column][row] when `collect` was set. */
+  values?: CellValue[][];
+}
+
+const DEFAULT_MAX_COLUMNS = 1000;
+const ROWS_PER_TURN = 2000;
+const CHUNK_CHARS = 64 * 1024;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const BOOLEAN = /^(?:true|false)$/i;
+
+export async function readDataset(bytes: Uint8Array, options: ReadDatasetOptions = {}): Promise<DatasetContents> {
+  const text = decodeUtf8(bytes);
+  if (text.trim() === '') throw new MalformedDatasetError('empty-file', 'The file is empty.');
+  const format = options.format ?? sniffFormat(text);
+  const limits = { maxColumns: options.maxColumns ?? DEFAULT_MAX_COLUMNS, collect: options.collect ?? false };
+  return format === 'csv' ? readCsv(text, limits) : readJsonLines(text, limits);
+}
+
+/** `.csv` / `.jsonl` / `.ndjson` by file name, else undefined (the content decides). */
+export function formatFromFileName(name: string | undefined): DatasetFormat | undefined {
+  const ext = /\.([a-z]+)$/i.exec(name ?? '')?.[1]?.toLowerCase();
+  if (ext === 'csv') return 'csv';
+  if (ext === 'jsonl' || ext === 'ndjson') return 'jsonl';
+  return undefined;
+}
+
+function sniffFormat(text: string): DatasetFormat {
+  return text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+}
+
+// ------------------------------------------------------------------ encoding
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    // ignoreBOM: false strips a leading UTF-8 byte order mark.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw encodingError(bytes);
+  }
+}
+
+/** Finds the first line with an invalid UTF-8 sequence, and the comma-separated field it sits in. */
+function encodingError(bytes: Uint8Array): MalformedDatasetError {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const lenient = new TextDecoder('utf-8');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let header: string[] | undefined;
+  let start = 0;
+  for (let line = 1; start <= buffer.length; line++) {
+    let end = buffer.indexOf(0x0a, start);
+    if (end < 0) end = buffer.length;
+    const raw = buffer.subarray(start, end);
+    try {
+      const decoded = strict.decode(raw);
+      if (line === 1) header = decoded.split(',').map((h) => h.trim());
+    } catch {
+      const decoded = lenient.decode(raw);
+      const field = decoded.slice(0, decoded.indexOf('\ufffd')).split(',').length;
+      const column = line > 1 && header?.[field - 1] ? header[field - 1] : `#${field}`;
+      return new MalformedDatasetError('bad-encoding', 'The file is not valid UTF-8 text (an invalid byte sequence).', { line, column });
+    }
+    start = end + 1;
+  }
+  return new MalformedDatasetError('bad-encoding', 'The file is not valid UTF-8 text.');
+}
+
+// ------------------------------------------------------------------ typing
+
+/** Learns each column's type from its first non-empty value and holds every later value to it. */
+class ColumnTyper {
+  readonly types: (ColumnType | undefined)[];
+  private readonly firstLine: number[];
+  /** Line of the first empty value seen while the column's type was still open. */
+  private readonly earlyEmpty: number[];
+  private readonly distinct: Set<CellValue>[];
+  private readonly integer: boolean[];
+  readonly values: CellValue[][];
+
+  constructor(
+    readonly names: string[],
+    private readonly collect: boolean,
+  ) {
+    this.types = names.map(() => undefined);
+    this.firstLine = names.map(() => 0);
+    this.earlyEmpty = names.map(() => 0);
+    this.distinct = names.map(() => new Set());
+    this.integer = names.map(() => true);
+    this.values = collect ? names.map(() => []) : [];
+  }
+
+  /** A CSV field: text that may spell a number or a boolean. */
+  acceptText(index: number, raw: string, line: number): void {
+    let type = this.types[index];
+    if (type === undefined) {
+      if (raw === '') {
+        if (!this.earlyEmpty[index]) this.earlyEmpty[index] = line;
+        return this.keep(index, raw, line);
+      }
+      type = NUMBER.test(raw) && Number.isFinite(Number(raw)) ? 'number' : BOOLEAN.test(raw) ? 'boolean' : 'string';
+      this.decide(index, type, line);
+    }
+    if (type === 'string') return this.keep(index, raw, line);
+    if (raw === '') throw this.emptyValue(index, line);
+    if (type === 'number') {
+      const n = Number(raw);
+      if (!NUMBER.test(raw) || !Number.isFinite(n)) throw this.mismatch(index, line, `'${excerpt(raw)}' is not a number`);
+      return this.keep(index, n, line);
+    }
+    if (!BOOLEAN.test(raw)) throw this.mismatch(index, line, `'${excerpt(raw)}' is not true or false`);
+    this.keep(index, raw.toLowerCase() === 'true', line);
+  }
+
+  /** A JSON value: its JSON type is its type. */
+  acceptJson(index: number, value: unknown, line: number): void {
+    let type: ColumnType;
+    if (typeof value === 'number') type = 'number';
+    else if (typeof value === 'string') type = 'string';
+    else if (typeof value === 'boolean') type = 'boolean';
+    else if (value === null) throw this.emptyValue(index, line);
+    else throw new MalformedDatasetError('type-mismatch', 'Values must be numbers, strings or booleans (not objects or arrays).', { line, column: this.names[index] });
+    const known = this.types[index];
+    if (known === undefined) this.decide(index, type, line);
+    else if (known !== type) throw this.mismatch(index, line, `${JSON.stringify(value).slice(0, 40)} is a ${type}`);
+    this.keep(index, value as CellValue, line);
+  }
+
+  columns(): DatasetColumn[] {
+    return this.names.map((name, i) => {
+      // A column with no value at all (every field empty) is text.
+      const type = this.types[i] ?? 'string';
+      const column: DatasetColumn = { name, type, distinct: this.distinct[i].size };
+      if (type === 'number') column.integer = this.integer[i];
+      return column;
+    });
+  }
+
+  private decide(index: number, type: ColumnType, line: number): void {
+    this.types[index] = type;
+    this.firstLine[index] = line;
+    if (type !== 'string' && this.earlyEmpty[index]) throw this.emptyValue(index, this.earlyEmpty[index]);
+  }
+
+  private keep(index: number, value: CellValue, _line: number): void {
+    if (this.collect) this.values[index].push(value);
+    const seen = this.distinct[index];
+    if (seen.size <= DISTINCT_CAP) seen.add(value);
+    if (typeof value === 'number' && !Number.isInteger(value)) this.integer[index] = false;
+  }
+
+  private emptyValue(index: number, line: number): MalformedDatasetError {
+    const type = this.types[index];
+    return new MalformedDatasetError(
+      'empty-value',
+      type ? `The value is missing; the column is ${article(type)} column, which cannot have missing values.` : 'The value is missing.',
+      { line, column: this.names[index] },
+    );
+  }
+
+  private mismatch(index: number, line: number, what: string): MalformedDatasetError {
+    const type = this.types[index]!;
+    return new MalformedDatasetError(
+      'type-mismatch',
+      `${what}, but the column is ${article(type)} column (its first value, at line ${this.firstLine[index]}, is ${article(type)}).`,
+      { line, column: this.names[index] },
+    );
+  }
+}
+
+function article(type: ColumnType): string {
+  return type === 'number' ? 'a numeric' : `a ${type}`;
+}
+
+function excerpt(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function checkHeader(names: string[], maxColumns: number, line: number): void {
+  if (names.length > maxColumns) {
+    throw new MalformedDatasetError('too-many-columns', `The file has ${names.length} columns; at most ${maxColumns} are allowed.`, { line });
+  }
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (name === '') throw new MalformedDatasetError('bad-header', 'The column has no name.', { line, column: `#${i + 1}` });
+    if (seen.has(name)) throw new MalformedDatasetError('bad-header', 'The column name appears twice.', { line, column: name });
+    seen.add(name);
+  });
+}
+
+// ------------------------------------------------------------------ CSV
+
+async function readCsv(text: string, limits: { maxColumns: number; collect: boolean }): Promise<DatasetContents> {
+  const parser = csvParser({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true });
+  Readable.from(chunks(text)).pipe(parser);
+  let typer: ColumnTyper | undefined;
+  let rows = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = info.lines;
+      if (!typer) {
+        checkHeader(record, limits.maxColumns, line);
+        if (record.every((name) => NUMBER.test(name))) {
+          throw new MalformedDatasetError(
+            'missing-header',
+            'The first line must be a header naming the columns, but it holds only numbers.',
+            { line },
+          );
+        }
+        typer = new ColumnTyper(record, limits.collect);
+        continue;
+      }
+      if (record.length !== typer.names.length) {
+        throw new MalformedDatasetError(
+          'ragged-row',
+          `The row has ${record.length} values but the header names ${typer.names.length} columns.`,
+          { line, column: record.length > typer.names.length ? `#${typer.names.length + 1}` : typer.names[record.length] },
+        );
+      }
+      for (let c = 0; c < record.length; c++) typer.acceptText(c, record[c], line);
+      if (++rows % ROWS_PER_TURN === 0) await nextTurn();
+    }
+  } catch (error) {
+    parser.destroy();
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines;
+      throw new MalformedDatasetError('bad-csv', `Not valid CSV: ${error.message.replace(/^Invalid [^:]*: /, '')}`, { line });
+    }
+    throw error;
+  }
+  if (!typer) throw new MalformedDatasetError('empty-file', 'The file is empty.');
+  if (rows === 0) throw new MalformedDatasetError('no-rows', 'The file has a header but no data rows.', { line: 2 });
+  return { format: 'csv', columns: typer.columns(), rows, values: limits.collect ? typer.values : undefined };
+}
+
+function* chunks(text: string): Generator<string> {
+  for (let i = 0; i < text.length; i += CHUNK_CHARS) yield text.slice(i, i + CHUNK_CHARS);
+}
+
+// ------------------------------------------------------------------ JSON lines
+
+async function readJsonLines(text: string, limits: { maxColumns: number; collect: boolean }): Promise<DatasetContents> {
+  const lines = text.replace(/^\ufeff/, '').split('\n');
+  let typer: ColumnTyper | undefined;
+  let index: Map<string, number> | undefined;
+  let rows = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const source = lines[i].trim();
+    if (source === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(source);
+    } catch (error) {
+      throw new MalformedDatasetError('bad-json', `Not valid JSON: ${(error as Error).message}.`, { line });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new MalformedDatasetError('bad-json', 'Each line must be a JSON object ({"column": value, ...}).', { line });
+    }
+    const record = value as Record<string, unknown>;
+    if (!typer || !index) {
+      const names = Object.keys(record);
+      if (names.length === 0) throw new MalformedDatasetError('bad-header', 'The first object has no fields to name the columns.', { line });
+      checkHeader(names, limits.maxColumns, line);
+      typer = new ColumnTyper(names, limits.collect);
+      index = new Map(names.map((n, c) => [n, c]));
+    }
+    for (const key of Object.keys(record)) {
+      if (!index.has(key)) {
+        throw new MalformedDatasetError('ragged-row', 'The object has a field that the first line does not have.', { line, column: key });
+      }
+    }
+    for (let c = 0; c < typer.names.length; c++) {
+      const name = typer.names[c];
+      if (!Object.prototype.hasOwnProperty.call(record, name)) {
+        throw new MalformedDatasetError('ragged-row', 'The object lacks a field that the first line has.', { line, column: name });
+      }
+      typer.acceptJson(c, record[name], line);
+    }
+    rows++;
+    if (rows % ROWS_PER_TURN === 0) await nextTurn();
+  }
+  if (!typer) throw new MalformedDatasetError('empty-file', 'The file is empty.');
+  return { format: 'jsonl', columns: typer.columns(), rows, values: limits.collect ? typer.values : undefined };
+}

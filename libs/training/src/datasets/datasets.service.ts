@@ -1,0 +1,158 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { AuditService } from '@app/audit';
+import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { ARTIFACT_STORAGE, ArtifactStorage, principalOf } from '@app/models';
+import { canAccess, isAdmin } from '../access';
+import { TrainingJobEntity } from '../jobs/entities/training-job.entity';
+import { DatasetInUseError, DatasetNotFoundError } from './dataset-errors';
+import { DatasetFormat } from './dataset-format';
+import { formatFromFileName, readDataset } from './dataset-reader';
+import { DatasetUpload } from './dataset-upload';
+import { DatasetDto, ListDatasetsQueryDto } from './dto/dataset.dto';
+import { DatasetEntity } from './entities/dataset.entity';
+
+const MAX_NAME_LENGTH = 200;
+
+/** A stored dataset's file, as the trainer reads it. */
+export interface DatasetFile {
+  dataset: DatasetEntity;
+  data: Buffer;
+}
+
+/**
+ * Datasets: checked in full at upload (so a training job never discovers a malformed file), stored
+ * through the same storage port as model artifacts (`datasets/<id>` holding `data.csv` or
+ * `data.jsonl`), soft-deleted so that jobs keep their lineage.
+ */
+@Injectable()
+export class DatasetsService {
+  private readonly logger = new Logger(DatasetsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
+    private readonly audit: AuditService,
+  ) {}
+
+  async upload(upload: DatasetUpload, actor: Actor): Promise<DatasetDto> {
+    const name = upload.name?.trim() ?? '';
+    const errors = [];
+    if (!upload.file) errors.push({ field: 'file', message: 'file (CSV with a header, or JSON lines) is required' });
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push({ field: 'name', message: `name must have 1 to ${MAX_NAME_LENGTH} characters` });
+    if (errors.length) throw new ValidationFailedError(errors);
+    const { filename, data } = upload.file!;
+
+    const contents = await readDataset(data, { format: formatFromFileName(filename) });
+    const id = randomUUID();
+    const storageKey = `datasets/${id}`;
+    await this.storage.put(storageKey, new Map([[fileName(contents.format), data]]));
+    try {
+      const row = await this.db.transaction(async (m) => {
+        const saved = await m.getRepository(DatasetEntity).save(
+          m.getRepository(DatasetEntity).create({
+            id,
+            name,
+            format: contents.format,
+            rows: contents.rows,
+            columns: contents.columns,
+            sha256: createHash('sha256').update(data).digest('hex'),
+            sizeBytes: data.length,
+            storageKey,
+            ownerId: actor.caller.id,
+            createdBy: principalOf(actor),
+            deletedAt: null,
+          }),
+        );
+        await this.audit.record(
+          { action: 'dataset.created', actor, targetType: 'dataset', targetId: id, details: { name, rows: contents.rows, sha256: saved.sha256 } },
+          m,
+        );
+        return saved;
+      });
+      return toDatasetDto(row);
+    } catch (error) {
+      await this.storage.delete(storageKey).catch((cleanup: unknown) => {
+        this.logger.error({ err: cleanup, storageKey, msg: 'could not delete the file of a failed dataset upload' });
+      });
+      throw error;
+    }
+  }
+
+  async list(query: ListDatasetsQueryDto, actor: Actor): Promise<Page<DatasetDto>> {
+    const [rows, total] = await this.db.getRepository(DatasetEntity).findAndCount({
+      where: isAdmin(actor) ? {} : { ownerId: actor.caller.id },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return toPage(rows.map(toDatasetDto), total, query);
+  }
+
+  async get(id: string, actor: Actor): Promise<DatasetDto> {
+    return toDatasetDto(await this.visible(id, actor));
+  }
+
+  /** Soft delete (jobs keep pointing at the row); the file goes. Refused while a job still needs it. */
+  async delete(id: string, actor: Actor): Promise<void> {
+    const dataset = await this.visible(id, actor);
+    await this.db.transaction(async (m) => {
+      // Lock the row: a job created concurrently either commits first (and is seen here) or
+      // finds the dataset deleted.
+      await m.query(`SELECT id FROM datasets WHERE id = $1 FOR UPDATE`, [id]);
+      const users = await m.getRepository(TrainingJobEntity).find({
+        select: { id: true },
+        where: [
+          { datasetId: id, status: 'queued' },
+          { datasetId: id, status: 'running' },
+        ],
+        take: 10,
+      });
+      if (users.length) throw new DatasetInUseError(id, users.map((j) => j.id));
+      await m.getRepository(DatasetEntity).softDelete({ id });
+      await this.audit.record({ action: 'dataset.deleted', actor, targetType: 'dataset', targetId: id, details: { name: dataset.name } }, m);
+    });
+    await this.storage.delete(dataset.storageKey).catch((error: unknown) => {
+      this.logger.error({ err: error, storageKey: dataset.storageKey, msg: 'dataset deleted, but its file could not be removed' });
+    });
+  }
+
+  /** For the job service: the dataset as the caller may use it (404 as for a GET otherwise). */
+  async visible(id: string, actor: Actor): Promise<DatasetEntity> {
+    const row = await this.db.getRepository(DatasetEntity).findOne({ where: { id, deletedAt: IsNull() } });
+    if (!row || !canAccess(actor, row.ownerId)) throw new DatasetNotFoundError(id);
+    return row;
+  }
+
+  /** For the runner: the stored file (a deleted dataset is gone for training too). */
+  async readFile(id: string): Promise<DatasetFile> {
+    const dataset = await this.db.getRepository(DatasetEntity).findOne({ where: { id, deletedAt: IsNull() } });
+    if (!dataset) throw new DatasetNotFoundError(id);
+    const files = await this.storage.get(dataset.storageKey);
+    const data = files.get(fileName(dataset.format));
+    if (!data) throw new DatasetNotFoundError(id);
+    return { dataset, data };
+  }
+}
+
+export function fileName(format: DatasetFormat): string {
+  return `data.${format}`;
+}
+
+export function toDatasetDto(d: DatasetEntity): DatasetDto {
+  return {
+    id: d.id,
+    name: d.name,
+    format: d.format,
+    rows: d.rows,
+    columns: d.columns.map(({ name, type }) => ({ name, type })),
+    sha256: d.sha256,
+    sizeBytes: d.sizeBytes,
+    createdAt: d.createdAt.toISOString(),
+    createdBy: d.createdBy,
+  };
+}
+

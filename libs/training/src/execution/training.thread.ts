@@ -1,0 +1,32 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { selectTfBackend } from '@app/inference';
+import { MalformedDatasetError } from '../datasets/dataset-format';
+import { readDataset } from '../datasets/dataset-reader';
+import { train, TrainingDataError } from '../trainer/trainer';
+import { STOP_REASONS, TrainingThreadInput, TrainingThreadMessage } from './training-thread.protocol';
+
+/**
+ * Entry point of a training thread (node:worker_threads): one thread per job, so tfjs' global
+ * state (backend, memory, layer name counters) starts fresh for every run, and a stuck or leaking
+ * run ends with its thread. Runs only when started as such; importing this file does nothing.
+ */
+async function run(input: TrainingThreadInput, post: (message: TrainingThreadMessage) => void): Promise<void> {
+  const control = new Int32Array(input.control);
+  const { backend } = await selectTfBackend(input.backend);
+  post({ type: 'started', backend });
+  const dataset = await readDataset(input.dataset.bytes, { format: input.dataset.format, collect: true });
+  const result = await train(dataset, input.spec, {
+    onEpoch: (record, epochs) => post({ type: 'epoch', record, epochs }),
+    stopRequested: () => STOP_REASONS[Atomics.load(control, 0)],
+  });
+  post({ type: 'result', result });
+}
+
+if (!isMainThread && parentPort && (workerData as TrainingThreadInput | undefined)?.kind === 'modelgate-training') {
+  const port = parentPort;
+  const post = (message: TrainingThreadMessage) => port.postMessage(message);
+  run(workerData as TrainingThreadInput, post).catch((error: unknown) => {
+    const dataError = error instanceof TrainingDataError || error instanceof MalformedDatasetError;
+    post({ type: 'failed', message: error instanceof Error ? error.message : String(error), dataError });
+  });
+}

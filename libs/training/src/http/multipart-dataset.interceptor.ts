@@ -1,0 +1,77 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { AppConfig, DomainError, InjectConfig, ValidationFailedError } from '@app/common';
+import { DatasetTooLargeError } from '../datasets/dataset-errors';
+import type { DatasetUpload } from '../datasets/dataset-upload';
+
+export type RequestWithDataset = FastifyRequest & { datasetUpload?: DatasetUpload };
+
+const MAX_NAME_BYTES = 4096;
+
+/**
+ * Reads a dataset upload's multipart body (after the auth guard, before the handler) under this
+ * route's own limit, MAX_DATASET_BYTES (413 beyond it). The handler and the service never touch
+ * the HTTP stream.
+ */
+@Injectable()
+export class MultipartDatasetInterceptor implements NestInterceptor {
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const req = context.switchToHttp().getRequest<RequestWithDataset>();
+    if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
+      throw new UnsupportedMediaTypeException('Send multipart/form-data with a `file` part and a `name` field.');
+    }
+    req.datasetUpload = await this.read(req);
+    return next.handle();
+  }
+
+  private async read(req: FastifyRequest): Promise<DatasetUpload> {
+    const maxBytes = this.config.training.maxDatasetBytes;
+    const upload: DatasetUpload = {};
+    try {
+      const parts = req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, fieldSize: MAX_NAME_BYTES, parts: 2 } });
+      for await (const part of parts) {
+        if (part.fieldname === 'file') {
+          if (part.type !== 'file') throw badField('file', 'file must be a file part (with a filename)');
+          upload.file = { filename: part.filename, data: await part.toBuffer() };
+        } else if (part.fieldname === 'name') {
+          upload.name = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value ?? '');
+        } else {
+          if (part.type === 'file') await part.toBuffer();
+          throw badField(part.fieldname, `${part.fieldname} is not an accepted field (file, name)`);
+        }
+      }
+    } catch (error) {
+      throw mapMultipartError(error, maxBytes);
+    }
+    return upload;
+  }
+}
+
+function badField(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError([{ field, message }]);
+}
+
+function mapMultipartError(error: unknown, maxBytes: number): unknown {
+  if (error instanceof DomainError) return error;
+  switch ((error as { code?: string }).code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new DatasetTooLargeError(maxBytes);
+    case 'FST_FILES_LIMIT':
+      return badField('file', 'send exactly one file');
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return badField('body', 'send one `file` part and one `name` field');
+    case 'FST_PROTO_VIOLATION':
+      return badField('body', 'a field name is not allowed');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new UnsupportedMediaTypeException('The body is not multipart/form-data.');
+    default:
+      if (error instanceof Error && /multipart|boundary|unexpected end of form|malformed/i.test(error.message)) {
+        return new DomainError('bad-request', 'MALFORMED_MULTIPART', `The multipart body cannot be read: ${error.message}.`);
+      }
+      return error;
+  }
+}

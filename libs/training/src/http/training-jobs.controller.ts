@@ -1,0 +1,79 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Sse } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Actor, ApiPageResponse, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
+import { CreateTrainingJobDto } from '../jobs/dto/create-training-job.dto';
+import { ListTrainingJobsQueryDto, TrainingJobDto, TrainingJobIdParams } from '../jobs/dto/training-job.dto';
+import { TrainingJobEvents } from '../jobs/training-job-events';
+import { TrainingJobsService } from '../jobs/training-jobs.service';
+
+@ApiTags('training jobs')
+@Controller({ path: 'training-jobs', version: '1' })
+export class TrainingJobsController {
+  constructor(
+    private readonly jobs: TrainingJobsService,
+    private readonly events: TrainingJobEvents,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('ml-engineer')
+  @ApiOperation({
+    summary: 'Start training a dense network on a dataset',
+    description:
+      'Answers 202 with the queued job; it runs off the API event loop (a worker process with Redis, a worker thread without). ' +
+      'On success a new version of modelName (created if missing) appears in stage staging, with source {trainingJobId, datasetId, datasetSha256}; ' +
+      'it predicts on raw feature values (the standardisation learned on the training split is part of the model). ' +
+      'Requests that do not fit the dataset (unknown or non-numeric features, a target unfit for the task) or the TRAINING_MAX_* limits → 422.',
+  })
+  @ApiAcceptedResponse({ type: TrainingJobDto })
+  @ApiProblemResponses(400, 422)
+  createTrainingJob(@Body() dto: CreateTrainingJobDto, @CurrentActor() actor: Actor) {
+    return this.jobs.create(dto, actor);
+  }
+
+  @Get()
+  @Roles('ml-engineer')
+  @ApiOperation({ summary: 'List training jobs, newest first (your own; admins see all)' })
+  @ApiPageResponse(TrainingJobDto)
+  @ApiProblemResponses(400)
+  listTrainingJobs(@Query() query: ListTrainingJobsQueryDto, @CurrentActor() actor: Actor) {
+    return this.jobs.list(query, actor);
+  }
+
+  @Get(':id')
+  @Roles('ml-engineer')
+  @ApiOperation({ summary: 'Get a training job (owner or admin)' })
+  @ApiOkResponse({ type: TrainingJobDto })
+  @ApiProblemResponses(400, 404)
+  getTrainingJob(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
+    return this.jobs.get(id, actor);
+  }
+
+  @Sse(':id/events')
+  @Roles('ml-engineer')
+  @ApiOperation({
+    summary: "Follow a training job's progress as Server-Sent Events",
+    description:
+      'One `progress` event per epoch (data: {epoch, epochs, attempt, loss, valLoss, accuracy|mae, valAccuracy|valMae, durationMs}), ' +
+      'then one `status` event whose data is the finished job, then the stream closes. Joining late first replays the epochs done so far.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiProblemResponses(400, 404)
+  streamTrainingJobEvents(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
+    return this.events.stream(id, actor);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  @Roles('ml-engineer')
+  @ApiOperation({
+    summary: 'Cancel a training job',
+    description: 'A queued job is cancelled at once; a running one stops within one epoch and ends cancelled. A succeeded or failed job → 409.',
+  })
+  @ApiAcceptedResponse({ type: TrainingJobDto })
+  @ApiProblemResponses(400, 404, 409)
+  cancelTrainingJob(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
+    return this.jobs.cancel(id, actor);
+  }
+}

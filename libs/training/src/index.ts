@@ -1,0 +1,17 @@
+export * from './training.module';
+export { DatasetEntity } from './datasets/entities/dataset.entity';
+export { TrainingJobEntity, JOB_STATUSES } from './jobs/entities/training-job.entity';
+export type { JobStatus } from './jobs/entities/training-job.entity';
+export type { DatasetColumn, ColumnType, DatasetFormat } from './datasets/dataset-format';
+export { MalformedDatasetError } from './datasets/dataset-format';
+export { readDataset } from './datasets/dataset-reader';
+export { DatasetDto } from './datasets/dto/dataset.dto';
+export { TrainingJobDto } from './jobs/dto/training-job.dto';
+export { TrainingRunner } from './jobs/training-runner';
+export { TrainingRecovery } from './jobs/training-recovery';
+export type { RecoveryReport } from './jobs/training-recovery';
+export { train } from './trainer/trainer';
+export type { TrainingResult, TrainedModel } from './trainer/trainer';
+export type { TrainingSpec, EpochRecord } from './trainer/training-spec';
+export { TRAINING_QUEUE } from './queue/training-queue';
+export type { TrainingQueue } from './queue/training-queue';

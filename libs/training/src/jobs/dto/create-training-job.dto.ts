@@ -1,0 +1,134 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { MODEL_NAME_PATTERN } from '@app/models';
+import { ACTIVATIONS, Activation, TrainingTask } from '../../trainer/training-spec';
+
+/*
+ * Shapes and types are checked here (400); the limits that depend on the configuration
+ * (TRAINING_MAX_*) and on the dataset (columns, their types, row count) by the service (422).
+ */
+
+export class ArchitectureDto {
+  @ApiProperty({ type: [Number], example: [16, 8], description: 'Units of each hidden dense layer, input side first (may be empty)' })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  hiddenLayers: number[];
+
+  @ApiPropertyOptional({ enum: ACTIVATIONS, default: 'relu' })
+  @IsOptional()
+  @IsIn(ACTIVATIONS)
+  activation?: Activation;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 0.9, default: 0, description: 'Dropout rate after each hidden layer' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(0.9)
+  dropout?: number;
+}
+
+export class HyperparametersDto {
+  @ApiProperty({ minimum: 1, example: 30, description: 'At most TRAINING_MAX_EPOCHS' })
+  @IsInt()
+  @Min(1)
+  epochs: number;
+
+  @ApiPropertyOptional({ minimum: 1, default: 32, description: 'At most TRAINING_MAX_BATCH_SIZE' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  batchSize?: number;
+
+  @ApiPropertyOptional({ minimum: 1e-7, maximum: 10, default: 0.01, description: 'Adam learning rate' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(1e-7)
+  @Max(10)
+  learningRate?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0.01,
+    maximum: 0.9,
+    default: 0.2,
+    description: 'Share of rows held out for validation; the final metrics are measured on it',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(0.9)
+  validationSplit?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2147483647,
+    description: 'Makes the run reproducible (same metrics on the same backend). Drawn at random, and recorded, when absent.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  seed?: number;
+}
+
+export class CreateTrainingJobDto {
+  @ApiProperty({ example: 'iris', pattern: MODEL_NAME_PATTERN.source, description: 'Registered as a new version of this model (created if missing)' })
+  @IsString()
+  @Matches(MODEL_NAME_PATTERN, { message: `modelName must match ${MODEL_NAME_PATTERN.source}` })
+  modelName: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'datasetId must be a UUID' })
+  datasetId: string;
+
+  @ApiProperty({ enum: ['classification', 'regression'] })
+  @IsIn(['classification', 'regression'])
+  task: TrainingTask;
+
+  @ApiProperty({ type: [String], example: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], description: 'Numeric columns, in input order' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ArrayUnique({ message: 'features must not repeat a column' })
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  features: string[];
+
+  @ApiProperty({ example: 'species', description: 'Classification: a text, boolean or integer column; regression: a numeric column' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  target: string;
+
+  @ApiProperty({ type: ArchitectureDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ArchitectureDto)
+  architecture: ArchitectureDto;
+
+  @ApiProperty({ type: HyperparametersDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HyperparametersDto)
+  hyperparameters: HyperparametersDto;
+}

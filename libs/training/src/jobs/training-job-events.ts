@@ -1,0 +1,89 @@
+import { Inject, Injectable, MessageEvent } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { Actor } from '@app/common';
+import { TRAINING_EVENT_BUS, TrainingEvent, TrainingEventBus } from '../events/training-events';
+import type { EpochRecord } from '../trainer/training-spec';
+import { TrainingJobDto } from './dto/training-job.dto';
+import { FINISHED_STATUSES, TrainingJobEntity } from './entities/training-job.entity';
+import { TrainingJobsService } from './training-jobs.service';
+import { toJobDto } from './views';
+
+/** How often an open stream re-reads its job, in case a `status` event was lost (a publisher that died between commit and publish). */
+const SAFETY_CHECK_MS = 5_000;
+
+/**
+ * GET /v1/training-jobs/{id}/events: one `progress` event per epoch, then one `status` event (the
+ * finished job), then the stream ends. A client that joins late first gets the epochs done so far
+ * (from the job's history), then the live ones from the event bus: the subscription starts before
+ * the history is read, and epochs are de-duplicated, so none is lost or repeated at the seam. When
+ * a dead worker's job is retried, the new attempt's epochs follow (they carry `attempt`).
+ */
+@Injectable()
+export class TrainingJobEvents {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: TrainingJobsService,
+    @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+  ) {}
+
+  async stream(id: string, actor: Actor): Promise<Observable<MessageEvent>> {
+    await this.jobs.visible(id, actor);
+    return new Observable<MessageEvent>((subscriber) => {
+      let attempt = 0;
+      let lastEpoch = 0;
+      let done = false;
+      let live = false;
+      const pending: TrainingEvent[] = [];
+
+      const progress = (jobAttempt: number, epochs: number, record: EpochRecord) => {
+        if (done || jobAttempt < attempt) return;
+        if (jobAttempt > attempt) {
+          attempt = jobAttempt;
+          lastEpoch = 0;
+        }
+        if (record.epoch <= lastEpoch) return;
+        lastEpoch = record.epoch;
+        subscriber.next({ type: 'progress', id: `${attempt}.${record.epoch}`, data: { ...record, epochs, attempt } });
+      };
+      const finish = (job: TrainingJobDto) => {
+        if (done) return;
+        done = true;
+        subscriber.next({ type: 'status', data: job });
+        subscriber.complete();
+      };
+      const catchUp = (job: TrainingJobEntity) => {
+        for (const record of job.history) progress(job.attempts, job.epochs, record);
+        if (FINISHED_STATUSES.includes(job.status)) finish(toJobDto(job));
+      };
+      const handle = (event: TrainingEvent) => {
+        if (event.jobId !== id || done) return;
+        if (!live) {
+          pending.push(event);
+        } else if (event.type === 'progress') {
+          progress(event.attempt, event.epochs, event.record);
+        } else if (event.type === 'status') {
+          finish(event.job);
+        }
+      };
+      const read = () => this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id });
+
+      const unsubscribe = this.bus.subscribe(handle);
+      read()
+        .then((job) => {
+          catchUp(job);
+          live = true;
+          for (const event of pending.splice(0)) handle(event);
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      const safety = setInterval(() => {
+        if (live && !done) void read().then(catchUp, () => undefined);
+      }, SAFETY_CHECK_MS);
+      return () => {
+        unsubscribe();
+        clearInterval(safety);
+      };
+    });
+  }
+}

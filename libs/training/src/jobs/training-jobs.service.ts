@@ -1,0 +1,249 @@
+import { randomInt } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@app/audit';
+import { Actor, AppConfig, DomainError, FieldError, InjectConfig, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
+import { principalOf } from '@app/models';
+import { canAccess, isAdmin } from '../access';
+import { DatasetNotFoundError } from '../datasets/dataset-errors';
+import { DISTINCT_CAP } from '../datasets/dataset-format';
+import { DatasetsService } from '../datasets/datasets.service';
+import { DatasetEntity } from '../datasets/entities/dataset.entity';
+import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
+import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
+import { DEFAULTS, TrainingSpec } from '../trainer/training-spec';
+import { CreateTrainingJobDto } from './dto/create-training-job.dto';
+import { ListTrainingJobsQueryDto, TrainingJobDto } from './dto/training-job.dto';
+import { TrainingJobEntity } from './entities/training-job.entity';
+import { rowsOf } from './sql';
+import { toJobDto } from './views';
+
+export class TrainingJobNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super('TRAINING_JOB_NOT_FOUND', `Training job ${id} does not exist.`);
+  }
+}
+
+export class TrainingJobFinishedError extends DomainError {
+  constructor(id: string, status: string) {
+    super('conflict', 'TRAINING_JOB_FINISHED', `Training job ${id} has already ${status}; there is nothing to cancel.`, {
+      extensions: { status },
+    });
+  }
+}
+
+/**
+ * Training jobs as the API sees them: checked against the dataset and the configured limits,
+ * recorded, queued; listed, read and cancelled. Running them is the runner's business, wherever
+ * the queue delivers them.
+ */
+@Injectable()
+export class TrainingJobsService {
+  private readonly logger = new Logger(TrainingJobsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly datasets: DatasetsService,
+    private readonly audit: AuditService,
+    @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
+    @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+  ) {}
+
+  async create(dto: CreateTrainingJobDto, actor: Actor): Promise<TrainingJobDto> {
+    let dataset: DatasetEntity | undefined;
+    try {
+      dataset = await this.datasets.visible(dto.datasetId, actor);
+    } catch (error) {
+      if (!(error instanceof DatasetNotFoundError)) throw error;
+    }
+    const errors = dataset ? this.check(dto, dataset) : [{ field: 'datasetId', message: `no dataset ${dto.datasetId} (or it was deleted)` }];
+    if (errors.length) throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
+    const spec = resolveSpec(dto);
+
+    const job = await this.db.transaction(async (m) => {
+      // The dataset row is locked so that a concurrent delete waits for this job (and then refuses).
+      const live = (await m.query(`SELECT sha256 FROM datasets WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, [dataset!.id])) as {
+        sha256: string;
+      }[];
+      if (!live.length) {
+        throw new ValidationFailedError([{ field: 'datasetId', message: `dataset ${dataset!.id} was deleted` }], undefined, 'unprocessable');
+      }
+      const repo = m.getRepository(TrainingJobEntity);
+      const row = await repo.save(
+        repo.create({
+          status: 'queued',
+          modelName: dto.modelName,
+          datasetId: dataset!.id,
+          datasetSha256: live[0].sha256,
+          task: spec.task,
+          request: spec,
+          epochs: spec.hyperparameters.epochs,
+          progressEpoch: 0,
+          history: [],
+          metrics: null,
+          modelVersionId: null,
+          modelVersion: null,
+          error: null,
+          attempts: 0,
+          workerId: null,
+          heartbeatAt: null,
+          cancelRequestedAt: null,
+          ownerId: actor.caller.id,
+          ownerKind: actor.caller.kind,
+          ownerEmail: actor.caller.email ?? null,
+          createdBy: principalOf(actor),
+          requestId: actor.requestId,
+          clientIp: actor.ip,
+          startedAt: null,
+          finishedAt: null,
+        }),
+      );
+      await this.audit.record(
+        {
+          action: 'training-job.created',
+          actor,
+          targetType: 'training-job',
+          targetId: row.id,
+          details: { model: dto.modelName, datasetId: dataset!.id, task: spec.task, epochs: spec.hyperparameters.epochs },
+        },
+        m,
+      );
+      return row;
+    });
+    // A failed enqueue (Redis down) leaves the job queued in the database; the recovery sweep enqueues it again.
+    await this.queue.enqueue(job.id, job.updatedAt.getTime()).catch((error: unknown) => {
+      this.logger.error({ err: error, jobId: job.id, msg: 'could not enqueue a training job; the recovery sweep will retry' });
+    });
+    return toJobDto(job);
+  }
+
+  async list(query: ListTrainingJobsQueryDto, actor: Actor): Promise<Page<TrainingJobDto>> {
+    const where: Partial<Pick<TrainingJobEntity, 'ownerId' | 'status'>> = {};
+    if (!isAdmin(actor)) where.ownerId = actor.caller.id;
+    if (query.status) where.status = query.status;
+    const [rows, total] = await this.db.getRepository(TrainingJobEntity).findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return toPage(rows.map(toJobDto), total, query);
+  }
+
+  async get(id: string, actor: Actor): Promise<TrainingJobDto> {
+    return toJobDto(await this.visible(id, actor));
+  }
+
+  async visible(id: string, actor: Actor): Promise<TrainingJobEntity> {
+    const row = await this.db.getRepository(TrainingJobEntity).findOneBy({ id });
+    if (!row || !canAccess(actor, row.ownerId)) throw new TrainingJobNotFoundError(id);
+    return row;
+  }
+
+  /**
+   * A queued job is cancelled at once; a running one is flagged, and its worker (told over the
+   * event bus, and by its next heartbeat or epoch write otherwise) stops before its next batch.
+   */
+  async cancel(id: string, actor: Actor): Promise<TrainingJobDto> {
+    const job = await this.visible(id, actor);
+    if (job.status === 'succeeded' || job.status === 'failed') throw new TrainingJobFinishedError(id, job.status);
+    const cancelledNow = rowsOf(
+      await this.db.query(
+        `UPDATE training_jobs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now()
+          WHERE id = $1 AND status = 'queued' RETURNING id`,
+        [id],
+      ),
+    );
+    if (!cancelledNow.length) {
+      await this.db.query(
+        `UPDATE training_jobs SET cancel_requested_at = now() WHERE id = $1 AND status = 'running' AND cancel_requested_at IS NULL`,
+        [id],
+      );
+    }
+    const fresh = await this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id });
+    if (fresh.status === 'succeeded' || fresh.status === 'failed') throw new TrainingJobFinishedError(id, fresh.status);
+    await this.audit.record({ action: 'training-job.cancel-requested', actor, targetType: 'training-job', targetId: id, details: { status: fresh.status } });
+    const event = cancelledNow.length ? { type: 'status' as const, jobId: id, job: toJobDto(fresh) } : { type: 'cancel' as const, jobId: id };
+    await this.bus.publish(event).catch((error: unknown) => {
+      this.logger.warn({ err: error, jobId: id, msg: 'could not publish a training cancel; the worker sees it at its next heartbeat' });
+    });
+    return toJobDto(fresh);
+  }
+
+  /** Everything the request gets wrong against the dataset and the configured limits, at once. */
+  private check(dto: CreateTrainingJobDto, dataset: DatasetEntity): FieldError[] {
+    const errors: FieldError[] = [];
+    const limits = this.config.training;
+    const columns = new Map(dataset.columns.map((c) => [c.name, c]));
+    const names = () => dataset.columns.map((c) => c.name).join(', ');
+
+    dto.features.forEach((name, i) => {
+      const column = columns.get(name);
+      if (!column) errors.push({ field: `features[${i}]`, message: `column '${name}' is not in the dataset (columns: ${names()})` });
+      else if (column.type !== 'number') errors.push({ field: `features[${i}]`, message: `column '${name}' is a ${column.type} column; features must be numeric` });
+    });
+    const target = columns.get(dto.target);
+    if (!target) {
+      errors.push({ field: 'target', message: `column '${dto.target}' is not in the dataset (columns: ${names()})` });
+    } else if (dto.features.includes(dto.target)) {
+      errors.push({ field: 'target', message: 'the target cannot also be a feature' });
+    } else if (dto.task === 'regression') {
+      if (target.type !== 'number') errors.push({ field: 'target', message: `regression needs a numeric target; '${dto.target}' is a ${target.type} column` });
+    } else {
+      if (target.type === 'number' && target.integer === false) {
+        errors.push({
+          field: 'target',
+          message: `'${dto.target}' holds non-integer numbers; a classification target must be categorical (text, boolean or integer classes) — use task regression`,
+        });
+      } else if ((target.distinct ?? 0) < 2) {
+        errors.push({ field: 'target', message: `'${dto.target}' has fewer than two classes` });
+      } else if ((target.distinct ?? 0) > DISTINCT_CAP) {
+        errors.push({ field: 'target', message: `'${dto.target}' has more than ${DISTINCT_CAP} classes` });
+      }
+    }
+
+    const { hiddenLayers } = dto.architecture;
+    if (hiddenLayers.length > limits.maxLayers) {
+      errors.push({ field: 'architecture.hiddenLayers', message: `at most ${limits.maxLayers} hidden layers (TRAINING_MAX_LAYERS)` });
+    }
+    hiddenLayers.forEach((units, i) => {
+      if (units > limits.maxUnits) errors.push({ field: `architecture.hiddenLayers[${i}]`, message: `at most ${limits.maxUnits} units per layer (TRAINING_MAX_UNITS)` });
+    });
+    const h = dto.hyperparameters;
+    if (h.epochs > limits.maxEpochs) errors.push({ field: 'hyperparameters.epochs', message: `at most ${limits.maxEpochs} epochs (TRAINING_MAX_EPOCHS)` });
+    if ((h.batchSize ?? DEFAULTS.batchSize) > limits.maxBatchSize) {
+      errors.push({ field: 'hyperparameters.batchSize', message: `at most ${limits.maxBatchSize} (TRAINING_MAX_BATCH_SIZE)` });
+    }
+    const valRows = Math.max(1, Math.round(dataset.rows * (h.validationSplit ?? DEFAULTS.validationSplit)));
+    if (dataset.rows - valRows < 1) {
+      errors.push({
+        field: 'hyperparameters.validationSplit',
+        message: `the dataset has ${dataset.rows} rows: too few to hold out ${valRows} for validation and still train`,
+      });
+    }
+    return errors;
+  }
+}
+
+/** The request with every default filled in and a seed drawn if none was given: what the trainer runs, and what is recorded. */
+export function resolveSpec(dto: CreateTrainingJobDto): TrainingSpec {
+  return {
+    task: dto.task,
+    features: [...dto.features],
+    target: dto.target,
+    architecture: {
+      hiddenLayers: [...dto.architecture.hiddenLayers],
+      activation: dto.architecture.activation ?? DEFAULTS.activation,
+      dropout: dto.architecture.dropout ?? DEFAULTS.dropout,
+    },
+    hyperparameters: {
+      epochs: dto.hyperparameters.epochs,
+      batchSize: dto.hyperparameters.batchSize ?? DEFAULTS.batchSize,
+      learningRate: dto.hyperparameters.learningRate ?? DEFAULTS.learningRate,
+      validationSplit: dto.hyperparameters.validationSplit ?? DEFAULTS.validationSplit,
+      seed: dto.hyperparameters.seed ?? randomInt(0, 2_147_483_647),
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { AppConfig, InjectConfig } from '@app/common';
+import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
+import { GENERATION_SQL, TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
+import { TrainingJobEntity } from './entities/training-job.entity';
+import { rowsOf } from './sql';
+import { toJobDto } from './views';
+
+export interface RecoveryReport {
+  /** Running jobs whose worker went silent, put back in the queue for another attempt. */
+  requeued: string[];
+  /** Running jobs whose worker went silent on their last allowed attempt. */
+  failed: string[];
+  /** Running jobs whose worker went silent after a cancel was asked for. */
+  cancelled: string[];
+  /** Queued jobs enqueued again (a lost queue entry: an API restart without Redis, a flushed Redis). */
+  reenqueued: string[];
+}
+
+/**
+ * A killed worker or a restarted API never leaves a job `running` for ever: a running job whose
+ * heartbeat is older than TRAINING_STALE_AFTER_SECONDS is presumed dead. It is retried while its
+ * attempts are below TRAINING_MAX_ATTEMPTS (2: retried once), then failed with the reason. Each
+ * step is one conditional UPDATE, so several API replicas and workers can sweep at once without
+ * recovering a job twice. Runs every TRAINING_SWEEP_INTERVAL_SECONDS, and once at start-up.
+ */
+@Injectable()
+export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TrainingRecovery.name);
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<RecoveryReport>;
+  /** Without Redis the queue lives in this process: at its first sweep, every queued job needs enqueuing. */
+  private swept = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
+    @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.training.sweepIntervalSeconds;
+    if (seconds <= 0) return;
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), seconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass (overlapping calls share it). Never throws: a failed pass is logged and the next one retries. */
+  sweep(): Promise<RecoveryReport> {
+    this.sweeping ??= this.pass()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, msg: 'training recovery sweep failed; it runs again at the next tick' });
+        return { requeued: [], failed: [], cancelled: [], reenqueued: [] };
+      })
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async pass(): Promise<RecoveryReport> {
+    const { staleAfterSeconds: stale, maxAttempts } = this.config.training;
+    const silent = `status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`;
+
+    const cancelled = rowsOf<{ id: string }>(
+      await this.db.query(
+        `UPDATE training_jobs SET status = 'cancelled', finished_at = now()
+          WHERE ${silent} AND cancel_requested_at IS NOT NULL RETURNING id`,
+        [stale],
+      ),
+    ).map((r) => r.id);
+
+    const failed = rowsOf<{ id: string }>(
+      await this.db.query(
+        `UPDATE training_jobs SET status = 'failed', finished_at = now(),
+                error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; giving up.',
+                               $1::float8, attempts, $2::int)
+          WHERE ${silent} AND attempts >= $2::int RETURNING id`,
+        [stale, maxAttempts],
+      ),
+    ).map((r) => r.id);
+
+    const requeued = rowsOf<{ id: string; generation: string }>(
+      await this.db.query(
+        `UPDATE training_jobs SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, progress_epoch = 0, history = '[]'::jsonb,
+                error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; retrying.',
+                               $1::float8, attempts, $2::int)
+          WHERE ${silent} AND attempts < $2::int RETURNING id, ${GENERATION_SQL}`,
+        [stale, maxAttempts],
+      ),
+    );
+
+    // Queued for longer than the stale delay and not running anywhere: its queue entry may be lost.
+    const waiting = (await this.db.query(
+      `SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' AND updated_at < now() - make_interval(secs => $1)`,
+      [stale],
+    )) as { id: string; generation: string }[];
+    const reenqueue = this.queue.kind === 'in-process' && !this.swept ? await this.allQueued() : waiting;
+    this.swept = true;
+
+    for (const job of [...requeued, ...reenqueue]) {
+      await this.queue.enqueue(job.id, Number(job.generation)).catch((error: unknown) => {
+        this.logger.error({ err: error, jobId: job.id, msg: 'could not enqueue a recovered training job' });
+      });
+    }
+    await this.announce([...cancelled, ...failed]);
+
+    const report = { requeued: requeued.map((r) => r.id), failed, cancelled, reenqueued: reenqueue.map((r) => r.id) };
+    if (cancelled.length || failed.length || requeued.length) {
+      this.logger.warn({ msg: 'recovered training jobs whose worker stopped responding', ...report });
+    }
+    return report;
+  }
+
+  private async allQueued(): Promise<{ id: string; generation: string }[]> {
+    return (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' ORDER BY created_at`)) as {
+      id: string;
+      generation: string;
+    }[];
+  }
+
+  /** Terminal transitions made here end the jobs' event streams like a worker's would. */
+  private async announce(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const jobs = await this.db.getRepository(TrainingJobEntity).findBy({ id: In(ids) });
+    for (const job of jobs) {
+      await this.bus.publish({ type: 'status', jobId: job.id, job: toJobDto(job) }).catch(() => undefined);
+    }
+  }
+}

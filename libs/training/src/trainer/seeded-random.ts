@@ -1,0 +1,35 @@
+/** mulberry32: a small 32-bit PRNG fully determined by its seed (shuffles and splits are reproducible). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates over 0..n-1 with the given random source. */
+export function permutation(n: number, random: () => number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
+
+/** A derived seed for the n-th consumer of a run's seed (layer initialisers, dropout masks, epochs). */
+export function deriveSeed(seed: number, ...path: number[]): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const p of path) {
+    h = Math.imul(h ^ (p + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+  }
+  // tfjs' seeded initialisers take any number; a positive 31-bit integer stays exact everywhere.
+  return h & 0x7fffffff;
+}

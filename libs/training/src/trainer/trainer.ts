@@ -1,0 +1,313 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetContents } from '../datasets/dataset-reader';
+import { deriveSeed, permutation, seededRandom } from './seeded-random';
+import { EpochRecord, TrainingSpec } from './training-spec';
+
+/**
+ * The one training implementation, whatever runs it (a worker thread of the API, or of a BullMQ
+ * worker process): a dense network on tabular data, tfjs-layers, saved as a plain layers model.
+ *
+ * Standardisation is part of the saved model: its first layer is a frozen Dense layer whose kernel
+ * is diag(1/std) and bias -mean/std, learned on the training split only. So the model takes raw
+ * feature values, and any tfjs runtime (ours for /v1 and /v2, or a user's) predicts correctly
+ * with no preprocessing code and no custom layer.
+ *
+ * Reproducible: with the same seed, data and backend, the split, each epoch's shuffle, the
+ * initialisers and the dropout masks are the same, so are the metrics.
+ */
+
+export type StopReason = 'cancel' | 'shutdown';
+
+export interface TrainerHooks {
+  /** After each completed epoch (1-based), with its losses and metrics. */
+  onEpoch?(record: EpochRecord, epochs: number): void;
+  /** Polled before each batch: a reason stops training there (cancel, or the worker shutting down). */
+  stopRequested?(): StopReason | undefined;
+}
+
+export interface TrainedModel {
+  status: 'succeeded';
+  /** model.json + weights, the layout tfjs writes. */
+  files: [path: string, data: Uint8Array][];
+  /** Class names in output order (classification), sorted. */
+  labels: string[] | null;
+  /** Measured on the validation split (train* on the training split), after the last epoch. */
+  metrics: Record<string, number>;
+  history: EpochRecord[];
+  preprocessing: { standardize: { mean: number[]; std: number[] } };
+}
+
+export interface StoppedTraining {
+  status: 'stopped';
+  reason: StopReason;
+  epochsCompleted: number;
+}
+
+export type TrainingResult = TrainedModel | StoppedTraining;
+
+/** The data cannot be trained on as asked (one class only, a non-categorical target, ...): not worth retrying. */
+export class TrainingDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDataError';
+  }
+}
+
+export const MAX_CLASSES = 1000;
+export const INPUT_NAME = 'features';
+export const OUTPUT_NAME = 'output';
+const WEIGHTS_FILE = 'group1-shard1of1.bin';
+
+interface PreparedData {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  width: number;
+  labels: string[] | null;
+}
+
+export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks: TrainerHooks = {}): Promise<TrainingResult> {
+  const data = prepare(dataset, spec);
+  const { seed, epochs, batchSize, learningRate, validationSplit } = spec.hyperparameters;
+
+  const order = permutation(data.rows, seededRandom(deriveSeed(seed, 1)));
+  const valCount = Math.max(1, Math.round(data.rows * validationSplit));
+  const trainCount = data.rows - valCount;
+  if (trainCount < 1) {
+    throw new TrainingDataError(`The dataset has ${data.rows} rows: too few to hold out a validation split and still train.`);
+  }
+  const valRows = order.subarray(0, valCount);
+  const trainRows = order.subarray(valCount);
+  const stats = standardisation(data, trainRows);
+
+  const tensors = tf.tidy(() => {
+    const x = tf.tensor2d(data.x, [data.rows, data.width]);
+    const y = spec.task === 'classification' ? tf.tensor1d(data.y) : tf.tensor2d(data.y, [data.rows, 1]);
+    const pick = (rows: Int32Array) => tf.tensor1d(rows, 'int32');
+    const trainIdx = pick(trainRows);
+    const valIdx = pick(valRows);
+    return { xTrain: tf.gather(x, trainIdx), yTrain: tf.gather(y, trainIdx), xVal: tf.gather(x, valIdx), yVal: tf.gather(y, valIdx) };
+  });
+
+  const model = buildModel(spec, data, stats);
+  const classification = spec.task === 'classification';
+  model.compile({
+    optimizer: tf.train.adam(learningRate),
+    loss: classification ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
+    metrics: classification ? ['accuracy'] : ['mae'],
+  });
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout');
+  const shuffles = seededRandom(deriveSeed(seed, 2));
+  const history: EpochRecord[] = [];
+
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const started = performance.now();
+      let stop: StopReason | undefined;
+      const shuffled = tf.tidy(() => {
+        const idx = tf.tensor1d(permutation(trainCount, shuffles), 'int32');
+        return { x: tf.gather(tensors.xTrain, idx), y: tf.gather(tensors.yTrain, idx) };
+      });
+      let logs: tf.History;
+      try {
+        logs = await model.fit(shuffled.x, shuffled.y, {
+          epochs: 1,
+          batchSize,
+          shuffle: false, // shuffled above, from the seed (tfjs' own shuffle is not seedable)
+          validationData: [tensors.xVal, tensors.yVal],
+          verbose: 0,
+          callbacks: {
+            onBatchBegin: async (batch: number) => {
+              stop = hooks.stopRequested?.();
+              if (stop) model.stopTraining = true;
+              // A fixed dropout seed would drop the same units in every batch; one per batch keeps
+              // the masks varied and reproducible. (Dropout reads its seed at each call.)
+              dropouts.forEach((layer, k) => {
+                (layer as unknown as { seed: number }).seed = deriveSeed(seed, 3, epoch, batch, k);
+              });
+            },
+          },
+        });
+      } finally {
+        tf.dispose([shuffled.x, shuffled.y]);
+      }
+      if (stop) return { status: 'stopped', reason: stop, epochsCompleted: epoch - 1 };
+      const record = epochRecord(epoch, logs, classification, performance.now() - started);
+      history.push(record);
+      hooks.onEpoch?.(record, epochs);
+      const after = hooks.stopRequested?.();
+      if (after && epoch < epochs) return { status: 'stopped', reason: after, epochsCompleted: epoch };
+    }
+
+    const metrics = {
+      ...evaluate(model, tensors.xVal, tensors.yVal, classification, ''),
+      ...evaluate(model, tensors.xTrain, tensors.yTrain, classification, 'train'),
+      trainingRows: trainCount,
+      validationRows: valCount,
+    };
+    return {
+      status: 'succeeded',
+      files: await saveModel(model),
+      labels: data.labels,
+      metrics,
+      history,
+      preprocessing: { standardize: { mean: stats.mean, std: stats.std } },
+    };
+  } finally {
+    model.dispose();
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
+  const values = dataset.values;
+  if (!values) throw new Error('The dataset was read without its values.');
+  const column = (name: string) => {
+    const index = dataset.columns.findIndex((c) => c.name === name);
+    if (index < 0) throw new TrainingDataError(`The dataset has no column '${name}'.`);
+    return { index, type: dataset.columns[index].type };
+  };
+  const rows = dataset.rows;
+  const width = spec.features.length;
+  const x = new Float32Array(rows * width);
+  spec.features.forEach((name, j) => {
+    const { index, type } = column(name);
+    if (type !== 'number') throw new TrainingDataError(`Feature '${name}' is a ${type} column; features must be numeric.`);
+    const col = values[index] as number[];
+    for (let r = 0; r < rows; r++) x[r * width + j] = col[r];
+  });
+
+  const target = column(spec.target);
+  const raw = values[target.index];
+  const y = new Float32Array(rows);
+  if (spec.task === 'regression') {
+    if (target.type !== 'number') throw new TrainingDataError(`Target '${spec.target}' is a ${target.type} column; regression needs a numeric target.`);
+    for (let r = 0; r < rows; r++) y[r] = raw[r] as number;
+    return { x, y, rows, width, labels: null };
+  }
+
+  if (target.type === 'number' && !raw.every((v) => Number.isInteger(v))) {
+    throw new TrainingDataError(
+      `Target '${spec.target}' holds non-integer numbers; a classification target must be categorical (text, boolean or integer classes).`,
+    );
+  }
+  const distinct = [...new Set(raw.map((v) => String(v)))];
+  if (target.type === 'number') distinct.sort((a, b) => Number(a) - Number(b));
+  else distinct.sort();
+  if (distinct.length < 2) throw new TrainingDataError(`Target '${spec.target}' has a single class ('${distinct[0]}'); a classifier needs at least two.`);
+  if (distinct.length > MAX_CLASSES) {
+    throw new TrainingDataError(`Target '${spec.target}' has ${distinct.length} classes; at most ${MAX_CLASSES} are supported.`);
+  }
+  const classOf = new Map(distinct.map((label, i) => [label, i]));
+  for (let r = 0; r < rows; r++) y[r] = classOf.get(String(raw[r]))!;
+  return { x, y, rows, width, labels: distinct };
+}
+
+function standardisation(data: PreparedData, rows: Int32Array): { mean: number[]; std: number[] } {
+  const mean = new Array<number>(data.width).fill(0);
+  const sq = new Array<number>(data.width).fill(0);
+  for (const r of rows) for (let j = 0; j < data.width; j++) mean[j] += data.x[r * data.width + j];
+  for (let j = 0; j < data.width; j++) mean[j] /= rows.length;
+  for (const r of rows) {
+    for (let j = 0; j < data.width; j++) sq[j] += (data.x[r * data.width + j] - mean[j]) ** 2;
+  }
+  // A constant feature has no spread: leave its scale alone rather than divide by zero.
+  const std = sq.map((s) => Math.sqrt(s / rows.length)).map((s) => (s > 1e-12 ? s : 1));
+  return { mean, std };
+}
+
+function buildModel(spec: TrainingSpec, data: PreparedData, stats: { mean: number[]; std: number[] }): tf.LayersModel {
+  const { seed } = spec.hyperparameters;
+  const { hiddenLayers, activation, dropout } = spec.architecture;
+  const input = tf.input({ shape: [data.width], name: INPUT_NAME });
+  const standardize = tf.layers.dense({ units: data.width, name: 'standardize', trainable: false, kernelInitializer: 'zeros' });
+  let h = standardize.apply(input) as tf.SymbolicTensor;
+  hiddenLayers.forEach((units, i) => {
+    h = tf.layers
+      .dense({ units, activation, name: `hidden_${i + 1}`, kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 4, i) }) })
+      .apply(h) as tf.SymbolicTensor;
+    if (dropout > 0) h = tf.layers.dropout({ rate: dropout, name: `dropout_${i + 1}`, seed: deriveSeed(seed, 5, i) }).apply(h) as tf.SymbolicTensor;
+  });
+  const classification = spec.task === 'classification';
+  const output = tf.layers
+    .dense({
+      units: classification ? data.labels!.length : 1,
+      activation: classification ? 'softmax' : 'linear',
+      name: OUTPUT_NAME,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 4, hiddenLayers.length) }),
+    })
+    .apply(h) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output, name: 'trained_model' });
+
+  const kernel = new Float32Array(data.width * data.width);
+  for (let j = 0; j < data.width; j++) kernel[j * data.width + j] = 1 / stats.std[j];
+  const bias = Float32Array.from(stats.mean, (m, j) => -m / stats.std[j]);
+  const weights = [tf.tensor2d(kernel, [data.width, data.width]), tf.tensor1d(bias)];
+  standardize.setWeights(weights);
+  tf.dispose(weights);
+  return model;
+}
+
+function epochRecord(epoch: number, logs: tf.History, classification: boolean, durationMs: number): EpochRecord {
+  const last = (key: string) => Number(logs.history[key]?.at(-1));
+  const record: EpochRecord = { epoch, loss: last('loss'), valLoss: last('val_loss'), durationMs: Math.round(durationMs * 1000) / 1000 };
+  if (classification) {
+    record.accuracy = last('acc');
+    record.valAccuracy = last('val_acc');
+  } else {
+    record.mae = last('mae');
+    record.valMae = last('val_mae');
+  }
+  return record;
+}
+
+/** Loss and accuracy, or mse/mae/rmse/r2, measured on the given split; keys prefixed (trainLoss) unless the prefix is empty. */
+function evaluate(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, classification: boolean, prefix: string): Record<string, number> {
+  const key = (name: string) => (prefix ? `${prefix}${name[0].toUpperCase()}${name.slice(1)}` : name);
+  const scalars = model.evaluate(x, y, { batchSize: 1024 }) as tf.Scalar[];
+  const [loss, metric] = scalars.map((s) => s.dataSync()[0]);
+  tf.dispose(scalars);
+  if (classification) return { [key('loss')]: loss, [key('accuracy')]: metric };
+  const r2 = tf.tidy(() => {
+    const predicted = model.predict(x) as tf.Tensor;
+    const residual = tf.sum(tf.square(tf.sub(y, predicted)));
+    const total = tf.sum(tf.square(tf.sub(y, tf.mean(y))));
+    return tf.sub(1, tf.div(residual, tf.maximum(total, 1e-12))).dataSync()[0];
+  });
+  return { [key('loss')]: loss, [key('mse')]: loss, [key('rmse')]: Math.sqrt(loss), [key('mae')]: metric, [key('r2')]: r2 };
+}
+
+/** The layout tfjs writes (model.json with its weights manifest + one weights file). */
+async function saveModel(model: tf.LayersModel): Promise<[string, Uint8Array][]> {
+  let files: [string, Uint8Array][] = [];
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = concatWeights(artifacts.weightData);
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      };
+      files = [
+        ['model.json', new TextEncoder().encode(JSON.stringify(modelJson))],
+        [WEIGHTS_FILE, weights],
+      ];
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return files;
+}
+
+function concatWeights(data: tf.io.WeightData | undefined): Uint8Array {
+  if (!data) return new Uint8Array(0);
+  const buffers = Array.isArray(data) ? data : [data];
+  const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
+  let offset = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out;
+}

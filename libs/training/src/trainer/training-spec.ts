@@ -1,0 +1,52 @@
+/** What a training job trains: the request as resolved by the service (defaults filled in, seed drawn). */
+
+export type TrainingTask = 'classification' | 'regression';
+
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'linear'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface Architecture {
+  /** Units of each hidden dense layer, input side first. */
+  hiddenLayers: number[];
+  activation: Activation;
+  /** Dropout rate after each hidden layer; 0 = none. */
+  dropout: number;
+}
+
+export interface Hyperparameters {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Share of the rows held out to validate (and to measure the final metrics on). */
+  validationSplit: number;
+  /** Seeds the split, the per-epoch shuffles, the initialisers and the dropout masks. */
+  seed: number;
+}
+
+export interface TrainingSpec {
+  task: TrainingTask;
+  features: string[];
+  target: string;
+  architecture: Architecture;
+  hyperparameters: Hyperparameters;
+}
+
+/** One epoch's figures, as recorded in the job's history and sent as an SSE `progress` event. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  accuracy?: number;
+  valAccuracy?: number;
+  mae?: number;
+  valMae?: number;
+  durationMs: number;
+}
+
+export const DEFAULTS = {
+  activation: 'relu' as Activation,
+  dropout: 0,
+  batchSize: 32,
+  learningRate: 0.01,
+  validationSplit: 0.2,
+};

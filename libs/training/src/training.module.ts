@@ -1,0 +1,75 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@app/audit';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { ModelsModule } from '@app/models';
+import { DatasetsService } from './datasets/datasets.service';
+import { DatasetEntity } from './datasets/entities/dataset.entity';
+import { trainingEventBusProvider } from './events/training-event-bus.provider';
+import { TrainerThreads } from './execution/trainer-threads';
+import { DatasetsController } from './http/datasets.controller';
+import { MultipartDatasetInterceptor } from './http/multipart-dataset.interceptor';
+import { TrainingJobsController } from './http/training-jobs.controller';
+import { TrainingJobEntity } from './jobs/entities/training-job.entity';
+import { TrainingJobEvents } from './jobs/training-job-events';
+import { TrainingJobsService } from './jobs/training-jobs.service';
+import { TrainingRecovery } from './jobs/training-recovery';
+import { TrainingRunner } from './jobs/training-runner';
+import { BullMqTrainingQueue } from './queue/bullmq-training-queue';
+import { InProcessTrainingQueue } from './queue/in-process-training-queue';
+import { TrainingJobProcessor } from './queue/training-job.processor';
+import { TRAINING_QUEUE, TRAINING_QUEUE_NAME } from './queue/training-queue';
+
+/** What every process that touches training needs: tables, registry, storage, runner, event bus, recovery. */
+const core = [
+  TypeOrmModule.forFeature([DatasetEntity, TrainingJobEntity]),
+  AuditModule,
+  ModelsModule,
+];
+const coreProviders: Provider[] = [DatasetsService, TrainerThreads, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
+
+function bullMq(): DynamicModule[] {
+  return [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ connection: { url: config.redisUrl }, prefix: config.training.queuePrefix }),
+    }),
+    BullModule.registerQueue({ name: TRAINING_QUEUE_NAME }),
+  ];
+}
+
+/**
+ * Datasets and training. The queue is chosen here, by configuration: with REDIS_URL, jobs go
+ * through BullMQ and apps/worker runs them (`TrainingModule.forWorker`); without, the API runs
+ * them itself in worker threads (in-process queue). Either way the same runner and trainer.
+ */
+@Module({})
+export class TrainingModule {
+  /** The API: routes, job creation, and (without Redis) execution. */
+  static forRoot(config: AppConfig): DynamicModule {
+    const queue: Provider[] = config.redisUrl
+      ? [{ provide: TRAINING_QUEUE, useClass: BullMqTrainingQueue }]
+      : [InProcessTrainingQueue, { provide: TRAINING_QUEUE, useExisting: InProcessTrainingQueue }];
+    return {
+      module: TrainingModule,
+      imports: [...core, ...(config.redisUrl ? bullMq() : [])],
+      controllers: [DatasetsController, TrainingJobsController],
+      providers: [...coreProviders, ...queue, TrainingJobsService, TrainingJobEvents, MultipartDatasetInterceptor],
+      exports: [TrainingRunner, TrainingRecovery, TRAINING_QUEUE],
+    };
+  }
+
+  /** apps/worker: the BullMQ consumer (REDIS_URL is required). */
+  static forWorker(config: AppConfig): DynamicModule {
+    if (!config.redisUrl) {
+      throw new Error('REDIS_URL is not set: without Redis, training jobs run inside the API and the worker has nothing to consume.');
+    }
+    return {
+      module: TrainingModule,
+      imports: [...core, ...bullMq()],
+      providers: [...coreProviders, { provide: TRAINING_QUEUE, useClass: BullMqTrainingQueue }, TrainingJobProcessor],
+      exports: [TrainingRunner, TrainingRecovery],
+    };
+  }
+}

@@ -1,0 +1,412 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type * as Tf from '@tensorflow/tfjs';
+import * as tar from 'tar';
+import { ZipFile } from 'yazl';
+
+/**
+ * Makes the small models and datasets the tests, the bench and the docs use, from seeds, in this
+ * process: nothing is downloaded. Output (default test/fixtures/generated, git-ignored):
+ *
+ *   classifier/     4 → 16 relu → 3 softmax, trained on datasets/blobs.csv, + labels.json
+ *   multi-shard/    the same trained classifier, weights split over 3 shard files
+ *   mlp-bench/      32 → 64 → 64 → 3 softmax, seeded random weights (serving benchmark)
+ *   regressor/      3 → 1 linear, trained on datasets/regression.csv
+ *   graph/          a hand-written tfjs graph model (GraphDef JSON): y = x·W + b, 4 → 3
+ *   reference/<name>.json   {inputs, outputs}: tfjs' own outputs on the in-memory model it saved
+ *   datasets/blobs.csv, datasets/regression.csv
+ *   classifier.zip, classifier.tar.gz   upload archives of classifier/
+ *   index.json      what is where (shapes, labels, metrics)
+ *
+ * Deterministic: seeded data, seeded initialisers, unshuffled training on the pure-JS cpu backend.
+ * A `.complete` marker holds a hash of this generator; it regenerates only when that changes.
+ */
+
+export const LABELS = ['setosa', 'versicolor', 'virginica'];
+export const BLOBS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+export const REGRESSION_FEATURES = ['x1', 'x2', 'x3'];
+/** regression.csv: y = x·REGRESSION_WEIGHTS + REGRESSION_BIAS + N(0, 0.05²). */
+export const REGRESSION_WEIGHTS = [2, -3, 0.5];
+export const REGRESSION_BIAS = 1;
+
+/**
+ * tfjs is loaded only when something must be generated: Jest's globalSetup calls this in its own
+ * process on every run, and globals tfjs leaves there would leak into the test sandboxes.
+ */
+let tf: typeof Tf;
+
+const REPO_ROOT = findRepoRoot(__dirname);
+export const DEFAULT_FIXTURES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'generated');
+const MARKER = '.complete';
+
+export interface FixtureReference {
+  inputs: number[][];
+  outputs: number[][];
+}
+
+export async function generateFixtures(outDir: string = DEFAULT_FIXTURES_DIR): Promise<void> {
+  const fingerprint = generatorFingerprint();
+  if (isCurrent(outDir, fingerprint)) return;
+  const release = await acquireLock(`${outDir}.lock`);
+  try {
+    // Another process (a parallel Jest worker) may have finished while this one waited.
+    if (isCurrent(outDir, fingerprint)) return;
+    const staging = `${outDir}.tmp-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    tf = await import('@tensorflow/tfjs');
+    await withCpuBackend(() => writeAll(staging));
+    writeFileSync(join(staging, MARKER), fingerprint);
+    rmSync(outDir, { recursive: true, force: true });
+    renameSync(staging, outDir);
+  } finally {
+    release();
+  }
+}
+
+async function writeAll(dir: string): Promise<void> {
+  const index: Record<string, unknown> = {};
+
+  // --- datasets
+  const blobs = makeBlobs(600, 7);
+  writeCsv(join(dir, 'datasets', 'blobs.csv'), [...BLOBS_FEATURES, 'species'], blobs.map((r) => [...r.x, LABELS[r.y]]));
+  const regression = makeRegression(400, 11);
+  writeCsv(join(dir, 'datasets', 'regression.csv'), [...REGRESSION_FEATURES, 'y'], regression.map((r) => [...r.x, r.y]));
+  index.datasets = {
+    blobs: { file: 'datasets/blobs.csv', rows: blobs.length, features: BLOBS_FEATURES, target: 'species', classes: LABELS },
+    regression: { file: 'datasets/regression.csv', rows: regression.length, features: REGRESSION_FEATURES, target: 'y' },
+  };
+
+  // --- classifier (+ the same weights in three shards)
+  // Functional models with named tensors (what the v2 protocol shows); the regressor below is a
+  // Sequential model so that both topologies are covered.
+  const classifier = denseModel(4, [16], 3, 'softmax', 1);
+  classifier.compile({ optimizer: tf.train.adam(0.03), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const bx = tf.tensor2d(blobs.map((r) => r.x));
+  const by = tf.tensor1d(blobs.map((r) => r.y), 'float32');
+  await classifier.fit(bx, by, { epochs: 60, batchSize: 32, shuffle: false, verbose: 0 });
+  const predicted = tf.tidy(() => (classifier.predict(bx) as Tf.Tensor).argMax(-1).dataSync());
+  const accuracy = blobs.filter((r, i) => predicted[i] === r.y).length / blobs.length;
+  tf.dispose([bx, by]);
+  await saveModel(classifier, join(dir, 'classifier'), 1);
+  await saveModel(classifier, join(dir, 'multi-shard'), 3);
+  writeJson(join(dir, 'classifier', 'labels.json'), LABELS);
+  writeJson(join(dir, 'multi-shard', 'labels.json'), LABELS);
+  const classifierReference = reference(classifier, blobs.slice(0, 24).map((r) => r.x));
+  writeJson(join(dir, 'reference', 'classifier.json'), classifierReference);
+  writeJson(join(dir, 'reference', 'multi-shard.json'), classifierReference);
+  classifier.dispose();
+  index.classifier = { dir: 'classifier', framework: 'tfjs-layers', inputShape: [-1, 4], outputShape: [-1, 3], labels: LABELS, accuracy };
+  index['multi-shard'] = { dir: 'multi-shard', framework: 'tfjs-layers', inputShape: [-1, 4], outputShape: [-1, 3], labels: LABELS, shards: 3 };
+
+  // --- bench MLP
+  const mlp = denseModel(32, [64, 64], 3, 'softmax', 3);
+  await saveModel(mlp, join(dir, 'mlp-bench'), 1);
+  writeJson(join(dir, 'reference', 'mlp-bench.json'), reference(mlp, gaussianRows(16, 32, 13)));
+  mlp.dispose();
+  index['mlp-bench'] = { dir: 'mlp-bench', framework: 'tfjs-layers', inputShape: [-1, 32], outputShape: [-1, 3] };
+
+  // --- regressor
+  const regressor = tf.sequential({
+    layers: [tf.layers.dense({ name: 'prediction', inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) })],
+  });
+  regressor.compile({ optimizer: tf.train.adam(0.1), loss: 'meanSquaredError' });
+  const rx = tf.tensor2d(regression.map((r) => r.x));
+  const ry = tf.tensor2d(regression.map((r) => [r.y]));
+  const history = await regressor.fit(rx, ry, { epochs: 80, batchSize: 32, shuffle: false, verbose: 0 });
+  tf.dispose([rx, ry]);
+  await saveModel(regressor, join(dir, 'regressor'), 1);
+  writeJson(join(dir, 'reference', 'regressor.json'), reference(regressor, regression.slice(0, 16).map((r) => r.x)));
+  regressor.dispose();
+  const mse = history.history.loss.at(-1) as number;
+  index.regressor = { dir: 'regressor', framework: 'tfjs-layers', inputShape: [-1, 3], outputShape: [-1, 1], mse };
+
+  // --- graph model
+  const graph = graphModelFiles(17);
+  writeFiles(join(dir, 'graph'), graph.files);
+  const graphModel = await tf.loadGraphModel(tf.io.fromMemory(graph.artifacts));
+  const graphInputs = gaussianRows(16, 4, 19);
+  const graphOutputs = tf.tidy(() => (graphModel.execute(tf.tensor2d(graphInputs)) as Tf.Tensor).arraySync() as number[][]);
+  graphModel.dispose();
+  writeJson(join(dir, 'reference', 'graph.json'), { inputs: graphInputs, outputs: graphOutputs });
+  index.graph = { dir: 'graph', framework: 'tfjs-graph', inputShape: [-1, 4], outputShape: [-1, 3], weights: { W: graph.W, b: graph.b } };
+
+  // --- upload archives
+  await writeArchives(dir, 'classifier');
+  index.archives = { zip: 'classifier.zip', tarGz: 'classifier.tar.gz', of: 'classifier' };
+
+  writeJson(join(dir, 'index.json'), index);
+}
+
+// ---------------------------------------------------------------- models
+
+/** features → hidden relu layers → output, every initialiser seeded (random, non-zero biases). */
+function denseModel(inputs: number, hidden: number[], outputs: number, activation: 'softmax' | 'linear', seed: number): Tf.LayersModel {
+  const input = tf.input({ shape: [inputs], name: 'features' });
+  let x: Tf.SymbolicTensor = input;
+  [...hidden, outputs].forEach((units, i) => {
+    const last = i === hidden.length;
+    x = tf.layers
+      .dense({
+        name: last ? (activation === 'softmax' ? 'probabilities' : 'prediction') : `hidden_${i + 1}`,
+        units,
+        activation: last ? activation : 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + i }),
+        biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed * 100 + 50 + i }),
+      })
+      .apply(x) as Tf.SymbolicTensor;
+  });
+  return tf.model({ inputs: input, outputs: x });
+}
+
+// ---------------------------------------------------------------- saving
+
+/**
+ * tfjs' own `model.save` with an IOHandler that writes tfjs' file layout: model.json with the
+ * weights manifest + `groupN-shardKofM.bin`. Shards are cut at byte counts, not weight
+ * boundaries, exactly as tensorflowjs_converter does, so a weight may span two files.
+ */
+async function saveModel(model: Tf.LayersModel, dir: string, shards: number): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = toBuffer(artifacts.weightData);
+      const shardSize = Math.ceil(weights.length / shards);
+      const paths = Array.from({ length: shards }, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
+      const files = new Map<string, Buffer>(paths.map((p, i) => [p, weights.subarray(i * shardSize, (i + 1) * shardSize)]));
+      const modelJson = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+      };
+      files.set('model.json', Buffer.from(JSON.stringify(modelJson)));
+      writeFiles(dir, files);
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+function toBuffer(data: Tf.io.WeightData | undefined): Buffer {
+  if (!data) return Buffer.alloc(0);
+  return Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
+}
+
+function reference(model: Tf.LayersModel, inputs: number[][]): FixtureReference {
+  const outputs = tf.tidy(() => (model.predict(tf.tensor2d(inputs)) as Tf.Tensor).arraySync() as number[][]);
+  return { inputs, outputs };
+}
+
+/**
+ * A graph model as tensorflowjs_converter would write it for `y = x @ W + b` (a Keras-free TF
+ * function): Placeholder → MatMul(Const W) → BiasAdd(Const b) → Identity, with a serving signature.
+ */
+function graphModelFiles(seed: number): { files: Map<string, Buffer>; artifacts: Tf.io.ModelArtifacts; W: number[][]; b: number[] } {
+  const rand = mulberry32(seed);
+  const W = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => round(rand() * 2 - 1, 4)));
+  const b = Array.from({ length: 3 }, () => round(rand() * 0.2 - 0.1, 4));
+  const float = { type: 'DT_FLOAT' };
+  const shape = (...dims: number[]) => ({ dim: dims.map((d) => ({ size: String(d) })) });
+  const modelTopology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: { shape: shape(-1, 4) } } },
+      { name: 'W', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shape(4, 3) } } } },
+      { name: 'b', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shape(3) } } } },
+      { name: 'MatMul', op: 'MatMul', input: ['x', 'W'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+      { name: 'BiasAdd', op: 'BiasAdd', input: ['MatMul', 'b'], attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } } },
+      { name: 'Identity', op: 'Identity', input: ['BiasAdd'], attr: { T: float } },
+    ],
+    library: {},
+    versions: { producer: 1482 },
+  };
+  const signature = {
+    inputs: { 'x:0': { name: 'x:0', dtype: 'DT_FLOAT', tensorShape: shape(-1, 4) } },
+    outputs: { 'Identity:0': { name: 'Identity:0', dtype: 'DT_FLOAT', tensorShape: shape(-1, 3) } },
+  };
+  const weightSpecs: Tf.io.WeightsManifestEntry[] = [
+    { name: 'W', shape: [4, 3], dtype: 'float32' },
+    { name: 'b', shape: [3], dtype: 'float32' },
+  ];
+  const weights = Buffer.from(new Float32Array([...W.flat(), ...b]).buffer);
+  const modelJson = {
+    format: 'graph-model',
+    generatedBy: 'modelgate generate-fixtures',
+    convertedBy: 'hand-written GraphDef (scripts/generate-fixtures.ts)',
+    modelTopology,
+    signature,
+    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weightSpecs }],
+  };
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  return {
+    files: new Map([
+      ['model.json', Buffer.from(JSON.stringify(modelJson))],
+      ['group1-shard1of1.bin', weights],
+    ]),
+    artifacts: { modelTopology, format: 'graph-model', signature, weightSpecs, weightData },
+    W,
+    b,
+  };
+}
+
+async function writeArchives(dir: string, name: string): Promise<void> {
+  const root = join(dir, name);
+  const entries = ['model.json', 'group1-shard1of1.bin', 'labels.json'];
+  // Fixed timestamps and modes so the archives' bytes (and sha256) are reproducible.
+  await tar.c({ gzip: true, cwd: root, file: join(dir, `${name}.tar.gz`), portable: true, mtime: new Date(0) }, entries);
+  const zip = new ZipFile();
+  for (const entry of entries) zip.addBuffer(readFileSync(join(root, entry)), entry, { mtime: new Date(0), mode: 0o100644 });
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(join(dir, `${name}.zip`)));
+}
+
+// ---------------------------------------------------------------- data
+
+function makeBlobs(n: number, seed: number): { x: number[]; y: number }[] {
+  const centres = [
+    [5.0, 3.4, 1.5, 0.3],
+    [5.9, 2.8, 4.3, 1.3],
+    [6.8, 3.1, 5.8, 2.2],
+  ];
+  const spread = [0.35, 0.3, 0.35, 0.2];
+  const normal = gaussian(seed);
+  const rows = Array.from({ length: n }, (_, i) => {
+    const y = i % 3;
+    return { x: centres[y].map((c, j) => round(c + normal() * spread[j], 2)), y };
+  });
+  return shuffle(rows, mulberry32(seed + 1));
+}
+
+function makeRegression(n: number, seed: number): { x: number[]; y: number }[] {
+  const rand = mulberry32(seed);
+  const normal = gaussian(seed + 1);
+  return Array.from({ length: n }, () => {
+    const x = REGRESSION_FEATURES.map(() => round(rand() * 4 - 2, 4));
+    const y = x.reduce((s, v, j) => s + v * REGRESSION_WEIGHTS[j], REGRESSION_BIAS) + normal() * 0.05;
+    return { x, y: round(y, 4) };
+  });
+}
+
+function gaussianRows(rows: number, width: number, seed: number): number[][] {
+  const normal = gaussian(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: width }, () => round(normal(), 4)));
+}
+
+/** Small, fast, well-distributed 32-bit PRNG; fully determined by its seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(seed: number): () => number {
+  const rand = mulberry32(seed);
+  return () => {
+    const u = 1 - rand();
+    const v = rand();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}
+
+function shuffle<T>(items: T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+function round(v: number, digits: number): number {
+  return Number(v.toFixed(digits));
+}
+
+// ---------------------------------------------------------------- files, marker, lock
+
+function writeFiles(dir: string, files: Map<string, Buffer>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function writeCsv(path: string, header: string[], rows: (string | number)[][]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n');
+}
+
+/** The generator's own source (the .ts, also when running compiled from dist) and the tfjs version. */
+function generatorFingerprint(): string {
+  const source = join(REPO_ROOT, 'scripts', 'generate-fixtures.ts');
+  return createHash('sha256')
+    .update(readFileSync(existsSync(source) ? source : __filename))
+    .update(tfjsVersion())
+    .digest('hex');
+}
+
+function tfjsVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version: string }).version;
+}
+
+function isCurrent(dir: string, fingerprint: string): boolean {
+  const marker = join(dir, MARKER);
+  return existsSync(marker) && readFileSync(marker, 'utf8') === fingerprint;
+}
+
+/** A cross-process lock (mkdir is atomic); a lock older than 10 minutes is a crashed run's. */
+async function acquireLock(path: string): Promise<() => void> {
+  mkdirSync(dirname(path), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(path);
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { recursive: true, force: true });
+      } catch {
+        // released between the two calls
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Training is reproducible on the pure-JS backend; whatever backend the caller used is restored. */
+async function withCpuBackend(fn: () => Promise<void>): Promise<void> {
+  const previous = tf.engine().backendName;
+  tf.enableProdMode(); // no debug checks, no console nagging about tfjs-node
+  await tf.setBackend('cpu');
+  try {
+    await fn();
+  } finally {
+    if (previous && previous !== 'cpu') await tf.setBackend(previous);
+  }
+}
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'modelgate') return dir;
+    if (dirname(dir) === dir) throw new Error(`generate-fixtures: no modelgate package.json above ${from}`);
+  }
+}
+
+if (require.main === module) {
+  const started = Date.now();
+  generateFixtures(process.argv[2])
+    .then(() => console.log(`fixtures ready in ${process.argv[2] ?? DEFAULT_FIXTURES_DIR} (${Date.now() - started} ms)`))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
