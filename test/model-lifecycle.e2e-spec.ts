@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { LifecycleService } from '@app/models';
+import { artifactDigest, LifecycleService, RegistryReader } from '@app/models';
 import { authHeader, bootstrapAdmin, createUser, tokenFor } from './support/auth';
 import { createModel, transition, uploadVersion, versionIn } from './support/registry';
 import { startTestApp, TestApp } from './support/test-app';
@@ -244,6 +244,37 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       await transition(t, admin, 'alias-rules', v, { to: 'retired' });
       const retired = await put('late', v);
       expect({ status: retired.statusCode, code: retired.json().code }).toEqual({ status: 409, code: 'MODEL_VERSION_RETIRED' });
+    });
+  });
+
+  describe('registry reader (for serving)', () => {
+    it('resolves production, versions, aliases and the canary, and reads artifacts', async () => {
+      await createModel(t, engineer, 'readable');
+      const v1 = await versionIn(t, engineer, 'readable', 'production');
+      const v2 = await versionIn(t, engineer, 'readable', 'staging');
+      await inject({ method: 'PUT', url: '/v1/models/readable/aliases/next', headers: authHeader(engineer), payload: { version: v2 } });
+      await inject({ method: 'PUT', url: '/v1/models/readable/traffic', headers: authHeader(engineer), payload: { canary: { version: v2, percent: 5 } } });
+      const reader = t.app.get(RegistryReader);
+      const seen: string[] = [];
+      const sub = reader.events$.subscribe((e) => seen.push(`${e.type}:${e.modelName}`));
+
+      const prod = await reader.productionVersion('readable');
+      expect(prod).toEqual(expect.objectContaining({ modelName: 'readable', version: v1, stage: 'production', framework: 'tfjs-layers' }));
+      expect((await reader.alias('readable', 'production')).version).toBe(v1);
+      expect((await reader.alias('readable', 'next')).version).toBe(v2);
+      expect((await reader.version('readable', v2)).stage).toBe('staging');
+      expect(await reader.canary('readable')).toEqual({ version: v2, percent: 5 });
+      expect((await reader.versions('readable')).map((v) => v.version)).toEqual([v2, v1]);
+      expect((await reader.productionVersions()).map((v) => `${v.modelName}@${v.version}`)).toContain(`readable@${v1}`);
+      const files = await reader.readArtifact(prod);
+      expect(artifactDigest(files)).toBe(prod.sha256);
+      await expect(reader.alias('readable', 'ghost')).rejects.toMatchObject({ code: 'MODEL_ALIAS_NOT_FOUND' });
+      await expect(reader.productionVersion('nope-model')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+
+      await transition(t, engineer, 'readable', v2, { to: 'production' });
+      sub.unsubscribe();
+      expect(seen).toEqual(expect.arrayContaining(['version:readable']));
+      expect((await reader.productionVersion('readable')).version).toBe(v2);
     });
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@app/audit';
 import { artifactDigest, readArchive } from '@app/models';
+import { createModelGateClient, getModelVersion, uploadModelVersion } from '../libs/sdk/src';
 import { gzipBomb, tarArchive, zipArchive } from './support/archives';
 import { apiKeyFor, authHeader, tokenFor } from './support/auth';
 import { multipart } from './support/multipart';
@@ -80,6 +81,18 @@ describe('model registry: versions and artifacts (e2e)', () => {
       expect(regressor.json()).toEqual(expect.objectContaining({ version: 3, labels: null, outputs: [expect.objectContaining({ shape: [-1, 1] })] }));
     });
 
+    it('can be called through the generated SDK (multipart from the OpenAPI document)', async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.getHttpServer().address() as { port: number };
+      const client = createModelGateClient({ baseUrl: `http://127.0.0.1:${port}`, accessToken: engineer });
+      const files = fixtureFiles('classifier').map((f) => new File([new Uint8Array(f.data)], f.filename));
+      const created = await uploadModelVersion({ client, path: { name: 'iris' }, body: { files, metrics: '{"via":"sdk"}' } });
+      expect(created.response?.status).toBe(201);
+      expect(created.data).toEqual(expect.objectContaining({ model: 'iris', stage: 'draft', metrics: { via: 'sdk' }, sha256: artifactDigest(classifierFiles()) }));
+      const read = await getModelVersion({ client, path: { name: 'iris', version: created.data!.version } });
+      expect(read.data?.sha256).toBe(created.data?.sha256);
+    });
+
     it('accepts an API key of an ml-engineer and records it as creator', async () => {
       const key = await apiKeyFor(t, 'ml-engineer');
       const body = await multipart(fixtureFiles('classifier'));
@@ -139,6 +152,19 @@ describe('model registry: versions and artifacts (e2e)', () => {
         reasons.push(res.json().reason);
       }
       expect(reasons).toEqual(['unsafe-path', 'unsafe-path', 'link', 'too-large-decompressed', 'too-large-decompressed']);
+    });
+
+    it('keeps sub-folder paths of loose files and refuses unsafe ones', async () => {
+      const model = JSON.parse(fixtureFile('classifier/model.json').toString());
+      model.weightsManifest[0].paths = ['weights/group1-shard1of1.bin'];
+      const nested = [
+        { field: 'files', filename: 'model.json', data: Buffer.from(JSON.stringify(model)) },
+        { field: 'files', filename: 'weights/group1-shard1of1.bin', data: fixtureFile('classifier/group1-shard1of1.bin') },
+      ];
+      const ok = await uploadVersion(t, engineer, 'iris', nested);
+      expect(ok.statusCode).toBe(201);
+      const escape = [...fixtureFiles('classifier'), { field: 'files', filename: '../../outside.bin', data: Buffer.from('x') }];
+      await expectProblem(await uploadVersion(t, engineer, 'iris', escape), 422, 'UNSAFE_ARCHIVE', { reason: 'unsafe-path' });
     });
 
     it('413 for an upload over MAX_ARTIFACT_BYTES, 422 for too many files', async () => {

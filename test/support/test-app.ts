@@ -4,9 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
-import pino from 'pino';
+import pino, { Logger as PinoInstance } from 'pino';
 import { AppConfig, ConfigInput, loadConfig } from '@app/common';
 import { createApp } from '../../apps/api/src/create-app';
+
+export interface StartTestAppOptions {
+  logger?: PinoInstance;
+  /**
+   * Create the suite's fresh database on this Postgres even without TEST_DATABASE_URL: for suites
+   * whose database is shared with another process (the BullMQ worker), which PGlite cannot be.
+   */
+  postgresUrl?: string;
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -19,9 +28,9 @@ export interface TestApp {
  * Boots the real application in-process. Default: embedded PGlite in memory. With
  * TEST_DATABASE_URL, a fresh Postgres database is created for this suite and dropped afterwards.
  */
-export async function startTestApp(env: ConfigInput = {}): Promise<TestApp> {
+export async function startTestApp(env: ConfigInput = {}, options: StartTestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-test-'));
-  const database = await freshDatabase();
+  const database = await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -33,7 +42,7 @@ export async function startTestApp(env: ConfigInput = {}): Promise<TestApp> {
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await createApp(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   return {
     app,
     config,
@@ -46,8 +55,7 @@ export async function startTestApp(env: ConfigInput = {}): Promise<TestApp> {
   };
 }
 
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const base = process.env.TEST_DATABASE_URL;
+async function freshDatabase(base: string | undefined): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   if (!base) return undefined;
   const name = `modelgate_test_${Date.now()}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: base });

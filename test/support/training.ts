@@ -1,4 +1,5 @@
 import { readArchive } from '@app/models';
+import type { TrainingJobDto } from '@app/training';
 import { authHeader } from './auth';
 import { readFixtureCsv } from './fixtures';
 import { multipart } from './multipart';
@@ -39,7 +40,7 @@ export async function createJob(t: TestApp, token: string, body: Record<string, 
   return t.app.inject({ method: 'POST', url: '/v1/training-jobs', headers: authHeader(token), payload: body });
 }
 
-export async function getJob(t: TestApp, token: string, id: string) {
+export async function getJob(t: TestApp, token: string, id: string): Promise<TrainingJobDto> {
   const res = await t.app.inject({ method: 'GET', url: `/v1/training-jobs/${id}`, headers: authHeader(token) });
   if (res.statusCode !== 200) throw new Error(`GET job ${id}: ${res.statusCode} ${res.body}`);
   return res.json();
@@ -50,9 +51,9 @@ export async function waitForJob(
   t: TestApp,
   token: string,
   id: string,
-  until: (job: Record<string, any>) => boolean = (j) => ['succeeded', 'failed', 'cancelled'].includes(j.status),
+  until: (job: TrainingJobDto) => boolean = (j) => ['succeeded', 'failed', 'cancelled'].includes(j.status),
   timeoutMs = 120_000,
-): Promise<Record<string, any>> {
+): Promise<TrainingJobDto> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await getJob(t, token, id);

@@ -3,6 +3,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { embeddedPostgresDriver } from './pglite-serial-pool';
 import { MIGRATIONS } from './migrations';
+import { ParameterFreeLogger } from './parameter-free-logger';
 
 function embeddedDataDir(config: AppConfig): string | undefined {
   const dir = config.database.embeddedDir;
@@ -26,6 +27,7 @@ export function databaseOptions(config: AppConfig): DataSourceOptions {
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
     logging: ['error' as const, 'warn' as const, 'migration' as const],
+    logger: new ParameterFreeLogger(),
   };
   if (config.database.url) {
     return {

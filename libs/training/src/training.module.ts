@@ -11,10 +11,12 @@ import { TrainerThreads } from './execution/trainer-threads';
 import { DatasetsController } from './http/datasets.controller';
 import { MultipartDatasetInterceptor } from './http/multipart-dataset.interceptor';
 import { TrainingJobsController } from './http/training-jobs.controller';
+import { TrainingJobVisibleGuard } from './http/training-job-visible.guard';
 import { TrainingJobEntity } from './jobs/entities/training-job.entity';
 import { TrainingJobEvents } from './jobs/training-job-events';
 import { TrainingJobsService } from './jobs/training-jobs.service';
 import { TrainingRecovery } from './jobs/training-recovery';
+import { TrainingMetrics } from './jobs/training-metrics';
 import { TrainingRunner } from './jobs/training-runner';
 import { BullMqTrainingQueue } from './queue/bullmq-training-queue';
 import { InProcessTrainingQueue } from './queue/in-process-training-queue';
@@ -27,7 +29,7 @@ const core = [
   AuditModule,
   ModelsModule,
 ];
-const coreProviders: Provider[] = [DatasetsService, TrainerThreads, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
+const coreProviders: Provider[] = [DatasetsService, TrainerThreads, TrainingMetrics, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
 
 function bullMq(): DynamicModule[] {
   return [
@@ -55,7 +57,7 @@ export class TrainingModule {
       module: TrainingModule,
       imports: [...core, ...(config.redisUrl ? bullMq() : [])],
       controllers: [DatasetsController, TrainingJobsController],
-      providers: [...coreProviders, ...queue, TrainingJobsService, TrainingJobEvents, MultipartDatasetInterceptor],
+      providers: [...coreProviders, ...queue, TrainingJobsService, TrainingJobEvents, MultipartDatasetInterceptor, TrainingJobVisibleGuard],
       exports: [TrainingRunner, TrainingRecovery, TRAINING_QUEUE],
     };
   }

@@ -39,7 +39,8 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(input.password);
     try {
       return await this.dataSource.transaction(async (m) => {
-        const user = await m.getRepository(UserEntity).save(m.getRepository(UserEntity).create({ email, passwordHash, roles: [...new Set(input.roles)] }));
+        const repo = m.getRepository(UserEntity);
+        const user = await repo.save(repo.create({ email, passwordHash, roles: [...new Set(input.roles)] }));
         await this.audit.record(
           { action: 'user.created', actor, targetType: 'user', targetId: user.id, details: { email, roles: user.roles, source } },
           m,
@@ -79,7 +80,7 @@ export class UsersService {
   async update(id: string, patch: UpdateUserDto, actor: Actor): Promise<UserDto> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
     try {
-      const result = await this.dataSource.transaction(async (m) => {
+      return await this.dataSource.transaction(async (m) => {
         const repo = m.getRepository(UserEntity);
         const user = await this.mustFind(repo, id, true);
         const before = { email: user.email, roles: [...user.roles], disabled: user.disabled };
@@ -102,7 +103,6 @@ export class UsersService {
         await this.audit.record({ action: 'user.updated', actor, targetType: 'user', targetId: id, details }, m);
         return toUserDto(saved);
       });
-      return result;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError('USER_EMAIL_TAKEN', 'Another user already has this email.');
       throw error;

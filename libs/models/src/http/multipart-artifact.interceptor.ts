@@ -35,6 +35,9 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
     let total = 0;
     try {
       const parts = req.parts({
+        // Keep "weights/shard.bin" as sent: model.json may refer to sub-folders. The registry
+        // checks every path itself (safeArtifactPath) instead of silently taking the basename.
+        preservePath: true,
         limits: {
           fileSize: maxArtifactBytes,
           files: maxArtifactFiles + TEXT_FIELDS.size,

@@ -3,22 +3,23 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@app/audit';
-import { Actor, AppConfig, InjectConfig, Page, toPage } from '@app/common';
+import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
 import { ArtifactFiles, InferenceRuntime } from '@app/inference';
 import { artifactDigest, artifactSize } from '../artifacts/artifact-digest';
 import { artifactTarball } from '../artifacts/artifact-tarball';
 import { ModelVersionDto } from '../dto/model-version.dto';
 import { ListVersionsQueryDto } from '../dto/version-queries.dto';
 import { Stage } from '../domain/lifecycle';
+import { MODEL_NAME_PATTERN } from '../domain/model-name';
 import { principalOf } from '../domain/principal';
-import { ModelNotFoundError } from '../domain/registry-errors';
+import { ConcurrentModificationError, ModelNotFoundError } from '../domain/registry-errors';
 import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields, VersionMetadata } from '../domain/upload-fields';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { StageTransitionEntity } from '../entities/stage-transition.entity';
 import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
 import { ArtifactUpload, artifactFilesOf } from './artifact-upload';
-import { findModel, findVersion, readOnly } from './persistence';
+import { findModel, findVersion, isUniqueViolation, readOnly } from './persistence';
 import { RegistryEvents } from './registry-events';
 import { toVersionDto } from './views';
 
@@ -147,6 +148,9 @@ export class ModelVersionsService {
       await this.storage.delete(artifactKey).catch((cleanup: unknown) => {
         this.logger.error({ err: cleanup, artifactKey, msg: 'could not delete the artifact of a failed upload' });
       });
+      if (isUniqueViolation(error)) {
+        throw new ConcurrentModificationError(`Another change to model "${name}" won a race; retry the upload.`);
+      }
       throw error;
     }
     this.events.emit({ type: 'version', modelName: name, version: created.version });
@@ -191,6 +195,9 @@ export class ModelVersionsService {
       return await findModel(m, name);
     } catch (error) {
       if (!(error instanceof ModelNotFoundError) || !options.createModel) throw error;
+    }
+    if (!MODEL_NAME_PATTERN.test(name)) {
+      throw new ValidationFailedError([{ field: 'modelName', message: `model names must match ${MODEL_NAME_PATTERN.source}` }]);
     }
     // ON CONFLICT: two trainings finishing together both "create" the model; one insert wins.
     const inserted = (await m.query(

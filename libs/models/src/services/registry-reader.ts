@@ -92,26 +92,26 @@ export class RegistryReader {
     });
   }
 
+  /** The production version of every (not deleted) model: what serving warms at start-up. */
+  async productionVersions(): Promise<ServableVersion[]> {
+    return this.read(async (m) => {
+      const rows = await m
+        .getRepository(ModelVersionEntity)
+        .createQueryBuilder('v')
+        .innerJoinAndMapOne('v.model', ModelEntity, 'm', 'm.id = v.model_id AND m.deleted_at IS NULL')
+        .where(`v.stage = 'production'`)
+        .orderBy('m.name', 'ASC')
+        .getMany();
+      return rows.map((r) => servable((r as ModelVersionEntity & { model: ModelEntity }).model, r));
+    });
+  }
+
   /** Every version of a model, newest first, with effective stages (for /v2/models/{name}). */
   async versions(name: string): Promise<ServableVersion[]> {
     return this.read(async (m) => {
       const model = await findModel(m, name);
       const rows = await m.getRepository(ModelVersionEntity).find({ where: { modelId: model.id }, order: { version: 'DESC' } });
       return rows.map((r) => servable(model, r));
-    });
-  }
-
-  /** The production version of every live model (serving warms these at start-up). */
-  async productionVersions(): Promise<ServableVersion[]> {
-    return this.read(async (m) => {
-      const rows = await m
-        .getRepository(ModelVersionEntity)
-        .createQueryBuilder('v')
-        .innerJoin(ModelEntity, 'model', 'model.id = v.model_id AND model.deleted_at IS NULL')
-        .where(`v.stage = 'production'`)
-        .addSelect(['model.id', 'model.name'])
-        .getRawAndEntities();
-      return rows.entities.map((v, i) => servable({ id: rows.raw[i].model_id, name: rows.raw[i].model_name } as ModelEntity, v));
     });
   }
 

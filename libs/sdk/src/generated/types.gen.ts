@@ -4,9 +4,372 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+export type AliasDto = {
+    alias: string;
+    /**
+     * true for `production`, which follows the production stage and cannot be set
+     */
+    derived: boolean;
+    updatedAt: string | null;
+    updatedBy: string | null;
+    version: number;
+};
+
+export type ApiKeyDto = {
+    /**
+     * OAuth2 client id (POST /v1/auth/token)
+     */
+    clientId: string;
+    createdAt: string;
+    /**
+     * The admin who created it
+     */
+    createdBy: string | null;
+    expiresAt: string | null;
+    id: string;
+    /**
+     * The first characters of the key, to tell keys apart
+     */
+    keyPrefix: string;
+    /**
+     * Updated within a minute of use
+     */
+    lastUsedAt: string | null;
+    name: string;
+    revokedAt: string | null;
+    role: 'consumer' | 'ml-engineer' | 'admin';
+};
+
+export type ArchitectureDto = {
+    activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'linear';
+    /**
+     * Dropout rate after each hidden layer
+     */
+    dropout?: number;
+    /**
+     * Units of each hidden dense layer, input side first (may be empty)
+     */
+    hiddenLayers: Array<number>;
+};
+
+export type AuditActorDto = {
+    email: string | null;
+    /**
+     * User or API key id
+     */
+    id: string | null;
+    kind: 'user' | 'api-key' | 'system' | 'anonymous';
+};
+
+export type AuditEventDto = {
+    action: string;
+    actor: AuditActorDto;
+    at: string;
+    details: {
+        [key: string]: unknown;
+    };
+    id: string;
+    ip: string | null;
+    requestId: string | null;
+    target: AuditTargetDto;
+};
+
+export type AuditTargetDto = {
+    id: string | null;
+    type: string | null;
+};
+
+export type CanaryDto = {
+    /**
+     * Share of production traffic, 0 < percent < 100
+     */
+    percent: number;
+    /**
+     * A version of this model that is not retired, draft or production
+     */
+    version: number;
+};
+
+export type ChangePasswordDto = {
+    currentPassword: string;
+    newPassword: string;
+};
+
+export type CreateApiKeyDto = {
+    /**
+     * After this instant the key stops working; must be in the future
+     */
+    expiresAt?: string;
+    /**
+     * What the key is for; shown in listings and audit
+     */
+    name: string;
+    /**
+     * The role every request with this key acts with
+     */
+    role: 'consumer' | 'ml-engineer' | 'admin';
+};
+
+export type CreateModelDto = {
+    description?: string;
+    name: string;
+    tags?: Array<string>;
+    /**
+     * Free-form task name, e.g. classification, regression
+     */
+    task?: string;
+};
+
+export type CreateTrainingJobDto = {
+    architecture: ArchitectureDto;
+    datasetId: string;
+    /**
+     * Numeric columns, in input order
+     */
+    features: Array<string>;
+    hyperparameters: HyperparametersDto;
+    /**
+     * Registered as a new version of this model (created if missing)
+     */
+    modelName: string;
+    /**
+     * Classification: a text, boolean or integer column; regression: a numeric column
+     */
+    target: string;
+    task: 'classification' | 'regression';
+};
+
+export type CreateUserDto = {
+    /**
+     * Unique, case-insensitively; stored lower-case
+     */
+    email: string;
+    roles: Array<'consumer' | 'ml-engineer' | 'admin'>;
+};
+
+export type CreatedApiKeyDto = {
+    clientId: string;
+    /**
+     * OAuth2 client secret. Shown only once.
+     */
+    clientSecret: string;
+    createdAt: string;
+    expiresAt: string | null;
+    id: string;
+    /**
+     * Send as X-API-Key. Shown only once: store it now.
+     */
+    key: string;
+    name: string;
+    role: 'consumer' | 'ml-engineer' | 'admin';
+};
+
+export type DatasetColumnDto = {
+    name: string;
+    /**
+     * Set by the column's first non-empty value
+     */
+    type: 'number' | 'string' | 'boolean';
+};
+
+export type DatasetDto = {
+    columns: Array<DatasetColumnDto>;
+    createdAt: string;
+    /**
+     * The uploader: a user's email or api-key:<id>
+     */
+    createdBy: string;
+    format: 'csv' | 'jsonl';
+    id: string;
+    name: string;
+    /**
+     * Data rows (the CSV header is not a row)
+     */
+    rows: number;
+    /**
+     * sha256 of the file as uploaded
+     */
+    sha256: string;
+    sizeBytes: number;
+};
+
+export type EpochRecordDto = {
+    /**
+     * classification
+     */
+    accuracy?: number;
+    /**
+     * Wall time of the epoch
+     */
+    durationMs: number;
+    epoch: number;
+    loss: number;
+    /**
+     * regression (mean absolute error)
+     */
+    mae?: number;
+    /**
+     * classification
+     */
+    valAccuracy?: number;
+    valLoss: number;
+    /**
+     * regression
+     */
+    valMae?: number;
+};
+
 export type FieldErrorDto = {
     field: string;
     message: string;
+};
+
+export type HyperparametersDto = {
+    /**
+     * At most TRAINING_MAX_BATCH_SIZE
+     */
+    batchSize?: number;
+    /**
+     * At most TRAINING_MAX_EPOCHS
+     */
+    epochs: number;
+    /**
+     * Adam learning rate
+     */
+    learningRate?: number;
+    /**
+     * Makes the run reproducible (same metrics on the same backend). Drawn at random, and recorded, when absent.
+     */
+    seed?: number;
+    /**
+     * Share of rows held out for validation; the final metrics are measured on it
+     */
+    validationSplit?: number;
+};
+
+export type JobProgressDto = {
+    /**
+     * Epochs completed
+     */
+    epoch: number;
+    epochs: number;
+};
+
+export type LoginDto = {
+    email: string;
+};
+
+export type MeDto = {
+    /**
+     * null for a service account
+     */
+    email: string | null;
+    /**
+     * User id, or API key id for a service account
+     */
+    id: string;
+    kind: 'user' | 'api-key';
+    /**
+     * The service account’s name
+     */
+    name?: string;
+    roles: Array<'consumer' | 'ml-engineer' | 'admin'>;
+};
+
+export type ModelDto = {
+    createdAt: string;
+    description: string | null;
+    id: string;
+    /**
+     * The highest version number, if any version exists
+     */
+    latestVersion: number | null;
+    name: string;
+    /**
+     * The version in the production stage, if any
+     */
+    productionVersion: number | null;
+    tags: Array<string>;
+    task: string | null;
+    updatedAt: string;
+};
+
+export type ModelVersionDto = {
+    createdAt: string;
+    /**
+     * Who registered it: a user's email, api-key:<id>, or system
+     */
+    createdBy: string;
+    deprecatedAt: string | null;
+    description: string | null;
+    framework: 'tfjs-layers' | 'tfjs-graph';
+    inputs: Array<TensorSpecDto>;
+    /**
+     * Class names in output order (classifiers)
+     */
+    labels: Array<string> | null;
+    metrics: {
+        [key: string]: unknown;
+    };
+    /**
+     * The model name
+     */
+    model: string;
+    outputs: Array<TensorSpecDto>;
+    params: {
+        [key: string]: unknown;
+    };
+    /**
+     * sha256 of the artifact: sha256 over the lines '<sha256(file)>  <path>\n' of its files in bytewise path order (= `find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum | sha256sum` in the unpacked artifact)
+     */
+    sha256: string;
+    /**
+     * Total bytes of the artifact files
+     */
+    sizeBytes: number;
+    /**
+     * Where the version came from when not uploaded: {trainingJobId, datasetId, datasetSha256} or {quantizedFromVersion, dtype}
+     */
+    source?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The effective stage: a deprecated version past its sunsetAt reads as retired
+     */
+    stage: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+    /**
+     * The version that superseded this one
+     */
+    successorVersion: number | null;
+    /**
+     * When a deprecated version retires
+     */
+    sunsetAt: string | null;
+    version: number;
+};
+
+export type OAuthErrorDto = {
+    error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_grant' | 'invalid_scope';
+    error_description?: string;
+};
+
+export type PredictRequestDto = {
+    /**
+     * Rows to predict: arrays of numbers, or objects keyed by feature name when the version has named features
+     */
+    instances: Array<Array<number> | {
+        [key: string]: number;
+    }>;
+};
+
+export type PredictResponseDto = {
+    /**
+     * Predicted class of each row (classification versions with labels)
+     */
+    labels?: Array<string>;
+    model: string;
+    predictions: Array<Array<number>>;
+    version: number;
 };
 
 export type ProblemDocumentDto = {
@@ -24,6 +387,315 @@ export type ProblemDocumentDto = {
     status: number;
     title: string;
     type: string;
+};
+
+export type QuantizeVersionDto = {
+    dtype: 'float16' | 'uint16' | 'uint8';
+};
+
+export type RefreshTokenDto = {
+    /**
+     * The refresh token from login or the previous refresh
+     */
+    refreshToken: string;
+};
+
+export type ServingSettingsDto = {
+    logPayloads: boolean;
+    model: string;
+    payloadRetentionDays: number;
+    responseCacheTtlSeconds: number | null;
+    updatedAt: {
+        [key: string]: unknown;
+    } | null;
+    updatedBy: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type SetAliasDto = {
+    version: number;
+};
+
+export type SetTrafficDto = {
+    canary: CanaryDto | null;
+};
+
+export type StageTransitionDto = {
+    /**
+     * A user's email, api-key:<id>, or system (the sunset sweep)
+     */
+    actor: string;
+    at: string;
+    /**
+     * null for the creation of the version
+     */
+    from: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+    reason: string | null;
+    to: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+};
+
+export type TensorSpecDto = {
+    datatype: 'FP32' | 'FP64' | 'INT32' | 'INT64' | 'BOOL';
+    name: string;
+    /**
+     * -1 marks a variable dimension (the batch)
+     */
+    shape: Array<number>;
+};
+
+export type TokenPairDto = {
+    /**
+     * JWT for Authorization: Bearer
+     */
+    accessToken: string;
+    /**
+     * Seconds until the access token expires
+     */
+    expiresIn: number;
+    /**
+     * Opaque, single-use: exchange it at /v1/auth/refresh for a new pair
+     */
+    refreshToken: string;
+    tokenType: 'Bearer';
+};
+
+export type TokenRequestDto = {
+    /**
+     * Or send HTTP Basic client authentication (RFC 6749 §2.3.1)
+     */
+    client_id?: string;
+    grant_type?: 'client_credentials';
+    /**
+     * Accepted and ignored: a token carries the key’s role
+     */
+    scope?: string;
+};
+
+export type TokenResponseDto = {
+    access_token: string;
+    expires_in: number;
+    token_type: 'Bearer';
+};
+
+export type TrafficDto = {
+    canary: CanaryDto | null;
+};
+
+export type TrainingJobDto = {
+    /**
+     * As resolved (defaults filled in)
+     */
+    architecture: {
+        [key: string]: unknown;
+    };
+    /**
+     * Runs started; a job whose worker died is retried once
+     */
+    attempts: number;
+    /**
+     * A cancel was asked for; the job ends cancelled within one epoch
+     */
+    cancelRequested: boolean;
+    createdAt: string;
+    createdBy: string;
+    datasetId: string;
+    error: string | null;
+    features: Array<string>;
+    finishedAt: string | null;
+    history: Array<EpochRecordDto>;
+    /**
+     * As resolved: defaults filled in, and the seed drawn when none was given
+     */
+    hyperparameters: {
+        [key: string]: unknown;
+    };
+    id: string;
+    /**
+     * Once succeeded: measured on the validation split (train* on the training split)
+     */
+    metrics: {
+        [key: string]: unknown;
+    } | null;
+    modelName: string;
+    /**
+     * The version of modelName this job registered
+     */
+    modelVersion: number | null;
+    progress: JobProgressDto;
+    startedAt: string | null;
+    status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+    target: string;
+    task: 'classification' | 'regression';
+};
+
+export type TransitionVersionDto = {
+    reason?: string;
+    /**
+     * Only with to=deprecated: when the version retires (default: now + DEFAULT_SUNSET_DAYS)
+     */
+    sunsetAt?: string;
+    to: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+};
+
+export type UpdateModelDto = {
+    description?: string | null;
+    tags?: Array<string>;
+    task?: string | null;
+};
+
+export type UpdateServingSettingsDto = {
+    /**
+     * Store request and response payloads (off by default; LGPD/GDPR)
+     */
+    logPayloads?: boolean;
+    /**
+     * Days stored payloads are kept
+     */
+    payloadRetentionDays?: number;
+    /**
+     * Response cache TTL; null turns the cache off
+     */
+    responseCacheTtlSeconds?: number | null;
+};
+
+export type UpdateUserDto = {
+    /**
+     * A disabled user cannot sign in; their tokens stop working at once
+     */
+    disabled?: boolean;
+    email?: string;
+    roles?: Array<'consumer' | 'ml-engineer' | 'admin'>;
+};
+
+export type UsageReportDto = {
+    items: Array<UsageRowDto>;
+};
+
+export type UsageRowDto = {
+    /**
+     * Sum of model compute time (ms) attributed to these requests
+     */
+    computeMs: number;
+    errors: number;
+    /**
+     * model name, `model:version`, or caller id
+     */
+    key: string;
+    p50Ms: number;
+    p95Ms: number;
+    requests: number;
+    rows: number;
+};
+
+export type UserDto = {
+    createdAt: string;
+    disabled: boolean;
+    email: string;
+    id: string;
+    roles: Array<'consumer' | 'ml-engineer' | 'admin'>;
+    updatedAt: string;
+};
+
+export type V2InferRequestDto = {
+    id?: string;
+    inputs: Array<V2TensorDto>;
+    outputs?: Array<V2RequestedOutputDto>;
+    parameters?: {
+        [key: string]: unknown;
+    };
+};
+
+export type V2InferResponseDto = {
+    id: string;
+    model_name: string;
+    model_version: string;
+    outputs: Array<V2OutputTensorDto>;
+};
+
+export type V2ModelMetadataDto = {
+    inputs: Array<V2TensorMetadataDto>;
+    name: string;
+    outputs: Array<V2TensorMetadataDto>;
+    platform: string;
+    versions: Array<string>;
+};
+
+export type V2OutputTensorDto = {
+    data: Array<number>;
+    datatype: string;
+    name: string;
+    shape: Array<number>;
+};
+
+export type V2RequestedOutputDto = {
+    name: string;
+};
+
+export type V2ServerMetadataDto = {
+    /**
+     * TensorFlow.js backend in use: tensorflow (tfjs-node), wasm or cpu
+     */
+    backend: string;
+    extensions: Array<string>;
+    name: string;
+    version: string;
+};
+
+export type V2TensorDto = {
+    /**
+     * Flat (row-major) or nested values
+     */
+    data: Array<unknown>;
+    datatype: 'FP32' | 'FP64' | 'FP16' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'BOOL';
+    name: string;
+    shape: Array<number>;
+};
+
+export type V2TensorMetadataDto = {
+    datatype: string;
+    name: string;
+    shape: Array<number>;
+};
+
+export type CreateUserDtoWritable = {
+    /**
+     * Unique, case-insensitively; stored lower-case
+     */
+    email: string;
+    password: string;
+    roles: Array<'consumer' | 'ml-engineer' | 'admin'>;
+};
+
+export type LoginDtoWritable = {
+    email: string;
+    password: string;
+};
+
+export type TokenRequestDtoWritable = {
+    /**
+     * Or send HTTP Basic client authentication (RFC 6749 §2.3.1)
+     */
+    client_id?: string;
+    client_secret?: string;
+    grant_type?: 'client_credentials';
+    /**
+     * Accepted and ignored: a token carries the key’s role
+     */
+    scope?: string;
+};
+
+export type UpdateUserDtoWritable = {
+    /**
+     * A disabled user cannot sign in; their tokens stop working at once
+     */
+    disabled?: boolean;
+    email?: string;
+    /**
+     * Sets a new password and ends all of the user’s sessions
+     */
+    password?: string;
+    roles?: Array<'consumer' | 'ml-engineer' | 'admin'>;
 };
 
 export type GetLivenessData = {
@@ -70,3 +742,2221 @@ export type GetReadinessResponses = {
 };
 
 export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Also list revoked keys
+         */
+        includeRevoked?: boolean;
+    };
+    url: '/v1/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    200: {
+        items: Array<ApiKeyDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyDto;
+    path?: never;
+    query?: never;
+    url: '/v1/api-keys';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    201: CreatedApiKeyDto;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/api-keys/{id}';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    /**
+     * Revoked (also when it already was)
+     */
+    204: void;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
+export type ListAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        action?: string;
+        /**
+         * User or API key id
+         */
+        actorId?: string;
+        targetType?: string;
+        targetId?: string;
+        from?: string;
+        to?: string;
+    };
+    url: '/v1/audit-events';
+};
+
+export type ListAuditEventsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListAuditEventsError = ListAuditEventsErrors[keyof ListAuditEventsErrors];
+
+export type ListAuditEventsResponses = {
+    200: {
+        items: Array<AuditEventDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListAuditEventsResponse = ListAuditEventsResponses[keyof ListAuditEventsResponses];
+
+export type LoginData = {
+    body: LoginDtoWritable;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/login';
+};
+
+export type LoginErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type LoginError = LoginErrors[keyof LoginErrors];
+
+export type LoginResponses = {
+    200: TokenPairDto;
+};
+
+export type LoginResponse = LoginResponses[keyof LoginResponses];
+
+export type LogoutData = {
+    body: RefreshTokenDto;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/logout';
+};
+
+export type LogoutErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
+export type LogoutResponses = {
+    /**
+     * The session is ended (also when it already was)
+     */
+    204: void;
+};
+
+export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type GetMeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/me';
+};
+
+export type GetMeErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type GetMeError = GetMeErrors[keyof GetMeErrors];
+
+export type GetMeResponses = {
+    200: MeDto;
+};
+
+export type GetMeResponse = GetMeResponses[keyof GetMeResponses];
+
+export type ChangeMyPasswordData = {
+    body: ChangePasswordDto;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/me/password';
+};
+
+export type ChangeMyPasswordErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ChangeMyPasswordError = ChangeMyPasswordErrors[keyof ChangeMyPasswordErrors];
+
+export type ChangeMyPasswordResponses = {
+    /**
+     * Changed
+     */
+    204: void;
+};
+
+export type ChangeMyPasswordResponse = ChangeMyPasswordResponses[keyof ChangeMyPasswordResponses];
+
+export type RefreshTokensData = {
+    body: RefreshTokenDto;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/refresh';
+};
+
+export type RefreshTokensErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+};
+
+export type RefreshTokensError = RefreshTokensErrors[keyof RefreshTokensErrors];
+
+export type RefreshTokensResponses = {
+    200: TokenPairDto;
+};
+
+export type RefreshTokensResponse = RefreshTokensResponses[keyof RefreshTokensResponses];
+
+export type IssueTokenData = {
+    body: TokenRequestDtoWritable;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/token';
+};
+
+export type IssueTokenErrors = {
+    /**
+     * invalid_request or unsupported_grant_type
+     */
+    400: OAuthErrorDto;
+    /**
+     * invalid_client
+     */
+    401: OAuthErrorDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type IssueTokenError = IssueTokenErrors[keyof IssueTokenErrors];
+
+export type IssueTokenResponses = {
+    200: TokenResponseDto;
+};
+
+export type IssueTokenResponse = IssueTokenResponses[keyof IssueTokenResponses];
+
+export type ListDatasetsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/v1/datasets';
+};
+
+export type ListDatasetsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListDatasetsError = ListDatasetsErrors[keyof ListDatasetsErrors];
+
+export type ListDatasetsResponses = {
+    200: {
+        items: Array<DatasetDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListDatasetsResponse = ListDatasetsResponses[keyof ListDatasetsResponses];
+
+export type UploadDatasetData = {
+    body: {
+        /**
+         * CSV with a header line, or JSON lines (one object per line). Format by file name (.csv, .jsonl, .ndjson), else by content.
+         */
+        file: Blob | File;
+        name: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/datasets';
+};
+
+export type UploadDatasetErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * The body is larger than this route accepts
+     */
+    413: ProblemDocumentDto;
+    /**
+     * Unsupported content type
+     */
+    415: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+};
+
+export type UploadDatasetError = UploadDatasetErrors[keyof UploadDatasetErrors];
+
+export type UploadDatasetResponses = {
+    201: DatasetDto;
+};
+
+export type UploadDatasetResponse = UploadDatasetResponses[keyof UploadDatasetResponses];
+
+export type DeleteDatasetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}';
+};
+
+export type DeleteDatasetErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type DeleteDatasetError = DeleteDatasetErrors[keyof DeleteDatasetErrors];
+
+export type DeleteDatasetResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteDatasetResponse = DeleteDatasetResponses[keyof DeleteDatasetResponses];
+
+export type GetDatasetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}';
+};
+
+export type GetDatasetErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetDatasetError = GetDatasetErrors[keyof GetDatasetErrors];
+
+export type GetDatasetResponses = {
+    200: DatasetDto;
+};
+
+export type GetDatasetResponse = GetDatasetResponses[keyof GetDatasetResponses];
+
+export type ListModelsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Only models carrying this tag
+         */
+        tag?: string;
+        /**
+         * Only models of this task
+         */
+        task?: string;
+        /**
+         * Case-insensitive search in name and description
+         */
+        q?: string;
+    };
+    url: '/v1/models';
+};
+
+export type ListModelsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
+
+export type ListModelsResponses = {
+    200: {
+        items: Array<ModelDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
+
+export type CreateModelData = {
+    body: CreateModelDto;
+    path?: never;
+    query?: never;
+    url: '/v1/models';
+};
+
+export type CreateModelErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type CreateModelError = CreateModelErrors[keyof CreateModelErrors];
+
+export type CreateModelResponses = {
+    201: ModelDto;
+};
+
+export type CreateModelResponse = CreateModelResponses[keyof CreateModelResponses];
+
+export type DeleteModelData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: {
+        /**
+         * Delete even while a version is in production
+         */
+        force?: boolean;
+    };
+    url: '/v1/models/{name}';
+};
+
+export type DeleteModelErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type DeleteModelError = DeleteModelErrors[keyof DeleteModelErrors];
+
+export type DeleteModelResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteModelResponse = DeleteModelResponses[keyof DeleteModelResponses];
+
+export type GetModelData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}';
+};
+
+export type GetModelErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetModelError = GetModelErrors[keyof GetModelErrors];
+
+export type GetModelResponses = {
+    200: ModelDto;
+};
+
+export type GetModelResponse = GetModelResponses[keyof GetModelResponses];
+
+export type UpdateModelData = {
+    body: UpdateModelDto;
+    headers?: {
+        /**
+         * The ETag last read; the write is refused with 412 if the resource changed since
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}';
+};
+
+export type UpdateModelErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * If-Match does not match the current ETag
+     */
+    412: ProblemDocumentDto;
+};
+
+export type UpdateModelError = UpdateModelErrors[keyof UpdateModelErrors];
+
+export type UpdateModelResponses = {
+    200: ModelDto;
+};
+
+export type UpdateModelResponse = UpdateModelResponses[keyof UpdateModelResponses];
+
+export type ListModelAliasesData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/v1/models/{name}/aliases';
+};
+
+export type ListModelAliasesErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type ListModelAliasesError = ListModelAliasesErrors[keyof ListModelAliasesErrors];
+
+export type ListModelAliasesResponses = {
+    200: {
+        items: Array<AliasDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListModelAliasesResponse = ListModelAliasesResponses[keyof ListModelAliasesResponses];
+
+export type DeleteModelAliasData = {
+    body?: never;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/aliases/{alias}';
+};
+
+export type DeleteModelAliasErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type DeleteModelAliasError = DeleteModelAliasErrors[keyof DeleteModelAliasErrors];
+
+export type DeleteModelAliasResponses = {
+    /**
+     * Removed
+     */
+    204: void;
+};
+
+export type DeleteModelAliasResponse = DeleteModelAliasResponses[keyof DeleteModelAliasResponses];
+
+export type SetModelAliasData = {
+    body: SetAliasDto;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/aliases/{alias}';
+};
+
+export type SetModelAliasErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type SetModelAliasError = SetModelAliasErrors[keyof SetModelAliasErrors];
+
+export type SetModelAliasResponses = {
+    200: AliasDto;
+};
+
+export type SetModelAliasResponse = SetModelAliasResponses[keyof SetModelAliasResponses];
+
+export type PredictWithAliasData = {
+    body: PredictRequestDto;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/aliases/{alias}/predict';
+};
+
+export type PredictWithAliasErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type PredictWithAliasError = PredictWithAliasErrors[keyof PredictWithAliasErrors];
+
+export type PredictWithAliasResponses = {
+    200: PredictResponseDto;
+};
+
+export type PredictWithAliasResponse = PredictWithAliasResponses[keyof PredictWithAliasResponses];
+
+export type PredictData = {
+    body: PredictRequestDto;
+    headers?: {
+        'X-Request-Id'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/predict';
+};
+
+export type PredictErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type PredictError = PredictErrors[keyof PredictErrors];
+
+export type PredictResponses = {
+    200: PredictResponseDto;
+};
+
+export type PredictResponse = PredictResponses[keyof PredictResponses];
+
+export type GetServingSettingsData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/serving';
+};
+
+export type GetServingSettingsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetServingSettingsError = GetServingSettingsErrors[keyof GetServingSettingsErrors];
+
+export type GetServingSettingsResponses = {
+    200: ServingSettingsDto;
+};
+
+export type GetServingSettingsResponse = GetServingSettingsResponses[keyof GetServingSettingsResponses];
+
+export type UpdateServingSettingsData = {
+    body: UpdateServingSettingsDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/serving';
+};
+
+export type UpdateServingSettingsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type UpdateServingSettingsError = UpdateServingSettingsErrors[keyof UpdateServingSettingsErrors];
+
+export type UpdateServingSettingsResponses = {
+    200: ServingSettingsDto;
+};
+
+export type UpdateServingSettingsResponse = UpdateServingSettingsResponses[keyof UpdateServingSettingsResponses];
+
+export type GetModelTrafficData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/traffic';
+};
+
+export type GetModelTrafficErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetModelTrafficError = GetModelTrafficErrors[keyof GetModelTrafficErrors];
+
+export type GetModelTrafficResponses = {
+    200: TrafficDto;
+};
+
+export type GetModelTrafficResponse = GetModelTrafficResponses[keyof GetModelTrafficResponses];
+
+export type SetModelTrafficData = {
+    body: SetTrafficDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/traffic';
+};
+
+export type SetModelTrafficErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type SetModelTrafficError = SetModelTrafficErrors[keyof SetModelTrafficErrors];
+
+export type SetModelTrafficResponses = {
+    200: TrafficDto;
+};
+
+export type SetModelTrafficResponse = SetModelTrafficResponses[keyof SetModelTrafficResponses];
+
+export type ListModelVersionsData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Only versions in this (effective) stage
+         */
+        stage?: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+    };
+    url: '/v1/models/{name}/versions';
+};
+
+export type ListModelVersionsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type ListModelVersionsError = ListModelVersionsErrors[keyof ListModelVersionsErrors];
+
+export type ListModelVersionsResponses = {
+    200: {
+        items: Array<ModelVersionDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListModelVersionsResponse = ListModelVersionsResponses[keyof ListModelVersionsResponses];
+
+export type UploadModelVersionData = {
+    /**
+     * Either `files` (model.json + weight shards, one part per file) or one `archive` (.zip or .tar.gz).
+     */
+    body: {
+        /**
+         * A .zip or .tar.gz holding model.json and its weights
+         */
+        archive?: Blob | File;
+        description?: string;
+        /**
+         * model.json and its weight files; the part filename is the path model.json refers to
+         */
+        files?: Array<Blob | File>;
+        /**
+         * JSON array of class names in output order, e.g. ["setosa","versicolor","virginica"]
+         */
+        labels?: string;
+        /**
+         * JSON object, e.g. {"accuracy":0.97}
+         */
+        metrics?: string;
+        /**
+         * JSON object of training parameters
+         */
+        params?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions';
+};
+
+export type UploadModelVersionErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The body is larger than this route accepts
+     */
+    413: ProblemDocumentDto;
+    /**
+     * Unsupported content type
+     */
+    415: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+};
+
+export type UploadModelVersionError = UploadModelVersionErrors[keyof UploadModelVersionErrors];
+
+export type UploadModelVersionResponses = {
+    201: ModelVersionDto;
+};
+
+export type UploadModelVersionResponse = UploadModelVersionResponses[keyof UploadModelVersionResponses];
+
+export type GetModelVersionData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}';
+};
+
+export type GetModelVersionErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetModelVersionError = GetModelVersionErrors[keyof GetModelVersionErrors];
+
+export type GetModelVersionResponses = {
+    200: ModelVersionDto;
+};
+
+export type GetModelVersionResponse = GetModelVersionResponses[keyof GetModelVersionResponses];
+
+export type DownloadModelVersionArtifactData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/artifact';
+};
+
+export type DownloadModelVersionArtifactErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type DownloadModelVersionArtifactError = DownloadModelVersionArtifactErrors[keyof DownloadModelVersionArtifactErrors];
+
+export type DownloadModelVersionArtifactResponses = {
+    /**
+     * model.json and weight files
+     */
+    200: Blob | File;
+};
+
+export type DownloadModelVersionArtifactResponse = DownloadModelVersionArtifactResponses[keyof DownloadModelVersionArtifactResponses];
+
+export type PredictWithVersionData = {
+    body: PredictRequestDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/predict';
+};
+
+export type PredictWithVersionErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type PredictWithVersionError = PredictWithVersionErrors[keyof PredictWithVersionErrors];
+
+export type PredictWithVersionResponses = {
+    200: PredictResponseDto;
+};
+
+export type PredictWithVersionResponse = PredictWithVersionResponses[keyof PredictWithVersionResponses];
+
+export type QuantizeModelVersionData = {
+    body: QuantizeVersionDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/quantize';
+};
+
+export type QuantizeModelVersionErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+};
+
+export type QuantizeModelVersionError = QuantizeModelVersionErrors[keyof QuantizeModelVersionErrors];
+
+export type QuantizeModelVersionResponses = {
+    201: ModelVersionDto;
+};
+
+export type QuantizeModelVersionResponse = QuantizeModelVersionResponses[keyof QuantizeModelVersionResponses];
+
+export type ListModelVersionTransitionsData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/transitions';
+};
+
+export type ListModelVersionTransitionsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type ListModelVersionTransitionsError = ListModelVersionTransitionsErrors[keyof ListModelVersionTransitionsErrors];
+
+export type ListModelVersionTransitionsResponses = {
+    200: Array<StageTransitionDto>;
+};
+
+export type ListModelVersionTransitionsResponse = ListModelVersionTransitionsResponses[keyof ListModelVersionTransitionsResponses];
+
+export type TransitionModelVersionData = {
+    body: TransitionVersionDto;
+    headers?: {
+        /**
+         * The ETag last read; the write is refused with 412 if the resource changed since
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/transitions';
+};
+
+export type TransitionModelVersionErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+    /**
+     * If-Match does not match the current ETag
+     */
+    412: ProblemDocumentDto;
+};
+
+export type TransitionModelVersionError = TransitionModelVersionErrors[keyof TransitionModelVersionErrors];
+
+export type TransitionModelVersionResponses = {
+    200: ModelVersionDto;
+};
+
+export type TransitionModelVersionResponse = TransitionModelVersionResponses[keyof TransitionModelVersionResponses];
+
+export type ListTrainingJobsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        status?: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+    };
+    url: '/v1/training-jobs';
+};
+
+export type ListTrainingJobsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListTrainingJobsError = ListTrainingJobsErrors[keyof ListTrainingJobsErrors];
+
+export type ListTrainingJobsResponses = {
+    200: {
+        items: Array<TrainingJobDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListTrainingJobsResponse = ListTrainingJobsResponses[keyof ListTrainingJobsResponses];
+
+export type CreateTrainingJobData = {
+    body: CreateTrainingJobDto;
+    path?: never;
+    query?: never;
+    url: '/v1/training-jobs';
+};
+
+export type CreateTrainingJobErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+};
+
+export type CreateTrainingJobError = CreateTrainingJobErrors[keyof CreateTrainingJobErrors];
+
+export type CreateTrainingJobResponses = {
+    202: TrainingJobDto;
+};
+
+export type CreateTrainingJobResponse = CreateTrainingJobResponses[keyof CreateTrainingJobResponses];
+
+export type GetTrainingJobData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/training-jobs/{id}';
+};
+
+export type GetTrainingJobErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetTrainingJobError = GetTrainingJobErrors[keyof GetTrainingJobErrors];
+
+export type GetTrainingJobResponses = {
+    200: TrainingJobDto;
+};
+
+export type GetTrainingJobResponse = GetTrainingJobResponses[keyof GetTrainingJobResponses];
+
+export type CancelTrainingJobData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/training-jobs/{id}/cancel';
+};
+
+export type CancelTrainingJobErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type CancelTrainingJobError = CancelTrainingJobErrors[keyof CancelTrainingJobErrors];
+
+export type CancelTrainingJobResponses = {
+    202: TrainingJobDto;
+};
+
+export type CancelTrainingJobResponse = CancelTrainingJobResponses[keyof CancelTrainingJobResponses];
+
+export type StreamTrainingJobEventsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/training-jobs/{id}/events';
+};
+
+export type StreamTrainingJobEventsErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type StreamTrainingJobEventsError = StreamTrainingJobEventsErrors[keyof StreamTrainingJobEventsErrors];
+
+export type StreamTrainingJobEventsResponses = {
+    /**
+     * An event stream
+     */
+    200: string;
+};
+
+export type StreamTrainingJobEventsResponse = StreamTrainingJobEventsResponses[keyof StreamTrainingJobEventsResponses];
+
+export type GetUsageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Inclusive start (default: 30 days before `to`)
+         */
+        from?: string;
+        /**
+         * Exclusive end (default: now)
+         */
+        to?: string;
+        groupBy?: 'model' | 'version' | 'caller';
+    };
+    url: '/v1/usage';
+};
+
+export type GetUsageErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+    200: UsageReportDto;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];
+
+export type ListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Part of the email, case-insensitive
+         */
+        q?: string;
+        /**
+         * Users holding this role
+         */
+        role?: 'consumer' | 'ml-engineer' | 'admin';
+    };
+    url: '/v1/users';
+};
+
+export type ListUsersErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
+
+export type ListUsersResponses = {
+    200: {
+        items: Array<UserDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
+
+export type CreateUserData = {
+    body: CreateUserDtoWritable;
+    path?: never;
+    query?: never;
+    url: '/v1/users';
+};
+
+export type CreateUserErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
+
+export type CreateUserResponses = {
+    201: UserDto;
+};
+
+export type CreateUserResponse = CreateUserResponses[keyof CreateUserResponses];
+
+export type DeleteUserData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/users/{id}';
+};
+
+export type DeleteUserErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
+
+export type DeleteUserResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteUserResponse = DeleteUserResponses[keyof DeleteUserResponses];
+
+export type GetUserData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/users/{id}';
+};
+
+export type GetUserErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetUserError = GetUserErrors[keyof GetUserErrors];
+
+export type GetUserResponses = {
+    200: UserDto;
+};
+
+export type GetUserResponse = GetUserResponses[keyof GetUserResponses];
+
+export type UpdateUserData = {
+    body: UpdateUserDtoWritable;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/users/{id}';
+};
+
+export type UpdateUserErrors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ProblemDocumentDto;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
+
+export type UpdateUserResponses = {
+    200: UserDto;
+};
+
+export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type GetServerMetadataV2Data = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v2';
+};
+
+export type GetServerMetadataV2Errors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+};
+
+export type GetServerMetadataV2Error = GetServerMetadataV2Errors[keyof GetServerMetadataV2Errors];
+
+export type GetServerMetadataV2Responses = {
+    200: V2ServerMetadataDto;
+};
+
+export type GetServerMetadataV2Response = GetServerMetadataV2Responses[keyof GetServerMetadataV2Responses];
+
+export type GetServerLiveV2Data = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v2/health/live';
+};
+
+export type GetServerLiveV2Responses = {
+    200: {
+        live?: boolean;
+    };
+};
+
+export type GetServerLiveV2Response = GetServerLiveV2Responses[keyof GetServerLiveV2Responses];
+
+export type GetServerReadyV2Data = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v2/health/ready';
+};
+
+export type GetServerReadyV2Responses = {
+    200: {
+        ready?: boolean;
+    };
+};
+
+export type GetServerReadyV2Response = GetServerReadyV2Responses[keyof GetServerReadyV2Responses];
+
+export type GetModelMetadataV2Data = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v2/models/{name}';
+};
+
+export type GetModelMetadataV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+};
+
+export type GetModelMetadataV2Error = GetModelMetadataV2Errors[keyof GetModelMetadataV2Errors];
+
+export type GetModelMetadataV2Responses = {
+    200: V2ModelMetadataDto;
+};
+
+export type GetModelMetadataV2Response = GetModelMetadataV2Responses[keyof GetModelMetadataV2Responses];
+
+export type InferV2Data = {
+    body: V2InferRequestDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v2/models/{name}/infer';
+};
+
+export type InferV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type InferV2Error = InferV2Errors[keyof InferV2Errors];
+
+export type InferV2Responses = {
+    200: V2InferResponseDto;
+};
+
+export type InferV2Response = InferV2Responses[keyof InferV2Responses];
+
+export type GetModelReadyV2Data = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v2/models/{name}/ready';
+};
+
+export type GetModelReadyV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+};
+
+export type GetModelReadyV2Error = GetModelReadyV2Errors[keyof GetModelReadyV2Errors];
+
+export type GetModelReadyV2Responses = {
+    200: {
+        name?: string;
+        ready?: boolean;
+        version?: string;
+    };
+};
+
+export type GetModelReadyV2Response = GetModelReadyV2Responses[keyof GetModelReadyV2Responses];
+
+export type GetModelVersionMetadataV2Data = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v2/models/{name}/versions/{version}';
+};
+
+export type GetModelVersionMetadataV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+};
+
+export type GetModelVersionMetadataV2Error = GetModelVersionMetadataV2Errors[keyof GetModelVersionMetadataV2Errors];
+
+export type GetModelVersionMetadataV2Responses = {
+    200: V2ModelMetadataDto;
+};
+
+export type GetModelVersionMetadataV2Response = GetModelVersionMetadataV2Responses[keyof GetModelVersionMetadataV2Responses];
+
+export type InferWithVersionV2Data = {
+    body: V2InferRequestDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v2/models/{name}/versions/{version}/infer';
+};
+
+export type InferWithVersionV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong)
+     */
+    422: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
+};
+
+export type InferWithVersionV2Error = InferWithVersionV2Errors[keyof InferWithVersionV2Errors];
+
+export type InferWithVersionV2Responses = {
+    200: V2InferResponseDto;
+};
+
+export type InferWithVersionV2Response = InferWithVersionV2Responses[keyof InferWithVersionV2Responses];
+
+export type GetModelVersionReadyV2Data = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v2/models/{name}/versions/{version}/ready';
+};
+
+export type GetModelVersionReadyV2Errors = {
+    /**
+     * The request is malformed or fails validation
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired)
+     */
+    410: ProblemDocumentDto;
+};
+
+export type GetModelVersionReadyV2Error = GetModelVersionReadyV2Errors[keyof GetModelVersionReadyV2Errors];
+
+export type GetModelVersionReadyV2Responses = {
+    200: {
+        name?: string;
+        ready?: boolean;
+        version?: string;
+    };
+};
+
+export type GetModelVersionReadyV2Response = GetModelVersionReadyV2Responses[keyof GetModelVersionReadyV2Responses];

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Sse } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Sse, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiPageResponse, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
 import { CreateTrainingJobDto } from '../jobs/dto/create-training-job.dto';
 import { ListTrainingJobsQueryDto, TrainingJobDto, TrainingJobIdParams } from '../jobs/dto/training-job.dto';
 import { TrainingJobEvents } from '../jobs/training-job-events';
 import { TrainingJobsService } from '../jobs/training-jobs.service';
+import { TrainingJobVisibleGuard } from './training-job-visible.guard';
 
 @ApiTags('training jobs')
 @Controller({ path: 'training-jobs', version: '1' })
@@ -51,6 +52,7 @@ export class TrainingJobsController {
 
   @Sse(':id/events')
   @Roles('ml-engineer')
+  @UseGuards(TrainingJobVisibleGuard)
   @ApiOperation({
     summary: "Follow a training job's progress as Server-Sent Events",
     description:

@@ -12,6 +12,7 @@ import type { StopReason, TrainedModel, TrainingResult } from '../trainer/traine
 import type { EpochRecord } from '../trainer/training-spec';
 import { GENERATION_SQL } from '../queue/training-queue';
 import { TrainingJobEntity } from './entities/training-job.entity';
+import { TrainingMetrics } from './training-metrics';
 import { rowsOf } from './sql';
 import { creatorOf, toJobDto } from './views';
 
@@ -46,6 +47,7 @@ export class TrainingRunner {
     private readonly versions: ModelVersionsService,
     private readonly threads: TrainerThreads,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+    private readonly metrics: TrainingMetrics,
   ) {
     this.bus.subscribe((event) => {
       if (event.type === 'cancel') this.stopJob(event.jobId, 'cancel');
@@ -64,6 +66,7 @@ export class TrainingRunner {
     let release!: () => void;
     const entry: ActiveJob = { job, done: new Promise<void>((r) => (release = r)) };
     this.active.set(jobId, entry);
+    this.metrics.running.inc();
     const heartbeat = setInterval(() => void this.beat(entry), this.config.training.heartbeatIntervalMs);
     heartbeat.unref();
     try {
@@ -76,6 +79,7 @@ export class TrainingRunner {
     } finally {
       clearInterval(heartbeat);
       this.active.delete(jobId);
+      this.metrics.running.dec();
       release();
     }
   }
@@ -144,9 +148,12 @@ export class TrainingRunner {
       { spec: job.request, format: file.dataset.format, data: file.data },
       {
         onStarted: (backend) => this.logger.log({ msg: 'training started', jobId: job.id, attempt: job.attempts, backend }),
-        // Epochs are recorded in order, each after the previous one's write.
+        // Epochs are recorded in order, each after the previous one's write. A failed write (a
+        // database blip) costs that epoch's record, not the job: the heartbeat keeps it alive.
         onEpoch: (record, epochs) => {
-          progress = progress.then(() => this.recordEpoch(entry, record, epochs));
+          progress = progress
+            .then(() => this.recordEpoch(entry, record, epochs))
+            .catch((error: unknown) => this.logger.warn({ err: error, jobId: job.id, epoch: record.epoch, msg: 'could not record an epoch' }));
         },
       },
     );
@@ -214,6 +221,7 @@ export class TrainingRunner {
   private async recordEpoch(entry: ActiveJob, record: EpochRecord, epochs: number): Promise<void> {
     const { job } = entry;
     if (entry.lost) return;
+    this.metrics.epochSeconds.observe(record.durationMs / 1000);
     const rows = rowsOf(
       await this.db.query(
         `UPDATE training_jobs
@@ -297,6 +305,7 @@ export class TrainingRunner {
       this.logger.warn({ jobId: entry.job.id, status, msg: 'training job finished, but it is no longer held by this worker' });
       return;
     }
+    this.metrics.finished.inc({ status });
     const job = await this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id: entry.job.id });
     await this.bus.publish({ type: 'status', jobId: job.id, job: toJobDto(job) }).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: job.id, msg: 'could not publish the training status' });

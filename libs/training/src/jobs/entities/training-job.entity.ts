@@ -64,7 +64,7 @@ export class TrainingJobEntity {
   @Column('integer', { name: 'progress_epoch', default: 0 })
   progressEpoch: number;
 
-  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  @Column('jsonb', { default: [] })
   history: EpochRecord[];
 
   @Column('jsonb', { nullable: true })

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsRegistry } from '@app/common';
+
+/** Training as Prometheus sees it, per process (API without Redis, each worker with). */
+@Injectable()
+export class TrainingMetrics {
+  readonly finished: Counter<'status'>;
+  readonly running: Gauge;
+  readonly epochSeconds: Histogram;
+
+  constructor(registry: MetricsRegistry) {
+    const registers = [registry];
+    this.finished = new Counter({
+      name: 'training_jobs_finished_total',
+      help: 'Training jobs this process ended, by final status',
+      labelNames: ['status'],
+      registers,
+    });
+    this.running = new Gauge({ name: 'training_jobs_running', help: 'Training jobs running in this process', registers });
+    this.epochSeconds = new Histogram({
+      name: 'training_epoch_duration_seconds',
+      help: 'Wall time of one training epoch (in its worker thread)',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,210 @@
+import autocannon from 'autocannon';
+import { ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
+
+/**
+ * `npm run bench`: ModelGate's predict path under load against a bare node:http + tfjs server with
+ * the same model and backend. Starts the built service on the embedded database, registers the
+ * fixture MLP (32 → 64 → 64 → 3 softmax), makes an API key and drives one-row requests.
+ *
+ * Options (env): BENCH_DURATION_S (default 20), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
+ * measure predict latency while a training job runs, BENCH_PROFILE=<dir> for a CPU profile of the API.
+ */
+
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const MODE = process.env.BENCH_MODE ?? 'serving';
+const ROOT = join(__dirname, '..', '..', '..');
+const ADMIN = { email: 'bench-admin@modelgate.test', password: 'bench-admin-password-123' };
+
+interface Result {
+  label: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  peakRssMb?: number;
+}
+
+function rssMb(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function json(res: Response): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const body = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${body}`);
+  return body ? JSON.parse(body) : undefined;
+}
+
+async function startModelGate(port: number, dataDir: string): Promise<ChildProcess> {
+  const child = fork(join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js'), [], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: 'bench-secret-0123456789abcdefghijklmnopqrstuv',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // BENCH_PROFILE=dir writes a V8 CPU profile of the API process there (open it in Chrome DevTools).
+    execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  });
+  await waitFor(`http://127.0.0.1:${port}/health/ready`);
+  return child;
+}
+
+async function setUp(base: string): Promise<{ apiKey: string; token: string }> {
+  const login = await json(await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) }));
+  const auth = { authorization: `Bearer ${login.accessToken}` };
+  const key = await json(
+    await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', role: 'consumer' }) }),
+  );
+  await json(await fetch(`${base}/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-mlp' }) }));
+  const form = new FormData();
+  const dir = join(DEFAULT_FIXTURES_DIR, 'mlp-bench');
+  for (const f of readdirSync(dir)) form.append('files', new Blob([readFileSync(join(dir, f))]), f);
+  const version = await json(await fetch(`${base}/v1/models/bench-mlp/versions`, { method: 'POST', headers: auth, body: form }));
+  for (const to of ['staging', 'production']) {
+    await json(
+      await fetch(`${base}/v1/models/bench-mlp/versions/${version.version}/transitions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ to }),
+      }),
+    );
+  }
+  return { apiKey: key.key, token: login.accessToken };
+}
+
+function row(seed: number): number[] {
+  return Array.from({ length: 32 }, (_, i) => Math.sin(seed * 31 + i));
+}
+
+async function load(label: string, url: string, headers: Record<string, string>, pid?: number): Promise<Result> {
+  let peak = 0;
+  const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
+  const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
+  let n = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }) }],
+  });
+  clearInterval(sampler);
+  return {
+    label,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    peakRssMb: pid ? Math.round(Math.max(peak, rssMb(pid).peak)) : undefined,
+  };
+}
+
+async function startTraining(base: string, token: string): Promise<string | undefined> {
+  const auth = { authorization: `Bearer ${token}` };
+  const form = new FormData();
+  form.append('name', 'bench-blobs');
+  form.append('file', new Blob([readFileSync(join(DEFAULT_FIXTURES_DIR, 'datasets', 'blobs.csv'))]), 'blobs.csv');
+  const dataset = await json(await fetch(`${base}/v1/datasets`, { method: 'POST', headers: auth, body: form }));
+  const job = await json(
+    await fetch(`${base}/v1/training-jobs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        modelName: 'bench-trained',
+        datasetId: dataset.id,
+        task: 'classification',
+        features: ['f1', 'f2', 'f3', 'f4'],
+        target: 'label',
+        architecture: { hiddenLayers: [256, 256] },
+        hyperparameters: { epochs: 200, batchSize: 16, seed: 1 },
+      }),
+    }),
+  );
+  return job.id;
+}
+
+async function main(): Promise<void> {
+  await generateFixtures();
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
+  const port = 39_000 + Math.floor(Math.random() * 1000);
+  const base = `http://127.0.0.1:${port}`;
+  const children: ChildProcess[] = [];
+  try {
+    const api = await startModelGate(port, dataDir);
+    children.push(api);
+    const { apiKey, token } = await setUp(base);
+    const predictUrl = `${base}/v1/models/bench-mlp/predict`;
+    // Warm-up: JIT, model load, wasm backend.
+    await autocannon({ url: predictUrl, method: 'POST', connections: 8, amount: 2000, headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify({ instances: [row(1)] }) });
+    const rssBefore = rssMb(api.pid!).now;
+    const results: Result[] = [await load('modelgate', predictUrl, { 'x-api-key': apiKey }, api.pid)];
+    const rssAfter = rssMb(api.pid!).now;
+
+    if (MODE === 'training') {
+      const jobId = await startTraining(base, token);
+      await new Promise((r) => setTimeout(r, 1500));
+      results.push(await load('modelgate + training job', predictUrl, { 'x-api-key': apiKey }, api.pid));
+      const job = await json(await fetch(`${base}/v1/training-jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } }));
+      console.log(`training job during the run: ${job.status}, epoch ${job.progress?.epoch}/${job.progress?.epochs}`);
+      await fetch(`${base}/v1/training-jobs/${jobId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    }
+
+    const barePort = port + 1;
+    const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, 'mlp-bench'), String(barePort)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(bare);
+    const bareBackend = await new Promise<string>((resolve) => bare.once('message', (m: { backend: string }) => resolve(m.backend)));
+    await autocannon({ url: `http://127.0.0.1:${barePort}/predict`, method: 'POST', connections: 8, amount: 2000, body: JSON.stringify({ instances: [row(1)] }), headers: { 'content-type': 'application/json' } });
+    results.push(await load(`bare node:http + tfjs (${bareBackend})`, `http://127.0.0.1:${barePort}/predict`, {}, bare.pid));
+
+    console.log(`\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per run, model mlp-bench (32→64→64→3)\n`);
+    console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of results) console.log(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} |`);
+    const mg = results[0];
+    const bareResult = results[results.length - 1];
+    console.log(`\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}×  (target ≥ 1.0×); ModelGate p99 ${mg.p99} ms (target ≤ 50 ms)`);
+    console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
+    if (MODE === 'training') {
+      console.log(`p99 with a training job / without: ${(results[1].p99 / mg.p99).toFixed(2)}×  (target ≤ 1.5×)`);
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
