@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiProblemResponses, CurrentActor, Public, Roles } from '@app/common';
 import { ModelNameParams, ModelVersionParams } from '@app/models';
 import { V2InferRequestDto, V2InferResponseDto, V2ModelMetadataDto, V2ServerMetadataDto } from '../dto/predict.dto';
 import { InferenceProtocolService } from '../serving/inference-protocol.service';
 import { PredictionService } from '../serving/prediction.service';
+import { InferenceBody, V2_INFER_FIELDS } from './inference-body.decorator';
 
 const READY = { schema: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, ready: { type: 'boolean' } } } };
 
@@ -81,9 +82,10 @@ export class InferenceProtocolController {
   @HttpCode(200)
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with the production version (canary split applied)' })
+  @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto })
   @ApiProblemResponses(400, 404, 410, 422, 429)
-  inferV2(@Param() { name }: ModelNameParams, @Body() body: V2InferRequestDto, @CurrentActor() actor: Actor) {
+  inferV2(@Param() { name }: ModelNameParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'production', model: name }, body, actor);
   }
 
@@ -91,9 +93,10 @@ export class InferenceProtocolController {
   @HttpCode(200)
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with a given version' })
+  @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto })
   @ApiProblemResponses(400, 404, 410, 422, 429)
-  inferWithVersionV2(@Param() { name, version }: ModelVersionParams, @Body() body: V2InferRequestDto, @CurrentActor() actor: Actor) {
+  inferWithVersionV2(@Param() { name, version }: ModelVersionParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'version', model: name, version }, body, actor);
   }
 }

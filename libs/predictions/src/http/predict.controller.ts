@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
 import { ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import { PredictRequestDto, PredictResponseDto } from '../dto/predict.dto';
 import { PredictionService } from '../serving/prediction.service';
+import { InferenceBody, V1_PREDICT_FIELDS } from './inference-body.decorator';
 
 const PREDICT_HEADERS = {
   'X-Model-Version': { description: 'The version that answered', schema: { type: 'integer' } },
@@ -23,9 +24,10 @@ export class PredictController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Predict with the production version (canary split applied, sticky per caller)' })
   @ApiHeader({ name: 'X-Request-Id', required: false })
+  @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
   @ApiProblemResponses(400, 404, 410, 422, 429)
-  predict(@Param() { name }: ModelNameParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+  predict(@Param() { name }: ModelNameParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'production', model: name }, body.instances, actor);
   }
 
@@ -33,9 +35,10 @@ export class PredictController {
   @HttpCode(200)
   @Roles('consumer')
   @ApiOperation({ summary: 'Predict with a given version (drafts: ml-engineer and admin only)' })
+  @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
   @ApiProblemResponses(400, 404, 410, 422, 429)
-  predictWithVersion(@Param() { name, version }: ModelVersionParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+  predictWithVersion(@Param() { name, version }: ModelVersionParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'version', model: name, version }, body.instances, actor);
   }
 
@@ -43,9 +46,10 @@ export class PredictController {
   @HttpCode(200)
   @Roles('consumer')
   @ApiOperation({ summary: 'Predict with the version an alias points at' })
+  @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
   @ApiProblemResponses(400, 404, 410, 422, 429)
-  predictWithAlias(@Param() { name, alias }: ModelAliasParams, @Body() body: PredictRequestDto, @CurrentActor() actor: Actor) {
+  predictWithAlias(@Param() { name, alias }: ModelAliasParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'alias', model: name, alias }, body.instances, actor);
   }
 }

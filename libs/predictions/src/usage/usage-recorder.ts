@@ -58,7 +58,7 @@ export class UsageRecorder implements OnApplicationShutdown {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.config.serving.usageFlushMaxBatch);
       try {
-        await this.events.insert(batch);
+        await this.insert(batch);
         this.written.inc(batch.length);
       } catch (error) {
         this.buffer.unshift(...batch);
@@ -66,6 +66,31 @@ export class UsageRecorder implements OnApplicationShutdown {
         return;
       }
     }
+  }
+
+  /**
+   * One statement per batch with one array parameter per column: the statement text and parameter
+   * count stay the same whatever the batch size (cheap to build, plan-cacheable).
+   */
+  private async insert(batch: UsageRecord[]): Promise<void> {
+    const col = <K extends keyof UsageRecord>(k: K) => batch.map((e) => e[k]);
+    await this.events.query(
+      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
+                            $7::smallint[], $8::int[], $9::float8[], $10::float8[])`,
+      [
+        col('at').map((d) => d.toISOString()),
+        col('modelName'),
+        col('version'),
+        col('callerId'),
+        col('callerKind'),
+        col('api'),
+        col('status'),
+        col('rows'),
+        col('latencyMs'),
+        col('computeMs'),
+      ],
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

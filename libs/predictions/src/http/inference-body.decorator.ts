@@ -1,0 +1,27 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ValidationFailedError } from '@app/common';
+
+/**
+ * The body of a predict/infer call, checked for its envelope only. The payload's rows are checked
+ * once, against the model's signature, by the service; running class-transformer and class-validator
+ * over thousands of numbers first (what the global ValidationPipe would do with the DTO) would cost
+ * more than the prediction. The DTO classes still document the body in OpenAPI.
+ */
+export const InferenceBody = createParamDecorator((allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> => {
+  const body = ctx.switchToHttp().getRequest<{ body?: unknown }>().body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailedError([{ field: 'body', message: 'must be a JSON object' }], 'The request body must be a JSON object.');
+  }
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    throw new ValidationFailedError(unknown.map((field) => ({ field, message: `${field} is not an accepted field` })));
+  }
+  const id = (body as { id?: unknown }).id;
+  if (id !== undefined && (typeof id !== 'string' || id.length > 256)) {
+    throw new ValidationFailedError([{ field: 'id', message: 'id must be a string of at most 256 characters' }]);
+  }
+  return body as Record<string, unknown>;
+});
+
+export const V1_PREDICT_FIELDS = ['instances'] as const;
+export const V2_INFER_FIELDS = ['id', 'parameters', 'inputs', 'outputs'] as const;
