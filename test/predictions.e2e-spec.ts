@@ -90,6 +90,21 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect(res.json().errors[0].field).toMatch(/instances\[0\]/);
     });
 
+    it('accepts rows keyed by feature name when the version names its features', async () => {
+      const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+      await createModel(t, engineer, 'named');
+      const up = await uploadVersion(t, engineer, 'named', fixtureFiles('classifier'), { params: JSON.stringify({ features }) });
+      expect(up.statusCode).toBe(201);
+      const url = `/v1/models/named/versions/${up.json().version}/predict`;
+      const keyed = reference.inputs.slice(0, 2).map((row) => Object.fromEntries(features.map((f, i) => [f, row[i]])));
+      const res = await predict(url, { instances: keyed }, authHeader(engineer));
+      expect(res.statusCode).toBe(200);
+      expectClose(res.json().predictions, reference.outputs.slice(0, 2));
+      const missing = await predict(url, { instances: [{ sepal_length: 1 }] }, authHeader(engineer));
+      expect(missing.statusCode).toBe(422);
+      expect(JSON.stringify(missing.json().errors)).toMatch(/sepal_width/);
+    });
+
     it('answers 404 problems for unknown models, versions and aliases', async () => {
       expect((await predict('/v1/models/nope/predict', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404);
       expect((await predict('/v1/models/iris/versions/99/predict', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404);

@@ -34,6 +34,8 @@ export interface ServableVersion {
   successorVersion: number | null;
   /** Opaque storage key; pass the version to readArtifact(). */
   artifactKey: string;
+  /** Column order of the input when the version names its features (`params.features`): rows may then be objects. */
+  featureNames: string[] | null;
 }
 
 export interface CanarySetting {
@@ -151,5 +153,13 @@ function servable(model: ModelEntity, v: ModelVersionEntity, now: Date = new Dat
     sunsetAt: v.sunsetAt,
     successorVersion: v.successorVersion,
     artifactKey: v.artifactKey,
+    featureNames: featureNamesOf(v.params, v.inputs),
   };
+}
+
+function featureNamesOf(params: Record<string, unknown>, inputs: TensorSpec[]): string[] | null {
+  const names = params?.features;
+  const width = inputs[0]?.shape[inputs[0].shape.length - 1];
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length !== width) return null;
+  return names as string[];
 }

@@ -66,6 +66,7 @@ export class PredictionService {
     return this.metered(target, actor, 'v1', async (version) => {
       const rows = validateRows(signatureOf(version), instances, {
         maxRows: this.config.inference.maxRowsPerRequest,
+        featureNames: version.featureNames ?? undefined,
       });
       const outcome = await this.run(version, rows, actor);
       const body: PredictResponse = { model: version.modelName, version: version.version, predictions: outcome.outputs };
