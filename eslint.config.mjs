@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (no TypeScript): Node's globals.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The config layer, test harness and tooling are where the environment may be read.
     files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts'],
     rules: { 'no-restricted-properties': 'off' },
