@@ -117,3 +117,16 @@ describe('platform (e2e)', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 });
+
+describe('readiness with Redis (e2e)', () => {
+  it('reports Redis in the readiness details when it is configured', async () => {
+    const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:6379', TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}` });
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().details.redis.status).toBe('up');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { embeddedPostgresDriver } from './pglite-serial-pool';
+import { embeddedOptions } from './pglite-seed';
 import { MIGRATIONS } from './migrations';
 import { ParameterFreeLogger } from './parameter-free-logger';
 
@@ -39,5 +40,5 @@ export function databaseOptions(config: AppConfig): DataSourceOptions {
     };
   }
   const dataDir = embeddedDataDir(config);
-  return { ...common, driver: embeddedPostgresDriver(dataDir ? { dataDir } : {}) };
+  return { ...common, driver: embeddedPostgresDriver(embeddedOptions(dataDir)) };
 }

@@ -1,6 +1,7 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DomainError } from '@app/common';
+import { RedisHealth } from './redis-health';
 
 /** Extra readiness checks other modules contribute (Redis, queue...), registered at start-up. */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -12,7 +13,10 @@ export class HealthService {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
-  ) {}
+    private readonly redis: RedisHealth,
+  ) {
+    if (redis.configured) this.extraChecks.push(() => redis.check());
+  }
 
   addReadinessCheck(check: HealthIndicatorFunction): void {
     this.extraChecks.push(check);

@@ -1,3 +1,4 @@
+import { constants, setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { selectTfBackend } from '@app/inference';
 import { MalformedDatasetError } from '../datasets/dataset-format';
@@ -11,6 +12,7 @@ import { STOP_REASONS, TrainingThreadInput, TrainingThreadMessage } from './trai
  * run ends with its thread. Runs only when started as such; importing this file does nothing.
  */
 async function run(input: TrainingThreadInput, post: (message: TrainingThreadMessage) => void): Promise<void> {
+  lowerThisThreadsPriority();
   const control = new Int32Array(input.control);
   const { backend } = await selectTfBackend(input.backend);
   post({ type: 'started', backend });
@@ -20,6 +22,21 @@ async function run(input: TrainingThreadInput, post: (message: TrainingThreadMes
     stopRequested: () => STOP_REASONS[Atomics.load(control, 0)],
   });
   post({ type: 'result', result });
+}
+
+/**
+ * Training yields the CPU to serving: on Linux, setpriority(PRIO_PROCESS, 0) applies to the calling
+ * thread only (each thread is its own task), so this renices the training thread and nothing else;
+ * predictions keep their latency while a job runs on the same cores. Elsewhere it may renice the
+ * whole process, so it is applied on Linux only; failure (no permission) just leaves it as it was.
+ */
+function lowerThisThreadsPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(constants.priority.PRIORITY_LOW);
+  } catch {
+    /* keep the default priority */
+  }
 }
 
 if (!isMainThread && parentPort && (workerData as TrainingThreadInput | undefined)?.kind === 'modelgate-training') {
