@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type * as Tf from '@tensorflow/tfjs';
 import * as tar from 'tar';
 import { ZipFile } from 'yazl';
+import { mulberry32 } from '../libs/inference/src/util/prng';
 
 /**
  * Makes the small models and datasets the tests, the bench and the docs use, from seeds, in this
@@ -293,17 +294,7 @@ function gaussianRows(rows: number, width: number, seed: number): number[][] {
   return Array.from({ length: rows }, () => Array.from({ length: width }, () => round(normal(), 4)));
 }
 
-/** Small, fast, well-distributed 32-bit PRNG; fully determined by its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function gaussian(seed: number): () => number {
   const rand = mulberry32(seed);

@@ -12,3 +12,4 @@ export * from './runtime/inference-runtime';
 export type { LoadedModel, ExecutionMode } from './runtime/loaded-model';
 export * from './validation/validate-rows';
 export * from './inference.module';
+export { mulberry32 } from './util/prng';

@@ -1,6 +1,6 @@
 import { applyDecorators, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
-import { SlidingWindowThrottlerStorage } from './sliding-window-storage';
+import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { ApiProblemResponses, AppConfig, Caller, DomainError } from '@app/common';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
@@ -27,7 +27,7 @@ function accountField(ctx: ExecutionContext): AccountField | undefined {
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
 @Module({
-  providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => new SlidingWindowThrottlerStorage() }],
+  providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => new FixedWindowThrottlerStorage() }],
   exports: [RATE_LIMIT_STORAGE],
 })
 export class RateLimitStorageModule {}

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { AppConfig, DomainError, InjectConfig, ValidationFailedError } from '@app/common';
+import { AppConfig, InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
 import type { RawVersionFields } from '../domain/upload-fields';
 import { ArtifactTooLargeError, TooManyFilesError } from '../domain/registry-errors';
 import { ArtifactUpload } from '../services/artifact-upload';
@@ -79,11 +79,9 @@ function badField(field: string, message: string): ValidationFailedError {
   return new ValidationFailedError([{ field, message }]);
 }
 
-/** @fastify/multipart and busboy errors, in the registry's words. */
+/** @fastify/multipart's limit errors in the registry's words; the rest as every multipart route. */
 function mapMultipartError(error: unknown, maxBytes: number, maxFiles: number): unknown {
-  if (error instanceof DomainError) return error;
-  const code = (error as { code?: string }).code;
-  switch (code) {
+  switch ((error as { code?: string }).code) {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new ArtifactTooLargeError(maxBytes);
     case 'FST_FILES_LIMIT':
@@ -91,14 +89,7 @@ function mapMultipartError(error: unknown, maxBytes: number, maxFiles: number): 
       return new TooManyFilesError(maxFiles);
     case 'FST_FIELDS_LIMIT':
       return new ValidationFailedError([{ field: 'body', message: 'too many text fields' }]);
-    case 'FST_PROTO_VIOLATION':
-      return new ValidationFailedError([{ field: 'body', message: 'a field name is not allowed' }]);
-    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new UnsupportedMediaTypeException('The body is not multipart/form-data.');
     default:
-      if (error instanceof Error && /multipart|boundary|unexpected end of form|malformed/i.test(error.message)) {
-        return new DomainError('bad-request', 'MALFORMED_MULTIPART', `The multipart body cannot be read: ${error.message}.`);
-      }
-      return error;
+      return mapCommonMultipartError(error);
   }
 }

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { AppConfig, DomainError, InjectConfig, ValidationFailedError } from '@app/common';
+import { AppConfig, InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
 import { DatasetTooLargeError } from '../datasets/dataset-errors';
 import type { DatasetUpload } from '../datasets/dataset-upload';
 
@@ -54,8 +54,8 @@ function badField(field: string, message: string): ValidationFailedError {
   return new ValidationFailedError([{ field, message }]);
 }
 
+/** @fastify/multipart's limit errors in the datasets' words; the rest as every multipart route. */
 function mapMultipartError(error: unknown, maxBytes: number): unknown {
-  if (error instanceof DomainError) return error;
   switch ((error as { code?: string }).code) {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new DatasetTooLargeError(maxBytes);
@@ -64,14 +64,7 @@ function mapMultipartError(error: unknown, maxBytes: number): unknown {
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return badField('body', 'send one `file` part and one `name` field');
-    case 'FST_PROTO_VIOLATION':
-      return badField('body', 'a field name is not allowed');
-    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new UnsupportedMediaTypeException('The body is not multipart/form-data.');
     default:
-      if (error instanceof Error && /multipart|boundary|unexpected end of form|malformed/i.test(error.message)) {
-        return new DomainError('bad-request', 'MALFORMED_MULTIPART', `The multipart body cannot be read: ${error.message}.`);
-      }
-      return error;
+      return mapCommonMultipartError(error);
   }
 }

@@ -1,14 +1,7 @@
+import { mulberry32 } from '@app/inference';
+
 /** mulberry32: a small 32-bit PRNG fully determined by its seed (shuffles and splits are reproducible). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Fisher–Yates over 0..n-1 with the given random source. */
 export function permutation(n: number, random: () => number): Int32Array {
