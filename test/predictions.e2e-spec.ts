@@ -1,4 +1,7 @@
 import { DataSource } from 'typeorm';
+import { MetricsRegistry } from '@app/common';
+import { ModelCache } from '@app/inference';
+import { ServingWarmup } from '@app/predictions';
 import { apiKeyFor, apiKeyHeader, authHeader, bootstrapAdmin, tokenFor } from './support/auth';
 import { readFixtureReference } from './support/fixtures';
 import { createModel, fixtureFiles, transition, uploadVersion, versionIn } from './support/registry';
@@ -313,6 +316,17 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect(future.items).toEqual([]);
       expect((await t.app.inject({ method: 'GET', url: '/v1/usage', headers: authHeader(consumer) })).statusCode).toBe(403);
       expect((await t.app.inject({ method: 'GET', url: '/v1/usage?groupBy=planet', headers: authHeader(admin) })).statusCode).toBe(400);
+    });
+
+    it('warms production versions into the model cache (as at start-up)', async () => {
+      const cache = t.app.get(ModelCache);
+      const misses = async () => (await t.app.get(MetricsRegistry).getSingleMetric('model_cache_misses_total')!.get()).values[0].value;
+      cache.invalidateWhere(() => true);
+      await t.app.get(ServingWarmup).warm();
+      const before = await misses();
+      const res = await predict('/v1/models/iris/predict', { instances: [reference.inputs[0]] });
+      expect(res.statusCode).toBe(200);
+      expect(await misses()).toBe(before);
     });
 
     it('exposes inference metrics', async () => {

@@ -23,7 +23,8 @@ export class ServingWarmup implements OnApplicationBootstrap {
     if (this.config.serving.warmOnStart) this.done = this.warm();
   }
 
-  private async warm(): Promise<void> {
+  /** Loads every production version into the model cache (failures are logged, not thrown). */
+  async warm(): Promise<void> {
     try {
       const versions = await this.registry.productionVersions();
       for (const version of versions) {
