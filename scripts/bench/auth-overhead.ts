@@ -2,14 +2,12 @@ import { Controller, DynamicModule, Get, Module, VersioningType } from '@nestjs/
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { ApiKeysService, AuthService, UsersService } from '@app/auth';
-import { AppConfig, createValidationPipe, loadConfig, Public, Roles } from '@app/common';
+import { AppConfig, createValidationPipe, Public, Roles } from '@app/common';
 import { AppModule } from '../../apps/api/src/app.module';
+import { benchConfig } from './bench-config';
 
 /**
  * What authentication costs per request: the same trivial handler behind @Public(), behind a
@@ -77,16 +75,7 @@ async function overHttp(port: number, c: Case, seconds: number) {
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
-  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PGLITE_DATA_DIR: 'memory',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    PASSWORD_SCRYPT_COST: '14',
-  });
+  const { config, dataDir } = benchConfig();
   const app = await NestFactory.create<NestFastifyApplication>(BenchModule.forRoot(config), new FastifyAdapter(), { logger: false });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { AuthService, UsersService } from '@app/auth';
-import { loadConfig } from '@app/common';
 import { createApp } from '../../apps/api/src/create-app';
+import { benchConfig } from './bench-config';
 
 /**
  * Model registry latencies, in-process (app.inject: no network), sequential requests:
@@ -52,15 +51,7 @@ async function multipartBody(): Promise<{ payload: Buffer; contentType: string }
 async function main(): Promise<void> {
   const versions = Number(process.argv[2] ?? 1000);
   const repeats = Number(process.argv[3] ?? 200);
-  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PGLITE_DATA_DIR: 'memory',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    PASSWORD_SCRYPT_COST: '14',
+  const { config, dataDir } = benchConfig({
     SUNSET_SWEEP_INTERVAL_SECONDS: '0',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   });

@@ -148,6 +148,9 @@ export type CreateUserDto = {
 };
 
 export type CreatedApiKeyDto = {
+    /**
+     * OAuth2 client id (POST /v1/auth/token)
+     */
     clientId: string;
     /**
      * OAuth2 client secret. Shown only once.

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { Role, ROLES } from '@app/common';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 
@@ -35,30 +35,12 @@ export class ApiKeyDto {
 }
 
 /** The answer to creation: the only time `key` and `clientSecret` are ever shown. */
-export class CreatedApiKeyDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty()
-  name: string;
-
-  @ApiProperty({ enum: ROLES })
-  role: Role;
-
+export class CreatedApiKeyDto extends PickType(ApiKeyDto, ['id', 'name', 'role', 'clientId', 'expiresAt', 'createdAt'] as const) {
   @ApiProperty({ example: 'mgk_…', description: 'Send as X-API-Key. Shown only once: store it now.' })
   key: string;
 
-  @ApiProperty({ example: 'mgc_…' })
-  clientId: string;
-
   @ApiProperty({ example: 'mgs_…', description: 'OAuth2 client secret. Shown only once.' })
   clientSecret: string;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  expiresAt: string | null;
-
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
