@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, ConfigModule, LoggingModule, MetricsModule, ProblemDetailsFilter } from '@app/common';
+import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule, ProblemDetailsFilter } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
@@ -19,6 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
+        ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
         ObservabilityModule,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
+import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { TrainingModule } from '@app/training';
 
@@ -13,6 +13,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
+        ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: false }),
         TrainingModule.forWorker(config),

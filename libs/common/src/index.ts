@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './cluster';
 export * from './config';
 export * from './errors';
 export * from './http';

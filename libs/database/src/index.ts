@@ -2,3 +2,4 @@ export * from './database.module';
 export * from './database-options';
 export * from './migrate';
 export * from './migrations';
+export * from './run-exclusively';

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
-import type { Caller, Role } from '@app/common';
+import { Caller, CLUSTER_EVENTS, ClusterEvents, InProcessClusterEvents, Role } from '@app/common';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
 import { UserEntity } from '../users/entities/user.entity';
@@ -22,14 +22,17 @@ interface KeySnapshot {
   revoked: boolean;
 }
 
+const TOPIC = 'caller-directory';
+
 /**
  * Who a credential belongs to, right now. Every authenticated request needs the current state of
  * its user or key (disabled? revoked? roles changed?), so lookups are cached briefly; every change
  * made here invalidates at once, so revocation takes effect on the next request. Other replicas
- * see a change within TTL_MS (a shared invalidation channel can come with Redis).
+ * are told through the cluster events (Redis pub/sub) and forget within milliseconds; TTL_MS bounds
+ * it when that channel is down.
  */
 @Injectable()
-export class CallerDirectory {
+export class CallerDirectory implements OnModuleDestroy {
   static readonly TTL_MS = 5_000;
 
   private readonly users = new LRUCache<string, UserSnapshot | false>({
@@ -53,10 +56,25 @@ export class CallerDirectory {
     fetchMethod: async (id) => toKeySnapshot(await this.keyRepo.findOne({ where: { id } })),
   });
 
+  private readonly unsubscribe: (() => void)[];
+
   constructor(
     @InjectRepository(UserEntity) private readonly userRepo: Repository<UserEntity>,
     @InjectRepository(ApiKeyEntity) private readonly keyRepo: Repository<ApiKeyEntity>,
-  ) {}
+    @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
+  ) {
+    this.unsubscribe = [
+      cluster.subscribe(TOPIC, (event) => {
+        if (event.kind === 'user' && typeof event.id === 'string') this.users.delete(event.id);
+        if (event.kind === 'api-key' && typeof event.id === 'string') this.dropApiKey(event.id);
+      }),
+      cluster.onResync(() => {
+        this.users.clear();
+        this.keysById.clear();
+        this.keysByHash.clear();
+      }),
+    ];
+  }
 
   /** The caller for a user's access token, or null when the user is gone or disabled. */
   async user(id: string, tokenId?: string): Promise<Caller | null> {
@@ -81,11 +99,23 @@ export class CallerDirectory {
 
   forgetUser(id: string): void {
     this.users.delete(id);
+    this.cluster.publish(TOPIC, { kind: 'user', id });
   }
 
   forgetApiKey(key: { id: string; keyHash: string }): void {
     this.keysById.delete(key.id);
     this.keysByHash.delete(key.keyHash);
+    // Only the id travels: other replicas find the hash-keyed entry by its snapshot.
+    this.cluster.publish(TOPIC, { kind: 'api-key', id: key.id });
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  private dropApiKey(id: string): void {
+    this.keysById.delete(id);
+    for (const [hash, snapshot] of this.keysByHash.entries()) if (snapshot && snapshot.id === id) this.keysByHash.delete(hash);
   }
 }
 

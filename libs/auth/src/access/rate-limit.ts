@@ -1,7 +1,10 @@
 import { applyDecorators, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
+import { Redis } from 'ioredis';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
-import { ApiProblemResponses, AppConfig, Caller, DomainError } from '@app/common';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+import { ResilientThrottlerStorage } from './resilient-throttler-storage';
+import { ApiProblemResponses, APP_CONFIG, AppConfig, Caller, DegradedDependencies, DomainError, redisOptions } from '@app/common';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
 const MINUTE_MS = 60_000;
@@ -21,13 +24,32 @@ function accountField(ctx: ExecutionContext): AccountField | undefined {
 }
 
 /**
- * Where counters live. In-memory for one replica; a shared store (Redis) slots in here for many.
+ * Where counters live: in-memory for one replica; with REDIS_URL, in Redis so the limit holds
+ * across replicas, falling back to in-memory counters while Redis is unreachable.
  * Anything implementing @nestjs/throttler's ThrottlerStorage fits.
  */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
+function rateLimitStorage(config: AppConfig, degraded?: DegradedDependencies) {
+  if (!config.redisUrl) return new FixedWindowThrottlerStorage();
+  const redis = new Redis(config.redisUrl, redisOptions.failFast);
+  const storage = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, config.redisKeyPrefix), new FixedWindowThrottlerStorage());
+  // Errors surface through the commands (and the fallback); the client would otherwise log each reconnect attempt.
+  redis.on('error', () => undefined);
+  redis.on('close', () => storage.fallBack());
+  redis.on('ready', () => void storage.tryShared());
+  degraded?.register('rateLimit', () => ({ status: 'up', storage: storage.mode }));
+  return storage;
+}
+
 @Module({
-  providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => new FixedWindowThrottlerStorage() }],
+  providers: [
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [APP_CONFIG, { token: DegradedDependencies, optional: true }],
+      useFactory: rateLimitStorage,
+    },
+  ],
   exports: [RATE_LIMIT_STORAGE],
 })
 export class RateLimitStorageModule {}

@@ -45,6 +45,8 @@ export const configSchema = z
     DATABASE_SSL: bool.default(false),
     PGLITE_DATA_DIR: z.string().optional(),
     REDIS_URL: optionalUrl,
+    // Namespace of this deployment's keys and channels in a shared Redis (rate limits, cluster events).
+    REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('modelgate:'),
     BODY_LIMIT_BYTES: int(1_048_576, 1024),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().default('modelgate'),
@@ -170,6 +172,8 @@ export interface AppConfig {
     readonly embeddedDir: string;
   };
   readonly redisUrl?: string;
+  /** Prefix of every key and pub/sub channel this deployment uses in Redis (not BullMQ's: TRAINING_QUEUE_PREFIX). */
+  readonly redisKeyPrefix: string;
   readonly jwt: {
     readonly secret: string;
     readonly issuer: string;
@@ -294,6 +298,7 @@ export function loadConfig(
         e.PGLITE_DATA_DIR === 'memory' ? 'memory' : resolve(e.PGLITE_DATA_DIR ?? join(e.DATA_DIR, 'pglite')),
     },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwt: {
       // Outside production an unset secret gets a per-process random one: tokens then simply
       // do not survive a restart, which is the safe failure.

@@ -51,6 +51,8 @@ export interface CanarySetting {
 @Injectable()
 export class RegistryReader {
   readonly events$: Observable<RegistryEvent>;
+  /** Registry events from other replicas may have been missed: drop whatever is cached. */
+  readonly resync$: Observable<void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -58,6 +60,7 @@ export class RegistryReader {
     events: RegistryEvents,
   ) {
     this.events$ = events.events$;
+    this.resync$ = events.resync$;
   }
 
   async model(name: string): Promise<ModelDto> {

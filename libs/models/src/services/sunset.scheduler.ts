@@ -1,6 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
+import { runExclusively } from '@app/database';
 import { LifecycleService } from './lifecycle.service';
 
 const JOB = 'models.retire-sunset-versions';
@@ -8,7 +11,8 @@ const JOB = 'models.retire-sunset-versions';
 /**
  * Runs the sunset sweep every SUNSET_SWEEP_INTERVAL_SECONDS (0 = off). Reads never wait for it:
  * a version past its sunset already reads as retired; the sweep makes the stored stage, history
- * and audit log catch up.
+ * and audit log catch up. Of several replicas, one sweeps at a time (an advisory lock); the
+ * others skip that tick.
  */
 @Injectable()
 export class SunsetScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +23,7 @@ export class SunsetScheduler implements OnApplicationBootstrap, OnApplicationShu
     @InjectConfig() private readonly config: AppConfig,
     private readonly lifecycle: LifecycleService,
     private readonly scheduler: SchedulerRegistry,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,10 +43,14 @@ export class SunsetScheduler implements OnApplicationBootstrap, OnApplicationShu
     if (this.running) return 0;
     this.running = true;
     try {
-      let total = 0;
-      for (let batch = await this.lifecycle.retireSunsetVersions(); batch > 0; batch = await this.lifecycle.retireSunsetVersions()) {
-        total += batch;
-      }
+      const run = await runExclusively(this.db, JOB, async () => {
+        let retired = 0;
+        for (let batch = await this.lifecycle.retireSunsetVersions(); batch > 0; batch = await this.lifecycle.retireSunsetVersions()) {
+          retired += batch;
+        }
+        return retired;
+      });
+      const total = run.ran ? run.result : 0;
       if (total) this.logger.log(`retired ${total} version(s) past their sunset`);
       return total;
     } catch (error) {

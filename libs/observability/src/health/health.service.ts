@@ -1,6 +1,12 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { DomainError } from '@app/common';
+import { Injectable, Optional, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { DegradedDependencies, DomainError } from '@app/common';
 import { RedisHealth } from './redis-health';
 
 /** Extra readiness checks other modules contribute (Redis, queue...), registered at start-up. */
@@ -14,9 +20,8 @@ export class HealthService {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealth,
-  ) {
-    if (redis.configured) this.extraChecks.push(() => redis.check());
-  }
+    @Optional() private readonly degraded?: DegradedDependencies,
+  ) {}
 
   addReadinessCheck(check: HealthIndicatorFunction): void {
     this.extraChecks.push(check);
@@ -26,20 +31,39 @@ export class HealthService {
     return { status: 'ok' };
   }
 
-  /** Ready means every dependency answers; otherwise a 503 problem names the failing ones. */
+  /**
+   * Ready means the database (and any registered check) answers; otherwise a 503 problem names the
+   * failing ones. Redis is reported but never makes a replica unready: without it predictions are
+   * still served (rate limits fall back to per-replica counters, caches to their TTLs), which the
+   * details show (`redis`, `rateLimit.storage`, `clusterEvents`).
+   */
   async ready(): Promise<HealthCheckResult> {
+    const optional = await this.optionalChecks();
     try {
-      return await this.health.check([() => this.db.pingCheck('database', { timeout: 2_000 }), ...this.extraChecks]);
+      const result = await this.health.check([() => this.db.pingCheck('database', { timeout: 2_000 }), ...this.extraChecks]);
+      return withOptional(result, optional);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
         const result = error.getResponse() as HealthCheckResult;
         const failing = Object.keys(result.error ?? {});
         throw new DomainError('unavailable', 'NOT_READY', `Not ready: ${failing.join(', ') || 'unknown'} unavailable.`, {
-          extensions: { checks: result.details },
+          extensions: { checks: { ...result.details, ...optional } },
           headers: { 'Retry-After': '5' },
         });
       }
       throw error;
     }
   }
+
+  private async optionalChecks(): Promise<HealthIndicatorResult> {
+    if (!this.redis.configured) return {};
+    return { ...(await this.redis.check()), ...this.degraded?.snapshot() };
+  }
+}
+
+function withOptional(result: HealthCheckResult, optional: HealthIndicatorResult): HealthCheckResult {
+  const info = { ...result.info };
+  const error = { ...result.error };
+  for (const [name, detail] of Object.entries(optional)) (detail.status === 'up' ? info : error)[name] = detail;
+  return { ...result, info, error, details: { ...result.details, ...optional } };
 }

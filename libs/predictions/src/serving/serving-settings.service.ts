@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { LessThan, Repository } from 'typeorm';
-import { Actor, AppConfig, InjectConfig, ROOT_LOGGER } from '@app/common';
+import { Actor, AppConfig, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
+import { runExclusively } from '@app/database';
 import { RegistryReader, ServableVersion } from '@app/models';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { PredictionLogEntity } from '../entities/prediction-log.entity';
@@ -21,16 +22,20 @@ export interface ServingSettingsView extends ServingSettings {
 
 const DEFAULTS: ServingSettings = { responseCacheTtlSeconds: null, logPayloads: false, payloadRetentionDays: 30 };
 const SETTINGS_TTL_MS = 5_000;
+const TOPIC = 'serving-settings';
+const PURGE_JOB = 'predictions.purge-expired-payloads';
 
 /**
  * Per-model serving options. Read on every prediction, so they are cached briefly in memory;
- * this replica's writes take effect at once, another replica's within SETTINGS_TTL_MS.
+ * writes take effect at once on every replica (cluster events), and within SETTINGS_TTL_MS when
+ * that relay is down.
  */
 @Injectable()
 export class ServingSettingsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly cache = new Map<string, { value: Promise<ServingSettings>; expiresAt: number }>();
   private readonly logger = new Logger(ServingSettingsService.name);
   private purgeTimer?: NodeJS.Timeout;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
     @InjectRepository(ModelServingSettingsEntity) private readonly settings: Repository<ModelServingSettingsEntity>,
@@ -38,7 +43,13 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     private readonly registry: RegistryReader,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
-  ) {}
+    @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
+  ) {
+    this.unsubscribe = [
+      cluster.subscribe(TOPIC, (event) => typeof event.modelId === 'string' && this.cache.delete(event.modelId)),
+      cluster.onResync(() => this.cache.clear()),
+    ];
+  }
 
   forModel(modelId: string): Promise<ServingSettings> {
     const hit = this.cache.get(modelId);
@@ -61,6 +72,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     const next = { ...pick(current as ModelServingSettingsEntity), ...changes };
     await this.settings.upsert({ modelId: model.id, ...next, updatedBy: actor.caller.id }, ['modelId']);
     this.cache.delete(model.id);
+    this.cluster.publish(TOPIC, { modelId: model.id });
     return view(modelName, await this.settings.findOneOrFail({ where: { modelId: model.id } }));
   }
 
@@ -72,10 +84,13 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
       .catch((error: unknown) => this.rootLogger.warn({ err: error, model: version.modelName }, 'prediction payload not stored'));
   }
 
-  /** Deletes stored payloads past their retention (LGPD/GDPR). */
+  /** Deletes stored payloads past their retention (LGPD/GDPR); one replica at a time (the others skip). */
   async purgeExpiredPayloads(now: Date = new Date()): Promise<number> {
-    const result = await this.logs.delete({ expiresAt: LessThan(now) });
-    return result.affected ?? 0;
+    const run = await runExclusively(this.logs.manager.connection, PURGE_JOB, async () => {
+      const result = await this.logs.delete({ expiresAt: LessThan(now) });
+      return result.affected ?? 0;
+    });
+    return run.ran ? run.result : 0;
   }
 
   onApplicationBootstrap(): void {
@@ -92,6 +107,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
 
   onApplicationShutdown(): void {
     clearInterval(this.purgeTimer);
+    for (const off of this.unsubscribe) off();
   }
 }
 

@@ -16,9 +16,9 @@ interface Cached<T> {
 
 /**
  * Resolves what a request should run (production + canary split, a version, an alias) without a
- * database round trip on every call. Entries are dropped as soon as this replica writes to the
- * registry (RegistryEvents) and expire after SERVING_RESOLVE_TTL_MS, which bounds how long another
- * replica's change takes to be seen here.
+ * database round trip on every call. Entries are dropped as soon as any replica writes to the
+ * registry (RegistryEvents, relayed between replicas by the cluster events) and expire after
+ * SERVING_RESOLVE_TTL_MS, which bounds staleness when that relay is down.
  */
 @Injectable()
 export class VersionResolver implements OnModuleDestroy {
@@ -30,6 +30,7 @@ export class VersionResolver implements OnModuleDestroy {
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.subscription = registry.events$.subscribe((event) => this.invalidate(event.modelName));
+    this.subscription.add(registry.resync$.subscribe(() => this.cache.clear()));
   }
 
   async resolve(target: ServingTarget, callerKey: string): Promise<ServableVersion> {

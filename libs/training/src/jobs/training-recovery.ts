@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
+import { runExclusively } from '@app/database';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
 import { GENERATION_SQL, TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { TrainingJobEntity } from './entities/training-job.entity';
@@ -24,7 +25,8 @@ export interface RecoveryReport {
  * heartbeat is older than TRAINING_STALE_AFTER_SECONDS is presumed dead. It is retried while its
  * attempts are below TRAINING_MAX_ATTEMPTS (2: retried once), then failed with the reason. Each
  * step is one conditional UPDATE, so several API replicas and workers can sweep at once without
- * recovering a job twice. Runs every TRAINING_SWEEP_INTERVAL_SECONDS, and once at start-up.
+ * recovering a job twice; an advisory lock further keeps it to one sweeper at a time (the others
+ * skip that tick). Runs every TRAINING_SWEEP_INTERVAL_SECONDS, and once at start-up.
  */
 @Injectable()
 export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,7 +57,8 @@ export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationSh
 
   /** One pass (overlapping calls share it). Never throws: a failed pass is logged and the next one retries. */
   sweep(): Promise<RecoveryReport> {
-    this.sweeping ??= this.pass()
+    this.sweeping ??= runExclusively(this.db, 'training.recover-stale-jobs', () => this.pass())
+      .then((run) => (run.ran ? run.result : { requeued: [], failed: [], cancelled: [], reenqueued: [] }))
       .catch((error: unknown) => {
         this.logger.error({ err: error, msg: 'training recovery sweep failed; it runs again at the next tick' });
         return { requeued: [], failed: [], cancelled: [], reenqueued: [] };
