@@ -55,7 +55,8 @@ export async function startTestApp(env: ConfigInput = {}, options: StartTestAppO
   };
 }
 
-async function freshDatabase(base: string | undefined): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+/** A new, empty database on the Postgres at `base` (none without a base), and how to drop it. */
+export async function freshDatabase(base: string | undefined): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   if (!base) return undefined;
   const name = `modelgate_test_${Date.now()}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: base });

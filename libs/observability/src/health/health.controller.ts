@@ -1,8 +1,11 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblemResponses, Public } from '@app/common';
 import { HealthService } from './health.service';
 
+// Probes come often and from few addresses (a load balancer, the kubelet): a rate limit would turn them into false alarms.
+@SkipThrottle()
 @ApiTags('health')
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
