@@ -7,7 +7,9 @@ export interface TcpProxy {
   readonly address: string;
   /** Simulates the target going away: destroys every open connection and refuses new ones until restore(). */
   cut(): void;
-  /** Accepts and forwards connections again. */
+  /** Simulates a target that hangs: connections stay open (new ones are accepted) but no byte moves until restore(). */
+  stall(): void;
+  /** Accepts and forwards connections again (after cut or stall). */
   restore(): void;
   /** Whether connections are currently forwarded. */
   readonly isCut: boolean;
@@ -23,6 +25,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let cut = false;
+  let stalled = false;
   const reset = (socket: Socket) => {
     try {
       socket.resetAndDestroy();
@@ -43,6 +46,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     track(client);
     const upstream = createConnection(target);
     track(upstream);
+    if (stalled) [client, upstream].forEach((socket) => socket.pause());
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
@@ -67,8 +71,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of sockets) reset(socket);
       sockets.clear();
     },
+    stall() {
+      stalled = true;
+      for (const socket of sockets) socket.pause();
+    },
     restore() {
       cut = false;
+      stalled = false;
+      for (const socket of sockets) socket.resume();
     },
     async close() {
       cut = true;

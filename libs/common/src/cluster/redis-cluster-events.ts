@@ -23,7 +23,6 @@ const MAX_PENDING = 1_000;
  */
 export class RedisClusterEvents implements ClusterEvents {
   readonly instanceId = newInstanceId();
-  private readonly logger = new Logger('ClusterEvents');
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   private readonly channel: string;
   private pending: Envelope[] = [];
@@ -36,6 +35,7 @@ export class RedisClusterEvents implements ClusterEvents {
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     keyPrefix: string,
+    private readonly logger: Pick<Logger, 'warn' | 'log'> = new Logger('ClusterEvents'),
   ) {
     this.channel = `${keyPrefix}cluster-events`;
     subscriber.on('message', (channel: string, message: string) => channel === this.channel && this.receive(message));
