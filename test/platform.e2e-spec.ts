@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildOpenApiDocument } from '../apps/api/src/openapi';
+import { authHeader, tokenFor } from './support/auth';
+import { startTcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('platform (e2e)', () => {
@@ -125,8 +127,31 @@ describe('readiness with Redis (e2e)', () => {
       const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(res.statusCode).toBe(200);
       expect(res.json().details.redis.status).toBe('up');
+      expect(res.json().details.rateLimit).toEqual({ status: 'up', storage: 'redis' });
     } finally {
       await t.close();
+    }
+  });
+
+  it('stays ready while Redis is unreachable, and says how it copes', async () => {
+    const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
+    try {
+      proxy.cut();
+      const token = await tokenFor(t, 'consumer');
+      expect((await t.app.inject({ method: 'GET', url: '/v1/models', headers: authHeader(token) })).statusCode).toBe(200);
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'ok',
+        info: { database: { status: 'up' }, rateLimit: { status: 'up', storage: 'memory-fallback' } },
+        error: { redis: { status: 'down' }, clusterEvents: { status: 'down' } },
+      });
+    } finally {
+      proxy.restore();
+      await t.close();
+      await proxy.close();
     }
   });
 });
