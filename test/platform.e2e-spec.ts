@@ -148,6 +148,17 @@ describe('readiness with Redis (e2e)', () => {
         info: { database: { status: 'up' }, rateLimit: { status: 'up', storage: 'memory-fallback' } },
         error: { redis: { status: 'down' }, clusterEvents: { status: 'down' } },
       });
+      proxy.restore();
+      // Back on Redis by itself (and only then closed: a client torn down mid-reconnect rejects its resubscription).
+      const deadline = Date.now() + 10_000;
+      let back: Record<string, { status: string; storage?: string }> = {};
+      while (Date.now() < deadline) {
+        back = (await t.app.inject({ method: 'GET', url: '/health/ready' })).json().details;
+        if (back.redis.status === 'up' && back.clusterEvents.status === 'up' && back.rateLimit.storage === 'redis') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(back).toMatchObject({ redis: { status: 'up' }, clusterEvents: { status: 'up' }, rateLimit: { storage: 'redis' } });
+      await new Promise((r) => setTimeout(r, 200));
     } finally {
       proxy.restore();
       await t.close();
