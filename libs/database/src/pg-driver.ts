@@ -19,6 +19,10 @@ class Client extends pg.Client {
     const result = (super.query as (...a: any[]) => any)(...args);
     if (result && typeof (result as Promise<unknown>).then === 'function' && typeof args.at(-1) !== 'function') {
       return (result as Promise<unknown>).catch((error: unknown) => {
+        // The client gave up waiting (query_timeout) on a connection that went silent; pg keeps the
+        // connection otherwise, and the next query would wait behind the lost one. Ending it makes
+        // the pool discard it when TypeORM releases it.
+        if (String((error as { message?: unknown } | null)?.message).includes('Query read timeout')) void this.end().catch(() => undefined);
         throw translate(error);
       });
     }
