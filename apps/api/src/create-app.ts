@@ -44,7 +44,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
   installSecurityHeaders(app.getHttpAdapter().getInstance(), {

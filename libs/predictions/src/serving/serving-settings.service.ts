@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { LessThan, Repository } from 'typeorm';
 import { Actor, AppConfig, InjectConfig, ROOT_LOGGER } from '@app/common';
+import { StaleIfUnavailableCache } from '@app/database';
 import { RegistryReader, ServableVersion } from '@app/models';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { PredictionLogEntity } from '../entities/prediction-log.entity';
@@ -24,11 +25,12 @@ const SETTINGS_TTL_MS = 5_000;
 
 /**
  * Per-model serving options. Read on every prediction, so they are cached briefly in memory;
- * this replica's writes take effect at once, another replica's within SETTINGS_TTL_MS.
+ * this replica's writes take effect at once, another replica's within SETTINGS_TTL_MS (and the last
+ * known settings hold while the database is unreachable).
  */
 @Injectable()
 export class ServingSettingsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly cache = new Map<string, { value: Promise<ServingSettings>; expiresAt: number }>();
+  private readonly cache: StaleIfUnavailableCache<ServingSettings>;
   private readonly logger = new Logger(ServingSettingsService.name);
   private purgeTimer?: NodeJS.Timeout;
 
@@ -38,15 +40,12 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     private readonly registry: RegistryReader,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
-  ) {}
+  ) {
+    this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, config.database.staleIfErrorMs);
+  }
 
   forModel(modelId: string): Promise<ServingSettings> {
-    const hit = this.cache.get(modelId);
-    if (hit && hit.expiresAt > Date.now()) return hit.value;
-    const value = this.settings.findOne({ where: { modelId } }).then((row) => (row ? pick(row) : DEFAULTS));
-    this.cache.set(modelId, { value, expiresAt: Date.now() + SETTINGS_TTL_MS });
-    value.catch(() => this.cache.delete(modelId));
-    return value;
+    return this.cache.get(modelId, () => this.settings.findOne({ where: { modelId } }).then((row) => (row ? pick(row) : DEFAULTS)));
   }
 
   async get(modelName: string): Promise<ServingSettingsView> {
