@@ -76,7 +76,7 @@ export const configSchema = z
     MODEL_CACHE_MAX_MODELS: int(32, 1),
     MODEL_CACHE_MAX_BYTES: int(1_073_741_824, 1),
     BATCH_MAX_ROWS: int(64, 1),
-    BATCH_MAX_DELAY_MS: int(2, 0, 1000),
+    BATCH_MAX_DELAY_MS: int(0, 0, 1000),
     BATCH_MAX_QUEUE_ROWS: int(2048, 1),
     MAX_ROWS_PER_REQUEST: int(1000, 1),
     // Serving (libs/predictions).
