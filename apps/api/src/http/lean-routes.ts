@@ -1,9 +1,9 @@
-import type { Type, ValidationPipe } from '@nestjs/common';
+import { RequestMethod, type Type, type ValidationPipe } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { actorOf, Caller, sendProblem, WithHeaders } from '@app/common';
+import { actorOf, Caller, RouteInfo, sendProblem, WithHeaders } from '@app/common';
 import { AccessGuard } from '@app/auth';
 import { MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import { inferenceEnvelope, InferenceProtocolController, PredictController, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from '@app/predictions';
@@ -45,6 +45,12 @@ const LEAN_ROUTES: readonly LeanRoute[] = [
   { method: 'POST', url: '/v2/models/:name/infer', controller: InferenceProtocolController, handler: 'inferV2', params: ModelNameParams, parse: name, bodyFields: V2_INFER_FIELDS },
   { method: 'POST', url: '/v2/models/:name/versions/:version/infer', controller: InferenceProtocolController, handler: 'inferWithVersionV2', params: ModelVersionParams, parse: withVersion, bodyFields: V2_INFER_FIELDS },
 ];
+
+/** The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them). */
+export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
+  const [, version, path] = /^\/v(\d+)\/(.*)$/.exec(r.url)!;
+  return { path, method: RequestMethod[r.method], version };
+});
 
 /**
  * Lean request handling for the inference routes.
