@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { StaticMetadataReflector } from './static-metadata-reflector';
 import { Caller, ForbiddenError, hasRole, IS_PUBLIC_KEY, REQUIRED_ROLE_KEY, Role } from '@app/common';
 import { API_KEY_HEADER, ApiKeyStrategy } from './api-key.strategy';
 import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
@@ -27,8 +28,9 @@ export function accessRule(reflector: Reflector, ctx: Pick<ExecutionContext, 'ge
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly reflector = new StaticMetadataReflector();
+
   constructor(
-    private readonly reflector: Reflector,
     private readonly jwt: JwtStrategy,
     private readonly apiKey: ApiKeyStrategy,
     private readonly rateLimiter: RateLimiter,
