@@ -8,18 +8,20 @@ type Targets = Parameters<Reflector['getAllAndOverride']>[1];
  * reflect-metadata on every request (a dozen lookups per call for the throttler alone).
  */
 export class StaticMetadataReflector extends Reflector {
-  private readonly cache = new WeakMap<object, Map<unknown, unknown>>();
+  /** handler → controller class → metadata key → value */
+  private readonly cache = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
 
   override getAllAndOverride<T = unknown>(key: unknown, targets: Targets): T {
     // Guards always ask about [handler, controller class]; anything else is not cached.
-    if (targets.length !== 2 || typeof targets[0] !== 'function') return super.getAllAndOverride(key as never, targets) as T;
-    let byHandler = this.cache.get(targets[0]);
-    if (!byHandler) {
-      byHandler = new Map();
-      this.cache.set(targets[0], byHandler);
+    const [handler, cls] = targets;
+    if (targets.length !== 2 || typeof handler !== 'function' || typeof cls !== 'function') {
+      return super.getAllAndOverride(key as never, targets) as T;
     }
-    const cacheKey = `${String(key)}\u0000${(targets[1] as { name?: string } | undefined)?.name ?? ''}`;
-    if (!byHandler.has(cacheKey)) byHandler.set(cacheKey, super.getAllAndOverride(key as never, targets));
-    return byHandler.get(cacheKey) as T;
+    let byClass = this.cache.get(handler);
+    if (!byClass) this.cache.set(handler, (byClass = new WeakMap()));
+    let byKey = byClass.get(cls);
+    if (!byKey) byClass.set(cls, (byKey = new Map()));
+    if (!byKey.has(key)) byKey.set(key, super.getAllAndOverride(key as never, targets));
+    return byKey.get(key) as T;
   }
 }
