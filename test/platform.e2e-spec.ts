@@ -135,7 +135,7 @@ describe('readiness with Redis (e2e)', () => {
 
   it('stays ready while Redis is unreachable, and says how it copes', async () => {
     const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
     try {
       proxy.cut();

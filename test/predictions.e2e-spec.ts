@@ -113,6 +113,36 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect((await predict('/v1/models/iris/versions/99/predict', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404);
       expect((await predict('/v1/models/iris/aliases/ghost/predict', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404);
     });
+
+    it('answers 400 validation problems naming bad path parameters, as every other route does', async () => {
+      const cases: [string, string][] = [
+        ['/v1/models/Not_A_Name!/predict', 'name'],
+        ['/v1/models/iris/versions/0/predict', 'version'],
+        ['/v1/models/iris/versions/1.5/predict', 'version'],
+        ['/v1/models/iris/versions/abc/predict', 'version'],
+        ['/v1/models/iris/aliases/-bad/predict', 'alias'],
+        ['/v2/models/iris/versions/-1/infer', 'version'],
+      ];
+      for (const [url, field] of cases) {
+        const res = await predict(url, { instances: [[1, 2, 3, 4]] });
+        expect({ url, status: res.statusCode, type: res.headers['content-type'] }).toEqual({ url, status: 400, type: expect.stringContaining('application/problem+json') });
+        expect(res.json().code).toBe('VALIDATION_FAILED');
+        expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
+      // The same rules as the registry's routes (which run the global ValidationPipe).
+      const registry = await t.app.inject({ method: 'GET', url: '/v1/models/iris/versions/0', headers: authHeader(consumer) });
+      const lean = await predict('/v1/models/iris/versions/0/predict', { instances: [[1, 2, 3, 4]] });
+      expect(lean.json().errors).toEqual(registry.json().errors);
+    });
+
+    it('sends the security headers, request id and rate-limit headers on predict answers too', async () => {
+      const res = await predict('/v1/models/iris/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }, { ...authHeader(consumer), 'x-request-id': 'lean-route-check' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-request-id']).toBe('lean-route-check');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-ratelimit-limit']).toBeDefined();
+    });
   });
 
   describe('v2 (Open Inference Protocol)', () => {

@@ -90,7 +90,7 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
   const ready = async (base: string) => call(base, 'GET', '/health/ready', {});
 
   beforeAll(async () => {
-    proxy = await startTcpProxy({ host: REDIS.hostname, port: Number(REDIS.port || 6379) });
+    proxy = await startTcpProxy(REDIS.hostname, Number(REDIS.port || 6379));
     cluster = await startCluster({
       replicas: 2,
       worker: true,

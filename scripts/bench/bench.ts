@@ -28,6 +28,14 @@ interface Result {
   non2xx: number;
   errors: number;
   peakRssMb?: number;
+  /** Server CPU time (user + system) per completed request: steadier than req/s on a busy machine. */
+  cpuUsPerRequest?: number;
+}
+
+/** utime + stime of a process, in microseconds (Linux /proc, clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function rssMb(pid: number): { now: number; peak: number } {
@@ -109,6 +117,7 @@ async function load(label: string, url: string, headers: Record<string, string>,
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
   const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
   let n = 0;
+  const cpuBefore = pid ? cpuUs(pid) : 0;
   const result = await autocannon({
     url,
     method: 'POST',
@@ -118,6 +127,7 @@ async function load(label: string, url: string, headers: Record<string, string>,
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }) }],
   });
   clearInterval(sampler);
+  const cpuUsed = pid ? cpuUs(pid) - cpuBefore : 0;
   return {
     label,
     rps: Math.round(result.requests.average),
@@ -126,6 +136,7 @@ async function load(label: string, url: string, headers: Record<string, string>,
     non2xx: result.non2xx,
     errors: result.errors,
     peakRssMb: pid ? Math.round(Math.max(peak, rssMb(pid).peak)) : undefined,
+    cpuUsPerRequest: pid && result.requests.total ? Math.round(cpuUsed / result.requests.total) : undefined,
   };
 }
 
@@ -169,6 +180,9 @@ async function main(): Promise<void> {
     const rssBefore = rssMb(api.pid!).now;
     const results: Result[] = [await load('modelgate', predictUrl, { 'x-api-key': apiKey }, api.pid)];
     const rssAfter = rssMb(api.pid!).now;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const meanBatch = metric('inference_batch_size_sum') / metric('inference_batch_size_count');
 
     if (MODE === 'training') {
       const jobId = await startTraining(base, token);
@@ -187,12 +201,16 @@ async function main(): Promise<void> {
     results.push(await load(`bare node:http + tfjs (${bareBackend})`, `http://127.0.0.1:${barePort}/predict`, {}, bare.pid));
 
     console.log(`\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per run, model mlp-bench (32→64→64→3)\n`);
-    console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of results) console.log(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} |`);
+    console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB | server CPU µs/request |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of results) console.log(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} |`);
     const mg = results[0];
     const bareResult = results[results.length - 1];
     console.log(`\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}×  (target ≥ 1.0×); ModelGate p99 ${mg.p99} ms (target ≤ 50 ms)`);
+    if (mg.cpuUsPerRequest && bareResult.cpuUsPerRequest) {
+      console.log(`server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the req/s ratio a quiet machine would show)`);
+    }
+    console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
     if (MODE === 'training') {
       console.log(`p99 with a training job / without: ${(results[1].p99 / mg.p99).toFixed(2)}×  (target ≤ 1.5×)`);

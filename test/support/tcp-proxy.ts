@@ -22,7 +22,7 @@ export interface TcpProxy {
  * accepted and reset at once (the client sees ECONNRESET, as with a dead peer), so clients retry
  * instead of hanging.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let cut = false;
   let stalled = false;
@@ -44,7 +44,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return;
     }
     track(client);
-    const upstream = createConnection(target);
+    const upstream = createConnection({ host: targetHost, port: targetPort });
     track(upstream);
     if (stalled) [client, upstream].forEach((socket) => socket.pause());
     client.on('error', () => upstream.destroy());
@@ -54,6 +54,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.pipe(upstream);
     upstream.pipe(client);
   });
+  server.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -15,6 +15,8 @@ export interface StartTestAppOptions {
    * whose database is shared with another process (the BullMQ worker), which PGlite cannot be.
    */
   postgresUrl?: string;
+  /** Connect to that database through this loopback port instead (a fault-injection proxy). */
+  databasePort?: number;
 }
 
 export interface TestApp {
@@ -39,7 +41,7 @@ export async function startTestApp(env: ConfigInput = {}, options: StartTestAppO
     JWT_SECRET: randomBytes(32).toString('hex'),
     // The cheapest allowed password hashing: suites create many users; the cost itself is unit-tested.
     PASSWORD_SCRYPT_COST: '14',
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(database ? { DATABASE_URL: options.databasePort ? viaPort(database.url, options.databasePort) : database.url } : {}),
     ...env,
   });
   const app = await createApp(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
@@ -53,6 +55,13 @@ export async function startTestApp(env: ConfigInput = {}, options: StartTestAppO
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function viaPort(databaseUrl: string, port: number): string {
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
 }
 
 /** A new, empty database on the Postgres at `base` (none without a base), and how to drop it. */

@@ -9,6 +9,7 @@ import { ModelsModule } from '@app/models';
 import { ObservabilityModule } from '@app/observability';
 import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
+import { LEAN_ROUTE_INFO } from './http/lean-routes';
 
 /** Composes the libraries; holds no logic of its own. */
 @Module({})
@@ -18,7 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(logger),
+        LoggingModule.forRoot(logger, LEAN_ROUTE_INFO),
         ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),

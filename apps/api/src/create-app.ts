@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -10,6 +9,8 @@ import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, createRootLogger, createValidationPipe, deprecationHeaders, requestIdFor } from '@app/common';
 import { HttpInstrumentation } from '@app/observability';
 import { AppModule } from './app.module';
+import { installSecurityHeaders } from './http/security-headers';
+import { LeanRoutes } from './http/lean-routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
 export interface CreateAppOptions {
@@ -43,10 +44,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
-  await app.register(helmet, {
+  installSecurityHeaders(app.getHttpAdapter().getInstance(), {
     // Swagger UI (the only HTML we serve) loads its own scripts and inline styles from /docs.
     contentSecurityPolicy: {
       directives: {
@@ -86,7 +87,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     });
   }
 
+  const leanRoutes = new LeanRoutes(app, createValidationPipe());
+  leanRoutes.install(fastify);
   serveOpenApi(app, buildOpenApiDocument(app));
   await app.init();
+  leanRoutes.assertInstalled();
   return app;
 }

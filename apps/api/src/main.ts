@@ -1,9 +1,12 @@
-import { loadConfig } from '@app/common';
+import { createRootLogger, loadConfig } from '@app/common';
 import { createApp } from './create-app';
+import { installGracefulShutdown } from './graceful-shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await createApp(config);
+  const logger = createRootLogger(config);
+  const app = await createApp(config, { logger });
+  installGracefulShutdown(app, { timeoutMs: config.http.shutdownTimeoutMs, logger });
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 

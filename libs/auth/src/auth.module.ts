@@ -55,8 +55,9 @@ import { UsersService } from './users/users.service';
     JwtStrategy,
     ApiKeyStrategy,
     RateLimiter,
-    { provide: APP_GUARD, useClass: AccessGuard },
+    AccessGuard,
+    { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [UsersService, ApiKeysService, AuthService, AccessTokens],
+  exports: [AccessGuard, UsersService, ApiKeysService, AuthService, AccessTokens],
 })
 export class AuthModule {}

@@ -5,6 +5,7 @@ import { embeddedPostgresDriver } from './pglite-serial-pool';
 import { embeddedOptions } from './pglite-seed';
 import { MIGRATIONS } from './migrations';
 import { ParameterFreeLogger } from './parameter-free-logger';
+import { pgDriver } from './pg-driver';
 
 function embeddedDataDir(config: AppConfig): string | undefined {
   const dir = config.database.embeddedDir;
@@ -36,7 +37,17 @@ export function databaseOptions(config: AppConfig): DataSourceOptions {
       url: config.database.url,
       poolSize: config.database.poolSize,
       ssl: config.database.ssl ? { rejectUnauthorized: true } : undefined,
-      extra: { connectionTimeoutMillis: 5_000, statement_timeout: 30_000, application_name: 'modelgate' },
+      driver: pgDriver,
+      extra: {
+        application_name: 'modelgate',
+        // Bounds so that a database that is down or unreachable fails a request fast (503) instead
+        // of holding it: obtaining a connection, a statement on the server, and the client's own
+        // wait for an answer (a silently dropped network path never errors by itself).
+        connectionTimeoutMillis: config.database.connectTimeoutMs,
+        statement_timeout: config.database.statementTimeoutMs,
+        query_timeout: config.database.statementTimeoutMs + config.database.connectTimeoutMs,
+        keepAlive: true,
+      },
     };
   }
   const dataDir = embeddedDataDir(config);

@@ -5,3 +5,6 @@ export type { PredictResponse } from './serving/prediction.service';
 export { UsageRecorder } from './usage/usage-recorder';
 export { routesToCanary, canaryBucket } from './routing/canary';
 export { ServingWarmup } from './serving/serving-warmup';
+export { PredictController } from './http/predict.controller';
+export { InferenceProtocolController } from './http/inference-protocol.controller';
+export { inferenceEnvelope, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from './http/inference-body.decorator';

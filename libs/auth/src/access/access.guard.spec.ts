@@ -1,5 +1,4 @@
 import { Controller, ExecutionContext, Get } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { Caller, DomainError, Public, Roles } from '@app/common';
 import { AccessGuard } from './access.guard';
 import type { ApiKeyStrategy } from './api-key.strategy';
@@ -55,7 +54,6 @@ const user = (role: Caller['roles'][number]): Caller => ({ id: 'u', kind: 'user'
 async function decide(handler: () => void, cls: object, caller: Caller | null, headers: Record<string, string> = { authorization: 'Bearer x' }) {
   const limiter = { canActivate: jest.fn().mockResolvedValue(true) };
   const guard = new AccessGuard(
-    new Reflector(),
     strategy(caller) as unknown as JwtStrategy,
     strategy(caller) as unknown as ApiKeyStrategy,
     limiter as unknown as RateLimiter,

@@ -2,12 +2,15 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
-import { Caller, CLUSTER_EVENTS, ClusterEvents, InProcessClusterEvents, Role } from '@app/common';
+import { AppConfig, Caller, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, Role } from '@app/common';
+import { isDatabaseUnavailable } from '@app/database';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
 import { UserEntity } from '../users/entities/user.entity';
 
 interface UserSnapshot {
+  /** When it was read from the database (bounds how stale a fallback may be). */
+  readAt: number;
   id: string;
   email: string;
   roles: Role[];
@@ -15,6 +18,7 @@ interface UserSnapshot {
 }
 
 interface KeySnapshot {
+  readAt: number;
   id: string;
   role: Role;
   keyHash: string;
@@ -29,7 +33,9 @@ const TOPIC = 'caller-directory';
  * its user or key (disabled? revoked? roles changed?), so lookups are cached briefly; every change
  * made here invalidates at once, so revocation takes effect on the next request. Other replicas
  * are told through the cluster events (Redis pub/sub) and forget within milliseconds; TTL_MS bounds
- * it when that channel is down.
+ * it when that channel is down. While the database is unreachable, a caller known within
+ * STALE_IF_ERROR_MS keeps being recognised, so services calling loaded models are not cut off by a
+ * database outage; unknown credentials then get a 503.
  */
 @Injectable()
 export class CallerDirectory implements OnModuleDestroy {
@@ -38,22 +44,23 @@ export class CallerDirectory implements OnModuleDestroy {
   private readonly users = new LRUCache<string, UserSnapshot | false>({
     max: 10_000,
     ttl: CallerDirectory.TTL_MS,
-    fetchMethod: async (id) => {
-      const u = await this.userRepo.findOne({ where: { id }, select: { id: true, email: true, roles: true, disabled: true } });
-      return u ? { id: u.id, email: u.email, roles: u.roles, disabled: u.disabled } : false;
-    },
+    fetchMethod: (id, stale) =>
+      this.orStale(stale, async () => {
+        const u = await this.userRepo.findOne({ where: { id }, select: { id: true, email: true, roles: true, disabled: true } });
+        return u ? { readAt: Date.now(), id: u.id, email: u.email, roles: u.roles, disabled: u.disabled } : false;
+      }),
   });
 
   private readonly keysByHash = new LRUCache<string, KeySnapshot | false>({
     max: 10_000,
     ttl: CallerDirectory.TTL_MS,
-    fetchMethod: async (keyHash) => toKeySnapshot(await this.keyRepo.findOne({ where: { keyHash } })),
+    fetchMethod: (keyHash, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findOne({ where: { keyHash } }))),
   });
 
   private readonly keysById = new LRUCache<string, KeySnapshot | false>({
     max: 10_000,
     ttl: CallerDirectory.TTL_MS,
-    fetchMethod: async (id) => toKeySnapshot(await this.keyRepo.findOne({ where: { id } })),
+    fetchMethod: (id, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findOne({ where: { id } }))),
   });
 
   private readonly unsubscribe: (() => void)[];
@@ -61,6 +68,7 @@ export class CallerDirectory implements OnModuleDestroy {
   constructor(
     @InjectRepository(UserEntity) private readonly userRepo: Repository<UserEntity>,
     @InjectRepository(ApiKeyEntity) private readonly keyRepo: Repository<ApiKeyEntity>,
+    @InjectConfig() private readonly config: AppConfig,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
     this.unsubscribe = [
@@ -74,6 +82,16 @@ export class CallerDirectory implements OnModuleDestroy {
         this.keysByHash.clear();
       }),
     ];
+  }
+
+  /** The fresh snapshot, or the expired one while the database is unavailable (within the bound). */
+  private async orStale<T extends { readAt: number }>(stale: T | false | undefined, read: () => Promise<T | false>): Promise<T | false> {
+    try {
+      return await read();
+    } catch (error) {
+      if (stale && isDatabaseUnavailable(error) && Date.now() - stale.readAt <= this.config.database.staleIfErrorMs) return stale;
+      throw error;
+    }
   }
 
   /** The caller for a user's access token, or null when the user is gone or disabled. */
@@ -121,7 +139,7 @@ export class CallerDirectory implements OnModuleDestroy {
 
 function toKeySnapshot(k: ApiKeyEntity | null): KeySnapshot | false {
   return k
-    ? { id: k.id, role: k.role, keyHash: k.keyHash, expiresAt: k.expiresAt?.getTime() ?? null, revoked: Boolean(k.revokedAt) }
+    ? { readAt: Date.now(), id: k.id, role: k.role, keyHash: k.keyHash, expiresAt: k.expiresAt?.getTime() ?? null, revoked: Boolean(k.revokedAt) }
     : false;
 }
 

@@ -1,5 +1,13 @@
 import { applyDecorators, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { StaticMetadataReflector } from './static-metadata-reflector';
 import { Redis } from 'ioredis';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
@@ -80,6 +88,10 @@ export function rateLimitOptions(config: Pick<AppConfig, 'rateLimit'>): Throttle
  */
 @Injectable()
 export class RateLimiter extends ThrottlerGuard {
+  constructor(@InjectThrottlerOptions() options: ThrottlerModuleOptions, @InjectThrottlerStorage() storage: ThrottlerStorage) {
+    super(options, storage, new StaticMetadataReflector());
+  }
+
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const caller = req.caller as Caller | undefined;
     return caller ? `${caller.kind}:${caller.id}` : `ip:${String(req.ip)}`;

@@ -53,7 +53,7 @@ describe('ResilientThrottlerStorage', () => {
 
     beforeAll(async () => {
       const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
       redis = new Redis(`redis://${proxy.address}`, redisOptions.failFast);
       redis.on('error', () => undefined);
       s = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, prefix), new FixedWindowThrottlerStorage(), { logger: log, probeIntervalMs: 50 });

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
  * every FLUSH_MS and at shutdown: tracking use must not cost a database write per request.
  */
 @Injectable()
-export class ApiKeyUsage implements OnModuleInit, OnApplicationShutdown {
+export class ApiKeyUsage implements OnModuleInit, BeforeApplicationShutdown {
   static readonly FLUSH_MS = 30_000;
   private readonly logger = new Logger(ApiKeyUsage.name);
   private pending = new Map<string, Date>();
@@ -20,7 +20,8 @@ export class ApiKeyUsage implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any module closes its connections (requests have finished by then: see graceful-shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage at shutdown failed'));
   }

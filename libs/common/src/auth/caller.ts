@@ -38,7 +38,10 @@ export interface Actor {
 }
 
 /** `@CurrentActor() actor: Actor` — the authenticated caller with the request id and client ip. */
-export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | undefined => {
-  const req = ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string }>();
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | undefined =>
+  actorOf(ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string }>()),
+);
+
+export function actorOf(req: { caller?: Caller; id: string; ip: string }): Actor | undefined {
   return req.caller ? { caller: req.caller, requestId: String(req.id), ip: req.ip } : undefined;
-});
+}

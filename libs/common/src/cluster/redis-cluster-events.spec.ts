@@ -31,7 +31,7 @@ describe('RedisClusterEvents', () => {
 
   beforeAll(async () => {
     const target = new URL(REDIS);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     a = bus(REDIS);
     b = bus(`redis://${proxy.address}`);
     await Promise.all([a.start(), b.start()]);

@@ -43,6 +43,9 @@ export const configSchema = z
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_SIZE: int(10, 1, 200),
     DATABASE_SSL: bool.default(false),
+    DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+    STALE_IF_ERROR_MS: int(300_000, 0, 86_400_000),
     PGLITE_DATA_DIR: z.string().optional(),
     REDIS_URL: optionalUrl,
     // Namespace of this deployment's keys and channels in a shared Redis (rate limits, cluster events).
@@ -75,7 +78,7 @@ export const configSchema = z
     MODEL_CACHE_MAX_MODELS: int(32, 1),
     MODEL_CACHE_MAX_BYTES: int(1_073_741_824, 1),
     BATCH_MAX_ROWS: int(64, 1),
-    BATCH_MAX_DELAY_MS: int(2, 0, 1000),
+    BATCH_MAX_DELAY_MS: int(0, 0, 1000),
     BATCH_MAX_QUEUE_ROWS: int(2048, 1),
     MAX_ROWS_PER_REQUEST: int(1000, 1),
     // Serving (libs/predictions).
@@ -168,6 +171,15 @@ export interface AppConfig {
     readonly url?: string;
     readonly poolSize: number;
     readonly ssl: boolean;
+    /** How long obtaining a pg connection may take before the request fails with 503. */
+    readonly connectTimeoutMs: number;
+    /** Longest statement (server side; the client gives up shortly after). */
+    readonly statementTimeoutMs: number;
+    /**
+     * While the database is unreachable, cached lookups (callers, serving targets, settings) older
+     * than their TTL may still be used for this long, so serving loaded models keeps working.
+     */
+    readonly staleIfErrorMs: number;
     /** Embedded PGlite's directory, or 'memory' for a throwaway in-memory database. */
     readonly embeddedDir: string;
   };
@@ -294,6 +306,9 @@ export function loadConfig(
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
       ssl: e.DATABASE_SSL,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      staleIfErrorMs: e.STALE_IF_ERROR_MS,
       embeddedDir:
         e.PGLITE_DATA_DIR === 'memory' ? 'memory' : resolve(e.PGLITE_DATA_DIR ?? join(e.DATA_DIR, 'pglite')),
     },

@@ -101,6 +101,11 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
     },
   });
 
+  // TypeORM wraps a driver's error in a QueryFailedError (`driverError`); when the driver already
+  // said what the failure means in domain terms (the database is unavailable), that is the answer.
+  const driverError = (error as { driverError?: unknown } | null)?.driverError;
+  if (!(error instanceof DomainError) && driverError instanceof DomainError) return toProblem(driverError, ctx);
+
   if (error instanceof DomainError) {
     const status = STATUS_BY_KIND[error.kind];
     return build(

@@ -1,5 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, Params } from 'nestjs-pino';
+
+/** A route as Nest's middleware configuration names it (path, method, version). */
+export type RouteInfo = Exclude<NonNullable<Params['exclude']>[number], string>;
 import pino, { Logger as PinoInstance } from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '../config/app-config';
@@ -50,11 +53,16 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 @Global()
 @Module({})
 export class LoggingModule {
-  static forRoot(logger: PinoInstance): DynamicModule {
+  /**
+   * `withoutRequestContext`: routes that skip the request-bound logger (pino-http's middleware, a
+   * child logger per request): the hot inference routes, whose own log lines carry the request id.
+   */
+  static forRoot(logger: PinoInstance, withoutRequestContext: RouteInfo[] = []): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
+          ...(withoutRequestContext.length ? { exclude: withoutRequestContext } : {}),
           pinoHttp: {
             logger,
             autoLogging: false,

@@ -57,6 +57,18 @@ describe('DynamicBatcher', () => {
     expect(batches).toEqual([[[1], [2]]]);
   });
 
+  it('with maxDelayMs 0, closes the batch at the end of the I/O phase, holding every request read in it, on no timer', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 0, maxQueueRows: 1000 });
+    const { execute, batches } = recordingExecutor();
+    // Requests parsed in one event-loop turn (several sockets read in the same poll phase).
+    const sameTurn = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[2]], execute), batcher.submit('m', [[3]], execute)];
+    expect(batches).toHaveLength(0);
+    await Promise.all(sameTurn); // no fake timer advanced: only setImmediate ran
+    const nextTurn = batcher.submit('m', [[4]], execute);
+    await nextTurn;
+    expect(batches).toEqual([[[1], [2], [3]], [[4]]]);
+  });
+
   it('closes a batch as soon as it holds maxBatchRows, without waiting', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 3, maxDelayMs: 1000, maxQueueRows: 1000 });
     const { execute, batches, releaseNext } = recordingExecutor({ manual: true });

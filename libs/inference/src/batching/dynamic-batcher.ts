@@ -5,7 +5,10 @@ import type { InferenceMetrics } from '../metrics/inference-metrics';
 export interface DynamicBatcherOptions {
   /** A batch closes when it holds this many rows (a single larger request runs alone, unsplit). */
   maxBatchRows: number;
-  /** …or when its oldest request has waited this long. */
+  /**
+   * …or when its oldest request has waited this long. 0: when the event loop has read every request
+   * that had arrived (the end of the current I/O phase), never waiting on a timer.
+   */
   maxDelayMs: number;
   /** Rows allowed to wait per key; beyond it requests are refused (429) instead of queueing. */
   maxQueueRows: number;
@@ -37,7 +40,7 @@ interface KeyQueue {
   items: Pending[];
   queuedRows: number;
   running: boolean;
-  timer?: NodeJS.Timeout;
+  timer?: NodeJS.Timeout | NodeJS.Immediate;
 }
 
 export class InferenceQueueFullError extends DomainError {
@@ -91,7 +94,7 @@ export class DynamicBatcher implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const queue of this.queues.values()) {
-      clearTimeout(queue.timer);
+      this.cancelTimer(queue);
       for (const item of queue.items.splice(0)) {
         item.reject(new DomainError('unavailable', 'INFERENCE_SHUTTING_DOWN', 'The service is shutting down.'));
       }
@@ -103,16 +106,26 @@ export class DynamicBatcher implements OnModuleDestroy {
   private schedule(key: string, queue: KeyQueue): void {
     if (queue.running || queue.items.length === 0) return;
     const waited = performance.now() - queue.items[0].enqueuedAt;
-    if (queue.queuedRows >= this.options.maxBatchRows || waited >= this.options.maxDelayMs) {
-      clearTimeout(queue.timer);
+    const close = () => {
       queue.timer = undefined;
       void this.flush(key, queue);
+    };
+    if (queue.queuedRows >= this.options.maxBatchRows || (this.options.maxDelayMs > 0 && waited >= this.options.maxDelayMs)) {
+      this.cancelTimer(queue);
+      close();
     } else if (!queue.timer) {
-      queue.timer = setTimeout(() => {
-        queue.timer = undefined;
-        void this.flush(key, queue);
-      }, this.options.maxDelayMs - waited);
+      // Predicting is synchronous on this thread: a batch closed inside submit() would hold one
+      // request, as the others that have arrived are still unread sockets; setImmediate runs after
+      // the I/O phase has read them all.
+      queue.timer = this.options.maxDelayMs === 0 ? setImmediate(close) : setTimeout(close, this.options.maxDelayMs - waited);
     }
+  }
+
+  private cancelTimer(queue: KeyQueue): void {
+    if (queue.timer === undefined) return;
+    if (this.options.maxDelayMs === 0) clearImmediate(queue.timer as NodeJS.Immediate);
+    else clearTimeout(queue.timer as NodeJS.Timeout);
+    queue.timer = undefined;
   }
 
   private async flush(key: string, queue: KeyQueue): Promise<void> {

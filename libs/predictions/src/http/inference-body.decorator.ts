@@ -7,8 +7,12 @@ import { ValidationFailedError } from '@app/common';
  * over thousands of numbers first (what the global ValidationPipe would do with the DTO) would cost
  * more than the prediction. The DTO classes still document the body in OpenAPI.
  */
-export const InferenceBody = createParamDecorator((allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> => {
-  const body = ctx.switchToHttp().getRequest<{ body?: unknown }>().body;
+export const InferenceBody = createParamDecorator((allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> =>
+  inferenceEnvelope(ctx.switchToHttp().getRequest<{ body?: unknown }>().body, allowed),
+);
+
+/** The envelope check of {@link InferenceBody}, for the lean predict routes too. */
+export function inferenceEnvelope(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationFailedError([{ field: 'body', message: 'must be a JSON object' }], 'The request body must be a JSON object.');
   }
@@ -21,7 +25,7 @@ export const InferenceBody = createParamDecorator((allowed: readonly string[], c
     throw new ValidationFailedError([{ field: 'id', message: 'id must be a string of at most 256 characters' }]);
   }
   return body as Record<string, unknown>;
-});
+}
 
 export const V1_PREDICT_FIELDS = ['instances'] as const;
 export const V2_INFER_FIELDS = ['id', 'parameters', 'inputs', 'outputs'] as const;

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { LessThan, Repository } from 'typeorm';
 import { Actor, AppConfig, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
-import { runExclusively } from '@app/database';
+import { runExclusively, StaleIfUnavailableCache } from '@app/database';
 import { RegistryReader, ServableVersion } from '@app/models';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { PredictionLogEntity } from '../entities/prediction-log.entity';
@@ -28,11 +28,11 @@ const PURGE_JOB = 'predictions.purge-expired-payloads';
 /**
  * Per-model serving options. Read on every prediction, so they are cached briefly in memory;
  * writes take effect at once on every replica (cluster events), and within SETTINGS_TTL_MS when
- * that relay is down.
+ * that relay is down (and the last known settings hold while the database is unreachable).
  */
 @Injectable()
 export class ServingSettingsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly cache = new Map<string, { value: Promise<ServingSettings>; expiresAt: number }>();
+  private readonly cache: StaleIfUnavailableCache<ServingSettings>;
   private readonly logger = new Logger(ServingSettingsService.name);
   private purgeTimer?: NodeJS.Timeout;
   private readonly unsubscribe: (() => void)[];
@@ -45,19 +45,15 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
+    this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, config.database.staleIfErrorMs);
     this.unsubscribe = [
       cluster.subscribe(TOPIC, (event) => typeof event.modelId === 'string' && this.cache.delete(event.modelId)),
-      cluster.onResync(() => this.cache.clear()),
+      cluster.onResync(() => [...this.cache.keys()].forEach((key) => this.cache.delete(key))),
     ];
   }
 
   forModel(modelId: string): Promise<ServingSettings> {
-    const hit = this.cache.get(modelId);
-    if (hit && hit.expiresAt > Date.now()) return hit.value;
-    const value = this.settings.findOne({ where: { modelId } }).then((row) => (row ? pick(row) : DEFAULTS));
-    this.cache.set(modelId, { value, expiresAt: Date.now() + SETTINGS_TTL_MS });
-    value.catch(() => this.cache.delete(modelId));
-    return value;
+    return this.cache.get(modelId, () => this.settings.findOne({ where: { modelId } }).then((row) => (row ? pick(row) : DEFAULTS)));
   }
 
   async get(modelName: string): Promise<ServingSettingsView> {

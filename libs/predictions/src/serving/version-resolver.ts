@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { AppConfig, InjectConfig } from '@app/common';
+import { StaleIfUnavailableCache } from '@app/database';
 import { CanarySetting, RegistryReader, ServableVersion } from '@app/models';
 import { routesToCanary } from '../routing/canary';
 
@@ -9,28 +10,25 @@ export type ServingTarget =
   | { kind: 'version'; model: string; version: number }
   | { kind: 'alias'; model: string; alias: string };
 
-interface Cached<T> {
-  value: Promise<T>;
-  expiresAt: number;
-}
-
 /**
  * Resolves what a request should run (production + canary split, a version, an alias) without a
  * database round trip on every call. Entries are dropped as soon as any replica writes to the
  * registry (RegistryEvents, relayed between replicas by the cluster events) and expire after
- * SERVING_RESOLVE_TTL_MS, which bounds staleness when that relay is down.
+ * SERVING_RESOLVE_TTL_MS, which bounds staleness when that relay is down. While the database is
+ * unreachable, what was last resolved keeps being served (STALE_IF_ERROR_MS).
  */
 @Injectable()
 export class VersionResolver implements OnModuleDestroy {
-  private readonly cache = new Map<string, Cached<unknown>>();
+  private readonly cache: StaleIfUnavailableCache<unknown>;
   private readonly subscription: Subscription;
 
   constructor(
     private readonly registry: RegistryReader,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig() config: AppConfig,
   ) {
+    this.cache = new StaleIfUnavailableCache(config.serving.resolveTtlMs, config.database.staleIfErrorMs);
     this.subscription = registry.events$.subscribe((event) => this.invalidate(event.modelName));
-    this.subscription.add(registry.resync$.subscribe(() => this.cache.clear()));
+    this.subscription.add(registry.resync$.subscribe(() => [...this.cache.keys()].forEach((key) => this.cache.delete(key))));
   }
 
   async resolve(target: ServingTarget, callerKey: string): Promise<ServableVersion> {
@@ -61,14 +59,7 @@ export class VersionResolver implements OnModuleDestroy {
   }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const hit = this.cache.get(key) as Cached<T> | undefined;
-    if (hit && hit.expiresAt > now) return hit.value;
-    const value = load();
-    this.cache.set(key, { value, expiresAt: now + this.config.serving.resolveTtlMs });
-    // Failures (404s) are not remembered: the next request asks again.
-    value.catch(() => this.cache.get(key)?.value === value && this.cache.delete(key));
-    return value;
+    return this.cache.get(key, load) as Promise<T>;
   }
 
   onModuleDestroy(): void {

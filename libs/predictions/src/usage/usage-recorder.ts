@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { Counter } from 'prom-client';
@@ -14,7 +14,7 @@ export type UsageRecord = Omit<UsageEventEntity, 'id'>;
  * events instead of losing them; shutdown flushes what is left.
  */
 @Injectable()
-export class UsageRecorder implements OnApplicationShutdown {
+export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationShutdown {
   private buffer: UsageRecord[] = [];
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -93,8 +93,15 @@ export class UsageRecorder implements OnApplicationShutdown {
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any module closes its connections: the database is certainly still open here. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Anything recorded after the first flush (a request that finished while the server closed).
+    await this.flush();
+    if (this.buffer.length > 0) this.logger.error({ lost: this.buffer.length }, 'usage events could not be written before shutdown');
   }
 }

@@ -1,0 +1,20 @@
+import helmet from 'helmet';
+import { securityHeaders } from './security-headers';
+
+describe('securityHeaders', () => {
+  it("equals what helmet's middleware sets on a response, for the same options", () => {
+    const options = { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } }, hsts: { maxAge: 60 } };
+    const set: Record<string, string> = {};
+    helmet(options)({} as never, { setHeader: (k: string, v: string) => (set[k] = String(v)), removeHeader: (k: string) => delete set[k] } as never, () => undefined);
+    const headers = securityHeaders(options);
+    expect(headers).toEqual(set);
+    expect(headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
+    expect(headers['Strict-Transport-Security']).toMatch(/^max-age=60/);
+    expect(headers['X-Content-Type-Options']).toBe('nosniff');
+  });
+
+  it('refuses options whose headers would differ per request (CSP nonces)', () => {
+    const perRequest = { contentSecurityPolicy: { directives: { scriptSrc: [() => `'nonce-${Math.random()}'`] } } };
+    expect(() => securityHeaders(perRequest)).toThrow(/per request/);
+  });
+});

@@ -1,0 +1,27 @@
+import { DatabaseUnavailableError } from './database-unavailable';
+import { StaleIfUnavailableCache } from './stale-if-unavailable-cache';
+
+const down = () => Promise.reject(new DatabaseUnavailableError(new Error('Connection terminated unexpectedly')));
+
+describe('StaleIfUnavailableCache', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('answers from the last value read while the database is unavailable, within the bound', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const cache = new StaleIfUnavailableCache<string>(1_000, 10_000);
+    await expect(cache.get('k', async () => 'v1')).resolves.toBe('v1');
+    jest.setSystemTime(5_000);
+    await expect(cache.get('k', down)).resolves.toBe('v1');
+    // The bound counts from the read, not from the last fallback.
+    jest.setSystemTime(10_001);
+    await expect(cache.get('k', down)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
+  it('never falls back on other failures, and does not remember them', async () => {
+    const cache = new StaleIfUnavailableCache<string>(0, 10_000);
+    await cache.get('k', async () => 'v1');
+    await expect(cache.get('k', () => Promise.reject(new Error('not found')))).rejects.toThrow('not found');
+    await expect(cache.get('k', down)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(cache.get('k', async () => 'v2')).resolves.toBe('v2');
+  });
+});

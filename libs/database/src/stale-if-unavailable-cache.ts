@@ -1,0 +1,52 @@
+import { isDatabaseUnavailable } from './database-unavailable';
+
+interface Entry<T> {
+  value: Promise<T>;
+  expiresAt: number;
+  /** The last value actually read from the database, and when. */
+  good?: { value: T; at: number };
+}
+
+/**
+ * A short-lived cache of database lookups (like HTTP's stale-if-error): entries live `ttlMs`; when
+ * refreshing one fails because the database is unavailable, the last value read is used for up to
+ * `staleIfErrorMs` after it was read, so requests that only need what is already known (serving a
+ * loaded model) keep working through a database outage. Any other failure (a 404) is not cached.
+ */
+export class StaleIfUnavailableCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly staleIfErrorMs: number,
+  ) {}
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const good = hit?.good;
+    const entry: Entry<T> = { value: undefined as unknown as Promise<T>, expiresAt: now + this.ttlMs, good };
+    entry.value = load().then(
+      (value) => {
+        entry.good = { value, at: Date.now() };
+        return value;
+      },
+      (error: unknown) => {
+        if (good && isDatabaseUnavailable(error) && Date.now() - good.at <= this.staleIfErrorMs) return good.value;
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        throw error;
+      },
+    );
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
