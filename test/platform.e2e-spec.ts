@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildOpenApiDocument } from '../apps/api/src/openapi';
 import { authHeader, tokenFor } from './support/auth';
@@ -121,6 +122,14 @@ describe('platform (e2e)', () => {
 });
 
 describe('readiness with Redis (e2e)', () => {
+  afterAll(async () => {
+    // Both apps below use this process's prefixes (BullMQ meta keys, rate-limit counters).
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`mg-ready-${process.pid}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
   it('reports Redis in the readiness details when it is configured', async () => {
     const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:6379', TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}` });
     try {
