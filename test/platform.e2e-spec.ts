@@ -142,7 +142,7 @@ describe('readiness with Redis (e2e)', () => {
     }
   });
 
-  it('stays ready while Redis is unreachable, and says how it copes', async () => {
+  it('is not ready while Redis is unreachable (CONTRACT.md), yet serves, and says how it copes', async () => {
     const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
@@ -151,19 +151,26 @@ describe('readiness with Redis (e2e)', () => {
       const token = await tokenFor(t, 'consumer');
       expect((await t.app.inject({ method: 'GET', url: '/v1/models', headers: authHeader(token) })).statusCode).toBe(200);
       const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
-      expect(res.statusCode).toBe(200);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({
-        status: 'ok',
-        info: { database: { status: 'up' }, rateLimit: { status: 'up', storage: 'memory-fallback' } },
-        error: { redis: { status: 'down' }, clusterEvents: { status: 'down' } },
+        code: 'NOT_READY',
+        checks: {
+          database: { status: 'up' },
+          rateLimit: { status: 'up', storage: 'memory-fallback' },
+          redis: { status: 'down' },
+          clusterEvents: { status: 'down' },
+        },
       });
+      expect(res.json().detail).toMatch(/redis/);
       proxy.restore();
       // Back on Redis by itself (and only then closed: a client torn down mid-reconnect rejects its resubscription).
       const deadline = Date.now() + 10_000;
       let back: Record<string, { status: string; storage?: string }> = {};
       while (Date.now() < deadline) {
-        back = (await t.app.inject({ method: 'GET', url: '/health/ready' })).json().details;
-        if (back.redis.status === 'up' && back.clusterEvents.status === 'up' && back.rateLimit.storage === 'redis') break;
+        const again = await t.app.inject({ method: 'GET', url: '/health/ready' });
+        back = again.statusCode === 200 ? again.json().details : again.json().checks;
+        if (again.statusCode === 200 && back.redis.status === 'up' && back.clusterEvents.status === 'up' && back.rateLimit.storage === 'redis') break;
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(back).toMatchObject({ redis: { status: 'up' }, clusterEvents: { status: 'up' }, rateLimit: { storage: 'redis' } });

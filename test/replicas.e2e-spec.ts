@@ -230,17 +230,18 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
 
     afterAll(() => proxy.restore());
 
-    it('both replicas keep serving predictions and stay ready, reporting the fallback', async () => {
+    it('both replicas keep serving predictions; readiness is 503 (CONTRACT.md: Redis configured and down) and reports the fallback', async () => {
       for (const base of [A, B]) {
         expect(await predictedVersion(base, `/v1/models/${model}/predict`, caller)).toBe(1);
         const health = await eventually(
           'fallback reported',
           () => ready(base),
-          (r) => r.body.details?.rateLimit?.storage === 'memory-fallback',
+          (r) => r.body.checks?.rateLimit?.storage === 'memory-fallback',
           5_000,
         );
-        expect(health.status).toBe(200);
-        expect(health.body.details).toMatchObject({
+        expect(health.status).toBe(503);
+        expect(health.body.code).toBe('NOT_READY');
+        expect(health.body.checks).toMatchObject({
           database: { status: 'up' },
           redis: { status: 'down' },
           rateLimit: { status: 'up', storage: 'memory-fallback' },

@@ -32,24 +32,25 @@ export class HealthService {
   }
 
   /**
-   * Ready means the database (and any registered check) answers; otherwise a 503 problem names the
-   * failing ones. Redis is reported but never makes a replica unready: without it predictions are
-   * still served (rate limits fall back to per-replica counters, caches to their TTLs), which the
-   * details show (`redis`, `rateLimit.storage`, `clusterEvents`).
+   * Ready means the database and, when configured, Redis answer (CONTRACT.md); otherwise a 503
+   * problem names the failing ones. Without Redis a replica still serves predictions (rate limits
+   * fall back to per-replica counters, caches to their TTLs): the details say so (`redis`,
+   * `rateLimit.storage`, `clusterEvents`), and liveness stays up, so nothing restarts.
    */
   async ready(): Promise<HealthCheckResult> {
     const optional = await this.optionalChecks();
     try {
-      const result = await this.health.check([() => this.db.pingCheck('database', { timeout: 2_000 }), ...this.extraChecks]);
-      return withOptional(result, optional);
+      const result = withOptional(
+        await this.health.check([() => this.db.pingCheck('database', { timeout: 2_000 }), ...this.extraChecks]),
+        optional,
+      );
+      const failing = Object.keys(result.error ?? {});
+      if (failing.length) throw notReady(failing, result.details);
+      return result;
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
-        const result = error.getResponse() as HealthCheckResult;
-        const failing = Object.keys(result.error ?? {});
-        throw new DomainError('unavailable', 'NOT_READY', `Not ready: ${failing.join(', ') || 'unknown'} unavailable.`, {
-          extensions: { checks: { ...result.details, ...optional } },
-          headers: { 'Retry-After': '5' },
-        });
+        const result = withOptional(error.getResponse() as HealthCheckResult, optional);
+        throw notReady(Object.keys(result.error ?? {}), result.details);
       }
       throw error;
     }
@@ -59,6 +60,13 @@ export class HealthService {
     if (!this.redis.configured) return {};
     return { ...(await this.redis.check()), ...this.degraded?.snapshot() };
   }
+}
+
+function notReady(failing: string[], checks: HealthCheckResult['details']): DomainError {
+  return new DomainError('unavailable', 'NOT_READY', `Not ready: ${failing.join(', ') || 'unknown'} unavailable.`, {
+    extensions: { checks },
+    headers: { 'Retry-After': '5' },
+  });
 }
 
 function withOptional(result: HealthCheckResult, optional: HealthIndicatorResult): HealthCheckResult {
