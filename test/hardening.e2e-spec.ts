@@ -22,6 +22,23 @@ describe('hardening (e2e)', () => {
       expect(res.headers['strict-transport-security']).toBeUndefined();
     });
 
+    it("answers JSON with OWASP's API header set, and the Swagger UI with helmet's full set", async () => {
+      const api = await t.app.inject({ method: 'GET', url: '/health/live' });
+      expect(api.headers).toMatchObject({
+        'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-resource-policy': 'same-site',
+      });
+      expect(api.headers['x-dns-prefetch-control']).toBeUndefined();
+      const docs = await t.app.inject({ method: 'GET', url: '/docs' });
+      expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(docs.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(docs.headers['x-dns-prefetch-control']).toBe('off');
+      expect(docs.headers['x-content-type-options']).toBe('nosniff');
+    });
+
     it('allows CORS only for configured origins', async () => {
       const allowed = await t.app.inject({
         method: 'OPTIONS',

@@ -9,7 +9,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, createRootLogger, createValidationPipe, deprecationHeaders, requestIdFor } from '@app/common';
 import { HttpInstrumentation } from '@app/observability';
 import { AppModule } from './app.module';
-import { installSecurityHeaders } from './http/security-headers';
+import { apiHeaderOptions, installSecurityHeaders } from './http/security-headers';
 import { LeanRoutes } from './http/lean-routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
@@ -47,20 +47,25 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
+  // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
+  const hsts = tls ? { maxAge: 31_536_000, includeSubDomains: true } : false;
   installSecurityHeaders(app.getHttpAdapter().getInstance(), {
-    // Swagger UI (the only HTML we serve) loads its own scripts and inline styles from /docs.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
+    api: apiHeaderOptions(hsts),
+    documentsPrefix: '/docs',
+    documents: {
+      // Swagger UI (the only HTML we serve) loads its own scripts and inline styles from /docs.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          frameAncestors: ["'none'"],
+        },
       },
+      hsts,
+      crossOriginResourcePolicy: { policy: 'same-site' },
     },
-    // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
-    hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginResourcePolicy: { policy: 'same-site' },
   });
   // multipart/form-data (model artifacts, datasets). Each upload route reads its parts with its own
   // limits (request.parts({limits})); these defaults hold for any other use.
