@@ -10,11 +10,16 @@ import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
  * the same model and backend. Starts the built service on the embedded database, registers the
  * fixture MLP (32 → 64 → 64 → 3 softmax), makes an API key and drives one-row requests.
  *
- * Options (env): BENCH_DURATION_S (default 20), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
+ * Options (env): BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
  * measure predict latency while a training job runs, BENCH_PROFILE=<dir> for a CPU profile of the API.
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
+/**
+ * The two servers are measured in alternating segments (ModelGate, bare, bare, ModelGate, ...), each
+ * DURATION / ROUNDS seconds, so drift in the host's load (a shared VM) falls on both alike.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const MODE = process.env.BENCH_MODE ?? 'serving';
 const ROOT = join(__dirname, '..', '..', '..');
@@ -112,7 +117,7 @@ function row(seed: number): number[] {
   return Array.from({ length: 32 }, (_, i) => Math.sin(seed * 31 + i));
 }
 
-async function load(label: string, url: string, headers: Record<string, string>, pid?: number): Promise<Result> {
+async function load(label: string, url: string, headers: Record<string, string>, pid?: number, seconds = DURATION): Promise<Result> {
   let peak = 0;
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
   const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
@@ -122,7 +127,7 @@ async function load(label: string, url: string, headers: Record<string, string>,
     url,
     method: 'POST',
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration: seconds,
     headers: { 'content-type': 'application/json', ...headers },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }) }],
   });
@@ -137,6 +142,22 @@ async function load(label: string, url: string, headers: Record<string, string>,
     errors: result.errors,
     peakRssMb: pid ? Math.round(Math.max(peak, rssMb(pid).peak)) : undefined,
     cpuUsPerRequest: pid && result.requests.total ? Math.round(cpuUsed / result.requests.total) : undefined,
+  };
+}
+
+/** Segments of one server → one line: mean req/s, median p50, worst p99, totals, peak RSS, mean CPU. */
+function combine(label: string, segments: Result[]): Result {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const p50s = segments.map((r) => r.p50).sort((a, b) => a - b);
+  return {
+    label,
+    rps: Math.round(mean(segments.map((r) => r.rps))),
+    p50: p50s[Math.floor(p50s.length / 2)],
+    p99: Math.max(...segments.map((r) => r.p99)),
+    non2xx: segments.reduce((n, r) => n + r.non2xx, 0),
+    errors: segments.reduce((n, r) => n + r.errors, 0),
+    peakRssMb: Math.max(...segments.map((r) => r.peakRssMb ?? 0)),
+    cpuUsPerRequest: Math.round(mean(segments.map((r) => r.cpuUsPerRequest ?? 0))),
   };
 }
 
@@ -177,43 +198,61 @@ async function main(): Promise<void> {
     const predictUrl = `${base}/v1/models/bench-mlp/predict`;
     // Warm-up: JIT, model load, wasm backend.
     await autocannon({ url: predictUrl, method: 'POST', connections: 8, amount: 2000, headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify({ instances: [row(1)] }) });
-    const rssBefore = rssMb(api.pid!).now;
-    const results: Result[] = [await load('modelgate', predictUrl, { 'x-api-key': apiKey }, api.pid)];
-    const rssAfter = rssMb(api.pid!).now;
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-    const meanBatch = metric('inference_batch_size_sum') / metric('inference_batch_size_count');
-
-    if (MODE === 'training') {
-      const jobId = await startTraining(base, token);
-      await new Promise((r) => setTimeout(r, 1500));
-      results.push(await load('modelgate + training job', predictUrl, { 'x-api-key': apiKey }, api.pid));
-      const job = await json(await fetch(`${base}/v1/training-jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } }));
-      console.log(`training job during the run: ${job.status}, epoch ${job.progress?.epoch}/${job.progress?.epochs}`);
-      await fetch(`${base}/v1/training-jobs/${jobId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    }
-
     const barePort = port + 1;
     const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, 'mlp-bench'), String(barePort)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(bare);
     const bareBackend = await new Promise<string>((resolve) => bare.once('message', (m: { backend: string }) => resolve(m.backend)));
-    await autocannon({ url: `http://127.0.0.1:${barePort}/predict`, method: 'POST', connections: 8, amount: 2000, body: JSON.stringify({ instances: [row(1)] }), headers: { 'content-type': 'application/json' } });
-    results.push(await load(`bare node:http + tfjs (${bareBackend})`, `http://127.0.0.1:${barePort}/predict`, {}, bare.pid));
+    const bareUrl = `http://127.0.0.1:${barePort}/predict`;
+    await autocannon({ url: bareUrl, method: 'POST', connections: 8, amount: 2000, body: JSON.stringify({ instances: [row(1)] }), headers: { 'content-type': 'application/json' } });
 
-    console.log(`\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per run, model mlp-bench (32→64→64→3)\n`);
+    const rssBefore = rssMb(api.pid!).now;
+    const segment = DURATION / ROUNDS;
+    const mgSegments: Result[] = [];
+    const bareSegments: Result[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const runMg = async () => mgSegments.push(await load('modelgate', predictUrl, { 'x-api-key': apiKey }, api.pid, segment));
+      const runBare = async () => bareSegments.push(await load('bare', bareUrl, {}, bare.pid, segment));
+      if (round % 2 === 0) {
+        await runMg();
+        await runBare();
+      } else {
+        await runBare();
+        await runMg();
+      }
+      ratios.push(mgSegments[round].rps / bareSegments[round].rps);
+    }
+    const rssAfter = rssMb(api.pid!).now;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const meanBatch = metric('inference_batch_size_sum') / metric('inference_batch_size_count');
+    const results: Result[] = [combine('modelgate', mgSegments)];
+
+    if (MODE === 'training') {
+      const quiet = await load('modelgate (no training job)', predictUrl, { 'x-api-key': apiKey }, api.pid);
+      const jobId = await startTraining(base, token);
+      await new Promise((r) => setTimeout(r, 1500));
+      results.push(quiet, await load('modelgate + training job', predictUrl, { 'x-api-key': apiKey }, api.pid));
+      const job = await json(await fetch(`${base}/v1/training-jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } }));
+      console.log(`training job during the run: ${job.status}, epoch ${job.progress?.epoch}/${job.progress?.epochs}`);
+      await fetch(`${base}/v1/training-jobs/${jobId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    }
+    results.push(combine(`bare node:http + tfjs (${bareBackend})`, bareSegments));
+
+    console.log(`\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per server in ${ROUNDS} alternating segments, model mlp-bench (32→64→64→3)\n`);
     console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB | server CPU µs/request |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) console.log(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} |`);
     const mg = results[0];
     const bareResult = results[results.length - 1];
-    console.log(`\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}×  (target ≥ 1.0×); ModelGate p99 ${mg.p99} ms (target ≤ 50 ms)`);
+    console.log(`\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}× (per segment pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.0×); ModelGate p99 ${mg.p99} ms, worst segment (target ≤ 50 ms)`);
     if (mg.cpuUsPerRequest && bareResult.cpuUsPerRequest) {
       console.log(`server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the req/s ratio a quiet machine would show)`);
     }
     console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
     if (MODE === 'training') {
-      console.log(`p99 with a training job / without: ${(results[1].p99 / mg.p99).toFixed(2)}×  (target ≤ 1.5×)`);
+      console.log(`p99 with a training job / without: ${(results[2].p99 / results[1].p99).toFixed(2)}×  (target ≤ 1.5×)`);
     }
   } finally {
     for (const c of children) c.kill('SIGTERM');
