@@ -142,6 +142,31 @@ describe('readiness with Redis (e2e)', () => {
     }
   });
 
+  it('starts while Redis is unreachable, serves, and becomes ready when Redis answers', async () => {
+    const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    proxy.cut();
+    const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
+    try {
+      const token = await tokenFor(t, 'consumer');
+      expect((await t.app.inject({ method: 'GET', url: '/v1/models', headers: authHeader(token) })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+      proxy.restore();
+      const deadline = Date.now() + 15_000;
+      let status = 503;
+      while (status !== 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
+      }
+      expect(status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      proxy.restore();
+      await t.close();
+      await proxy.close();
+    }
+  });
+
   it('is not ready while Redis is unreachable (CONTRACT.md), yet serves, and says how it copes', async () => {
     const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));

@@ -20,7 +20,14 @@ export const trainingEventBusProvider: Provider = {
     const bus = new RedisTrainingEventBus(connect(), connect(), config.training.queuePrefix, (error) =>
       logger.warn(`unreadable training event: ${(error as Error).message}`),
     );
-    await bus.start();
+    // Redis down at start-up must not keep the API from serving predictions: wait briefly for the
+    // subscription, then carry on; ioredis subscribes as soon as Redis answers.
+    const subscribed = bus.start().then(() => true);
+    const timeout = new Promise<false>((resolve) => setTimeout(resolve, 2_000, false).unref());
+    if (!(await Promise.race([subscribed, timeout]))) {
+      logger.warn('Redis is not reachable: training events will flow once it is');
+      void subscribed.then(() => logger.log('training events subscribed'), () => undefined);
+    }
     return bus;
   },
 };
