@@ -51,6 +51,14 @@ describe('platform (e2e)', () => {
     });
   });
 
+  it('answers a body that is not JSON with a 415 problem (text/plain included)', async () => {
+    for (const type of ['text/plain', 'application/xml']) {
+      const res = await inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': type }, payload: 'email=a' });
+      expect({ type, status: res.statusCode, code: res.json().code }).toEqual({ type, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+
   it('answers malformed JSON with a 400 problem', async () => {
     const res = await inject({
       method: 'POST',

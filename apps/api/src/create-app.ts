@@ -82,6 +82,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Nest routes Fastify's own errors (bad JSON, body too large, bad media type) through the global
   // ProblemDetailsFilter too, so there is one error path.
   const fastify = app.getHttpAdapter().getInstance();
+  // The API takes JSON (and multipart on upload routes): a text/plain body is an unsupported media
+  // type (415 problem), not a string for the validation to puzzle over.
+  fastify.removeContentTypeParser('text/plain');
   app.get(HttpInstrumentation).install(fastify);
   const v1Deprecation = config.apiV1Deprecation;
   if (v1Deprecation) {
