@@ -2,7 +2,7 @@ export * from './models.module';
 export * from './entities';
 export * from './domain/lifecycle';
 export * from './domain/registry-errors';
-export { MODEL_NAME_PATTERN, ALIAS_PATTERN, PRODUCTION_ALIAS } from './domain/model-name';
+export { MODEL_NAME_PATTERN, ALIAS_PATTERN, PRODUCTION_ALIAS, MAX_VERSION_NUMBER } from './domain/model-name';
 export { principalOf } from './domain/principal';
 export type { VersionMetadata } from './domain/upload-fields';
 export { artifactDigest, artifactSize } from './artifacts/artifact-digest';

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { Logger } from '@nestjs/common';
 import { actorOf, Caller, RouteInfo, sendProblem, WithHeaders } from '@app/common';
 import { AccessGuard } from '@app/auth';
-import { MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
+import { MAX_VERSION_NUMBER, MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import { inferenceEnvelope, InferenceProtocolController, PredictController, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from '@app/predictions';
 
 type PathParams = Record<string, string>;
@@ -21,11 +21,10 @@ interface LeanRoute {
   bodyFields: readonly string[];
 }
 
-const MAX_VERSION = 2_147_483_647;
 const name = (p: PathParams) => (MODEL_NAME_PATTERN.test(p.name) ? { name: p.name } : undefined);
 const version = (p: PathParams) => {
-  const n = Number(p.version);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_VERSION && /^\d+$/.test(p.version) ? n : undefined;
+  const n = /^\d{1,10}$/.test(p.version) ? Number(p.version) : 0;
+  return n >= 1 && n <= MAX_VERSION_NUMBER ? n : undefined;
 };
 const withVersion = (p: PathParams) => {
   const base = name(p);

@@ -40,7 +40,8 @@ interface KeyQueue {
   items: Pending[];
   queuedRows: number;
   running: boolean;
-  timer?: NodeJS.Timeout | NodeJS.Immediate;
+  /** Cancels the pending close (a timer or an immediate), while one is pending. */
+  timer?: () => void;
 }
 
 export class InferenceQueueFullError extends DomainError {
@@ -117,14 +118,18 @@ export class DynamicBatcher implements OnModuleDestroy {
       // Predicting is synchronous on this thread: a batch closed inside submit() would hold one
       // request, as the others that have arrived are still unread sockets; setImmediate runs after
       // the I/O phase has read them all.
-      queue.timer = this.options.maxDelayMs === 0 ? setImmediate(close) : setTimeout(close, this.options.maxDelayMs - waited);
+      if (this.options.maxDelayMs === 0) {
+        const pending = setImmediate(close);
+        queue.timer = () => clearImmediate(pending);
+      } else {
+        const pending = setTimeout(close, this.options.maxDelayMs - waited);
+        queue.timer = () => clearTimeout(pending);
+      }
     }
   }
 
   private cancelTimer(queue: KeyQueue): void {
-    if (queue.timer === undefined) return;
-    if (this.options.maxDelayMs === 0) clearImmediate(queue.timer as NodeJS.Immediate);
-    else clearTimeout(queue.timer as NodeJS.Timeout);
+    queue.timer?.();
     queue.timer = undefined;
   }
 

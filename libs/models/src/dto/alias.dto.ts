@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { MAX_VERSION_NUMBER } from '../domain/model-name';
 
 export class AliasDto {
   @ApiProperty({ example: 'champion' })
@@ -22,6 +23,6 @@ export class SetAliasDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 3 })
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647)
+  @Max(MAX_VERSION_NUMBER)
   version: number;
 }

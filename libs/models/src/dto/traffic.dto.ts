@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsInt, IsNumber, IsPositive, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { MAX_VERSION_NUMBER } from '../domain/model-name';
 
 export class CanaryDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 4, description: 'A version of this model that is not retired, draft or production' })
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647)
+  @Max(MAX_VERSION_NUMBER)
   version: number;
 
   @ApiProperty({ minimum: 0, exclusiveMinimum: true, maximum: 100, exclusiveMaximum: true, example: 10, description: 'Share of production traffic, 0 < percent < 100' })

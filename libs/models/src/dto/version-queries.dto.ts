@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '@app/common';
 import { STAGES, Stage } from '../domain/lifecycle';
-import { ALIAS_PATTERN, MODEL_NAME_PATTERN } from '../domain/model-name';
+import { ALIAS_PATTERN, MAX_VERSION_NUMBER, MODEL_NAME_PATTERN } from '../domain/model-name';
 
 export class ModelNameParams {
   @ApiProperty({ example: 'iris' })
@@ -17,7 +17,7 @@ export class ModelVersionParams extends ModelNameParams {
   @Type(() => Number)
   @IsInt({ message: 'version must be a positive integer' })
   @Min(1, { message: 'version must be a positive integer' })
-  @Max(2_147_483_647)
+  @Max(MAX_VERSION_NUMBER)
   version: number;
 }
 
