@@ -219,12 +219,16 @@ describe('auth (e2e)', () => {
       }
     });
 
-    it('applies a role change to existing tokens at once', async () => {
+    it('applies a role change to existing tokens at once: they are refused, and a refreshed one has the new roles', async () => {
       const admin = await bootstrapAdmin(t);
       const u = await createUser(t, 'admin');
       expect((await inject({ method: 'GET', url: '/v1/users', headers: authHeader(u.accessToken) })).statusCode).toBe(200);
       await inject({ method: 'PATCH', url: `/v1/users/${u.id}`, headers: authHeader(admin.accessToken), payload: { roles: ['consumer'] } });
-      expect((await inject({ method: 'GET', url: '/v1/users', headers: authHeader(u.accessToken) })).statusCode).toBe(403);
+      const old = await inject({ method: 'GET', url: '/v1/users', headers: authHeader(u.accessToken) });
+      expect(old.statusCode).toBe(401);
+      expect(old.json().code).toBe('TOKEN_REVOKED');
+      const refreshed = await inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: u.refreshToken } });
+      expect((await inject({ method: 'GET', url: '/v1/users', headers: authHeader(refreshed.json().accessToken) })).statusCode).toBe(403);
     });
   });
 

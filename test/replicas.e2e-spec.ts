@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { routesToCanary } from '../libs/predictions/src/routing/canary';
 import { startCluster, Cluster } from './support/cluster';
@@ -9,12 +12,14 @@ import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { BLOBS_FEATURES, blobsSplit, parseSse } from './support/training';
 
 /**
- * Two API replicas and a worker, as separate processes on one Postgres database and one Redis
- * (reached through a TCP proxy the test can cut). What only shows with more than one process:
- * registry and credential changes made on one replica reach the other's caches at once (the
- * resolver TTL is set to a minute here, so only the invalidation can explain it), the rate limit
- * is one budget across replicas, training runs in the worker and streams from any replica, and
- * an outage of Redis costs neither predictions nor readiness.
+ * Two API replicas and a worker, as separate processes on one Postgres database, one Redis
+ * (reached through a TCP proxy the test can cut) and one S3-compatible store (s3rver) for
+ * artifacts, each process with a disk of its own. What only shows with more than one process:
+ * an artifact stored through one replica is served by the other, registry and credential changes
+ * made on one replica reach the other's caches at once (the resolver TTL is set to a minute here,
+ * so only the invalidation can explain it), the rate limit is one budget across replicas,
+ * training runs in the worker and streams from any replica, and an outage of Redis costs neither
+ * predictions nor readiness.
  */
 const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const LIMIT = 30;
@@ -115,6 +120,34 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
     await cluster?.stop();
     await proxy?.close();
   }, 60_000);
+
+  it('an artifact uploaded through A lives in the shared S3 bucket, not on a disk, and B serves it', async () => {
+    const admin = (await apiKey('admin')).header;
+    const model = `stored-${randomBytes(3).toString('hex')}`;
+    await ok(A, 'POST', '/v1/models', admin, { name: model });
+    const version = await upload(admin, model);
+    await moveTo(admin, model, version, 'staging');
+    const caller = (await apiKey('consumer')).header;
+    expect(await predictedVersion(B, `/v1/models/${model}/versions/${version}/predict`, caller)).toBe(version);
+    // The download is reproducible: the same bytes from either replica.
+    const download = async (base: string) => {
+      const res = await fetch(`${base}/v1/models/${model}/versions/${version}/artifact`, { headers: admin });
+      expect(res.status).toBe(200);
+      return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+    };
+    expect(await download(B)).toBe(await download(A));
+    const s3 = cluster.s3!;
+    const client = s3.server.client();
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'artifacts/' }));
+      expect((listed.Contents ?? []).filter((o) => o.Key!.endsWith('.manifest.json')).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.destroy();
+    }
+    for (const dir of ['api-0', 'api-1']) expect(existsSync(join(cluster.dataDir, dir, 'artifacts'))).toBe(false);
+    // S3 storage: no replica warned that its artifacts are not shared.
+    for (const proc of [...cluster.replicas, cluster.worker!]) expect(proc.output()).not.toMatch(/stored on the local filesystem/);
+  });
 
   describe('registry changes made on A are served by B at once', () => {
     const model = `replicated-${randomBytes(3).toString('hex')}`;

@@ -5,15 +5,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { S3TestServer, startS3Server, uniqueBucket } from './s3-server';
 import { freshDatabase } from './test-app';
 
 /**
  * Several real API processes (and optionally a worker) sharing one Postgres database, one Redis
- * and one artifact directory, as replicas behind a load balancer would: for tests and load runs
- * of what only shows with more than one process (shared rate limits, cross-replica invalidation,
- * jobs run once). Processes start from the TypeScript sources (@swc-node/register). Everything
- * created here (database, Redis keys under unique prefixes, data directory, processes) is removed
- * by stop().
+ * and one S3-compatible artifact store (s3rver, started here: test/support/s3-server.ts), as
+ * replicas behind a load balancer would: for tests and load runs of what only shows with more
+ * than one process (shared rate limits, cross-replica invalidation, jobs run once, artifacts
+ * stored by one replica served by another). Each process has a data directory of its own, as
+ * pods have their own disks. Processes start from the TypeScript sources (@swc-node/register).
+ * Everything created here (database, Redis keys under unique prefixes, S3 server and its
+ * directory, data directories, processes) is removed by stop().
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -33,6 +36,11 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** Redis used for clean-up, when `redisUrl` goes through a proxy that may be cut (default: `redisUrl`). */
   cleanupRedisUrl?: string;
+  /**
+   * Where artifacts and datasets live: `s3` (default) a bucket on an s3rver started for the
+   * cluster; `filesystem` each process's own DATA_DIR (not shared: other replicas answer 503).
+   */
+  storage?: 's3' | 'filesystem';
   startTimeoutMs?: number;
 }
 
@@ -53,7 +61,10 @@ export interface Cluster {
   readonly databaseUrl: string;
   readonly redisKeyPrefix: string;
   readonly queuePrefix: string;
+  /** Parent of the processes' data directories (api-0, api-1, …, worker-0). */
   readonly dataDir: string;
+  /** The S3 server and bucket the processes store artifacts in (storage `s3`). */
+  readonly s3?: { readonly server: S3TestServer; readonly bucket: string };
   stop(): Promise<void>;
 }
 
@@ -68,6 +79,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const database = (await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES))!;
   const timeoutMs = options.startTimeoutMs ?? 120_000;
   const processes: ClusterProcess[] = [];
+  let s3: Cluster['s3'];
+  try {
+    if ((options.storage ?? 's3') === 's3') s3 = { server: await startS3Server(), bucket: uniqueBucket('cluster') };
+  } catch (error) {
+    await database.drop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const env = {
     ...process.env,
@@ -78,20 +97,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: redisKeyPrefix,
     TRAINING_QUEUE_PREFIX: queuePrefix,
-    DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     PASSWORD_SCRYPT_COST: '14',
     SHUTDOWN_TIMEOUT_MS: '2000',
     SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    ...(s3 ? s3.server.env(s3.bucket) : {}),
     ...options.env,
   };
 
+  const started = { api: 0, worker: 0 };
   const spawnProcess = (app: 'api' | 'worker', extra: Record<string, string> = {}): ClusterProcess => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', app, 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { ...env, ...extra },
+      // A data directory per process: nothing on disk is shared, as between pods.
+      env: { ...env, DATA_DIR: join(dataDir, `${app}-${started[app]++}`), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
@@ -115,6 +136,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await Promise.all(processes.map(terminate));
     await database.drop().catch(() => undefined);
     await deleteRedisKeys(options.cleanupRedisUrl ?? redisUrl, [`${redisKeyPrefix}*`, `${queuePrefix}:*`]);
+    await s3?.server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -133,7 +155,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ...ports.slice(1).map((_, i) => startApi(i + 1)),
     ]);
     replicas.push(...(rest as ClusterProcess[]));
-    return { urls, replicas, worker, admin, databaseUrl: database.url, redisKeyPrefix, queuePrefix, dataDir, stop };
+    return { urls, replicas, worker, admin, databaseUrl: database.url, redisKeyPrefix, queuePrefix, dataDir, s3, stop };
   } catch (error) {
     await stop();
     throw error;

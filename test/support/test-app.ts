@@ -17,6 +17,11 @@ export interface StartTestAppOptions {
   postgresUrl?: string;
   /** Connect to that database through this loopback port instead (a fault-injection proxy). */
   databasePort?: number;
+  /**
+   * Join this existing database instead of creating one (several in-process apps as replicas of
+   * one deployment); the caller creates and drops it, e.g. with freshDatabase().
+   */
+  databaseUrl?: string;
 }
 
 export interface TestApp {
@@ -32,7 +37,9 @@ export interface TestApp {
  */
 export async function startTestApp(env: ConfigInput = {}, options: StartTestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-test-'));
-  const database = await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

@@ -5,10 +5,12 @@ import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule, P
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
+import { InferenceModule } from '@app/inference';
 import { ModelsModule } from '@app/models';
 import { ObservabilityModule } from '@app/observability';
 import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
+import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
 
 /** Composes the libraries; holds no logic of its own. */
@@ -24,13 +26,14 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
         ObservabilityModule,
+        InferenceModule,
         AuditModule,
         AuthModule,
         ModelsModule,
         PredictionsModule,
         TrainingModule.forRoot(config),
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, EngineReadiness],
     };
   }
 }

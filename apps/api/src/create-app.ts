@@ -1,15 +1,16 @@
 import multipart from '@fastify/multipart';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, createRootLogger, createValidationPipe, deprecationHeaders, requestIdFor } from '@app/common';
+import { AppConfig, assertJsonDepth, createRootLogger, createValidationPipe, deprecationHeaders, requestIdFor } from '@app/common';
 import { HttpInstrumentation } from '@app/observability';
 import { AppModule } from './app.module';
-import { apiHeaderOptions, installSecurityHeaders } from './http/security-headers';
+import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
+import { apiHeaderOptions, installSecurityHeaders, securityHeaders } from './http/security-headers';
 import { LeanRoutes } from './http/lean-routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
@@ -25,6 +26,9 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createRootLogger(config);
   const tls = config.http.tls;
+  // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
+  const hsts = tls ? { maxAge: 31_536_000, includeSubDomains: true } : false;
+  const apiHeaders = securityHeaders(apiHeaderOptions(hsts));
   const adapter = new FastifyAdapter({
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     bodyLimit: config.http.bodyLimitBytes,
@@ -38,6 +42,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       return id;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Refusals that happen before any hook (router: 414, bad URL; Node's parser: 431, 400) are
+    // problem documents with a request id and the security headers too.
+    frameworkErrors: frameworkErrorHandler(apiHeaders),
+    clientErrorHandler: clientErrorHandler(apiHeaders, logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
@@ -47,8 +55,18 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
-  // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
-  const hsts = tls ? { maxAge: 31_536_000, includeSubDomains: true } : false;
+  // JSON bodies: nesting is capped before parsing (one cheap pass over the bytes), so no recursive
+  // walk after it (class-transformer, the ValidationPipe, TypeORM) can overflow the stack: 400.
+  const fastifyJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser<Server>('application/json', { bodyLimit: config.http.bodyLimitBytes }, (request, body, done) => {
+    try {
+      assertJsonDepth(body, config.http.jsonMaxDepth);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    fastifyJson(request, body.toString('utf8'), done);
+  });
   installSecurityHeaders(app.getHttpAdapter().getInstance(), {
     api: apiHeaderOptions(hsts),
     documentsPrefix: '/docs',
@@ -75,7 +93,22 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   app.enableCors({
     origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
-    exposedHeaders: ['X-Request-Id', 'X-Model-Version', 'Deprecation', 'Sunset', 'Link', 'Retry-After', 'ETag', 'X-Cache'],
+    // Every method and request header the API uses (a browser console preflights all but simple GETs).
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'If-Match', 'If-None-Match', 'X-Request-Id', 'Last-Event-ID'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'X-Model-Version',
+      'X-Cache',
+      'ETag',
+      'Location',
+      'Deprecation',
+      'Sunset',
+      'Link',
+      'Retry-After',
+      'WWW-Authenticate',
+      'Content-Disposition',
+    ],
     maxAge: 600,
   });
 

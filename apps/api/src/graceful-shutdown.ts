@@ -22,7 +22,10 @@ export interface GracefulShutdownOptions {
  *
  * The drain gets two thirds of the budget, so that what it let finish can still be written.
  */
-export function installGracefulShutdown(app: NestFastifyApplication, options: GracefulShutdownOptions): void {
+/** Starts the same shutdown as a signal would; `exitCode` is the code of a shutdown that finished in time. */
+export type ShutdownTrigger = (reason: string, exitCode: number) => void;
+
+export function installGracefulShutdown(app: NestFastifyApplication, options: GracefulShutdownOptions): ShutdownTrigger {
   const { logger, timeoutMs } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const server = app.getHttpServer() as Server;
@@ -32,7 +35,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, options: Gr
     if (draining) res.setHeader('Connection', 'close');
   });
 
-  const shutdown = async (signal: NodeJS.Signals) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (draining) return;
     draining = true;
     const started = Date.now();
@@ -56,10 +59,11 @@ export function installGracefulShutdown(app: NestFastifyApplication, options: Gr
     }
     clearTimeout(hardDeadline);
     logger.info({ ms: Date.now() - started }, 'shut down');
-    exit(0);
+    exit(exitCode);
   };
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, (s) => void shutdown(s));
+  return (reason, exitCode) => void shutdown(reason, exitCode);
 }
 
 /** Resolves true once every connection has ended, false if some had to be cut at the deadline. */

@@ -1,4 +1,5 @@
 import { createRootLogger, loadConfig } from '@app/common';
+import { InferenceEngineHealth } from '@app/inference';
 import { createApp } from './create-app';
 import { installGracefulShutdown } from './graceful-shutdown';
 
@@ -6,7 +7,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger(config);
   const app = await createApp(config, { logger });
-  installGracefulShutdown(app, { timeoutMs: config.http.shutdownTimeoutMs, logger });
+  const shutdown = installGracefulShutdown(app, { timeoutMs: config.http.shutdownTimeoutMs, logger });
+  // A failed inference engine cannot be repaired in place (its wasm memory may be corrupt): readiness
+  // answers 503 at once, so the load balancer drains this replica; then the process exits (code 1)
+  // and the orchestrator starts a fresh one.
+  app.get(InferenceEngineHealth).onFailure(() => {
+    const delayMs = config.inference.failureExitDelayMs;
+    logger.error({ delayMs }, 'inference engine failed: shutting down to be restarted');
+    setTimeout(() => shutdown('inference-engine-failure', 1), delayMs).unref();
+  });
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 

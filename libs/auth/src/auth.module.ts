@@ -1,10 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, CALLER_ACCESS, CallerStreams } from '@app/common';
 import { AccessGuard } from './access/access.guard';
 import { ApiKeyStrategy } from './access/api-key.strategy';
 import { CallerDirectory } from './access/caller-directory';
@@ -27,12 +27,26 @@ import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
 /**
+ * Who callers are, for the whole app: the caller directory, and through the CALLER_ACCESS port
+ * (libs may not import auth) whether a caller authenticated earlier still has access, which
+ * CallerStreams uses to end event streams of callers who lost it.
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity, ApiKeyEntity])],
+  providers: [CallerDirectory, { provide: CALLER_ACCESS, useExisting: CallerDirectory }, CallerStreams],
+  exports: [CallerDirectory, CALLER_ACCESS, CallerStreams],
+})
+export class CallerAccessModule {}
+
+/**
  * Identity and access: users, sessions, service accounts, and the global guard that protects every
  * route (deny by default) and applies the rate limits.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity, ApiKeyEntity]),
+    CallerAccessModule,
     PassportModule,
     AuditModule,
     ThrottlerModule.forRootAsync({
@@ -46,7 +60,6 @@ import { UsersService } from './users/users.service';
     PasswordHasher,
     AccessTokens,
     RefreshTokens,
-    CallerDirectory,
     ApiKeyUsage,
     UsersService,
     ApiKeysService,

@@ -4,8 +4,11 @@ import { APP_CONFIG, AppConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common
 import { selectTfBackend, TfBackendSelection } from './backend/tf-backend';
 import { DynamicBatcher } from './batching/dynamic-batcher';
 import { ModelCache } from './cache/model-cache';
+import { InferenceEngineHealth } from './engine/engine-health';
+import { ArtifactInspector, INSPECTION_OPTIONS, InspectionOptions } from './isolation/artifact-inspector';
+import { ModelLimits } from './limits/model-limits';
 import { InferenceMetrics } from './metrics/inference-metrics';
-import { InferenceRuntime, TF_BACKEND_SELECTION } from './runtime/inference-runtime';
+import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/inference-runtime';
 
 /**
  * The TensorFlow.js runtime, the model cache and the dynamic batcher; no HTTP. The backend is
@@ -28,7 +31,20 @@ import { InferenceRuntime, TF_BACKEND_SELECTION } from './runtime/inference-runt
         return metrics;
       },
     },
+    { provide: MODEL_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig): ModelLimits => config.inference.limits },
+    {
+      provide: INSPECTION_OPTIONS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): InspectionOptions => ({ ...config.inference.inspection, maxWaiting: 16 }),
+    },
+    {
+      provide: InferenceEngineHealth,
+      inject: [InferenceMetrics, ROOT_LOGGER],
+      useFactory: (metrics: InferenceMetrics, logger: PinoInstance) =>
+        new InferenceEngineHealth(logger.child({ component: 'inference' }), () => metrics.engineFailed()),
+    },
     InferenceRuntime,
+    ArtifactInspector,
     {
       provide: ModelCache,
       inject: [APP_CONFIG, InferenceMetrics, ROOT_LOGGER],
@@ -49,6 +65,6 @@ import { InferenceRuntime, TF_BACKEND_SELECTION } from './runtime/inference-runt
         ),
     },
   ],
-  exports: [TF_BACKEND_SELECTION, InferenceRuntime, InferenceMetrics, ModelCache, DynamicBatcher],
+  exports: [TF_BACKEND_SELECTION, MODEL_LIMITS, InferenceRuntime, InferenceEngineHealth, ArtifactInspector, InferenceMetrics, ModelCache, DynamicBatcher],
 })
 export class InferenceModule {}

@@ -2,7 +2,18 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
-import { AppConfig, Caller, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, Role } from '@app/common';
+import {
+  AppConfig,
+  Caller,
+  CallerAccess,
+  CallerStanding,
+  CLUSTER_EVENTS,
+  ClusterEvents,
+  InjectConfig,
+  InProcessClusterEvents,
+  Role,
+  StandingChange,
+} from '@app/common';
 import { isDatabaseUnavailable } from '@app/database';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
@@ -15,6 +26,7 @@ interface UserSnapshot {
   email: string;
   roles: Role[];
   disabled: boolean;
+  credentialVersion: number;
 }
 
 interface KeySnapshot {
@@ -28,6 +40,9 @@ interface KeySnapshot {
 
 const TOPIC = 'caller-directory';
 
+const CREDENTIALS_REVOKED = 'The account or API key behind this token is disabled, revoked or no longer exists.';
+const TOKEN_REVOKED = "This token was issued before the account's password, roles or status changed; sign in again.";
+
 /**
  * Who a credential belongs to, right now. Every authenticated request needs the current state of
  * its user or key (disabled? revoked? roles changed?), so lookups are cached briefly; every change
@@ -36,9 +51,15 @@ const TOPIC = 'caller-directory';
  * it when that channel is down. While the database is unreachable, a caller known within
  * STALE_IF_ERROR_MS keeps being recognised, so services calling loaded models are not cut off by a
  * database outage; unknown credentials then get a 503.
+ *
+ * A user's access token also names the credential version it was issued at; a token older than
+ * the account's current version (password changed or reset, disabled, roles changed) is refused.
+ * Revocation therefore reaches a replica no later than the change does: at once on the replica
+ * that made it, within milliseconds on the others, and within TTL_MS while the cluster events are
+ * down. Long-lived responses (event streams) hear of every change through `watch`.
  */
 @Injectable()
-export class CallerDirectory implements OnModuleDestroy {
+export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   static readonly TTL_MS = 5_000;
 
   private readonly users = new LRUCache<string, UserSnapshot | false>({
@@ -46,8 +67,13 @@ export class CallerDirectory implements OnModuleDestroy {
     ttl: CallerDirectory.TTL_MS,
     fetchMethod: (id, stale) =>
       this.orStale(stale, async () => {
-        const u = await this.userRepo.findOne({ where: { id }, select: { id: true, email: true, roles: true, disabled: true } });
-        return u ? { readAt: Date.now(), id: u.id, email: u.email, roles: u.roles, disabled: u.disabled } : false;
+        const u = await this.userRepo.findOne({
+          where: { id },
+          select: { id: true, email: true, roles: true, disabled: true, credentialVersion: true },
+        });
+        return u
+          ? { readAt: Date.now(), id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion }
+          : false;
       }),
   });
 
@@ -71,6 +97,7 @@ export class CallerDirectory implements OnModuleDestroy {
   private readonly hashOfKey = new LRUCache<string, string>({ max: 10_000 });
 
   private readonly unsubscribe: (() => void)[];
+  private readonly watchers = new Set<(change: StandingChange) => void>();
 
   constructor(
     @InjectRepository(UserEntity) private readonly userRepo: Repository<UserEntity>,
@@ -80,13 +107,17 @@ export class CallerDirectory implements OnModuleDestroy {
   ) {
     this.unsubscribe = [
       cluster.subscribe(TOPIC, (event) => {
-        if (event.kind === 'user' && typeof event.id === 'string') this.users.delete(event.id);
-        if (event.kind === 'api-key' && typeof event.id === 'string') this.dropApiKey(event.id);
+        if (typeof event.id !== 'string') return;
+        if (event.kind === 'user') this.users.delete(event.id);
+        else if (event.kind === 'api-key') this.dropApiKey(event.id);
+        else return;
+        this.notify({ kind: event.kind, id: event.id });
       }),
       cluster.onResync(() => {
         this.users.clear();
         this.keysById.clear();
         this.keysByHash.clear();
+        this.notify('all');
       }),
     ];
   }
@@ -101,12 +132,16 @@ export class CallerDirectory implements OnModuleDestroy {
     }
   }
 
-  /** The caller for a user's access token, or null when the user is gone or disabled. */
-  async user(id: string, tokenId?: string): Promise<Caller | null> {
-    if (!isUuid(id)) return null;
-    const u = await this.users.fetch(id);
-    if (!u || u.disabled) return null;
-    return { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId };
+  /**
+   * The caller for a user's access token, or why it is refused: the user is gone or disabled
+   * (CREDENTIALS_REVOKED), or the token predates the account's credential version (TOKEN_REVOKED).
+   * Tokens without a version (issued before versions existed) count as version 1.
+   */
+  async user(id: string, tokenId?: string, credentialVersion = 1): Promise<CallerStanding> {
+    const u = isUuid(id) ? await this.users.fetch(id) : undefined;
+    if (!u || u.disabled) return { ok: false, code: 'CREDENTIALS_REVOKED', detail: CREDENTIALS_REVOKED };
+    if (credentialVersion !== u.credentialVersion) return { ok: false, code: 'TOKEN_REVOKED', detail: TOKEN_REVOKED };
+    return { ok: true, caller: { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId, credentialVersion } };
   }
 
   /** The caller for an X-API-Key value, or null when unknown, revoked or expired. */
@@ -124,9 +159,24 @@ export class CallerDirectory implements OnModuleDestroy {
     return caller && { ...caller, tokenId };
   }
 
+  /** CallerAccess: the standing of a caller authenticated earlier (an open event stream's). */
+  async recheck(caller: Caller): Promise<CallerStanding> {
+    if (caller.kind === 'user') return this.user(caller.id, caller.tokenId, caller.credentialVersion);
+    const key = isUuid(caller.id) ? usable(await this.keysById.fetch(caller.id)) : null;
+    return key ? { ok: true, caller: key } : { ok: false, code: 'CREDENTIALS_REVOKED', detail: CREDENTIALS_REVOKED };
+  }
+
+  /** CallerAccess: hears of every user or key this replica forgets, whoever changed it. */
+  watch(listener: (change: StandingChange) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  /** After a change to the user is committed: this replica forgets it at once, the others are told. */
   forgetUser(id: string): void {
     this.users.delete(id);
     this.cluster.publish(TOPIC, { kind: 'user', id });
+    this.notify({ kind: 'user', id });
   }
 
   forgetApiKey(key: { id: string; keyHash: string }): void {
@@ -134,10 +184,21 @@ export class CallerDirectory implements OnModuleDestroy {
     this.keysByHash.delete(key.keyHash);
     // Only the id travels: other replicas find the hash-keyed entry by its snapshot.
     this.cluster.publish(TOPIC, { kind: 'api-key', id: key.id });
+    this.notify({ kind: 'api-key', id: key.id });
   }
 
   onModuleDestroy(): void {
     for (const off of this.unsubscribe) off();
+  }
+
+  private notify(change: StandingChange): void {
+    for (const listener of this.watchers) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; the others are still told.
+      }
+    }
   }
 
   private dropApiKey(id: string): void {

@@ -13,7 +13,8 @@ export const JWT_STRATEGY = 'jwt';
 /**
  * `Authorization: Bearer <JWT>`. Signature, algorithm, iss, aud, exp and nbf are checked by
  * passport-jwt with AccessTokens' options; then the subject must still be an enabled user or a live
- * key, and its current roles (not the ones frozen in the token) are what the request gets.
+ * key, and its current roles (not the ones frozen in the token) are what the request gets. A
+ * user's token must also carry the account's current credential version (else TOKEN_REVOKED).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
@@ -39,10 +40,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   async validate(payload: unknown): Promise<Caller> {
     const claims = parseClaims(payload);
     if (!claims) throw unauthenticated('TOKEN_INVALID', 'The access token is not valid.', 'invalid_token');
-    const caller =
-      claims.kind === 'user'
-        ? await this.directory.user(claims.sub, claims.jti)
-        : await this.directory.apiKeyById(claims.sub, claims.jti);
+    if (claims.kind === 'user') {
+      const standing = await this.directory.user(claims.sub, claims.jti, claims.cv);
+      if (!standing.ok) throw unauthenticated(standing.code, standing.detail, 'invalid_token');
+      return standing.caller;
+    }
+    const caller = await this.directory.apiKeyById(claims.sub, claims.jti);
     if (!caller) {
       throw unauthenticated(
         'CREDENTIALS_REVOKED',
@@ -51,7 +54,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       );
     }
     // A client-credentials token is a use of its key, like X-API-Key.
-    if (caller.kind === 'api-key') this.usage.touch(caller.id);
+    this.usage.touch(caller.id);
     return caller;
   }
 }

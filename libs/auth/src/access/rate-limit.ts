@@ -1,4 +1,4 @@
-import { applyDecorators, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, Injectable, Logger, Module, SetMetadata } from '@nestjs/common';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
@@ -9,26 +9,55 @@ import {
 } from '@nestjs/throttler';
 import { StaticMetadataReflector } from './static-metadata-reflector';
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { AuditService } from '@app/audit';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { ResilientThrottlerStorage } from './resilient-throttler-storage';
-import { ApiProblemResponses, APP_CONFIG, AppConfig, Caller, DegradedDependencies, DomainError, redisOptions } from '@app/common';
+import { actorOf, ApiProblemResponses, APP_CONFIG, AppConfig, Caller, DegradedDependencies, DomainError, redisOptions } from '@app/common';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
 const MINUTE_MS = 60_000;
 
-/** Where a sign-in route finds the account being tried (a body field), for the per-account limit. */
-export type AccountField = 'email' | 'client_id';
+/**
+ * Where a route that proves a password or secret finds the account being tried, for the
+ * per-account limit: a body field (sign-in), or the authenticated caller (their email for a user,
+ * the same `account:` budget as their sign-ins).
+ */
+export type AccountField = 'email' | 'client_id' | 'caller';
+
+interface AuthRateLimit {
+  account: AccountField;
+  /** The audit action of a refusal (429), e.g. `auth.login.throttled`. */
+  auditAction: string;
+}
 
 /**
- * Brute-force protection for sign-in routes: AUTH_RATE_LIMIT_PER_MINUTE per client IP and, separately,
- * per account tried, on top of the global per-caller limit.
+ * Brute-force protection for routes that check a password or secret: AUTH_RATE_LIMIT_PER_MINUTE per
+ * client IP and, separately, per account tried, on top of the global per-caller limit. Refusals are
+ * audited as `auditAction` (once per limit and account or IP per window, on each replica: a flood
+ * of refused guesses must not become a flood of audit rows).
  */
-export const AuthRateLimited = (account: AccountField) =>
-  applyDecorators(SetMetadata(AUTH_RATE_LIMIT_KEY, account), ApiProblemResponses(429));
+export const AuthRateLimited = (account: AccountField, auditAction: string) =>
+  applyDecorators(SetMetadata(AUTH_RATE_LIMIT_KEY, { account, auditAction } satisfies AuthRateLimit), ApiProblemResponses(429));
 
-function accountField(ctx: ExecutionContext): AccountField | undefined {
-  return Reflect.getMetadata(AUTH_RATE_LIMIT_KEY, ctx.getHandler()) as AccountField | undefined;
+function authRateLimit(ctx: ExecutionContext): AuthRateLimit | undefined {
+  return Reflect.getMetadata(AUTH_RATE_LIMIT_KEY, ctx.getHandler()) as AuthRateLimit | undefined;
+}
+
+/**
+ * The per-account key: `account:<email>` for a user, whether they sign in or prove their password
+ * while signed in; `client:<client_id>` for a service account's client credentials.
+ */
+function accountTracker(req: Record<string, unknown>, field: AccountField): string {
+  if (field === 'caller') {
+    const caller = req.caller as Caller | undefined;
+    if (!caller) return `ip:${String(req.ip)}`;
+    return caller.email ? `account:${caller.email.toLowerCase()}` : `${caller.kind}:${caller.id}`;
+  }
+  const value = (req.body as Record<string, unknown> | undefined)?.[field];
+  const kind = field === 'client_id' ? 'client' : 'account';
+  return typeof value === 'string' && value ? `${kind}:${value.trim().toLowerCase()}` : `ip:${String(req.ip)}`;
 }
 
 /**
@@ -63,20 +92,24 @@ function rateLimitStorage(config: AppConfig, degraded?: DegradedDependencies) {
 export class RateLimitStorageModule {}
 
 export function rateLimitOptions(config: Pick<AppConfig, 'rateLimit'>): ThrottlerModuleOptions {
-  const auth = { ttl: MINUTE_MS, limit: config.rateLimit.authPerMinute, setHeaders: false };
+  // One budget per IP and one per account across every AuthRateLimited route (the key ignores the
+  // handler): alternating sign-in and password change buys no extra guesses.
+  const auth = {
+    ttl: MINUTE_MS,
+    limit: config.rateLimit.authPerMinute,
+    setHeaders: false,
+    generateKey: (_ctx: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`,
+  };
   return {
     throttlers: [
       // One budget per caller across all routes (not per route): the key ignores the handler.
       { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute, generateKey: (_ctx, tracker) => `default:${tracker}` },
-      { name: 'auth-ip', ...auth, skipIf: (ctx) => !accountField(ctx), getTracker: (req) => `ip:${String(req.ip)}` },
+      { name: 'auth-ip', ...auth, skipIf: (ctx) => !authRateLimit(ctx), getTracker: (req) => `ip:${String(req.ip)}` },
       {
         name: 'auth-account',
         ...auth,
-        skipIf: (ctx) => !accountField(ctx),
-        getTracker: (req, ctx) => {
-          const value = (req.body as Record<string, unknown> | undefined)?.[accountField(ctx) ?? ''];
-          return typeof value === 'string' && value ? `account:${value.trim().toLowerCase()}` : `ip:${String(req.ip)}`;
-        },
+        skipIf: (ctx) => !authRateLimit(ctx),
+        getTracker: (req, ctx) => accountTracker(req, authRateLimit(ctx)?.account ?? 'email'),
       },
     ],
   };
@@ -84,11 +117,20 @@ export function rateLimitOptions(config: Pick<AppConfig, 'rateLimit'>): Throttle
 
 /**
  * @nestjs/throttler's guard, run by the AccessGuard after authentication so the default budget is
- * per caller (user or key), else per IP; a limit answers a 429 problem with Retry-After.
+ * per caller (user or key), else per IP; a limit answers a 429 problem with Retry-After. Refusals
+ * on AuthRateLimited routes are audited.
  */
 @Injectable()
 export class RateLimiter extends ThrottlerGuard {
-  constructor(@InjectThrottlerOptions() options: ThrottlerModuleOptions, @InjectThrottlerStorage() storage: ThrottlerStorage) {
+  private readonly auditLogger = new Logger(RateLimiter.name);
+  /** Refusals already audited in their window (limit and key → until the window ends). */
+  private readonly audited = new LRUCache<string, true>({ max: 10_000, ttl: MINUTE_MS });
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    private readonly audit: AuditService,
+  ) {
     super(options, storage, new StaticMetadataReflector());
   }
 
@@ -97,10 +139,40 @@ export class RateLimiter extends ThrottlerGuard {
     return caller ? `${caller.kind}:${caller.id}` : `ip:${String(req.ip)}`;
   }
 
-  protected override async throwThrottlingException(_ctx: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(ctx: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire || 1));
+    const rule = authRateLimit(ctx);
+    if (rule) await this.auditRefusal(ctx, rule, detail, seconds);
     throw new DomainError('rate-limited', 'RATE_LIMITED', `Too many requests; retry in ${seconds} s.`, {
       headers: { 'Retry-After': String(seconds) },
     });
+  }
+
+  /** Best effort: an audit write that fails (database down) must not turn the 429 into something else. */
+  private async auditRefusal(ctx: ExecutionContext, rule: AuthRateLimit, detail: ThrottlerLimitDetail, seconds: number): Promise<void> {
+    const once = `${rule.auditAction}\u0000${detail.key}`;
+    if (this.audited.has(once)) return;
+    this.audited.set(once, true, { ttl: seconds * 1000 });
+    const req = ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string; body?: unknown }>();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const account = rule.account === 'caller' ? undefined : body[rule.account];
+    const limit = detail.key.startsWith('auth-account:') ? 'per-account' : detail.key.startsWith('auth-ip:') ? 'per-ip' : 'per-caller';
+    try {
+      await this.audit.record({
+        action: rule.auditAction,
+        actor: actorOf(req),
+        ip: req.ip,
+        requestId: String(req.id),
+        targetType: rule.account === 'caller' && req.caller ? req.caller.kind : undefined,
+        targetId: rule.account === 'caller' ? req.caller?.id : undefined,
+        details: {
+          limit,
+          retryAfterSeconds: seconds,
+          ...(typeof account === 'string' ? { [rule.account === 'email' ? 'email' : 'clientId']: account.slice(0, 254) } : {}),
+        },
+      });
+    } catch (error) {
+      this.auditLogger.warn(`Could not audit a refused ${rule.auditAction}: ${(error as Error).message}`);
+    }
   }
 }

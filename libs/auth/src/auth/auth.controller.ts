@@ -23,7 +23,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @AuthRateLimited('email')
+  @AuthRateLimited('email', 'auth.login.throttled')
   @ApiOperation({ summary: 'Sign in with email and password: an access token (JWT) and a refresh token' })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiProblemResponses(400, 401)
@@ -63,7 +63,13 @@ export class AuthController {
   @Patch('me/password')
   @Roles('consumer')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change your own password (needs the current one); ends your other sessions' })
+  @AuthRateLimited('caller', 'user.password-change.throttled')
+  @ApiOperation({
+    summary: 'Change your own password (needs the current one); ends your sessions',
+    description:
+      'Every session (refresh token) and every access token issued before, the one used here included, stop working: sign in again with the new password. ' +
+      'Attempts count against the same per-account and per-IP limits as sign-in (429 beyond).',
+  })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiProblemResponses(400)
   changeMyPassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor) {

@@ -48,8 +48,20 @@ export class AuthService {
       });
       throw unauthenticated('INVALID_CREDENTIALS', BAD_CREDENTIALS);
     }
+    const session = await this.refreshTokens.startSession(user.id, user.credentialVersion);
+    if (!session) {
+      // The account was disabled or its password reset between the check above and now.
+      await this.audit.record({
+        action: 'auth.login.failed',
+        ...origin,
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email, reason: 'credentials-changed' },
+      });
+      throw unauthenticated('INVALID_CREDENTIALS', BAD_CREDENTIALS);
+    }
     await this.users.upgradeHashIfNeeded(user, input.password);
-    const { token: refreshToken, familyId } = await this.refreshTokens.issue(user.id);
+    const { token: refreshToken, familyId } = session;
     const pair = this.pair(user, refreshToken);
     await this.audit.record({
       action: 'auth.login.succeeded',
@@ -62,9 +74,11 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPairDto> {
+    // The user is read (and held, FOR SHARE) in the rotation's transaction: the new access token
+    // carries the credential version that the new refresh token was issued under.
     const result = await this.refreshTokens.rotate(refreshToken, async (userId, m) => {
-      const u = await m.getRepository(UserEntity).findOne({ where: { id: userId } });
-      return Boolean(u && !u.disabled);
+      const u = await m.getRepository(UserEntity).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_read' } });
+      return u && !u.disabled ? u : null;
     });
     if (result.outcome === 'reused') {
       await this.audit.record({
@@ -77,9 +91,7 @@ export class AuthService {
       throw unauthenticated('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked. Sign in again.');
     }
     if (result.outcome === 'rejected') throw unauthenticated('INVALID_REFRESH_TOKEN', BAD_REFRESH);
-    const user = await this.users.findById(result.userId);
-    if (!user) throw unauthenticated('INVALID_REFRESH_TOKEN', BAD_REFRESH);
-    return this.pair(user, result.refreshToken);
+    return this.pair(result.subject, result.refreshToken);
   }
 
   /** Idempotent: an unknown or already revoked token is fine (nothing to end, nothing to reveal). */
@@ -141,7 +153,7 @@ export class AuthService {
   }
 
   private pair(user: UserEntity, refreshToken: string): TokenPairDto {
-    const access = this.accessTokens.issue({ id: user.id, roles: user.roles, kind: 'user' });
+    const access = this.accessTokens.issue({ id: user.id, roles: user.roles, kind: 'user', credentialVersion: user.credentialVersion });
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 

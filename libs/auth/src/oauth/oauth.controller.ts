@@ -19,7 +19,7 @@ export class OAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @AuthRateLimited('client_id')
+  @AuthRateLimited('client_id', 'auth.token.throttled')
   @ApiOperation({
     summary: 'OAuth2 client credentials (RFC 6749 §4.4): an API key\u2019s clientId/clientSecret for a bearer JWT',
     description: 'Errors follow RFC 6749 §5.2 (`{error, error_description}`), not problem+json.',

@@ -65,6 +65,14 @@ describe('AccessTokens (HS256)', () => {
     expect(tokens.verify(issued.token)).toEqual({ sub: 'user-1', roles: ['ml-engineer'], kind: 'user', jti: issued.jti });
   });
 
+  it("carries a user's credential version as cv, and refuses a cv that is not a positive integer", () => {
+    const issued = tokens.issue({ id: 'user-1', roles: ['consumer'], kind: 'user', credentialVersion: 3 });
+    expect(tokens.verify(issued.token)).toEqual({ sub: 'user-1', roles: ['consumer'], kind: 'user', jti: issued.jti, cv: 3 });
+    for (const cv of [0, -1, 1.5, '2', null]) {
+      expect(rejection(tokens, handMade({ alg: 'HS256', typ: 'JWT' }, claims({ cv }), SECRET))).toBe('invalid');
+    }
+  });
+
   it('gives every token its own jti', () => {
     const a = tokens.issue({ id: 'u', roles: ['consumer'], kind: 'user' });
     const b = tokens.issue({ id: 'u', roles: ['consumer'], kind: 'user' });

@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   /** Whose token: a user's (login) or a service account's (client credentials). */
   kind: 'user' | 'api-key';
   jti: string;
+  /** Users only: the account's credential version at issue (tokens from before versions existed have none: 1). */
+  cv?: number;
 }
 
 export interface IssuedAccessToken {
@@ -59,9 +61,11 @@ export class AccessTokens {
     };
   }
 
-  issue(subject: { id: string; roles: readonly Role[]; kind: 'user' | 'api-key' }): IssuedAccessToken {
+  issue(subject: { id: string; roles: readonly Role[]; kind: 'user' | 'api-key'; credentialVersion?: number }): IssuedAccessToken {
     const jti = randomUUID();
-    const token = this.jwt.sign({ roles: [...subject.roles], kind: subject.kind }, { subject: subject.id, jwtid: jti });
+    const cv = subject.credentialVersion === undefined ? {} : { cv: subject.credentialVersion };
+    const claims = { roles: [...subject.roles], kind: subject.kind, ...cv };
+    const token = this.jwt.sign(claims, { subject: subject.id, jwtid: jti });
     return { token, expiresIn: this.keys.accessTtlSeconds, jti };
   }
 
@@ -89,9 +93,10 @@ export function parseClaims(payload: unknown): AccessTokenClaims | null {
     typeof p.jti !== 'string' ||
     (p.kind !== 'user' && p.kind !== 'api-key') ||
     !Array.isArray(roles) ||
-    !roles.every((r) => (ROLES as readonly unknown[]).includes(r))
+    !roles.every((r) => (ROLES as readonly unknown[]).includes(r)) ||
+    (p.cv !== undefined && !(Number.isSafeInteger(p.cv) && (p.cv as number) >= 1))
   ) {
     return null;
   }
-  return { sub: p.sub, jti: p.jti, kind: p.kind, roles: roles as Role[] };
+  return { sub: p.sub, jti: p.jti, kind: p.kind, roles: roles as Role[], ...(p.cv === undefined ? {} : { cv: p.cv as number }) };
 }

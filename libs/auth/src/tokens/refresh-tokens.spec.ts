@@ -18,7 +18,9 @@ describe('RefreshTokens', () => {
     ds = await new DataSource({
       ...databaseOptions(config),
       // Only what these tables need, so the test does not depend on other libs' schema.
-      migrations: MIGRATIONS.filter((m) => ['Baseline1764000000000', 'Identity1764000001100'].includes(m.name)),
+      migrations: MIGRATIONS.filter((m) =>
+        ['Baseline1764000000000', 'Identity1764000001100', 'CredentialVersions1764000005000'].includes(m.name),
+      ),
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
     } as ConstructorParameters<typeof DataSource>[0]).initialize();
     await ds.runMigrations();
@@ -43,7 +45,7 @@ describe('RefreshTokens', () => {
   it('rotates: the old token is spent, the new one belongs to the same family', async () => {
     const { token, familyId } = await tokens.issue(userId);
     const result = await tokens.rotate(token, allowed);
-    expect(result).toEqual({ outcome: 'rotated', userId, familyId, refreshToken: expect.stringMatching(/^mgr_/) });
+    expect(result).toEqual({ outcome: 'rotated', userId, familyId, refreshToken: expect.stringMatching(/^mgr_/), subject: true });
     expect(await state(familyId)).toEqual([
       { used: true, revoked: false },
       { used: false, revoked: false },
@@ -83,5 +85,29 @@ describe('RefreshTokens', () => {
     expect(await tokens.revokeFamilyOf(first.token)).toEqual({ userId, familyId: first.familyId });
     expect(await tokens.rotate(second.refreshToken, allowed)).toEqual({ outcome: 'rejected' });
     expect(await tokens.revokeFamilyOf('mgr_' + 'y'.repeat(43))).toBeNull();
+  });
+
+  it('hands back what authorize read in the rotation, and asks it before spending the token', async () => {
+    const { token } = await tokens.issue(userId);
+    const seen: string[] = [];
+    const result = await tokens.rotate(token, async (id, m) => {
+      seen.push(id);
+      const [row] = await m.query(`SELECT credential_version FROM users WHERE id = $1 FOR SHARE`, [id]);
+      return { credentialVersion: row.credential_version as number };
+    });
+    expect(seen).toEqual([userId]);
+    expect(result).toMatchObject({ outcome: 'rotated', subject: { credentialVersion: 1 } });
+  });
+
+  it('starts a session only while the account is as the login found it (not disabled, same credential version)', async () => {
+    const [row] = await ds.query(`INSERT INTO users (email, password_hash, roles) VALUES ('s@t.test', 'x', '{consumer}') RETURNING id`);
+    const session = await tokens.startSession(row.id, 1);
+    expect(session).toEqual({ token: expect.stringMatching(/^mgr_/), familyId: expect.any(String) });
+    await ds.query(`UPDATE users SET credential_version = credential_version + 1 WHERE id = $1`, [row.id]);
+    expect(await tokens.startSession(row.id, 1)).toBeNull();
+    expect(await tokens.startSession(row.id, 2)).not.toBeNull();
+    await ds.query(`UPDATE users SET disabled = true WHERE id = $1`, [row.id]);
+    expect(await tokens.startSession(row.id, 2)).toBeNull();
+    expect(await ds.query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1`, [row.id])).toEqual([{ n: 2 }]);
   });
 });

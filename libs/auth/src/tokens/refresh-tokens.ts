@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
+import { UserEntity } from '../users/entities/user.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { looksLike, newSecret, SECRET_PREFIX, sha256 } from './secrets';
 
-export type RotationResult =
-  | { outcome: 'rotated'; userId: string; familyId: string; refreshToken: string }
+export type RotationResult<T = true> =
+  /** `subject`: what `authorize` answered, read in the rotation's transaction. */
+  | { outcome: 'rotated'; userId: string; familyId: string; refreshToken: string; subject: T }
   /** A token that was already used came back: someone holds a copy. The family is now revoked. */
   | { outcome: 'reused'; userId: string; familyId: string }
   | { outcome: 'rejected' };
@@ -15,6 +17,11 @@ export type RotationResult =
 /**
  * Opaque, single-use refresh tokens, stored as SHA-256 only. Rotation and reuse detection run
  * under a row lock, so two refreshes racing with the same token cannot both succeed.
+ *
+ * Lock order: the user's row, then their tokens' rows, as every credential change takes them
+ * (UsersService). A rotation or a new session holds the user's row (FOR SHARE) until it commits, so
+ * a concurrent password change, reset or disable waits for it and then revokes the token it made,
+ * or goes first and makes it fail; the two never deadlock.
  */
 @Injectable()
 export class RefreshTokens {
@@ -37,26 +44,49 @@ export class RefreshTokens {
   }
 
   /**
-   * Spends `token` and issues its successor in the same family. `stillAllowed` is asked inside the
-   * transaction whether the user may still have sessions (exists, not disabled).
+   * Starts a session (a new family) for a user whose password was checked against the account at
+   * `credentialVersion`: null, and nothing issued, when the account was disabled or its credentials
+   * changed since (a login racing a password reset must not outlive it).
    */
-  async rotate(token: string, stillAllowed: (userId: string, m: EntityManager) => Promise<boolean>): Promise<RotationResult> {
-    if (!looksLike(SECRET_PREFIX.refreshToken, token)) return { outcome: 'rejected' };
+  async startSession(userId: string, credentialVersion: number): Promise<{ token: string; familyId: string } | null> {
     return this.dataSource.transaction(async (m) => {
+      const user = await m.getRepository(UserEntity).findOne({
+        where: { id: userId },
+        select: { id: true, disabled: true, credentialVersion: true },
+        lock: { mode: 'pessimistic_read' },
+      });
+      if (!user || user.disabled || user.credentialVersion !== credentialVersion) return null;
+      return this.issue(userId, undefined, m);
+    });
+  }
+
+  /**
+   * Spends `token` and issues its successor in the same family. `authorize` is asked inside the
+   * transaction whether the user may still have sessions (exists, not disabled), and should lock
+   * the user's row (FOR SHARE) while it reads it; what it answers comes back as `subject`.
+   */
+  async rotate<T>(token: string, authorize: (userId: string, m: EntityManager) => Promise<T | null | false>): Promise<RotationResult<T>> {
+    if (!looksLike(SECRET_PREFIX.refreshToken, token)) return { outcome: 'rejected' };
+    return this.dataSource.transaction(async (m): Promise<RotationResult<T>> => {
       const repo = m.getRepository(RefreshTokenEntity);
-      const row = await repo.findOne({ where: { tokenHash: sha256(token) }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.revokedAt) return { outcome: 'rejected' } as const;
+      const tokenHash = sha256(token);
+      // Whose token it is, unlocked: the user's row is locked (by authorize) before the token's.
+      const owner = await repo.findOne({ where: { tokenHash }, select: { id: true, userId: true } });
+      if (!owner) return { outcome: 'rejected' };
+      const subject = await authorize(owner.userId, m);
+      const row = await repo.findOne({ where: { id: owner.id }, lock: { mode: 'pessimistic_write' } });
+      if (!row || row.revokedAt) return { outcome: 'rejected' };
       if (row.usedAt) {
         await this.revokeFamily(row.familyId, m);
-        return { outcome: 'reused', userId: row.userId, familyId: row.familyId } as const;
+        return { outcome: 'reused', userId: row.userId, familyId: row.familyId };
       }
-      if (row.expiresAt.getTime() <= Date.now() || !(await stillAllowed(row.userId, m))) {
+      if (row.expiresAt.getTime() <= Date.now() || !subject) {
         await this.revokeFamily(row.familyId, m);
-        return { outcome: 'rejected' } as const;
+        return { outcome: 'rejected' };
       }
       await repo.update({ id: row.id }, { usedAt: new Date() });
       const next = await this.issue(row.userId, row.familyId, m);
-      return { outcome: 'rotated', userId: row.userId, familyId: row.familyId, refreshToken: next.token } as const;
+      return { outcome: 'rotated', userId: row.userId, familyId: row.familyId, refreshToken: next.token, subject };
     });
   }
 

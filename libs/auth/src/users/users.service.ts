@@ -95,6 +95,9 @@ export class UsersService {
           (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
         );
         Object.assign(user, after, passwordHash ? { passwordHash } : {});
+        // A new password, other roles or another enabled state refuse every access token issued
+        // before (the row is locked: the increment cannot be lost to a concurrent change).
+        if (passwordHash || changed.includes('roles') || changed.includes('disabled')) user.credentialVersion += 1;
         const saved = await repo.save(user);
         // A new password or a disabled account ends every session (refresh-token family) at once.
         if (passwordHash || (after.disabled && !before.disabled)) await revokeAllSessions(m, id);
@@ -127,27 +130,51 @@ export class UsersService {
     }
   }
 
-  /** The caller's own password: proves the current one first. */
+  /**
+   * The caller's own password: proves the current one first (attempts count against the account's
+   * sign-in limit, AuthRateLimited; failures are audited). A change ends every session and refuses
+   * every access token issued before, the one used for the change included.
+   */
   async changeOwnPassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {
     if (actor.caller.kind !== 'user') {
       throw new ForbiddenError('Service accounts have no password; rotate the API key instead.', 'NOT_A_USER');
     }
     const user = await this.findById(actor.caller.id);
     if (!user || !(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      throw new ForbiddenError('The current password is not correct.', 'CURRENT_PASSWORD_INCORRECT');
+      return this.passwordChangeFailed(actor, 'wrong-current-password');
     }
     const passwordHash = await this.hasher.hash(newPassword);
-    await this.dataSource.transaction(async (m) => {
-      await m.getRepository(UserEntity).update({ id: user.id }, { passwordHash });
+    const changed = await this.dataSource.transaction(async (m) => {
+      // Only over the hash that was verified: a change or reset in between wins, and this one fails.
+      const updated = await m
+        .getRepository(UserEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ passwordHash, credentialVersion: () => 'credential_version + 1' })
+        .where('id = :id AND password_hash = :verified', { id: user.id, verified: user.passwordHash })
+        .execute();
+      if (!updated.affected) return false;
       await revokeAllSessions(m, user.id);
       await this.audit.record({ action: 'user.password-changed', actor, targetType: 'user', targetId: user.id }, m);
+      return true;
     });
+    this.directory.forgetUser(user.id);
+    if (!changed) return this.passwordChangeFailed(actor, 'password-changed-meanwhile');
   }
 
-  /** Re-hashes with the current cost after a successful login, when the stored hash is weaker. */
+  /** Audits a refused change of the caller's own password (never the passwords), then refuses it. */
+  private async passwordChangeFailed(actor: Actor, reason: string): Promise<never> {
+    const userId = actor.caller.id;
+    await this.audit.record({ action: 'user.password-change.failed', actor, targetType: 'user', targetId: userId, details: { reason } });
+    throw new ForbiddenError('The current password is not correct.', 'CURRENT_PASSWORD_INCORRECT');
+  }
+
+  /** Re-hashes with the current cost after a successful login, when the stored hash is weaker (and still the same). */
   async upgradeHashIfNeeded(user: UserEntity, password: string): Promise<void> {
     if (!this.hasher.needsRehash(user.passwordHash)) return;
-    await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
+    const passwordHash = await this.hasher.hash(password);
+    // Never over a password changed or reset since the login checked this one.
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash });
   }
 
   private async mustFind(repo: Repository<UserEntity>, id: string, lock = false): Promise<UserEntity> {

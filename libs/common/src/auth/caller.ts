@@ -20,6 +20,11 @@ export interface Caller {
   readonly email?: string;
   /** Set for users authenticated by JWT: the token id, for revocation and audit. */
   readonly tokenId?: string;
+  /**
+   * Set for users authenticated by JWT: the account's credential version the token was issued at.
+   * A password change or reset, a disable or a role change moves the account on, refusing older tokens.
+   */
+  readonly credentialVersion?: number;
 }
 
 /** The authenticated caller of this request (set by the global auth guard). */

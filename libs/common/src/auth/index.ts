@@ -1,2 +1,3 @@
 export * from './caller';
 export * from './access.decorators';
+export * from './caller-access';

@@ -51,6 +51,8 @@ export const configSchema = z
     // Namespace of this deployment's keys and channels in a shared Redis (rate limits, cluster events).
     REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('modelgate:'),
     BODY_LIMIT_BYTES: int(1_048_576, 1024),
+    // Deepest nesting of arrays/objects a JSON body may have (checked before parsing; v2 tensors need ~12).
+    JSON_MAX_DEPTH: int(64, 8, 1000),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().default('modelgate'),
     JWT_AUDIENCE: z.string().default('modelgate-api'),
@@ -62,6 +64,8 @@ export const configSchema = z
     ADMIN_PASSWORD: z.string().min(12).optional(),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     AUTH_RATE_LIMIT_PER_MINUTE: int(10, 1),
+    // Server-Sent Event streams one caller (user or key) may hold open at once, per replica.
+    SSE_MAX_STREAMS_PER_CALLER: int(5, 1, 1000),
     // log2 of scrypt's N (memory = 128 * N * 8 bytes): 16 is 64 MiB per hash. Stored in each hash,
     // so raising it re-hashes passwords at their next login.
     PASSWORD_SCRYPT_COST: int(16, 14, 20),
@@ -81,6 +85,14 @@ export const configSchema = z
     BATCH_MAX_DELAY_MS: int(0, 0, 1000),
     BATCH_MAX_QUEUE_ROWS: int(2048, 1),
     MAX_ROWS_PER_REQUEST: int(1000, 1),
+    // Bounds on what one model may cost (libs/inference): checked at upload, at load and per request.
+    MAX_MODEL_PARAMETERS: int(100_000_000, 1),
+    INFERENCE_MAX_RUN_BYTES: int(256 * 1_048_576, 1_048_576, 1_073_741_824),
+    MAX_OUTPUT_VALUES_PER_REQUEST: int(1_000_000, 1, 100_000_000),
+    INSPECTION_TIMEOUT_MS: int(60_000, 1_000, 3_600_000),
+    INSPECTION_MAX_MEMORY_MB: int(1024, 128, 3072),
+    INSPECTION_CONCURRENCY: int(1, 1, 16),
+    INFERENCE_FAILURE_EXIT_DELAY_MS: int(5_000, 0, 600_000),
     // Serving (libs/predictions).
     USAGE_FLUSH_INTERVAL_MS: int(1000, 10, 60_000),
     USAGE_FLUSH_MAX_BATCH: int(500, 1, 10_000),
@@ -104,6 +116,10 @@ export const configSchema = z
     S3_PREFIX: z.string().default('artifacts/'),
     // Datasets and training (libs/training).
     MAX_DATASET_BYTES: int(50 * 1024 * 1024, 1024),
+    // Caps applied while a dataset upload is read (CSV and JSON lines).
+    DATASET_MAX_COLUMNS: int(1000, 1, 100_000),
+    DATASET_MAX_FIELD_CHARS: int(65_536, 16),
+    DATASET_MAX_RECORD_CHARS: int(1_048_576, 64),
     TRAINING_MAX_EPOCHS: int(500, 1, 100_000),
     TRAINING_MAX_LAYERS: int(8, 1, 100),
     TRAINING_MAX_UNITS: int(1024, 1, 65_536),
@@ -156,6 +172,8 @@ export interface AppConfig {
     readonly host: string;
     readonly port: number;
     readonly bodyLimitBytes: number;
+    /** Deepest nesting of arrays and objects in a JSON body; deeper ones are refused before parsing (400). */
+    readonly jsonMaxDepth: number;
     /** HTTPS (and HSTS) when both files are set. */
     readonly tls?: { readonly certFile: string; readonly keyFile: string };
     /** Origins allowed by CORS; empty = no cross-origin browser access. */
@@ -196,7 +214,12 @@ export interface AppConfig {
     readonly publicKeyFile?: string;
   };
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string };
-  readonly rateLimit: { readonly perMinute: number; readonly authPerMinute: number };
+  readonly rateLimit: {
+    readonly perMinute: number;
+    readonly authPerMinute: number;
+    /** Event streams (SSE) a caller may hold open at once on one replica; the next one is a 429. */
+    readonly maxStreamsPerCaller: number;
+  };
   readonly passwords: { readonly scryptCost: number };
   readonly metricsToken?: string;
   readonly serving: ServingConfig;
@@ -208,6 +231,12 @@ export interface AppConfig {
     /** Dynamic batching per model version; the queue bound turns overload into 429s. */
     readonly batching: { readonly maxRows: number; readonly maxDelayMs: number; readonly maxQueueRows: number };
     readonly maxRowsPerRequest: number;
+    /** Per-model bounds: parameters, memory of one run, output values of one request. */
+    readonly limits: { readonly maxParameters: number; readonly maxRunBytes: number; readonly maxOutputValues: number };
+    /** Uploads are loaded and test-run in a fresh thread each, bounded in time and memory. */
+    readonly inspection: { readonly timeoutMs: number; readonly maxMemoryMb: number; readonly concurrency: number };
+    /** After a fatal engine error, how long readiness answers 503 before the process shuts down (to be restarted). */
+    readonly failureExitDelayMs: number;
   };
   readonly registry: {
     /** Upper bound of an artifact: the upload body, and the decompressed size of an archive. */
@@ -221,6 +250,8 @@ export interface AppConfig {
   readonly training: {
     /** Upper bound of an uploaded dataset file. */
     readonly maxDatasetBytes: number;
+    /** Caps checked while an uploaded dataset is read: columns, characters per value, per line (record). */
+    readonly datasetLimits: { readonly maxColumns: number; readonly maxFieldChars: number; readonly maxRecordChars: number };
     /** Bounds on what a training request may ask for. */
     readonly maxEpochs: number;
     readonly maxLayers: number;
@@ -295,6 +326,7 @@ export function loadConfig(
       host: e.HOST,
       port: e.PORT,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
       tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
       corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       trustProxy: e.TRUST_PROXY,
@@ -327,7 +359,11 @@ export function loadConfig(
     },
     bootstrapAdmin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
-    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE },
+    rateLimit: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      maxStreamsPerCaller: e.SSE_MAX_STREAMS_PER_CALLER,
+    },
     passwords: { scryptCost: e.PASSWORD_SCRYPT_COST },
     metricsToken: e.METRICS_TOKEN,
     serving: {
@@ -350,6 +386,17 @@ export function loadConfig(
       cache: { maxModels: e.MODEL_CACHE_MAX_MODELS, maxBytes: e.MODEL_CACHE_MAX_BYTES },
       batching: { maxRows: e.BATCH_MAX_ROWS, maxDelayMs: e.BATCH_MAX_DELAY_MS, maxQueueRows: e.BATCH_MAX_QUEUE_ROWS },
       maxRowsPerRequest: e.MAX_ROWS_PER_REQUEST,
+      limits: {
+        maxParameters: e.MAX_MODEL_PARAMETERS,
+        maxRunBytes: e.INFERENCE_MAX_RUN_BYTES,
+        maxOutputValues: e.MAX_OUTPUT_VALUES_PER_REQUEST,
+      },
+      inspection: {
+        timeoutMs: e.INSPECTION_TIMEOUT_MS,
+        maxMemoryMb: e.INSPECTION_MAX_MEMORY_MB,
+        concurrency: e.INSPECTION_CONCURRENCY,
+      },
+      failureExitDelayMs: e.INFERENCE_FAILURE_EXIT_DELAY_MS,
     },
     registry: {
       maxArtifactBytes: e.MAX_ARTIFACT_BYTES,
@@ -359,6 +406,11 @@ export function loadConfig(
     },
     training: {
       maxDatasetBytes: e.MAX_DATASET_BYTES,
+      datasetLimits: {
+        maxColumns: e.DATASET_MAX_COLUMNS,
+        maxFieldChars: e.DATASET_MAX_FIELD_CHARS,
+        maxRecordChars: e.DATASET_MAX_RECORD_CHARS,
+      },
       maxEpochs: e.TRAINING_MAX_EPOCHS,
       maxLayers: e.TRAINING_MAX_LAYERS,
       maxUnits: e.TRAINING_MAX_UNITS,

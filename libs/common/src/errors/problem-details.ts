@@ -48,18 +48,74 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   410: 'GONE',
   412: 'PRECONDITION_FAILED',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE',
   429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
   503: 'SERVICE_UNAVAILABLE',
 };
 
 export function problemType(code: string): string {
   return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * What a problem document may echo, whatever the error says: a message built from a caller's input
+ * (a 200,000-dimension shape, thousands of weight names) must not come back in full.
+ */
+export const PROBLEM_LIMITS = {
+  /** `detail` (and the v2 `error`) and any top-level string extension. */
+  maxTextChars: 1024,
+  /** `instance`: the request's path (a 414's path is long by definition). */
+  maxInstanceChars: 256,
+  /** `errors` entries; beyond it the first ones are kept and one entry says how many were left out. */
+  maxErrors: 20,
+  /** `errors[].message` */
+  maxMessageChars: 300,
+  /** `errors[].field` */
+  maxFieldChars: 200,
+} as const;
+
+/** Cuts a string to `max` characters, the last one an ellipsis (never splitting a surrogate pair). */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+const MORE_ERRORS = /^and \d+ more errors?$/;
+
+/** The `errors` of a problem, bounded (see {@link PROBLEM_LIMITS}). */
+export function boundFieldErrors(errors: readonly FieldError[]): FieldError[] {
+  const { maxErrors, maxMessageChars, maxFieldChars } = PROBLEM_LIMITS;
+  const entry = (e: FieldError): FieldError => ({
+    field: truncateText(String(e.field), maxFieldChars),
+    message: truncateText(String(e.message), maxMessageChars),
+  });
+  // A list that already ends with its own "and N more errors" after maxErrors entries is kept as is.
+  const summarised = errors.length === maxErrors + 1 && MORE_ERRORS.test(errors[maxErrors].message);
+  if (errors.length <= maxErrors || summarised) return errors.map(entry);
+  const kept = errors.slice(0, maxErrors).map(entry);
+  kept.push({ field: kept[0].field.replace(/[.[].*$/, ''), message: `and ${errors.length - maxErrors} more errors` });
+  return kept;
+}
+
+function boundDocument(body: ProblemDocument): ProblemDocument {
+  const { maxTextChars, maxInstanceChars } = PROBLEM_LIMITS;
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value !== 'string' || key === 'type' || key === 'requestId') continue;
+    body[key] = truncateText(value, key === 'instance' ? maxInstanceChars : maxTextChars);
+  }
+  if (Array.isArray(body.errors)) body.errors = boundFieldErrors(body.errors);
+  return body;
 }
 
 interface ProblemContext {
@@ -87,7 +143,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
     status,
     headers,
     unexpected,
-    body: {
+    body: boundDocument({
       type: problemType(code),
       title: STATUS_CODES[status] ?? 'Error',
       status,
@@ -98,7 +154,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
       // The Open Inference Protocol's clients read `error`; the problem document carries it too.
       ...(ctx.instance.startsWith('/v2/') || ctx.instance === '/v2' ? { error: detail } : {}),
       ...extra,
-    },
+    }),
   });
 
   // TypeORM wraps a driver's error in a QueryFailedError (`driverError`); when the driver already
@@ -146,13 +202,23 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
     if (status === 413) {
       return build(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts.');
     }
+    if (status === 414) {
+      return build(414, 'URI_TOO_LONG', 'A path segment of the URL is longer than this API accepts.');
+    }
+    if (framework.code === 'FST_ERR_BAD_URL') {
+      return build(400, 'MALFORMED_URL', 'The URL is not valid (a malformed percent-encoding).');
+    }
     if (status === 400 && /JSON/i.test(`${framework.code ?? ''} ${framework.message ?? ''}`)) {
       return build(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
     }
     if (status === 415) {
       return build(415, 'UNSUPPORTED_MEDIA_TYPE', framework.message ?? 'Unsupported content type.');
     }
-    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, framework.message ?? 'Bad request.');
+    // Fastify's own errors (FST_*) word themselves for callers; anything else that carries a status
+    // (a library's error) is answered in general terms: its message is about our internals.
+    const own = typeof framework.code === 'string' && framework.code.startsWith('FST_');
+    const detail = own && framework.message ? framework.message : `${STATUS_CODES[status] ?? 'Bad request'}.`;
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, detail);
   }
 
   return build(500, 'INTERNAL_ERROR', 'An unexpected error occurred.', {}, {}, true);

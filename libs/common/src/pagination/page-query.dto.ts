@@ -4,6 +4,8 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
+/** Largest offset: an int4, which every database driver renders as a plain integer (1e21 would not be). */
+export const MAX_PAGE_OFFSET = 2_147_483_647;
 
 /** `?limit=&offset=` as every collection accepts them. Extend it for filters. */
 export class PageQueryDto {
@@ -15,11 +17,12 @@ export class PageQueryDto {
   @Max(MAX_PAGE_LIMIT)
   limit: number = DEFAULT_PAGE_LIMIT;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_PAGE_OFFSET, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_PAGE_OFFSET)
   offset: number = 0;
 }
 

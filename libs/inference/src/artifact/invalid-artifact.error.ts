@@ -1,4 +1,6 @@
-import { DomainError } from '@app/common';
+// domain-error alone, not the @app/common index: this file also runs in inspection threads, whose start-up
+// should not load NestJS, pino and the config schema.
+import { DomainError } from '@app/common/errors/domain-error';
 
 /** Machine-readable cause, also sent as the problem document's `reason` member. */
 export type InvalidArtifactReason =
@@ -12,7 +14,14 @@ export type InvalidArtifactReason =
   | 'weight-size-mismatch'
   | 'unsupported-signature'
   | 'load-failed'
-  | 'run-failed';
+  | 'run-failed'
+  | 'too-many-parameters'
+  | 'parameter-mismatch'
+  | 'too-much-memory'
+  | 'output-too-large'
+  | 'inspection-crashed'
+  | 'inspection-timeout'
+  | 'inspection-out-of-memory';
 
 /** The upload is not a TensorFlow.js model this service can serve (HTTP 422). */
 export class InvalidArtifactError extends DomainError {

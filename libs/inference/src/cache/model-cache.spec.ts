@@ -11,6 +11,7 @@ function fakeModel(name: string, sizeBytes = 100): LoadedModel & { disposed: num
     sizeBytes,
     parameterCount: sizeBytes / 4,
     weightBytes: sizeBytes,
+    bytesPerRow: 0,
     signature: { framework: 'tfjs-layers' as const, inputs: [], outputs: [] },
     predict: async (rows: number[][]) => {
       if (model.disposed) throw new Error(`${name} used after dispose`);

@@ -13,6 +13,8 @@ export class InferenceMetrics {
   readonly queueSeconds: Histogram;
   readonly computeSeconds: Histogram;
   readonly queueRejections: Counter;
+  readonly engineUp: Gauge;
+  readonly engineFailures: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -64,6 +66,22 @@ export class InferenceMetrics {
       help: 'Requests refused with 429 because their model version queue was full',
       registers,
     });
+    this.engineUp = new Gauge({
+      name: 'inference_engine_up',
+      help: '1 while the inference backend is trusted, 0 after a fatal engine error (the process is then replaced)',
+      registers,
+    });
+    this.engineUp.set(1);
+    this.engineFailures = new Counter({
+      name: 'inference_engine_failures_total',
+      help: 'Fatal inference engine errors (wasm traps, aborts) that marked this process not ready',
+      registers,
+    });
+  }
+
+  engineFailed(): void {
+    this.engineUp.set(0);
+    this.engineFailures.inc();
   }
 
   setBackend(backend: string): void {

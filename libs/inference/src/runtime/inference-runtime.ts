@@ -1,46 +1,66 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { ArtifactFiles, Datatype, ModelSignature, TensorSpec } from '../artifact/artifact.types';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
 import { ParsedArtifact, parseArtifact } from '../artifact/model-artifact';
 import { BackendLogger, selectTfBackend, TfBackendLoader, TfBackendName, TfBackendPreference, TfBackendSelection } from '../backend/tf-backend';
+import { InferenceEngineHealth } from '../engine/engine-health';
+import { DEFAULT_MODEL_LIMITS, ModelLimits, outputValuesPerRow } from '../limits/model-limits';
+import { activationBytesPerRow, buildWithinParameters, inferenceParameterCount, withZeroInitializers } from './guarded-build';
 import { LoadedModel, TfjsLoadedModel } from './loaded-model';
+import { engineMessage } from './engine-message';
 
 /** The backend chosen at start-up (provided by InferenceModule before anything loads a model). */
 export const TF_BACKEND_SELECTION = Symbol('TF_BACKEND_SELECTION');
+/** Per-model bounds (MAX_MODEL_PARAMETERS, INFERENCE_MAX_RUN_BYTES, MAX_OUTPUT_VALUES_PER_REQUEST). */
+export const MODEL_LIMITS = Symbol('MODEL_LIMITS');
 
 export interface ModelInspection extends ModelSignature {
   parameterCount: number;
   weightBytes: number;
+  /** Bytes one row needs for its outputs and intermediates (estimated, or measured on a graph). */
+  bytesPerRow: number;
 }
 
 const DATATYPE_OF: Partial<Record<string, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL' };
 
 /**
  * Loads TensorFlow.js models from in-memory files (no file system, no network) and derives their
- * signatures. Transport-free: the registry uses it to validate uploads, serving to predict.
+ * signatures. Transport-free: serving uses it to predict; uploads are inspected with it inside an
+ * isolated thread (ArtifactInspector), never here.
+ *
+ * Every load is bounded before tfjs allocates anything: the manifest's parameters against
+ * `maxParameters`; each weight the topology creates against what the manifest holds (so a 2 KB
+ * topology cannot build a 400-million-parameter layer); then the memory of one row from the
+ * topology's shapes, and the values one row outputs, before the first run.
  */
 @Injectable()
 export class InferenceRuntime {
   readonly backend: TfBackendName;
+  readonly limits: ModelLimits;
 
-  constructor(@Inject(TF_BACKEND_SELECTION) selection: TfBackendSelection) {
+  constructor(
+    @Inject(TF_BACKEND_SELECTION) selection: TfBackendSelection,
+    @Optional() @Inject(MODEL_LIMITS) limits?: ModelLimits,
+    @Optional() readonly health?: InferenceEngineHealth,
+  ) {
     this.backend = selection.backend;
+    this.limits = limits ?? DEFAULT_MODEL_LIMITS;
   }
 
-  /** For scripts and tests outside Nest: selects the backend, then builds the runtime. */
+  /** For scripts, threads and tests outside Nest: selects the backend, then builds the runtime. */
   static async create(
     preference: TfBackendPreference = 'auto',
-    options: { loader?: TfBackendLoader; logger?: BackendLogger } = {},
+    options: { loader?: TfBackendLoader; logger?: BackendLogger; limits?: ModelLimits; health?: InferenceEngineHealth } = {},
   ): Promise<InferenceRuntime> {
-    return new InferenceRuntime(await selectTfBackend(preference, options));
+    return new InferenceRuntime(await selectTfBackend(preference, options), options.limits, options.health);
   }
 
   /** Validates an artifact by loading and running it once; returns what the registry stores. */
   async inspect(files: ArtifactFiles): Promise<ModelInspection> {
     const model = await this.load(files);
     try {
-      return { ...model.signature, parameterCount: model.parameterCount, weightBytes: model.weightBytes };
+      return { ...model.signature, parameterCount: model.parameterCount, weightBytes: model.weightBytes, bytesPerRow: model.bytesPerRow };
     } finally {
       model.dispose();
     }
@@ -48,33 +68,75 @@ export class InferenceRuntime {
 
   /** Parses, validates, loads and warms a model. Throws InvalidArtifactError naming what is wrong. */
   async load(files: ArtifactFiles): Promise<LoadedModel> {
+    this.health?.assertHealthy();
     const parsed = parseArtifact(files);
+    const parameters = inferenceParameterCount(parsed.weightSpecs);
+    if (parameters > this.limits.maxParameters) {
+      throw new InvalidArtifactError(
+        'too-many-parameters',
+        `The model has ${parameters} parameters; at most ${this.limits.maxParameters} are accepted (MAX_MODEL_PARAMETERS).`,
+      );
+    }
     let model: tf.LayersModel | tf.GraphModel;
     try {
-      model = parsed.framework === 'tfjs-layers' ? await loadLayersModel(parsed) : loadGraphModel(parsed);
+      model = parsed.framework === 'tfjs-layers' ? await loadLayersModel(parsed, parameters) : loadGraphModel(parsed);
     } catch (error) {
-      throw new InvalidArtifactError('load-failed', `The model fails to load with TensorFlow.js: ${messageOf(error)}`, error);
+      if (error instanceof InvalidArtifactError) throw error;
+      throw new InvalidArtifactError('load-failed', `The model fails to load with TensorFlow.js: ${engineMessage(error)}`, error);
     }
     try {
+      const signature = signatureOf(model, parsed);
+      // Layers models: known from the topology before anything runs. Graph models: measured on the
+      // first run, which for an upload happens inside the isolated inspection thread.
+      const estimated = model instanceof tf.GraphModel ? 0 : activationBytesPerRow(model);
+      this.assertRowFits(estimated);
+      this.assertOutputFits(signature.outputs);
       const loaded = new TfjsLoadedModel(
         model,
         parsed.framework === 'tfjs-layers' ? 'layers' : 'graph-sync',
-        signatureOf(model, parsed),
-        parsed.loadedBytes,
-        parsed.parameterCount,
-        parsed.weightBytes,
+        signature,
+        { sizeBytes: parsed.loadedBytes, parameterCount: parsed.parameterCount, weightBytes: parsed.weightBytes },
+        { bytesPerRow: estimated, maxRunBytes: this.limits.maxRunBytes },
+        this.health,
       );
       try {
         await loaded.warmUp();
       } catch (error) {
-        throw new InvalidArtifactError('run-failed', `The model loads but fails to run: ${messageOf(error)}`, error);
+        if (error instanceof InvalidArtifactError) throw error;
+        throw new InvalidArtifactError('run-failed', `The model loads but fails to run: ${engineMessage(error)}`, error);
       }
+      this.assertRowFits(loaded.bytesPerRow);
+      this.assertOutputFits(loaded.signature.outputs);
       return loaded;
     } catch (error) {
       model.dispose();
       throw error;
     }
   }
+
+  private assertRowFits(bytesPerRow: number): void {
+    if (bytesPerRow > this.limits.maxRunBytes) {
+      throw new InvalidArtifactError(
+        'too-much-memory',
+        `One row needs about ${mib(bytesPerRow)} MiB for the model's outputs and intermediate results; ` +
+          `at most ${mib(this.limits.maxRunBytes)} MiB are accepted (INFERENCE_MAX_RUN_BYTES).`,
+      );
+    }
+  }
+
+  private assertOutputFits(outputs: readonly TensorSpec[]): void {
+    const values = outputValuesPerRow(outputs);
+    if (values > this.limits.maxOutputValues) {
+      throw new InvalidArtifactError(
+        'output-too-large',
+        `One row produces ${values} output values; at most ${this.limits.maxOutputValues} are accepted per request (MAX_OUTPUT_VALUES_PER_REQUEST).`,
+      );
+    }
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1_048_576).toFixed(bytes < 1_048_576 ? 2 : 0);
 }
 
 /*
@@ -83,20 +145,39 @@ export class InferenceRuntime {
  * the same work in steps whose failures free what was allocated.
  */
 
-async function loadLayersModel(parsed: ParsedArtifact): Promise<tf.LayersModel> {
+async function loadLayersModel(parsed: ParsedArtifact, parameters: number): Promise<tf.LayersModel> {
   const engine = tf.engine();
   const before = new Set(Object.keys(engine.registeredVariables));
   // Without a weights manifest, modelFromJSON builds the layers synchronously, within this call:
   // the variables it created are exactly the new ones now, even if other loads run concurrently.
-  // Initializers run (tfjs' fastWeightInit is internal); the values are overwritten just below.
-  const building = tf.models.modelFromJSON({ modelTopology: parsed.modelJson.modelTopology } as tf.io.ModelJSON);
+  // Initializers are replaced by zeros (the values are overwritten just below; an orthogonal
+  // initializer on a large kernel alone takes minutes), and each weight is counted against the
+  // manifest's parameters before it is allocated.
+  const topology = withZeroInitializers(parsed.modelJson.modelTopology);
+  let building: Promise<tf.LayersModel> | undefined;
+  try {
+    buildWithinParameters(parameters, () => {
+      building = tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+    });
+  } catch (error) {
+    disposeCreated(engine, before);
+    throw error;
+  }
   const created = Object.keys(engine.registeredVariables).filter((name) => !before.has(name));
   let model: tf.LayersModel;
   try {
-    model = await building;
+    model = await building!;
   } catch (error) {
     for (const name of created) engine.registeredVariables[name]?.dispose();
     throw error;
+  }
+  const built = model.countParams();
+  if (built !== parameters) {
+    model.dispose();
+    throw new InvalidArtifactError(
+      'parameter-mismatch',
+      `The topology defines ${built} parameters but the weights manifest holds ${parameters}.`,
+    );
   }
   try {
     const decoded = tf.tidy(() => tf.io.decodeWeights(parsed.weightData, parsed.weightSpecs as tf.io.WeightsManifestEntry[]));
@@ -112,6 +193,10 @@ async function loadLayersModel(parsed: ParsedArtifact): Promise<tf.LayersModel> 
     model.dispose();
     throw error;
   }
+}
+
+function disposeCreated(engine: ReturnType<typeof tf.engine>, before: Set<string>): void {
+  for (const name of Object.keys(engine.registeredVariables)) if (!before.has(name)) engine.registeredVariables[name].dispose();
 }
 
 function loadGraphModel(parsed: ParsedArtifact): tf.GraphModel {
@@ -175,8 +260,4 @@ function spec(name: string, dtype: string, shape: readonly (number | null)[] | u
     throw new InvalidArtifactError('unsupported-signature', `The model's input '${name}' has an unknown shape.`);
   }
   return { name, datatype, shape: (shape ?? []).map((d) => (d === null || d < 0 ? -1 : d)) };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

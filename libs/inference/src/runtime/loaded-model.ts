@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { DomainError } from '@app/common';
+// domain-error alone, not the @app/common index: this file also runs in inspection threads, whose start-up
+// should not load NestJS, pino and the config schema.
+import { DomainError } from '@app/common/errors/domain-error';
 import { Datatype, ModelSignature, TensorSpec } from '../artifact/artifact.types';
+import { InferenceEngineHealth, isFatalEngineError, EngineFailedError } from '../engine/engine-health';
 
 /** A model resident in tfjs memory, ready to predict. Owned by whoever loaded it: call dispose(). */
 export interface LoadedModel {
@@ -10,6 +13,8 @@ export interface LoadedModel {
   readonly parameterCount: number;
   /** Bytes of the weight files as stored (smaller than sizeBytes when quantized). */
   readonly weightBytes: number;
+  /** Bytes one row needs for outputs and intermediates: a batch runs in slices that fit INFERENCE_MAX_RUN_BYTES. */
+  readonly bytesPerRow: number;
   /** Rows of the single input → rows of the first output, in order. */
   predict(rows: number[][]): Promise<number[][]>;
   /** Rows of the single input → rows of every output (outer index = output, in signature order). */
@@ -35,17 +40,49 @@ const DTYPE_OF: Record<Datatype, tf.DataType> = {
   BOOL: 'bool',
 };
 
+export interface ModelSizes {
+  /** Bytes the weights occupy in memory. */
+  sizeBytes: number;
+  parameterCount: number;
+  /** Bytes of the weight files as stored. */
+  weightBytes: number;
+}
+
+export interface RunBudget {
+  /** Estimated from the topology (layers), 0 when unknown until the first run (graph). */
+  bytesPerRow: number;
+  maxRunBytes: number;
+}
+
 export class TfjsLoadedModel implements LoadedModel {
   private disposed = false;
+  readonly sizeBytes: number;
+  readonly parameterCount: number;
+  readonly weightBytes: number;
+  private perRow: number;
 
   constructor(
     private readonly model: tf.LayersModel | tf.GraphModel,
     private mode: ExecutionMode,
     public signature: ModelSignature,
-    readonly sizeBytes: number,
-    readonly parameterCount: number,
-    readonly weightBytes: number,
-  ) {}
+    sizes: ModelSizes,
+    private readonly budget: RunBudget = { bytesPerRow: 0, maxRunBytes: Number.MAX_SAFE_INTEGER },
+    private readonly health?: InferenceEngineHealth,
+  ) {
+    this.sizeBytes = sizes.sizeBytes;
+    this.parameterCount = sizes.parameterCount;
+    this.weightBytes = sizes.weightBytes;
+    this.perRow = budget.bytesPerRow;
+  }
+
+  get bytesPerRow(): number {
+    return this.perRow;
+  }
+
+  /** Rows one run may take without exceeding INFERENCE_MAX_RUN_BYTES. */
+  get rowsPerRun(): number {
+    return this.perRow > 0 ? Math.max(1, Math.floor(this.budget.maxRunBytes / this.perRow)) : Number.MAX_SAFE_INTEGER;
+  }
 
   get executionMode(): ExecutionMode {
     return this.mode;
@@ -56,8 +93,12 @@ export class TfjsLoadedModel implements LoadedModel {
   }
 
   async predictOutputs(rows: number[][]): Promise<number[][][]> {
-    const { outputs } = await this.run(rows);
-    return outputs;
+    const slice = this.rowsPerRun;
+    if (rows.length <= slice) return (await this.run(rows)).outputs;
+    // A batch whose intermediates would not fit the run budget runs in slices, one after the other.
+    const parts: number[][][][] = [];
+    for (let start = 0; start < rows.length; start += slice) parts.push((await this.run(rows.slice(start, start + slice))).outputs);
+    return parts[0].map((_, output) => parts.flatMap((part) => part[output]));
   }
 
   /**
@@ -72,12 +113,12 @@ export class TfjsLoadedModel implements LoadedModel {
     const zeros = [new Array<number>(width).fill(0), new Array<number>(width).fill(0)];
     let result: RunResult;
     try {
-      result = await this.run(zeros);
+      result = await this.measured(zeros);
     } catch (error) {
       if (this.mode !== 'graph-sync' || !/executeAsync|dynamic op/i.test((error as Error).message)) throw error;
       // Control-flow or dynamic-shape graphs only run on the async executor.
       this.mode = 'graph-async';
-      result = await this.run(zeros);
+      result = await this.measured(zeros);
     }
     if (this.mode === 'layers') return;
     this.signature = {
@@ -90,6 +131,21 @@ export class TfjsLoadedModel implements LoadedModel {
     };
   }
 
+  /**
+   * A run whose peak memory is measured: for a graph, whose intermediates the topology does not
+   * tell, the peak of this run (outputs included) sets the bytes per row.
+   */
+  private async measured(rows: number[][]): Promise<RunResult> {
+    let result: RunResult | undefined;
+    const start = tf.memory().numBytes;
+    const profile = await tf.profile(async () => {
+      result = await this.run(rows);
+    });
+    const peak = Number.isFinite(profile.peakBytes) ? profile.peakBytes - start : 0;
+    this.perRow = Math.max(this.perRow, Math.ceil(Math.max(0, peak) / rows.length));
+    return result!;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -98,6 +154,7 @@ export class TfjsLoadedModel implements LoadedModel {
 
   private async run(rows: number[][]): Promise<RunResult> {
     if (this.disposed) throw new Error('The model was disposed (evicted) before it ran.');
+    this.health?.assertHealthy();
     const x = toInputTensor(this.signature.inputs[0], rows);
     let outputs: tf.Tensor[] = [];
     try {
@@ -112,9 +169,16 @@ export class TfjsLoadedModel implements LoadedModel {
       });
       const data = await Promise.all(outputs.map((t) => toRows(t, rows.length)));
       return { outputs: data, shapes: outputs.map((t) => t.shape), dtypes: outputs.map((t) => t.dtype) };
+    } catch (error) {
+      if (this.health && isFatalEngineError(error)) {
+        // The backend's memory can no longer be trusted: nothing is disposed (that would touch it).
+        this.health.markFailed(error);
+        throw new EngineFailedError();
+      }
+      throw error;
     } finally {
       // Outputs are read before the input goes: a graph's output may alias its input.
-      tf.dispose([x, ...outputs]);
+      if (this.health?.healthy !== false) tf.dispose([x, ...outputs]);
     }
   }
 

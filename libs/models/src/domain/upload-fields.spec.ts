@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '@app/common';
+import { JsonTooDeepError, ValidationFailedError } from '@app/common';
 import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields } from './upload-fields';
 
 function fieldErrors(fn: () => unknown) {
@@ -12,6 +12,13 @@ function fieldErrors(fn: () => unknown) {
 }
 
 describe('upload fields', () => {
+  it('refuses JSON nested deeper than the cap before parsing it (400 JSON_TOO_DEEP naming the field)', () => {
+    const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    expect(() => parseVersionFields({ metrics: deep(10_000) })).toThrow(JsonTooDeepError);
+    expect(() => parseVersionFields({ params: deep(5) }, 4)).toThrow(expect.objectContaining({ code: 'JSON_TOO_DEEP', extensions: { maxDepth: 4, field: 'params' } }));
+    expect(parseVersionFields({ params: deep(4) }, 4).params).toEqual(JSON.parse(deep(4)));
+  });
+
   it('parses every optional field', () => {
     expect(
       parseVersionFields({ description: ' v2 ', labels: '["a","b"]', metrics: '{"accuracy":0.9}', params: '{"epochs":5}' }),

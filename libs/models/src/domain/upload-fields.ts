@@ -1,4 +1,4 @@
-import { FieldError, ValidationFailedError } from '@app/common';
+import { assertJsonDepth, FieldError, ValidationFailedError } from '@app/common';
 import type { ArtifactFiles, TensorSpec } from '@app/inference';
 
 /** The text fields of an upload, as sent (multipart values are strings). */
@@ -20,12 +20,20 @@ const MAX_DESCRIPTION = 2000;
 const MAX_LABELS = 10_000;
 const MAX_LABEL_LENGTH = 200;
 
-/** Parses and checks the optional fields; every problem is reported at once, by field name (400). */
-export function parseVersionFields(raw: RawVersionFields): VersionMetadata {
+/** Nesting allowed in the JSON fields when the caller does not pass JSON_MAX_DEPTH. */
+const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses and checks the optional fields; every problem is reported at once, by field name (400).
+ * JSON nested deeper than `maxJsonDepth` is refused before it is parsed (400 JSON_TOO_DEEP): stored
+ * as jsonb, it would be walked recursively.
+ */
+export function parseVersionFields(raw: RawVersionFields, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH): VersionMetadata {
   const errors: FieldError[] = [];
   const json = (field: keyof RawVersionFields): unknown => {
     const text = raw[field];
     if (text === undefined) return undefined;
+    assertJsonDepth(text, maxJsonDepth, field);
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@app/audit';
 import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
-import { ArtifactFiles, InferenceRuntime } from '@app/inference';
+import { ArtifactFiles, ArtifactInspector } from '@app/inference';
 import { artifactDigest, artifactSize } from '../artifacts/artifact-digest';
 import { artifactTarball } from '../artifacts/artifact-tarball';
 import { ModelVersionDto } from '../dto/model-version.dto';
@@ -54,7 +54,7 @@ export class ModelVersionsService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
-    private readonly runtime: InferenceRuntime,
+    private readonly inspector: ArtifactInspector,
     private readonly audit: AuditService,
     private readonly events: RegistryEvents,
   ) {}
@@ -63,7 +63,7 @@ export class ModelVersionsService {
   async upload(name: string, upload: ArtifactUpload, actor: Actor | null): Promise<ModelVersionDto> {
     // Cheap checks first: a missing model or a bad field never costs an unpack or a model load.
     await readOnly(this.db, (m) => findModel(m, name));
-    const metadata = parseVersionFields(upload.fields);
+    const metadata = parseVersionFields(upload.fields, this.config.http.jsonMaxDepth);
     const limits = this.config.registry;
     const files = await artifactFilesOf(upload, {
       maxFiles: limits.maxArtifactFiles,
@@ -81,7 +81,7 @@ export class ModelVersionsService {
    * once complete, and no row ever points at a missing artifact.
    */
   async register(name: string, input: NewVersion, actor: Actor | null, options: RegisterOptions = {}): Promise<ModelVersionDto> {
-    const signature = await this.runtime.inspect(input.files);
+    const signature = await this.inspector.inspect(input.files);
     checkLabelsAgainstOutputs(input.metadata.labels, signature.outputs);
 
     const model = await this.db.transaction((m) => this.modelFor(m, name, options, actor));

@@ -109,6 +109,14 @@ describe('S3 artifact storage specifics', () => {
     expect([...s3.objects.keys()]).toEqual([]);
   });
 
+  it('reports an artifact whose manifest lists a file that is gone as missing (not a raw S3 error)', async () => {
+    const s3 = new FakeS3();
+    const storage = new S3ArtifactStorage(s3, 'bucket', 'artifacts/');
+    await storage.put(KEY, FILES);
+    s3.objects.delete(`bucket/artifacts/${KEY}/weights/group1-shard1of1.bin`);
+    await expect(storage.get(KEY)).rejects.toBeInstanceOf(ArtifactMissingError);
+  });
+
   it('creates a missing bucket once', async () => {
     const s3 = new FakeS3();
     const storage = new S3ArtifactStorage(s3, 'fresh', '');

@@ -1,3 +1,4 @@
+import { DomainError } from '@app/common';
 import type { ArtifactFiles } from '@app/inference';
 
 /**
@@ -16,10 +17,23 @@ export interface ArtifactStorage {
 
 export const ARTIFACT_STORAGE = Symbol('ARTIFACT_STORAGE');
 
-export class ArtifactMissingError extends Error {
+/** Seconds a client should wait before retrying a request whose artifact is unavailable. */
+export const ARTIFACT_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * Nothing (or only part of an artifact) is stored under the key, although the registry points at
+ * it: storage that is not shared between replicas, a restore in progress, files removed by hand.
+ * Not the caller's fault and possibly temporary, so it answers 503 ARTIFACT_UNAVAILABLE with
+ * Retry-After, never a 500. The key is kept for the log line and never shown to callers.
+ */
+export class ArtifactMissingError extends DomainError {
   constructor(readonly key: string) {
-    super(`No artifact is stored under "${key}".`);
-    this.name = 'ArtifactMissingError';
+    super(
+      'unavailable',
+      'ARTIFACT_UNAVAILABLE',
+      'A stored artifact this request needs is not available on this server; retry after the number of seconds in Retry-After.',
+      { headers: { 'Retry-After': String(ARTIFACT_RETRY_AFTER_SECONDS) } },
+    );
   }
 }
 

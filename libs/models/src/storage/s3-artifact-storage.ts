@@ -76,7 +76,15 @@ export class S3ArtifactStorage implements ArtifactStorage {
       throw error;
     }
     const files: ArtifactFiles = new Map();
-    for (const { path } of manifest.files) files.set(path, await this.read(this.fileKey(key, path)));
+    for (const { path } of manifest.files) {
+      try {
+        files.set(path, await this.read(this.fileKey(key, path)));
+      } catch (error) {
+        // A file the manifest lists is gone: the artifact is incomplete, hence unavailable as a whole.
+        if (isNotFound(error)) throw new ArtifactMissingError(key);
+        throw error;
+      }
+    }
     return files;
   }
 

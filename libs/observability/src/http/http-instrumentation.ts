@@ -32,7 +32,7 @@ export class HttpInstrumentation {
     fastify.addHook('onResponse', async (request, reply) => {
       const route = routeTemplate(request);
       const seconds = reply.elapsedTime / 1000;
-      this.duration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+      this.duration.observe({ method: methodLabel(request.method), route, status: String(reply.statusCode) }, seconds);
       const caller = (request as FastifyRequest & { caller?: Caller }).caller;
       this.logger.info(
         {
@@ -48,6 +48,13 @@ export class HttpInstrumentation {
       );
     });
   }
+}
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** The methods the API serves by name; any other (PROPFIND, …) as one value: bounded label cardinality. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : 'OTHER';
 }
 
 /** The matched route's template (/v1/models/:name), never the raw URL: bounded label cardinality. */

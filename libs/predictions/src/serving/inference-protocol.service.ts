@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '@app/common';
-import { TF_BACKEND_SELECTION, TfBackendSelection } from '@app/inference';
+import { InferenceEngineHealth, TF_BACKEND_SELECTION, TfBackendSelection } from '@app/inference';
 import { effectiveStage } from '@app/models';
 import { PredictionService } from './prediction.service';
 import { ServingTarget, VersionResolver } from './version-resolver';
@@ -14,6 +14,7 @@ export class InferenceProtocolService {
     private readonly predictions: PredictionService,
     private readonly resolver: VersionResolver,
     @Inject(TF_BACKEND_SELECTION) private readonly backend: TfBackendSelection,
+    private readonly engine: InferenceEngineHealth,
   ) {}
 
   server() {
@@ -24,7 +25,9 @@ export class InferenceProtocolService {
     return { live: true };
   }
 
+  /** Ready while the inference engine is trusted; after a fatal engine error, 503 until the process is replaced. */
   ready() {
+    this.engine.assertHealthy();
     return { ready: true };
   }
 
@@ -42,6 +45,7 @@ export class InferenceProtocolService {
 
   /** Ready means loaded and able to answer now: the check loads the model into the cache. */
   async modelReady(target: ServingTarget, actor: Actor) {
+    this.engine.assertHealthy();
     const version = await this.predictions.servable(target, actor);
     await this.predictions.warm(version);
     return { name: version.modelName, version: String(version.version), ready: true };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { Actor, AppConfig, deprecationHeaders, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
-import { DynamicBatcher, InferenceRuntime, ModelCache, validateRows } from '@app/inference';
+import { Actor, AppConfig, deprecationHeaders, DomainError, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
+import { DynamicBatcher, InferenceRuntime, maxRowsForOutputs, ModelCache, outputValuesPerRow, validateRows } from '@app/inference';
 import { effectiveStage, RegistryReader, ServableVersion } from '@app/models';
 import { ResponseCache } from '../cache/response-cache';
 import { DraftVersionForbiddenError, ModelVersionRetiredError } from '../domain/serving-errors';
@@ -114,6 +114,7 @@ export class PredictionService {
     let rows = 0;
     let computeMs = 0;
     let status = 200;
+    let failure: unknown;
     try {
       version = await this.resolver.resolve(target, actor.caller.id);
       this.assertServable(version, actor);
@@ -122,11 +123,14 @@ export class PredictionService {
       computeMs = result.outcome.computeMs;
       return new WithHeaders(result.body, this.headers(version, result.outcome.cache));
     } catch (error) {
+      failure = error;
       status = toProblem(error, { requestId: actor.requestId, instance: '' }).status;
       throw error;
     } finally {
       const latencyMs = performance.now() - started;
-      const labels = { model: target.model, version: String(version?.version ?? '') };
+      // Labels only ever hold names the registry resolved: a caller inventing model names must not
+      // mint a metric series per name (unbounded cardinality on /metrics).
+      const labels = { model: version?.modelName ?? modelNameLabel(target, failure), version: String(version?.version ?? '') };
       this.requests.inc({ ...labels, status: String(status) });
       this.usage.record({
         at: new Date(),
@@ -152,6 +156,7 @@ export class PredictionService {
   }
 
   private async run(version: ServableVersion, rows: number[][], actor: Actor): Promise<Outcome> {
+    assertOutputFits(version, rows.length, this.config.inference.limits.maxOutputValues);
     const key = modelKey(version);
     const settings = await this.settings.forModel(version.modelId);
     const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, rows) : undefined;
@@ -186,6 +191,30 @@ export class PredictionService {
     }
     return headers;
   }
+}
+
+/** Registry errors thrown only once the model itself was found: its name is a real one. */
+const MODEL_EXISTS_ERRORS: ReadonlySet<string> = new Set(['MODEL_VERSION_NOT_FOUND', 'MODEL_ALIAS_NOT_FOUND', 'NO_PRODUCTION_VERSION']);
+
+/** The `model` label of every request whose model the registry does not know. */
+export const UNKNOWN_MODEL_LABEL = 'unknown';
+
+/** The `model` label of a request whose version was not resolved: its name if the registry knows it. */
+export function modelNameLabel(target: Pick<ServingTarget, 'model'>, failure: unknown): string {
+  return failure instanceof DomainError && MODEL_EXISTS_ERRORS.has(failure.code) ? target.model : UNKNOWN_MODEL_LABEL;
+}
+
+/** Checked before anything runs: a request's answer is bounded by MAX_OUTPUT_VALUES_PER_REQUEST. */
+function assertOutputFits(version: ServableVersion, rows: number, maxOutputValues: number): void {
+  const perRow = outputValuesPerRow(version.outputs);
+  if (rows * perRow <= maxOutputValues) return;
+  throw new DomainError(
+    'unprocessable',
+    'OUTPUT_TOO_LARGE',
+    `${rows} rows would produce ${rows * perRow} output values; this model answers at most ${maxRowsForOutputs(version, maxOutputValues)} rows per request ` +
+      `(${perRow} values per row, MAX_OUTPUT_VALUES_PER_REQUEST=${maxOutputValues}).`,
+    { extensions: { maxRows: maxRowsForOutputs(version, maxOutputValues) } },
+  );
 }
 
 /** Identity of a loaded model: a re-uploaded artifact can never be served from a stale entry. */

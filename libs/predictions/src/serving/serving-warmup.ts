@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/common';
-import { RegistryReader } from '@app/models';
+import { ArtifactMissingError, RegistryReader } from '@app/models';
 import { PredictionService } from './prediction.service';
 
 /**
@@ -28,9 +28,11 @@ export class ServingWarmup implements OnApplicationBootstrap {
     try {
       const versions = await this.registry.productionVersions();
       for (const version of versions) {
-        await this.predictions.warm(version).catch((error: unknown) =>
-          this.logger.warn({ err: error, msg: `could not warm ${version.modelName} v${version.version}` }),
-        );
+        await this.predictions.warm(version).catch((error: unknown) => {
+          // A missing artifact has been logged (once per key) by the artifact storage already.
+          if (error instanceof ArtifactMissingError) return;
+          this.logger.warn({ err: error, msg: `could not warm ${version.modelName} v${version.version}` });
+        });
       }
       if (versions.length) this.logger.log(`warmed ${versions.length} production model(s)`);
     } catch (error) {

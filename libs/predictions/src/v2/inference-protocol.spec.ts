@@ -40,6 +40,26 @@ describe('Open Inference Protocol codec', () => {
     expect(reason(() => decodeInferRequest({ inputs: [{ name: 'features', shape: [1, 3], datatype: 'BOOL', data: [1, 0, 1] }] }, input))).toMatch(/true or false/);
   });
 
+  it('holds FP16 data to the half-precision range (±65504) and FP32 data to single precision', () => {
+    const fp16 = (data: number[]) => decodeInferRequest({ inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP16', data }] }, input);
+    expect(fp16([65_504, -65_504, 0.5])).toEqual([[65_504, -65_504, 0.5]]);
+    expect(reason(() => fp16([1, 70_000, 3]))).toMatch(/data\[1\] is out of the FP16 range \[-65504, 65504\]/);
+    expect(reason(() => fp16([-65_505, 1, 3]))).toMatch(/data\[0\] is out of the FP16 range/);
+    const fp32 = { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', data: [1e39, 1, 2] }] };
+    expect(reason(() => decodeInferRequest(fp32, input))).toMatch(/out of the FP32 range/);
+    expect(decodeInferRequest({ inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP64', data: [1e39, 1, 2] }] }, input)).toEqual([[1e39, 1, 2]]);
+  });
+
+  it('never echoes a huge shape or list of output names in full', () => {
+    const shape = Array.from({ length: 200_000 }, () => 1);
+    const message = reason(() => decodeInferRequest({ inputs: [{ name: 'features', shape, datatype: 'FP32', data: [1, 2, 3] }] }, input));
+    expect(message).toMatch(/got \[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, … \(200000 dimensions\)\]$/);
+    const outputs: TensorSpec[] = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }];
+    const requested = Array.from({ length: 6000 }, (_, i) => ({ name: `weight_${i}` }));
+    const unknown = reason(() => encodeInferResponse({ modelName: 'm', version: 1, id: 'x', outputs, requested }, [[1, 2]]));
+    expect(unknown).toMatch(/"weight_4" and 5995 more; this model has "probabilities"$/);
+  });
+
   it('encodes outputs as flat row-major tensors and rejects unknown requested outputs', () => {
     const outputs: TensorSpec[] = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }];
     expect(encodeInferResponse({ modelName: 'm', version: 3, id: 'r1', outputs }, [[0.1, 0.9], [0.7, 0.3]])).toEqual({

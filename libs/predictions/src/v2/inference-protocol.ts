@@ -36,6 +36,18 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   UINT64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+/** Largest finite half-precision value: FP16 data beyond it cannot be what the caller meant. */
+const FP16_MAX = 65_504;
+const FP32_MAX = 3.4028234663852886e38;
+/** Dimensions shown when a shape is echoed in an error: the rank of any real tensor, not a 200,000-entry list. */
+const SHAPE_ECHO_DIMS = 16;
+
+/** `[1, 4]`, or `[1, 1, 1, … (200000 dimensions)]` for a shape nobody should read in full. */
+function formatShape(shape: readonly unknown[]): string {
+  if (shape.length <= SHAPE_ECHO_DIMS) return `[${shape.map(String).join(', ')}]`;
+  return `[${shape.slice(0, SHAPE_ECHO_DIMS).map(String).join(', ')}, … (${shape.length} dimensions)]`;
+}
+
 function invalid(field: string, message: string): never {
   throw new ValidationFailedError([{ field, message }], message, 'unprocessable');
 }
@@ -47,12 +59,12 @@ function flatten(data: unknown, shape: number[], field: string): unknown[] {
   const out: unknown[] = [];
   const walk = (value: unknown, depth: number, path: string) => {
     if (depth === shape.length) {
-      if (Array.isArray(value)) invalid(path, `${path} is nested deeper than shape [${shape.join(', ')}]`);
+      if (Array.isArray(value)) invalid(path, `${path} is nested deeper than shape ${formatShape(shape)}`);
       out.push(value);
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[depth]) {
-      invalid(path, `${path} must have ${shape[depth]} elements to match shape [${shape.join(', ')}]`);
+      invalid(path, `${path} must have ${shape[depth]} elements to match shape ${formatShape(shape)}`);
     }
     value.forEach((v, i) => walk(v, depth + 1, `${path}[${i}]`));
   };
@@ -70,6 +82,10 @@ function toNumber(value: unknown, datatype: string, field: string): number {
   if (range && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
     invalid(field, `${field} must be an integer in [${range[0]}, ${range[1]}] (datatype ${datatype})`);
   }
+  const max = datatype === 'FP16' ? FP16_MAX : datatype === 'FP32' ? FP32_MAX : undefined;
+  if (max !== undefined && Math.abs(value) > max) {
+    invalid(field, `${field} is out of the ${datatype} range [-${max}, ${max}] (datatype ${datatype})`);
+  }
   return value;
 }
 
@@ -84,7 +100,7 @@ export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): 
   if (request.inputs.length !== 1 || unknown.length) {
     errors.push({
       field: 'inputs',
-      message: `this model takes exactly one input named "${input.name}" with shape [${input.shape.join(', ')}]`,
+      message: `this model takes exactly one input named "${input.name}" with shape ${formatShape(input.shape)}`,
     });
     throw new ValidationFailedError(errors, errors[0].message, 'unprocessable');
   }
@@ -101,12 +117,12 @@ export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): 
   const mismatch =
     shape.length !== expected.length || shape.some((d, i) => expected[i] !== -1 && expected[i] !== d);
   if (mismatch) {
-    invalid(`${field}.shape`, `input "${input.name}" expects shape [${expected.join(', ')}], got [${shape.join(', ')}]`);
+    invalid(`${field}.shape`, `input "${input.name}" expects shape ${formatShape(expected)}, got ${formatShape(shape)}`);
   }
   const flat = flatten(tensor.data, shape, `${field}.data`);
   const size = shape.reduce((a, b) => a * b, 1);
   if (flat.length !== size) {
-    invalid(`${field}.data`, `${field}.data has ${flat.length} values but shape [${shape.join(', ')}] needs ${size}`);
+    invalid(`${field}.data`, `${field}.data has ${flat.length} values but shape ${formatShape(shape)} needs ${size}`);
   }
   const values = flat.map((v, i) => toNumber(v, tensor.datatype, `${field}.data[${i}]`));
   if (shape.length === 1) return [values];
@@ -123,7 +139,10 @@ export function encodeInferResponse(
   const spec = args.outputs[0];
   const wanted = args.requested?.map((o) => o?.name) ?? [spec.name];
   const unknown = wanted.filter((n) => n !== spec.name);
-  if (unknown.length) invalid('outputs', `unknown output ${unknown.map((n) => `"${n}"`).join(', ')}; this model has "${spec.name}"`);
+  if (unknown.length) {
+    const named = unknown.slice(0, 5).map((n) => `"${String(n).slice(0, 100)}"`).join(', ');
+    invalid('outputs', `unknown output ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; this model has "${spec.name}"`);
+  }
   const width = predictions[0]?.length ?? 0;
   return {
     model_name: args.modelName,

@@ -162,7 +162,9 @@ export const getMe = <ThrowOnError extends boolean = false>(options?: Options<Ge
 });
 
 /**
- * Change your own password (needs the current one); ends your other sessions
+ * Change your own password (needs the current one); ends your sessions
+ *
+ * Every session (refresh token) and every access token issued before, the one used here included, stop working: sign in again with the new password. Attempts count against the same per-account and per-IP limits as sign-in (429 beyond).
  */
 export const changeMyPassword = <ThrowOnError extends boolean = false>(options: Options<ChangeMyPasswordData, ThrowOnError>): RequestResult<ChangeMyPasswordResponses, ChangeMyPasswordErrors, ThrowOnError> => (options.client ?? client).patch<ChangeMyPasswordResponses, ChangeMyPasswordErrors, ThrowOnError>({
     security: [
@@ -915,7 +917,7 @@ export const cancelTrainingJob = <ThrowOnError extends boolean = false>(options:
 /**
  * Follow a training job's progress as Server-Sent Events
  *
- * One `progress` event per epoch (data: {epoch, epochs, attempt, loss, valLoss, accuracy|mae, valAccuracy|valMae, durationMs}), then one `status` event whose data is the finished job, then the stream closes. Joining late first replays the epochs done so far.
+ * One `progress` event per epoch (data: {epoch, epochs, attempt, loss, valLoss, accuracy|mae, valAccuracy|valMae, durationMs}), then one `status` event whose data is the finished job, then the stream closes. Joining late first replays the epochs done so far. If the caller loses access meanwhile (user disabled or deleted, password changed, role removed, API key revoked or expired), the stream ends with one `revoked` event (data: {status, code, detail}: 401 CREDENTIALS_REVOKED or TOKEN_REVOKED, 403 INSUFFICIENT_ROLE). A caller may hold SSE_MAX_STREAMS_PER_CALLER streams at once; the next one is a 429 TOO_MANY_STREAMS with Retry-After.
  */
 export const streamTrainingJobEvents = <ThrowOnError extends boolean = false>(options: Options<StreamTrainingJobEventsData, ThrowOnError, StreamTrainingJobEventsResponse>): Promise<ServerSentEventsResult<StreamTrainingJobEventsResponses>> => (options.client ?? client).sse.get<StreamTrainingJobEventsResponses, StreamTrainingJobEventsErrors, ThrowOnError>({
     security: [

@@ -1005,6 +1005,10 @@ export type ChangeMyPasswordErrors = {
      * Authenticated, but the role does not allow this
      */
     403: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
 };
 
 export type ChangeMyPasswordError = ChangeMyPasswordErrors[keyof ChangeMyPasswordErrors];
@@ -2395,6 +2399,10 @@ export type StreamTrainingJobEventsErrors = {
      * No such resource
      */
     404: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After
+     */
+    429: ProblemDocumentDto;
 };
 
 export type StreamTrainingJobEventsError = StreamTrainingJobEventsErrors[keyof StreamTrainingJobEventsErrors];

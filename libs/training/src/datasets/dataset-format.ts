@@ -53,4 +53,7 @@ export type MalformedDatasetReason =
   | 'bad-csv'
   | 'bad-json'
   | 'no-rows'
-  | 'too-many-columns';
+  | 'too-many-columns'
+  | 'field-too-large'
+  | 'record-too-large'
+  | 'reserved-column-name';

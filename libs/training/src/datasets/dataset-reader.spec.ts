@@ -1,11 +1,11 @@
 import { MalformedDatasetError } from './dataset-format';
-import { formatFromFileName, readDataset } from './dataset-reader';
+import { ALREADY_CHECKED, formatFromFileName, readDataset, ReadDatasetOptions } from './dataset-reader';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
-async function failure(input: string | Buffer): Promise<MalformedDatasetError> {
+async function failure(input: string | Buffer, options: ReadDatasetOptions = {}): Promise<MalformedDatasetError> {
   try {
-    await readDataset(typeof input === 'string' ? utf8(input) : input);
+    await readDataset(typeof input === 'string' ? utf8(input) : input, options);
   } catch (error) {
     expect(error).toBeInstanceOf(MalformedDatasetError);
     return error as MalformedDatasetError;
@@ -122,6 +122,80 @@ describe('readDataset', () => {
 
   it('bounds the number of columns', async () => {
     await expect(readDataset(utf8('a,b,c\n1,2,3\n'), { maxColumns: 2 })).rejects.toMatchObject({ reason: 'too-many-columns' });
+  });
+
+  describe('caps applied while reading (bounded work per upload)', () => {
+    it('stops a million-column header at column 1,001: the unclosed quote after it is never parsed', async () => {
+      const header = Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',');
+      const e = await failure(`${header},"never closed\n1\n`);
+      expect(e).toMatchObject({ reason: 'too-many-columns', location: { line: 1 } });
+      expect(e.message).toBe('line 1: The line has more than 1000 columns (DATASET_MAX_COLUMNS).');
+      // Without the cap the parser reads the whole header, and then the broken quote is what it finds.
+      const shorter = Array.from({ length: 20_000 }, (_, i) => `c${i}`).join(',');
+      expect((await failure(`${shorter},"never closed\n1\n`, { limits: ALREADY_CHECKED })).reason).toBe('bad-csv');
+      expect((await failure(`${shorter},"never closed\n1\n`)).reason).toBe('too-many-columns');
+    });
+
+    it('caps the columns of every line, and quoted commas are no columns', async () => {
+      expect(await failure('a,b\n1,2\n1,2,3,4\n', { maxColumns: 3 })).toMatchObject({ reason: 'too-many-columns', location: { line: 3 } });
+      const quoted = `a,"${','.repeat(5000)}"\n1,"x,y,z"\n`;
+      expect((await readDataset(utf8(quoted), { maxColumns: 2 })).columns.map((c) => c.name)).toEqual(['a', ','.repeat(5000)]);
+    });
+
+    it('stops a 40 MB value at DATASET_MAX_FIELD_CHARS + 1 characters', async () => {
+      const e = await failure(`a,b\n1,2\n3,"${'x'.repeat(40_000_000)}`);
+      expect(e).toMatchObject({ reason: 'field-too-large', location: { line: 3 } });
+      expect(e.message).toMatch(/longer than 65536 characters \(DATASET_MAX_FIELD_CHARS\)/);
+      expect(await failure(`a,b\n1,${'y'.repeat(101)}\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({ reason: 'field-too-large', location: { line: 2 } });
+      // Quoted line breaks and doubled quotes are characters of the value.
+      expect(await failure(`a,b\n1,"${'\n""'.repeat(60)}"\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({ reason: 'field-too-large' });
+      expect((await readDataset(utf8(`a,b\n1,"${'y'.repeat(100)}"\n`), { limits: { maxFieldChars: 100 } })).rows).toBe(1);
+    });
+
+    it('caps a record (a CSV record or a JSON line) at DATASET_MAX_RECORD_CHARS', async () => {
+      const limits = { maxRecordChars: 100, maxFieldChars: 60 };
+      expect(await failure(`a,b\n${'x'.repeat(60)},${'y'.repeat(60)}\n`, { limits })).toMatchObject({ reason: 'record-too-large', location: { line: 2 } });
+      expect(await failure(`{"a":1}\n{"a":${'1'.repeat(120)}}\n`, { limits })).toMatchObject({ reason: 'record-too-large', location: { line: 2 } });
+    });
+
+    it('reports an error in the records before the one that breaks a cap first', async () => {
+      expect(await failure(`a,b\n1,2\nx,3\n4,${'z'.repeat(200)}\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({
+        reason: 'type-mismatch',
+        location: { line: 3, column: 'a' },
+      });
+    });
+
+    it('caps the values of JSON lines', async () => {
+      expect(await failure(`{"a":1,"b":"x"}\n{"a":2,"b":"${'y'.repeat(101)}"}\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({
+        reason: 'field-too-large',
+        location: { line: 2, column: 'b' },
+      });
+      const wide = `{${Array.from({ length: 1001 }, (_, i) => `"c${i}":1`).join(',')}}\n`;
+      expect(await failure(wide)).toMatchObject({ reason: 'too-many-columns', location: { line: 1 } });
+    });
+
+    it('reads records across chunk boundaries exactly as without the caps', async () => {
+      const rows = Array.from({ length: 6000 }, (_, i) => `${i},"a, ""quoted""\nvalue ${i}",${i % 3 === 0}`);
+      const csv = utf8(`n,text,flag\n${rows.join('\r\n')}\n`);
+      expect(csv.length).toBeGreaterThan(3 * 64 * 1024);
+      const capped = await readDataset(csv, { collect: true, limits: { maxFieldChars: 40, maxColumns: 3 } });
+      expect(capped).toEqual(await readDataset(csv, { collect: true, limits: ALREADY_CHECKED }));
+      expect(capped.rows).toBe(6000);
+      expect(capped.values![1][5999]).toBe('a, "quoted"\nvalue 5999');
+    });
+  });
+
+  describe('reserved column names', () => {
+    it.each(['__proto__', 'constructor', 'prototype'])('refuses %s in a CSV header, naming it', async (name) => {
+      const e = await failure(`x,${name}\n1,2\n`);
+      expect(e).toMatchObject({ reason: 'reserved-column-name', location: { line: 1, column: name } });
+      expect(e.message).toContain(`'${name}' cannot name a column`);
+    });
+
+    it('refuses them as JSON lines fields, and accepts a stored dataset that has one (checked when it was uploaded)', async () => {
+      expect(await failure('{"x":1,"__proto__":2}\n')).toMatchObject({ reason: 'reserved-column-name', location: { column: '__proto__' } });
+      expect((await readDataset(utf8('x,constructor\n1,2\n'), { limits: ALREADY_CHECKED })).columns.map((c) => c.name)).toEqual(['x', 'constructor']);
+    });
   });
 
   it('maps file names to formats', () => {

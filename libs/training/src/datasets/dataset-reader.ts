@@ -16,12 +16,50 @@ import { CellValue, ColumnType, DatasetColumn, DatasetFormat, DISTINCT_CAP, Malf
  * not stall other requests.
  */
 
+/**
+ * Caps applied while a file is read, so that a hostile upload costs work in proportion to the caps,
+ * not to its size: a CSV record is cut off at its `maxColumns + 1`th field or `maxFieldChars + 1`th
+ * character, before the parser has built it (DATASET_MAX_*).
+ */
+export interface DatasetLimits {
+  maxColumns: number;
+  /** Characters of one value. */
+  maxFieldChars: number;
+  /** Characters of one record: a CSV record (quoted line breaks included) or a JSON line. */
+  maxRecordChars: number;
+}
+
+export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = { maxColumns: 1000, maxFieldChars: 65_536, maxRecordChars: 1_048_576 };
+
+/** No caps and no reserved names: for a stored dataset, which was checked when it was uploaded. */
+export const ALREADY_CHECKED: Readonly<DatasetLimits> = {
+  maxColumns: Number.MAX_SAFE_INTEGER,
+  maxFieldChars: Number.MAX_SAFE_INTEGER,
+  maxRecordChars: Number.MAX_SAFE_INTEGER,
+};
+
+/**
+ * Column names no JSON body can carry as a key of a plain object (secure JSON parsing refuses
+ * `__proto__` and `constructor`, and `prototype` is refused with them), so a model trained on
+ * such a column could never be called with rows keyed by name.
+ */
+export const RESERVED_COLUMN_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export interface ReadDatasetOptions {
   /** Forced format; otherwise sniffed from the content (a first line starting with `{` is JSON lines). */
   format?: DatasetFormat;
+  /** Caps (any left out: DEFAULT_DATASET_LIMITS); ALREADY_CHECKED for a stored dataset. */
+  limits?: Partial<DatasetLimits>;
+  /** Shorthand for `limits.maxColumns`. */
   maxColumns?: number;
   /** Keep the values, column-major (the trainer needs them; an upload only needs the schema). */
   collect?: boolean;
+}
+
+interface ReadLimits extends DatasetLimits {
+  collect: boolean;
+  /** Refuse RESERVED_COLUMN_NAMES (uploads; not a stored dataset). */
+  reservedNames: boolean;
 }
 
 export interface DatasetContents {
@@ -32,7 +70,6 @@ export interface DatasetContents {
   values?: CellValue[][];
 }
 
-const DEFAULT_MAX_COLUMNS = 1000;
 const ROWS_PER_TURN = 2000;
 const CHUNK_CHARS = 64 * 1024;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -42,7 +79,8 @@ export async function readDataset(bytes: Uint8Array, options: ReadDatasetOptions
   const text = decodeUtf8(bytes);
   if (text.trim() === '') throw new MalformedDatasetError('empty-file', 'The file is empty.');
   const format = options.format ?? sniffFormat(text);
-  const limits = { maxColumns: options.maxColumns ?? DEFAULT_MAX_COLUMNS, collect: options.collect ?? false };
+  const caps = { ...DEFAULT_DATASET_LIMITS, ...options.limits, ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}) };
+  const limits: ReadLimits = { ...caps, collect: options.collect ?? false, reservedNames: options.limits !== ALREADY_CHECKED };
   return format === 'csv' ? readCsv(text, limits) : readJsonLines(text, limits);
 }
 
@@ -141,7 +179,8 @@ class ColumnTyper {
   }
 
   /** A JSON value: its JSON type is its type. */
-  acceptJson(index: number, value: unknown, line: number): void {
+  acceptJson(index: number, value: unknown, line: number, maxFieldChars: number): void {
+    if (typeof value === 'string' && value.length > maxFieldChars) throw fieldTooLarge(maxFieldChars, line, this.names[index]);
     let type: ColumnType;
     if (typeof value === 'number') type = 'number';
     else if (typeof value === 'string') type = 'string';
@@ -204,13 +243,34 @@ function excerpt(s: string): string {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
-function checkHeader(names: string[], maxColumns: number, line: number): void {
-  if (names.length > maxColumns) {
-    throw new MalformedDatasetError('too-many-columns', `The file has ${names.length} columns; at most ${maxColumns} are allowed.`, { line });
-  }
+function tooManyColumns(maxColumns: number, line: number): MalformedDatasetError {
+  return new MalformedDatasetError('too-many-columns', `The line has more than ${maxColumns} columns (DATASET_MAX_COLUMNS).`, { line });
+}
+
+function fieldTooLarge(maxFieldChars: number, line: number, column?: string): MalformedDatasetError {
+  return new MalformedDatasetError('field-too-large', `A value is longer than ${maxFieldChars} characters (DATASET_MAX_FIELD_CHARS).`, {
+    line,
+    ...(column !== undefined ? { column } : {}),
+  });
+}
+
+function recordTooLarge(maxRecordChars: number, line: number): MalformedDatasetError {
+  return new MalformedDatasetError('record-too-large', `The record is longer than ${maxRecordChars} characters (DATASET_MAX_RECORD_CHARS).`, { line });
+}
+
+function checkHeader(names: string[], limits: ReadLimits, line: number): void {
+  if (names.length > limits.maxColumns) throw tooManyColumns(limits.maxColumns, line);
   const seen = new Set<string>();
   names.forEach((name, i) => {
     if (name === '') throw new MalformedDatasetError('bad-header', 'The column has no name.', { line, column: `#${i + 1}` });
+    if (name.length > limits.maxFieldChars) throw fieldTooLarge(limits.maxFieldChars, line, `#${i + 1}`);
+    if (limits.reservedNames && RESERVED_COLUMN_NAMES.has(name)) {
+      throw new MalformedDatasetError(
+        'reserved-column-name',
+        `'${name}' cannot name a column: no JSON body may carry it as a key, so rows could never name it (reserved: ${[...RESERVED_COLUMN_NAMES].join(', ')}).`,
+        { line, column: name },
+      );
+    }
     if (seen.has(name)) throw new MalformedDatasetError('bad-header', 'The column name appears twice.', { line, column: name });
     seen.add(name);
   });
@@ -218,16 +278,17 @@ function checkHeader(names: string[], maxColumns: number, line: number): void {
 
 // ------------------------------------------------------------------ CSV
 
-async function readCsv(text: string, limits: { maxColumns: number; collect: boolean }): Promise<DatasetContents> {
+async function readCsv(text: string, limits: ReadLimits): Promise<DatasetContents> {
   const parser = csvParser({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true });
-  Readable.from(chunks(text)).pipe(parser);
+  const guard = new CsvRecordGuard(text, limits);
+  Readable.from(guard.chunks()).pipe(parser);
   let typer: ColumnTyper | undefined;
   let rows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const line = info.lines;
       if (!typer) {
-        checkHeader(record, limits.maxColumns, line);
+        checkHeader(record, limits, line);
         if (record.every((name) => NUMBER.test(name))) {
           throw new MalformedDatasetError(
             'missing-header',
@@ -256,24 +317,135 @@ async function readCsv(text: string, limits: { maxColumns: number; collect: bool
     }
     throw error;
   }
+  // Everything before the record that broke a cap was fine: now the cap speaks.
+  if (guard.violation) throw guard.violation;
   if (!typer) throw new MalformedDatasetError('empty-file', 'The file is empty.');
   if (rows === 0) throw new MalformedDatasetError('no-rows', 'The file has a header but no data rows.', { line: 2 });
   return { format: 'csv', columns: typer.columns(), rows, values: limits.collect ? typer.values : undefined };
 }
 
-function* chunks(text: string): Generator<string> {
-  for (let i = 0; i < text.length; i += CHUNK_CHARS) yield text.slice(i, i + CHUNK_CHARS);
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * Feeds the CSV parser whole records only, after one cheap pass over their characters that counts
+ * fields and their lengths as CSV quoting defines them. csv-parse builds a record in full before
+ * handing it over (a million-column header, a 40 MB value), so the caps are enforced here, while
+ * streaming: the record that breaks one is never given to the parser, `violation` says why, and
+ * the reader reports it once the parser has read every record before it (whose own errors come first).
+ */
+class CsvRecordGuard {
+  violation?: MalformedDatasetError;
+  private position: number;
+  private line = 1;
+
+  constructor(
+    private readonly text: string,
+    private readonly limits: DatasetLimits,
+  ) {
+    // A byte order mark is not part of the first field (the parser drops it too).
+    this.position = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  *chunks(): Generator<string> {
+    let from = 0;
+    while (from < this.text.length) {
+      const end = this.nextRecordBoundaryAfter(from + CHUNK_CHARS);
+      if (end > from) yield this.text.slice(from, end);
+      if (this.violation) return;
+      from = end;
+    }
+  }
+
+  /**
+   * Scans on from where the last scan stopped until at least `target` characters are covered, and
+   * returns the end of the last complete record seen (the text's end when it is reached), or where the
+   * record breaking a cap starts.
+   */
+  private nextRecordBoundaryAfter(target: number): number {
+    const { text } = this;
+    const { maxColumns, maxFieldChars, maxRecordChars } = this.limits;
+    let boundary = this.position;
+    let recordStart = this.position;
+    let recordLine = this.line;
+    let fields = 1;
+    let fieldChars = 0;
+    let fieldStart = true;
+    let quoted = false;
+    let i = this.position;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (quoted) {
+        if (c === QUOTE) {
+          if (text.charCodeAt(i + 1) === QUOTE) {
+            i++;
+            fieldChars++;
+          } else {
+            quoted = false;
+          }
+        } else {
+          if (c === LF) this.line++;
+          fieldChars++;
+        }
+      } else if (c === COMMA) {
+        if (++fields > maxColumns) return this.stop(tooManyColumns(maxColumns, recordLine), recordStart);
+        fieldChars = 0;
+        fieldStart = true;
+        continue;
+      } else if (c === LF) {
+        this.line++;
+        boundary = i + 1;
+        recordStart = boundary;
+        recordLine = this.line;
+        fields = 1;
+        fieldChars = 0;
+        fieldStart = true;
+        if (i + 1 >= target) {
+          i++;
+          break;
+        }
+        continue;
+      } else if (c === QUOTE && fieldStart) {
+        quoted = true;
+        fieldStart = false;
+        continue;
+      } else if (c !== CR) {
+        // Leading blanks are trimmed by the parser; a quote after them still opens a quoted field.
+        if (fieldStart && (c === SPACE || c === TAB)) continue;
+        fieldStart = false;
+        fieldChars++;
+      }
+      if (fieldChars > maxFieldChars) return this.stop(fieldTooLarge(maxFieldChars, this.line), recordStart);
+      if (i + 1 - recordStart > maxRecordChars) return this.stop(recordTooLarge(maxRecordChars, recordLine), recordStart);
+    }
+    if (i >= text.length) {
+      this.position = text.length;
+      return text.length;
+    }
+    this.position = i;
+    return boundary;
+  }
+
+  private stop(violation: MalformedDatasetError, recordStart: number): number {
+    this.violation = violation;
+    return recordStart;
+  }
 }
 
 // ------------------------------------------------------------------ JSON lines
 
-async function readJsonLines(text: string, limits: { maxColumns: number; collect: boolean }): Promise<DatasetContents> {
+async function readJsonLines(text: string, limits: ReadLimits): Promise<DatasetContents> {
   const lines = text.replace(/^\ufeff/, '').split('\n');
   let typer: ColumnTyper | undefined;
   let index: Map<string, number> | undefined;
   let rows = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
+    if (lines[i].length > limits.maxRecordChars) throw recordTooLarge(limits.maxRecordChars, line);
     const source = lines[i].trim();
     if (source === '') continue;
     let value: unknown;
@@ -289,7 +461,7 @@ async function readJsonLines(text: string, limits: { maxColumns: number; collect
     if (!typer || !index) {
       const names = Object.keys(record);
       if (names.length === 0) throw new MalformedDatasetError('bad-header', 'The first object has no fields to name the columns.', { line });
-      checkHeader(names, limits.maxColumns, line);
+      checkHeader(names, limits, line);
       typer = new ColumnTyper(names, limits.collect);
       index = new Map(names.map((n, c) => [n, c]));
     }
@@ -303,7 +475,7 @@ async function readJsonLines(text: string, limits: { maxColumns: number; collect
       if (!Object.prototype.hasOwnProperty.call(record, name)) {
         throw new MalformedDatasetError('ragged-row', 'The object lacks a field that the first line has.', { line, column: name });
       }
-      typer.acceptJson(c, record[name], line);
+      typer.acceptJson(c, record[name], line, limits.maxFieldChars);
     }
     rows++;
     if (rows % ROWS_PER_TURN === 0) await nextTurn();

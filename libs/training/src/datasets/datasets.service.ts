@@ -46,7 +46,7 @@ export class DatasetsService {
     if (errors.length) throw new ValidationFailedError(errors);
     const { filename, data } = upload.file!;
 
-    const contents = await readDataset(data, { format: formatFromFileName(filename) });
+    const contents = await readDataset(data, { format: formatFromFileName(filename), limits: this.config.training.datasetLimits });
     const id = randomUUID();
     const storageKey = `datasets/${id}`;
     await this.storage.put(storageKey, new Map([[fileName(contents.format), data]]));

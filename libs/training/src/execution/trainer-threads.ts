@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { Worker, WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/common';
+import { spawnThread } from '@app/inference';
 import type { DatasetFormat } from '../datasets/dataset-format';
 import type { StopReason, TrainingResult } from '../trainer/trainer';
 import type { EpochRecord, TrainingSpec } from '../trainer/training-spec';
@@ -45,12 +44,7 @@ export interface TrainingRun {
  * Runs the trainer off the event loop, one node:worker_threads thread per job, in the API (no
  * Redis) and in the worker process (BullMQ) alike. How many run at once is the queue's business
  * (TRAINING_CONCURRENCY); this class starts threads and stops them, all of them at shutdown.
- *
- * Which file the thread runs: from a build, the compiled `training.thread.js` beside this file.
- * From TypeScript sources (Jest, or a process started with `-r @swc-node/register`) there is no
- * .js to run and a thread does not inherit the parent's module hooks, so the thread is started
- * from a two-line bootstrap that registers @swc-node/register (with the repo's tsconfig, so the
- * @app/* paths resolve) and then requires `training.thread.ts`. Same code, same protocol.
+ * Threads start from the compiled `training.thread.js`, or from the sources under Jest (spawnThread).
  */
 @Injectable()
 export class TrainerThreads implements OnApplicationShutdown {
@@ -72,7 +66,7 @@ export class TrainerThreads implements OnApplicationShutdown {
       backend: this.config.inference.backend,
       control,
     };
-    const thread = spawnThread({ workerData, stdout: true, stderr: true });
+    const thread = spawnThread(__dirname, 'training.thread', { workerData, stdout: true, stderr: true });
     this.threads.add(thread);
     this.forwardOutput(thread.stdout, 'debug');
     this.forwardOutput(thread.stderr, 'warn');
@@ -132,25 +126,5 @@ export class TrainerThreads implements OnApplicationShutdown {
     createInterface({ input: stream }).on('line', (line) => {
       if (line.trim()) this.logger[level]({ msg: line, component: 'training-thread' });
     });
-  }
-}
-
-function spawnThread(options: WorkerOptions): Worker {
-  const compiled = join(__dirname, 'training.thread.js');
-  if (existsSync(compiled)) return new Worker(compiled, options);
-  const source = join(__dirname, 'training.thread.ts');
-  const bootstrap = [
-    `process.env.SWC_NODE_PROJECT = ${JSON.stringify(findTsconfig(__dirname))};`,
-    `require(${JSON.stringify(require.resolve('@swc-node/register'))});`,
-    `require(${JSON.stringify(source)});`,
-  ].join('\n');
-  return new Worker(bootstrap, { ...options, eval: true });
-}
-
-function findTsconfig(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'tsconfig.json');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`No tsconfig.json above ${from} to run the training thread from sources.`);
   }
 }

@@ -2,7 +2,7 @@ import { constants, setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { selectTfBackend } from '@app/inference';
 import { MalformedDatasetError } from '../datasets/dataset-format';
-import { readDataset } from '../datasets/dataset-reader';
+import { ALREADY_CHECKED, readDataset } from '../datasets/dataset-reader';
 import { train, TrainingDataError } from '../trainer/trainer';
 import { STOP_REASONS, TrainingThreadInput, TrainingThreadMessage } from './training-thread.protocol';
 
@@ -16,7 +16,8 @@ async function run(input: TrainingThreadInput, post: (message: TrainingThreadMes
   const control = new Int32Array(input.control);
   const { backend } = await selectTfBackend(input.backend);
   post({ type: 'started', backend });
-  const dataset = await readDataset(input.dataset.bytes, { format: input.dataset.format, collect: true });
+  // Checked against the caps in force when it was uploaded; later caps must not fail its jobs.
+  const dataset = await readDataset(input.dataset.bytes, { format: input.dataset.format, limits: ALREADY_CHECKED, collect: true });
   const result = await train(dataset, input.spec, {
     onEpoch: (record, epochs) => post({ type: 'epoch', record, epochs }),
     stopRequested: () => STOP_REASONS[Atomics.load(control, 0)],

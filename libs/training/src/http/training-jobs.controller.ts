@@ -57,11 +57,14 @@ export class TrainingJobsController {
     summary: "Follow a training job's progress as Server-Sent Events",
     description:
       'One `progress` event per epoch (data: {epoch, epochs, attempt, loss, valLoss, accuracy|mae, valAccuracy|valMae, durationMs}), ' +
-      'then one `status` event whose data is the finished job, then the stream closes. Joining late first replays the epochs done so far.',
+      'then one `status` event whose data is the finished job, then the stream closes. Joining late first replays the epochs done so far. ' +
+      'If the caller loses access meanwhile (user disabled or deleted, password changed, role removed, API key revoked or expired), ' +
+      'the stream ends with one `revoked` event (data: {status, code, detail}: 401 CREDENTIALS_REVOKED or TOKEN_REVOKED, 403 INSUFFICIENT_ROLE). ' +
+      'A caller may hold SSE_MAX_STREAMS_PER_CALLER streams at once; the next one is a 429 TOO_MANY_STREAMS with Retry-After.',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 429)
   streamTrainingJobEvents(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
     return this.events.stream(id, actor);
   }

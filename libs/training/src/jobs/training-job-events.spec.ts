@@ -1,7 +1,7 @@
 import { MessageEvent } from '@nestjs/common';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import type { Actor } from '@app/common';
+import type { Actor, CallerStreams } from '@app/common';
 import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
@@ -58,7 +58,9 @@ function setup() {
   const reads: Promise<TrainingJobEntity>[] = [new Promise((r) => (resolveRead = r))];
   const db = { getRepository: () => ({ findOneByOrFail: () => reads.shift() ?? new Promise(() => undefined) }) } as unknown as DataSource;
   const jobs = { visible: async () => job({}) } as unknown as TrainingJobsService;
-  const events = new TrainingJobEvents(db, jobs, bus);
+  // Holding streams for their callers has its own tests (caller-access.spec.ts): passed through here.
+  const streams = { hold: (_actor: Actor, _rules: unknown, source: unknown) => source } as unknown as CallerStreams;
+  const events = new TrainingJobEvents(db, jobs, bus, streams);
   return { bus, events, resolveRead: (row: TrainingJobEntity) => resolveRead(row) };
 }
 
@@ -71,8 +73,8 @@ const actor = {} as Actor;
 describe('TrainingJobEvents', () => {
   it('joins history and live events without losing or repeating an epoch at the seam', async () => {
     const { bus, events, resolveRead } = setup();
-    const stream = await events.stream('job-1', actor);
-    const collected = lastValueFrom(stream.pipe(toArray()));
+    const collected = lastValueFrom(events.stream('job-1', actor).pipe(toArray()));
+    await tick(); // the visibility check
     // Published while the history is still being read: held, then de-duplicated against it.
     await bus.publish({ type: 'progress', jobId: 'job-1', attempt: 1, epochs: 5, record: record(2) });
     await bus.publish({ type: 'progress', jobId: 'job-1', attempt: 1, epochs: 5, record: record(3) });
@@ -88,7 +90,8 @@ describe('TrainingJobEvents', () => {
 
   it('follows a retried job into its next attempt, ignoring stragglers of the old one', async () => {
     const { bus, events, resolveRead } = setup();
-    const collected = lastValueFrom((await events.stream('job-1', actor)).pipe(toArray()));
+    const collected = lastValueFrom(events.stream('job-1', actor).pipe(toArray()));
+    await tick();
     resolveRead(job({ history: [record(1), record(2)] }));
     await tick();
     await bus.publish({ type: 'progress', jobId: 'job-1', attempt: 2, epochs: 5, record: record(1) });
@@ -100,7 +103,8 @@ describe('TrainingJobEvents', () => {
 
   it('ends at once, after the whole history, for a job that already finished', async () => {
     const { events, resolveRead } = setup();
-    const collected = lastValueFrom((await events.stream('job-1', actor)).pipe(toArray()));
+    const collected = lastValueFrom(events.stream('job-1', actor).pipe(toArray()));
+    await tick();
     resolveRead(job({ status: 'cancelled', finishedAt: new Date(), history: [record(1)] }));
     const out = await collected;
     expect(summary(out)).toEqual(['1.1', 'status']);

@@ -1,8 +1,9 @@
 import { Inject, Injectable, MessageEvent } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Observable } from 'rxjs';
+import { defer, Observable, switchMap } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { Actor } from '@app/common';
+import { Actor, CallerStreams, HeldStreamRules } from '@app/common';
+import { canAccess } from '../access';
 import { TRAINING_EVENT_BUS, TrainingEvent, TrainingEventBus } from '../events/training-events';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobDto } from './dto/training-job.dto';
@@ -19,6 +20,10 @@ const SAFETY_CHECK_MS = 5_000;
  * (from the job's history), then the live ones from the event bus: the subscription starts before
  * the history is read, and epochs are de-duplicated, so none is lost or repeated at the seam. When
  * a dead worker's job is retried, the new attempt's epochs follow (they carry `attempt`).
+ *
+ * The stream is held by CallerStreams: it counts against the caller's open streams, and ends with
+ * a `revoked` event once the caller may no longer follow it (credentials revoked, or roles that no
+ * longer reach ml-engineer, or admin for someone else's job).
  */
 @Injectable()
 export class TrainingJobEvents {
@@ -26,10 +31,30 @@ export class TrainingJobEvents {
     @InjectDataSource() private readonly db: DataSource,
     private readonly jobs: TrainingJobsService,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+    private readonly streams: CallerStreams,
   ) {}
 
-  async stream(id: string, actor: Actor): Promise<Observable<MessageEvent>> {
-    await this.jobs.visible(id, actor);
+  /**
+   * Returned at once (nothing awaited): the caller's stream slot is taken when the response
+   * subscribes, before any header is sent, so too many streams are still a plain 429 answer.
+   */
+  stream(id: string, actor: Actor): Observable<MessageEvent> {
+    let ownerId: string | undefined;
+    const rules: HeldStreamRules = {
+      // The route's @Roles, and the job's own rule (owner or admin), with the caller's current roles.
+      role: 'ml-engineer',
+      allowed: (caller) => ownerId === undefined || canAccess({ ...actor, caller }, ownerId),
+    };
+    const events = defer(() => this.jobs.visible(id, actor)).pipe(
+      switchMap((job) => {
+        ownerId = job.ownerId;
+        return this.events(id);
+      }),
+    );
+    return this.streams.hold(actor, rules, events);
+  }
+
+  private events(id: string): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       let attempt = 0;
       let lastEpoch = 0;

@@ -177,7 +177,10 @@ export class TrainingJobsService {
     const errors: FieldError[] = [];
     const limits = this.config.training;
     const columns = new Map(dataset.columns.map((c) => [c.name, c]));
-    const names = () => dataset.columns.map((c) => c.name).join(', ');
+    // Named once, and briefly: a request naming 1,000 missing columns must not copy the whole list 1,000 times.
+    const listed = dataset.columns.slice(0, 20).map((c) => c.name).join(', ');
+    const allNames = dataset.columns.length > 20 ? `${listed}, … (${dataset.columns.length} columns)` : listed;
+    const names = () => allNames;
 
     dto.features.forEach((name, i) => {
       const column = columns.get(name);

@@ -5,6 +5,7 @@ import type { Role } from '@app/common';
 @Unique('uq_users_email', ['email'])
 @Check('chk_users_email_lowercase', `email = lower(email)`)
 @Check('chk_users_roles', `cardinality(roles) > 0 AND roles <@ ARRAY['consumer', 'ml-engineer', 'admin']::text[]`)
+@Check('chk_users_credential_version', `credential_version >= 1`)
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
   id: string;
@@ -22,6 +23,13 @@ export class UserEntity {
 
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
+
+  /**
+   * Moves on (+1) with every password change or reset, disable or role change, in the same
+   * transaction; access tokens carry the version they were issued at (`cv`) and older ones are refused.
+   */
+  @Column({ name: 'credential_version', type: 'integer', default: 1 })
+  credentialVersion: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
