@@ -1,10 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { ApiProcess, startApiProcess } from './support/api-process';
 import { readFixtureReference } from './support/fixtures';
 import { multipart } from './support/multipart';
 import { fixtureFiles } from './support/registry';
@@ -16,7 +15,6 @@ import { freshDatabase } from './support/test-app';
  * ledger can be counted afterwards.
  */
 const POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ROOT = join(__dirname, '..');
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const CLIENTS = 32;
 /** Requests answered before the signal, so that it lands in the middle of real load. */
@@ -26,17 +24,6 @@ type Outcome =
   | { kind: 'answered'; status: number; complete: boolean; rows?: number }
   | { kind: 'refused'; code: string }
   | { kind: 'cut'; code: string };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function errorCode(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -49,13 +36,10 @@ describe('graceful shutdown under load (e2e)', () => {
   const reference = readFixtureReference('classifier');
   let database: { url: string; drop(): Promise<void> };
   let dataDir: string;
-  let api: ChildProcess | undefined;
-  let exited: Promise<number | null>;
-  let output = '';
-  let base: string;
+  let api: ApiProcess | undefined;
 
   const call = async (method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit) => {
-    const res = await fetch(base + path, { method, headers, body });
+    const res = await fetch(api!.base + path, { method, headers, body });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -64,51 +48,24 @@ describe('graceful shutdown under load (e2e)', () => {
   beforeAll(async () => {
     database = (await freshDatabase(POSTGRES))!;
     dataDir = mkdtempSync(join(tmpdir(), 'modelgate-shutdown-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', 'api', 'src', 'main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        LOG_PRETTY: 'false',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_URL: database.url,
-        DATA_DIR: dataDir,
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        PASSWORD_SCRYPT_COST: '14',
-        ADMIN_EMAIL: adminEmail,
-        ADMIN_PASSWORD: adminPassword,
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-        // Usage events are written only when 500 are waiting or at shutdown: the shutdown flush is under test.
-        USAGE_FLUSH_INTERVAL_MS: '60000',
-        // Batches wait a little, so some are pending when the signal arrives.
-        BATCH_MAX_DELAY_MS: '10',
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    api = await startApiProcess({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PASSWORD_SCRYPT_COST: '14',
+      ADMIN_EMAIL: adminEmail,
+      ADMIN_PASSWORD: adminPassword,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      // Usage events are written only when 500 are waiting or at shutdown: the shutdown flush is under test.
+      USAGE_FLUSH_INTERVAL_MS: '60000',
+      // Batches wait a little, so some are pending when the signal arrives.
+      BATCH_MAX_DELAY_MS: '10',
     });
-    api.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    api.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    exited = new Promise((resolve) => api!.once('exit', (code) => resolve(code)));
-
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const ready = await fetch(`${base}/health/ready`).then((r) => r.status === 200, () => false);
-      if (ready) break;
-      if (Date.now() > until || api.exitCode !== null) throw new Error(`the API did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }, 120_000);
 
   afterAll(async () => {
-    if (api && api.exitCode === null && api.signalCode === null) {
-      api.kill('SIGKILL');
-      await exited;
-    }
+    await api?.kill();
     await database?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -136,7 +93,7 @@ describe('graceful shutdown under load (e2e)', () => {
     const signalWhenWarm = () => {
       if (!signalled && answered >= WARM_RESPONSES) {
         signalled = true;
-        api!.kill('SIGTERM');
+        api!.child.kill('SIGTERM');
       }
     };
     // Each client keeps its connection alive (fetch's pool) and sends until the server is gone.
@@ -144,7 +101,7 @@ describe('graceful shutdown under load (e2e)', () => {
       for (;;) {
         let res: Response;
         try {
-          res = await fetch(`${base}/v1/models/iris/predict`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body });
+          res = await fetch(`${api!.base}/v1/models/iris/predict`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body });
         } catch (error) {
           outcomes.push({ kind: 'refused', code: errorCode(error) });
           return;
@@ -163,7 +120,7 @@ describe('graceful shutdown under load (e2e)', () => {
     };
     const done = Promise.all(Array.from({ length: CLIENTS }, client));
     const code = await Promise.race([
-      exited,
+      api!.exited,
       new Promise<'late'>((r) => setTimeout(() => r('late'), SHUTDOWN_TIMEOUT_MS + 10_000).unref()),
     ]);
     await done;
@@ -187,6 +144,6 @@ describe('graceful shutdown under load (e2e)', () => {
     } finally {
       await db.end();
     }
-    expect(output).toMatch(/"msg":"shut down"/);
+    expect(api!.output()).toMatch(/"msg":"shut down"/);
   }, 120_000);
 });

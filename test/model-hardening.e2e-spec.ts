@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiProcess, startApiProcess } from './support/api-process';
 import { authHeader, tokenFor } from './support/auth';
 import { ensureFixtures, readFixtureReference } from './support/fixtures';
 import { asMultipart, hugeFirstLayerModel, modByInputGraphModel, repeatVectorModel, tiledGraphModel } from './support/hostile-models';
@@ -102,73 +101,34 @@ describe('model uploads that attack the engine (e2e)', () => {
 });
 
 describe('a fatal engine error: readiness 503, then the process is replaced (e2e, real process)', () => {
-  const ROOT = join(__dirname, '..');
   const admin = { email: `admin-${randomBytes(4).toString('hex')}@modelgate.test`, password: `pw-${randomBytes(12).toString('hex')}` };
-  let api: ChildProcess | undefined;
-  let exited: Promise<number | null>;
-  let output = '';
-  let base: string;
+  let api: ApiProcess | undefined;
   let dataDir: string;
-
-  const freePort = () =>
-    new Promise<number>((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'modelgate-engine-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', 'api', 'src', 'main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        LOG_PRETTY: 'false',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_URL: '',
-        DATA_DIR: dataDir,
-        PGLITE_DATA_DIR: 'memory',
-        TF_BACKEND: 'wasm',
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        PASSWORD_SCRYPT_COST: '14',
-        ADMIN_EMAIL: admin.email,
-        ADMIN_PASSWORD: admin.password,
-        INFERENCE_FAILURE_EXIT_DELAY_MS: '1500',
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    api = await startApiProcess({
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      PGLITE_DATA_DIR: 'memory',
+      TF_BACKEND: 'wasm',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PASSWORD_SCRYPT_COST: '14',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      INFERENCE_FAILURE_EXIT_DELAY_MS: '1500',
     });
-    api.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    api.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    exited = new Promise((resolve) => api!.once('exit', (code) => resolve(code)));
-    const until = Date.now() + 90_000;
-    for (;;) {
-      if (await fetch(`${base}/health/ready`).then((r) => r.status === 200, () => false)) break;
-      if (Date.now() > until || api.exitCode !== null) throw new Error(`the API did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }, 120_000);
 
   afterAll(async () => {
-    if (api && api.exitCode === null && api.signalCode === null) {
-      api.kill('SIGKILL');
-      await exited;
-    }
+    await api?.kill();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a request that traps the wasm engine answers 503; all three readiness checks answer 503; the process exits 1', async () => {
     const json = (body: unknown) => ({ 'content-type': 'application/json', body: JSON.stringify(body) });
     const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit } = {}) => {
-      const res = await fetch(base + path, { method, headers: init.headers, body: init.body });
+      const res = await fetch(api!.base + path, { method, headers: init.headers, body: init.body });
       return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
     };
     const login = json({ email: admin.email, password: admin.password });
@@ -194,11 +154,11 @@ describe('a fatal engine error: readiness 503, then the process is replaced (e2e
     expect(ready.body).toMatchObject({ code: 'NOT_READY', checks: { inference: { status: 'down' } } });
     expect((await call('GET', '/v2/health/ready')).status).toBe(503);
     expect((await call('GET', '/v2/models/modulo/versions/1/ready', { headers: auth })).status).toBe(503);
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${api!.base}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^inference_engine_up 0$/m);
     expect(metrics).toMatch(/^inference_engine_failures_total 1$/m);
 
-    expect(await exited).toBe(1);
-    expect(output).toContain('inference engine failed');
+    expect(await api!.exited).toBe(1);
+    expect(api!.output()).toContain('inference engine failed');
   }, 60_000);
 });

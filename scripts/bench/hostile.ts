@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { AuthService, UsersService } from '@app/auth';
 import { createApp } from '../../apps/api/src/create-app';
+import { hugeFirstLayerModel, repeatVectorModel, tiledGraphModel } from '../../libs/inference/src/testing/hostile-models';
 import { benchConfig } from './bench-config';
 
 /**
@@ -78,45 +79,6 @@ async function multipart(files: { field: string; name: string; data: Buffer }[],
 }
 
 /** A tfjs layers model.json (Sequential), written by hand: building these models in tfjs is what is hostile. */
-function layersModel(layers: object[], weights: { name: string; shape: number[] }[]): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      format: 'layers-model',
-      generatedBy: 'modelgate bench:hostile',
-      convertedBy: null,
-      modelTopology: {
-        class_name: 'Sequential',
-        config: { name: 'hostile', layers },
-        keras_version: 'tfjs-layers 4.22.0',
-        backend: 'tensor_flow.js',
-      },
-      weightsManifest: weights.length ? [{ paths: ['group1-shard1of1.bin'], weights: weights.map((w) => ({ ...w, dtype: 'float32' })) }] : [],
-    }),
-  );
-}
-
-function dense(name: string, units: number, inputDim?: number): object {
-  return {
-    class_name: 'Dense',
-    config: {
-      name,
-      units,
-      activation: 'linear',
-      use_bias: true,
-      kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
-      bias_initializer: { class_name: 'Zeros', config: {} },
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
-      trainable: true,
-      dtype: 'float32',
-      ...(inputDim ? { batch_input_shape: [null, inputDim] } : {}),
-    },
-  };
-}
-
 async function buildCases(port: number, auth: Record<string, string>): Promise<Case[]> {
   const json = { 'content-type': 'application/json' };
   const deep = Buffer.from('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000));
@@ -133,21 +95,15 @@ async function buildCases(port: number, auth: Record<string, string>): Promise<C
   );
   const wideHeader = await multipart([{ field: 'file', name: 'wide.csv', data: Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',') + '\n1\n') }], { name: 'wide' });
   const longField = await multipart([{ field: 'file', name: 'long.csv', data: Buffer.from(`a,b\n1,${'x'.repeat(40 * 1024 * 1024)}\n`) }], { name: 'long' });
-  const bigDense = await multipart([{ field: 'files', name: 'model.json', data: layersModel([dense('dense_big', 20_000, 20_000)], []) }]);
-  const repeat = await multipart([
-    {
-      field: 'files',
-      name: 'model.json',
-      data: layersModel(
-        [dense('dense_small', 3, 4), { class_name: 'RepeatVector', config: { name: 'repeat', n: 180_000_000, trainable: true, dtype: 'float32' } }],
-        [
-          { name: 'dense_small/kernel', shape: [4, 3] },
-          { name: 'dense_small/bias', shape: [3] },
-        ],
-      ),
-    },
-    { field: 'files', name: 'group1-shard1of1.bin', data: Buffer.from(new Float32Array(15).fill(0.1).buffer) },
-  ]);
+  const upload = (files: { path: string; data: Buffer }[]) => multipart(files.map((f) => ({ field: 'files', name: f.path, data: f.data })));
+  const models = [
+    ['Dense(20000) first layer, empty weights manifest', await upload(hugeFirstLayerModel(20_000))],
+    ['Dense(50000) first layer, empty weights manifest', await upload(hugeFirstLayerModel(50_000))],
+    ['Dense(3) + RepeatVector(1.8e8), Dense weights only', await upload(repeatVectorModel(1.8e8))],
+    ['Dense(3) + RepeatVector(9e7) (2 GiB per row)', await upload(repeatVectorModel(9e7))],
+    ['Dense(3) + RepeatVector(1e6): 3 M outputs per row', await upload(repeatVectorModel(1e6))],
+    ['graph tiling each row to 200 M values', await upload(tiledGraphModel(50_000_000))],
+  ] as const;
 
   return [
     { name: 'baseline: GET /health/live', send: () => send(port, 'GET', '/health/live', {}) },
@@ -158,14 +114,10 @@ async function buildCases(port: number, auth: Record<string, string>): Promise<C
     { name: 'GET /v1/models?offset=1e21', send: () => send(port, 'GET', '/v1/models?offset=1e21', auth) },
     { name: 'path parameter of 300 characters', send: () => send(port, 'GET', `/v1/models/${'a'.repeat(300)}`, auth) },
     { name: 'request header of 40 KB', send: () => sendRaw(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Filler: ${'f'.repeat(40_000)}\r\n\r\n`) },
-    {
-      name: 'model upload: Dense(20000) first layer, empty weights manifest',
-      send: () => send(port, 'POST', '/v1/models/hostile/versions', { ...auth, 'content-type': bigDense.contentType }, bigDense.body),
-    },
-    {
-      name: 'model upload: Dense(3) + RepeatVector(1.8e8), Dense weights only',
-      send: () => send(port, 'POST', '/v1/models/hostile/versions', { ...auth, 'content-type': repeat.contentType }, repeat.body),
-    },
+    ...models.map(([name, body]) => ({
+      name: `model upload: ${name}`,
+      send: () => send(port, 'POST', '/v1/models/hostile/versions', { ...auth, 'content-type': body.contentType }, body.body),
+    })),
   ];
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureFixtures, readFixtureArtifact, readFixtureReference } from '../../../../test/support/fixtures';
-import { asArtifactFiles, repeatVectorModel, tiledGraphModel } from '../../../../test/support/hostile-models';
+import { asArtifactFiles, repeatVectorModel, tiledGraphModel } from '../testing/hostile-models';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
 import { DEFAULT_MODEL_LIMITS } from '../limits/model-limits';
 import { InferenceRuntime } from '../runtime/inference-runtime';

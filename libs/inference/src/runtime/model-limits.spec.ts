@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFixtureArtifact, readFixtureReference, ensureFixtures } from '../../../../test/support/fixtures';
-import { asArtifactFiles, hugeFirstLayerModel, modByInputGraphModel, repeatVectorModel, tiledGraphModel } from '../../../../test/support/hostile-models';
+import { asArtifactFiles, hugeFirstLayerModel, modByInputGraphModel, repeatVectorModel, tiledGraphModel } from '../testing/hostile-models';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
 import { EngineFailedError, InferenceEngineHealth } from '../engine/engine-health';
 import { DEFAULT_MODEL_LIMITS } from '../limits/model-limits';
