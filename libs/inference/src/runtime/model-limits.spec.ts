@@ -120,3 +120,49 @@ describe('a fatal engine error (a WebAssembly trap) marks the engine failed', ()
     expect(failures).toHaveLength(1);
   });
 });
+
+describe('what a refused upload says is bounded and free of library internals', () => {
+  let runtime: InferenceRuntime;
+  beforeAll(async () => {
+    runtime = await InferenceRuntime.create('cpu');
+  });
+
+  it('a graph without versions: no "reading \'producer\'" TypeError, a plain sentence', async () => {
+    const files = readFixtureArtifact('graph');
+    const json = JSON.parse(files.get('model.json')!.toString());
+    delete json.modelTopology.versions;
+    files.set('model.json', Buffer.from(JSON.stringify(json)));
+    const error = await refusal(runtime, files);
+    expect(error.message).not.toMatch(/reading|Cannot|undefined|TypeError/);
+    expect(error.message).toMatch(/^The model (fails to load|loads but fails to run)/);
+  });
+
+  it('weights whose names match no layer: one bounded line, not every name', async () => {
+    // 1,500 one-unit layers, every weight misnamed: tfjs' own message lists all 3,000 names.
+    const layers = Array.from({ length: 1500 }, (_, i) => ({
+      class_name: 'Dense',
+      config: { name: `d${i}`, units: 1, use_bias: true, activation: 'linear', ...(i === 0 ? { batch_input_shape: [null, 1] } : {}) },
+    }));
+    const weights = layers.flatMap((_, i) => [
+      { name: `wrong${i}/kernel`, shape: [1, 1], dtype: 'float32' },
+      { name: `wrong${i}/bias`, shape: [1], dtype: 'float32' },
+    ]);
+    const files = new Map([
+      [
+        'model.json',
+        Buffer.from(
+          JSON.stringify({
+            format: 'layers-model',
+            modelTopology: { class_name: 'Sequential', config: { name: 's', layers } },
+            weightsManifest: [{ paths: ['w.bin'], weights }],
+          }),
+        ),
+      ],
+      ['w.bin', Buffer.alloc(3000 * 4)],
+    ]);
+    const error = await refusal(runtime, files);
+    expect(error.reason).toBe('load-failed');
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.message).not.toContain('wrong1499');
+  }, 60_000);
+});

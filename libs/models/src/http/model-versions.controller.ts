@@ -36,7 +36,7 @@ export class ModelVersionsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_VERSION_SCHEMA })
   @ApiCreatedResponse({ type: ModelVersionDto })
-  @ApiProblemResponses(400, 404, 413, 415, 422)
+  @ApiProblemResponses(400, 404, 413, 415, 422, 503)
   uploadModelVersion(@Param() { name }: ModelNameParams, @UploadedArtifact() upload: ArtifactUpload, @CurrentActor() actor: Actor) {
     return this.versions.upload(name, upload, actor);
   }
@@ -65,7 +65,7 @@ export class ModelVersionsController {
   @ApiOperation({ summary: "Download the version's artifact as a .tar.gz (reproducible: same bytes every time)" })
   @ApiProduces('application/gzip')
   @ApiOkResponse({ description: 'model.json and weight files', content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } } })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 503)
   downloadModelVersionArtifact(@Param() { name, version }: ModelVersionParams) {
     return this.versions.download(name, version).then(asTarGzAttachment);
   }
@@ -110,7 +110,7 @@ export class ModelVersionsController {
       'the output differences measured on a fixed, seeded sample of inputs.',
   })
   @ApiCreatedResponse({ type: ModelVersionDto })
-  @ApiProblemResponses(400, 404, 409, 422)
+  @ApiProblemResponses(400, 404, 409, 422, 503)
   quantizeModelVersion(@Param() { name, version }: ModelVersionParams, @Body() dto: QuantizeVersionDto, @CurrentActor() actor: Actor) {
     return this.quantization.quantize(name, version, dto.dtype, actor);
   }

@@ -38,6 +38,7 @@ export class InferenceProtocolController {
   @Public()
   @ApiOperation({ summary: 'Server readiness (Open Inference Protocol)' })
   @ApiOkResponse({ schema: { type: 'object', properties: { ready: { type: 'boolean' } } } })
+  @ApiProblemResponses(503)
   getServerReadyV2() {
     return this.protocol.ready();
   }
@@ -64,7 +65,7 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Model readiness: the production version is loaded and can answer' })
   @ApiOkResponse(READY)
-  @ApiProblemResponses(400, 404, 410)
+  @ApiProblemResponses(400, 404, 410, 503)
   getModelReadyV2(@Param() { name }: ModelNameParams, @CurrentActor() actor: Actor) {
     return this.protocol.modelReady({ kind: 'production', model: name }, actor);
   }
@@ -73,7 +74,7 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Model version readiness' })
   @ApiOkResponse(READY)
-  @ApiProblemResponses(400, 404, 410)
+  @ApiProblemResponses(400, 404, 410, 503)
   getModelVersionReadyV2(@Param() { name, version }: ModelVersionParams, @CurrentActor() actor: Actor) {
     return this.protocol.modelReady({ kind: 'version', model: name, version }, actor);
   }
@@ -84,7 +85,7 @@ export class InferenceProtocolController {
   @ApiOperation({ summary: 'Inference with the production version (canary split applied)' })
   @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto })
-  @ApiProblemResponses(400, 404, 410, 422, 429)
+  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
   inferV2(@Param() { name }: ModelNameParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'production', model: name }, body, actor);
   }
@@ -95,7 +96,7 @@ export class InferenceProtocolController {
   @ApiOperation({ summary: 'Inference with a given version' })
   @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto })
-  @ApiProblemResponses(400, 404, 410, 422, 429)
+  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
   inferWithVersionV2(@Param() { name, version }: ModelVersionParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'version', model: name, version }, body, actor);
   }

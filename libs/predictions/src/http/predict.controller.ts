@@ -26,7 +26,7 @@ export class PredictController {
   @ApiHeader({ name: 'X-Request-Id', required: false })
   @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429)
+  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
   predict(@Param() { name }: ModelNameParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'production', model: name }, body.instances, actor);
   }
@@ -37,7 +37,7 @@ export class PredictController {
   @ApiOperation({ summary: 'Predict with a given version (drafts: ml-engineer and admin only)' })
   @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429)
+  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
   predictWithVersion(@Param() { name, version }: ModelVersionParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'version', model: name, version }, body.instances, actor);
   }
@@ -48,7 +48,7 @@ export class PredictController {
   @ApiOperation({ summary: 'Predict with the version an alias points at' })
   @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429)
+  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
   predictWithAlias(@Param() { name, alias }: ModelAliasParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'alias', model: name, alias }, body.instances, actor);
   }
