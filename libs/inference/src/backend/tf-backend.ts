@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
+import { capTfjsWasmHeap } from './wasm-memory';
 
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type TfBackendPreference = 'auto' | TfBackendName;
@@ -83,6 +84,7 @@ export async function selectTfBackend(
   for (const backend of candidates) {
     const error = await tryBackend(backend, loader);
     if (error === undefined) {
+      if (backend === 'wasm') capTfjsWasmHeap();
       const selection = { backend, skipped };
       options.logger?.info({ backend, preference, skipped }, `TensorFlow.js backend: ${backend}`);
       return selection;

@@ -64,14 +64,14 @@ export class EngineFailedError extends DomainError {
 
 /**
  * Errors that come from inside the backend's native code rather than from tfjs' own checks:
- * WebAssembly traps (RuntimeError) and Emscripten's abort(). Checked by name, not instanceof:
+ * WebAssembly traps (RuntimeError), Emscripten's abort() and the heap ceiling (capWasmMemory). Checked by name, not instanceof:
  * Jest's sandbox has its own WebAssembly global.
  */
 export function isFatalEngineError(error: unknown): boolean {
   if (!(error instanceof Error) && !(typeof error === 'object' && error !== null)) return false;
   const { name, message } = error as { name?: unknown; message?: unknown };
   if (name === 'RuntimeError' || (error as object).constructor?.name === 'RuntimeError') return true;
-  return typeof message === 'string' && /^Aborted\(|\bAborted\(\)/.test(message);
+  return typeof message === 'string' && /^Aborted\(|\bAborted\(\)|WebAssembly memory limit reached/.test(message);
 }
 
 function describe(error: unknown): string {

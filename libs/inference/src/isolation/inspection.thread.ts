@@ -1,5 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
+import { capWasmMemory } from '../backend/wasm-memory';
 import { isFatalEngineError } from '../engine/engine-health';
 import { InferenceRuntime } from '../runtime/inference-runtime';
 import { engineMessage } from '../runtime/engine-message';
@@ -12,6 +13,7 @@ import { InspectionRequest, InspectionThreadMessage, InspectionThreadSetup } fro
  * replaces a thread after any failed inspection.
  */
 function serve(setup: InspectionThreadSetup, port: NonNullable<typeof parentPort>): void {
+  // Every WebAssembly memory of this thread is the engine's.
   capWasmMemory(setup.maxWasmBytes);
   const runtime = InferenceRuntime.create(setup.backend, { limits: setup.limits });
   port.on('message', (request: InspectionRequest) => {
@@ -29,18 +31,6 @@ async function inspect(runtime: Promise<InferenceRuntime>, { id, files }: Inspec
     }
     return { id, type: 'crashed', message: engineMessage(error instanceof InvalidArtifactError ? error.cause : error) };
   }
-}
-
-/**
- * The wasm backend grows its heap through WebAssembly.Memory#grow (Emscripten's resize hook): past
- * the ceiling the allocation fails inside this thread instead of taking the process' memory.
- */
-function capWasmMemory(maxBytes: number): void {
-  const grow = WebAssembly.Memory.prototype.grow;
-  WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, pages: number) {
-    if (this.buffer.byteLength + pages * 65_536 > maxBytes) throw new RangeError('inspection memory limit reached');
-    return grow.call(this, pages);
-  };
 }
 
 if (!isMainThread && parentPort && (workerData as InspectionThreadSetup | undefined)?.kind === 'modelgate-inspection') {
