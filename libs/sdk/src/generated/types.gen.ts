@@ -1631,6 +1631,10 @@ export type PredictWithAliasErrors = {
      * Too many requests; see Retry-After
      */
     429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type PredictWithAliasError = PredictWithAliasErrors[keyof PredictWithAliasErrors];
@@ -1682,6 +1686,10 @@ export type PredictErrors = {
      * Too many requests; see Retry-After
      */
     429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type PredictError = PredictErrors[keyof PredictErrors];
@@ -1953,6 +1961,10 @@ export type UploadModelVersionErrors = {
      * Understood but not processable (names what is wrong)
      */
     422: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type UploadModelVersionError = UploadModelVersionErrors[keyof UploadModelVersionErrors];
@@ -2027,6 +2039,10 @@ export type DownloadModelVersionArtifactErrors = {
      * No such resource
      */
     404: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type DownloadModelVersionArtifactError = DownloadModelVersionArtifactErrors[keyof DownloadModelVersionArtifactErrors];
@@ -2079,6 +2095,10 @@ export type PredictWithVersionErrors = {
      * Too many requests; see Retry-After
      */
     429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type PredictWithVersionError = PredictWithVersionErrors[keyof PredictWithVersionErrors];
@@ -2124,6 +2144,10 @@ export type QuantizeModelVersionErrors = {
      * Understood but not processable (names what is wrong)
      */
     422: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type QuantizeModelVersionError = QuantizeModelVersionErrors[keyof QuantizeModelVersionErrors];
@@ -2697,6 +2721,15 @@ export type GetServerReadyV2Data = {
     url: '/v2/health/ready';
 };
 
+export type GetServerReadyV2Errors = {
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
+};
+
+export type GetServerReadyV2Error = GetServerReadyV2Errors[keyof GetServerReadyV2Errors];
+
 export type GetServerReadyV2Responses = {
     200: {
         ready?: boolean;
@@ -2783,6 +2816,10 @@ export type InferV2Errors = {
      * Too many requests; see Retry-After
      */
     429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type InferV2Error = InferV2Errors[keyof InferV2Errors];
@@ -2823,6 +2860,10 @@ export type GetModelReadyV2Errors = {
      * The resource is gone (retired)
      */
     410: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type GetModelReadyV2Error = GetModelReadyV2Errors[keyof GetModelReadyV2Errors];
@@ -2917,6 +2958,10 @@ export type InferWithVersionV2Errors = {
      * Too many requests; see Retry-After
      */
     429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type InferWithVersionV2Error = InferWithVersionV2Errors[keyof InferWithVersionV2Errors];
@@ -2958,6 +3003,10 @@ export type GetModelVersionReadyV2Errors = {
      * The resource is gone (retired)
      */
     410: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable
+     */
+    503: ProblemDocumentDto;
 };
 
 export type GetModelVersionReadyV2Error = GetModelVersionReadyV2Errors[keyof GetModelVersionReadyV2Errors];
