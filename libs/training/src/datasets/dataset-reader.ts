@@ -71,13 +71,17 @@ export interface DatasetContents {
 }
 
 const ROWS_PER_TURN = 2000;
+/** Characters of JSON lines read per event-loop turn (at most; and ROWS_PER_TURN rows). */
+const YIELD_CHARS = 1024 * 1024;
 const CHUNK_CHARS = 64 * 1024;
+/** Bytes decoded per event-loop turn. */
+const DECODE_BYTES = 1024 * 1024;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BOOLEAN = /^(?:true|false)$/i;
 
 export async function readDataset(bytes: Uint8Array, options: ReadDatasetOptions = {}): Promise<DatasetContents> {
-  const text = decodeUtf8(bytes);
-  if (text.trim() === '') throw new MalformedDatasetError('empty-file', 'The file is empty.');
+  const text = await decodeUtf8(bytes);
+  if (text.every((piece) => piece.trim() === '')) throw new MalformedDatasetError('empty-file', 'The file is empty.');
   const format = options.format ?? sniffFormat(text);
   const caps = { ...DEFAULT_DATASET_LIMITS, ...options.limits, ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}) };
   const limits: ReadLimits = { ...caps, collect: options.collect ?? false, reservedNames: options.limits !== ALREADY_CHECKED };
@@ -92,19 +96,39 @@ export function formatFromFileName(name: string | undefined): DatasetFormat | un
   return undefined;
 }
 
-function sniffFormat(text: string): DatasetFormat {
-  return text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+/** The text's first non-blank character is `{`: JSON lines. */
+function sniffFormat(text: readonly string[]): DatasetFormat {
+  for (const piece of text) {
+    const rest = piece.trimStart();
+    if (rest !== '') return rest.startsWith('{') ? 'jsonl' : 'csv';
+  }
+  return 'csv';
 }
 
 // ------------------------------------------------------------------ encoding
 
-function decodeUtf8(bytes: Uint8Array): string {
+/**
+ * The text, decoded DECODE_BYTES at a time with an event-loop turn between pieces (a whole-upload
+ * decode blocks the loop for tens of milliseconds), as pieces in order: the text is their
+ * concatenation, never built as one string. The whole file is checked before anything else is read,
+ * so an invalid byte anywhere is what a file is refused for, as before.
+ */
+async function decodeUtf8(bytes: Uint8Array): Promise<string[]> {
+  // ignoreBOM: false strips a leading UTF-8 byte order mark (of the stream, not of each piece).
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const pieces: string[] = [];
   try {
-    // ignoreBOM: false strips a leading UTF-8 byte order mark.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    for (let start = 0; start < bytes.length; start += DECODE_BYTES) {
+      if (start > 0) await nextTurn();
+      const piece = decoder.decode(bytes.subarray(start, start + DECODE_BYTES), { stream: true });
+      if (piece !== '') pieces.push(piece);
+    }
+    const rest = decoder.decode();
+    if (rest !== '') pieces.push(rest);
   } catch {
     throw encodingError(bytes);
   }
+  return pieces;
 }
 
 /** Finds the first line with an invalid UTF-8 sequence, and the comma-separated field it sits in. */
@@ -278,7 +302,7 @@ function checkHeader(names: string[], limits: ReadLimits, line: number): void {
 
 // ------------------------------------------------------------------ CSV
 
-async function readCsv(text: string, limits: ReadLimits): Promise<DatasetContents> {
+async function readCsv(text: readonly string[], limits: ReadLimits): Promise<DatasetContents> {
   const parser = csvParser({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true });
   const guard = new CsvRecordGuard(text, limits);
   Readable.from(guard.chunks()).pipe(parser);
@@ -337,116 +361,155 @@ const TAB = 0x09;
  * handing it over (a million-column header, a 40 MB value), so the caps are enforced here, while
  * streaming: the record that breaks one is never given to the parser, `violation` says why, and
  * the reader reports it once the parser has read every record before it (whose own errors come first).
+ *
+ * The text comes as pieces (see decodeUtf8); the scan runs over them as one text, and what it hands
+ * the parser is cut at record boundaries as if the text were one string: the first line break at or
+ * after CHUNK_CHARS past the previous cut, the record breaking a cap, or the end of the text. Nothing
+ * past the record that breaks a cap is scanned.
  */
 class CsvRecordGuard {
   violation?: MalformedDatasetError;
-  private position: number;
-  private line = 1;
+  private readonly text: TextPieces;
 
   constructor(
-    private readonly text: string,
+    pieces: readonly string[],
     private readonly limits: DatasetLimits,
   ) {
-    // A byte order mark is not part of the first field (the parser drops it too).
-    this.position = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.text = new TextPieces(pieces);
   }
 
   *chunks(): Generator<string> {
-    let from = 0;
-    while (from < this.text.length) {
-      const end = this.nextRecordBoundaryAfter(from + CHUNK_CHARS);
-      if (end > from) yield this.text.slice(from, end);
-      if (this.violation) return;
-      from = end;
-    }
-  }
-
-  /**
-   * Scans on from where the last scan stopped until at least `target` characters are covered, and
-   * returns the end of the last complete record seen (the text's end when it is reached), or where the
-   * record breaking a cap starts.
-   */
-  private nextRecordBoundaryAfter(target: number): number {
-    const { text } = this;
     const { maxColumns, maxFieldChars, maxRecordChars } = this.limits;
-    let boundary = this.position;
-    let recordStart = this.position;
-    let recordLine = this.line;
+    const { pieces, length } = this.text;
+    let from = 0;
+    let target = CHUNK_CHARS;
+    let line = 1;
+    let recordStart = 0;
+    let recordLine = 1;
     let fields = 1;
     let fieldChars = 0;
     let fieldStart = true;
     let quoted = false;
-    let i = this.position;
-    for (; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (quoted) {
-        if (c === QUOTE) {
-          if (text.charCodeAt(i + 1) === QUOTE) {
-            i++;
+    /** A quote inside a quoted field, seen at the previous character: `""` (a quote) or the field's end. */
+    let quoteBefore = false;
+    let violation: MalformedDatasetError | undefined;
+    let offset = 0;
+    scan: for (let p = 0; p < pieces.length; offset += pieces[p].length, p++) {
+      const piece = pieces[p];
+      let i = 0;
+      // A byte order mark is not part of the first field (the parser drops it too).
+      if (p === 0 && piece.charCodeAt(0) === 0xfeff) i = recordStart = 1;
+      for (; i < piece.length; i++) {
+        const c = piece.charCodeAt(i);
+        const at = offset + i;
+        if (quoteBefore) {
+          quoteBefore = false;
+          if (c === QUOTE) {
             fieldChars++;
-          } else {
-            quoted = false;
+            if (fieldChars > maxFieldChars) violation = fieldTooLarge(maxFieldChars, line);
+            else if (at + 1 - recordStart > maxRecordChars) violation = recordTooLarge(maxRecordChars, recordLine);
+            if (violation) break scan;
+            continue;
           }
-        } else {
-          if (c === LF) this.line++;
+          // The quote before closed the field: its checks, at its own position, then this character.
+          quoted = false;
+          if (fieldChars > maxFieldChars) violation = fieldTooLarge(maxFieldChars, line);
+          else if (at - recordStart > maxRecordChars) violation = recordTooLarge(maxRecordChars, recordLine);
+          if (violation) break scan;
+        }
+        if (quoted) {
+          if (c === QUOTE) {
+            quoteBefore = true;
+            continue;
+          }
+          if (c === LF) line++;
+          fieldChars++;
+        } else if (c === COMMA) {
+          if (++fields > maxColumns) {
+            violation = tooManyColumns(maxColumns, recordLine);
+            break scan;
+          }
+          fieldChars = 0;
+          fieldStart = true;
+          continue;
+        } else if (c === LF) {
+          line++;
+          recordStart = at + 1;
+          recordLine = line;
+          fields = 1;
+          fieldChars = 0;
+          fieldStart = true;
+          if (at + 1 >= target) {
+            yield this.text.slice(from, at + 1);
+            from = at + 1;
+            target = from + CHUNK_CHARS;
+          }
+          continue;
+        } else if (c === QUOTE && fieldStart) {
+          quoted = true;
+          fieldStart = false;
+          continue;
+        } else if (c !== CR) {
+          // Leading blanks are trimmed by the parser; a quote after them still opens a quoted field.
+          if (fieldStart && (c === SPACE || c === TAB)) continue;
+          fieldStart = false;
           fieldChars++;
         }
-      } else if (c === COMMA) {
-        if (++fields > maxColumns) return this.stop(tooManyColumns(maxColumns, recordLine), recordStart);
-        fieldChars = 0;
-        fieldStart = true;
-        continue;
-      } else if (c === LF) {
-        this.line++;
-        boundary = i + 1;
-        recordStart = boundary;
-        recordLine = this.line;
-        fields = 1;
-        fieldChars = 0;
-        fieldStart = true;
-        if (i + 1 >= target) {
-          i++;
-          break;
-        }
-        continue;
-      } else if (c === QUOTE && fieldStart) {
-        quoted = true;
-        fieldStart = false;
-        continue;
-      } else if (c !== CR) {
-        // Leading blanks are trimmed by the parser; a quote after them still opens a quoted field.
-        if (fieldStart && (c === SPACE || c === TAB)) continue;
-        fieldStart = false;
-        fieldChars++;
+        if (fieldChars > maxFieldChars) violation = fieldTooLarge(maxFieldChars, line);
+        else if (at + 1 - recordStart > maxRecordChars) violation = recordTooLarge(maxRecordChars, recordLine);
+        if (violation) break scan;
       }
-      if (fieldChars > maxFieldChars) return this.stop(fieldTooLarge(maxFieldChars, this.line), recordStart);
-      if (i + 1 - recordStart > maxRecordChars) return this.stop(recordTooLarge(maxRecordChars, recordLine), recordStart);
     }
-    if (i >= text.length) {
-      this.position = text.length;
-      return text.length;
+    if (!violation && quoteBefore) {
+      // The text ends with a quote that closes its field: its checks, at the last position.
+      if (fieldChars > maxFieldChars) violation = fieldTooLarge(maxFieldChars, line);
+      else if (length - recordStart > maxRecordChars) violation = recordTooLarge(maxRecordChars, recordLine);
     }
-    this.position = i;
-    return boundary;
+    const end = violation ? recordStart : length;
+    this.violation = violation;
+    if (end > from) yield this.text.slice(from, end);
+  }
+}
+
+/** Text held as pieces in order, sliced as if it were one string (slices asked for in increasing order). */
+class TextPieces {
+  readonly length: number;
+  private piece = 0;
+  private pieceStart = 0;
+
+  constructor(readonly pieces: readonly string[]) {
+    this.length = pieces.reduce((n, piece) => n + piece.length, 0);
   }
 
-  private stop(violation: MalformedDatasetError, recordStart: number): number {
-    this.violation = violation;
-    return recordStart;
+  slice(from: number, to: number): string {
+    while (this.piece < this.pieces.length && this.pieceStart + this.pieces[this.piece].length <= from) {
+      this.pieceStart += this.pieces[this.piece].length;
+      this.piece++;
+    }
+    const parts: string[] = [];
+    for (let p = this.piece, start = this.pieceStart; p < this.pieces.length && start < to; start += this.pieces[p].length, p++) {
+      parts.push(this.pieces[p].slice(Math.max(from - start, 0), to - start));
+    }
+    return parts.length === 1 ? parts[0] : parts.join('');
   }
 }
 
 // ------------------------------------------------------------------ JSON lines
 
-async function readJsonLines(text: string, limits: ReadLimits): Promise<DatasetContents> {
-  const lines = text.replace(/^\ufeff/, '').split('\n');
+async function readJsonLines(text: readonly string[], limits: ReadLimits): Promise<DatasetContents> {
+  const lines = jsonLines(text, limits.maxRecordChars);
   let typer: ColumnTyper | undefined;
   let index: Map<string, number> | undefined;
   let rows = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    if (lines[i].length > limits.maxRecordChars) throw recordTooLarge(limits.maxRecordChars, line);
-    const source = lines[i].trim();
+  let charsThisTurn = 0;
+  for (const [line, raw] of lines) {
+    // Every few thousand rows, and every megabyte of text (long lines make for long turns).
+    charsThisTurn += raw.length;
+    if (charsThisTurn > YIELD_CHARS) {
+      charsThisTurn = 0;
+      await nextTurn();
+    }
+    const source = raw.trim();
     if (source === '') continue;
     let value: unknown;
     try {
@@ -482,4 +545,32 @@ async function readJsonLines(text: string, limits: ReadLimits): Promise<DatasetC
   }
   if (!typer) throw new MalformedDatasetError('empty-file', 'The file is empty.');
   return { format: 'jsonl', columns: typer.columns(), rows, values: limits.collect ? typer.values : undefined };
+}
+
+/**
+ * The text's lines ([line number, text without its line break], as `split('\n')` would give them, a
+ * leading byte order mark dropped), built from the pieces as they are reached. A line longer than
+ * `maxRecordChars` is refused (record-too-large) as soon as it is, without being built.
+ */
+function* jsonLines(pieces: readonly string[], maxRecordChars: number): Generator<[number, string]> {
+  let line = 1;
+  let parts: string[] = [];
+  let length = 0;
+  for (let p = 0; p < pieces.length; p++) {
+    const piece = p === 0 ? pieces[0].replace(/^\ufeff/, '') : pieces[p];
+    let start = 0;
+    for (;;) {
+      const end = piece.indexOf('\n', start);
+      const stop = end < 0 ? piece.length : end;
+      length += stop - start;
+      if (length > maxRecordChars) throw recordTooLarge(maxRecordChars, line);
+      if (stop > start) parts.push(piece.slice(start, stop));
+      if (end < 0) break;
+      yield [line++, parts.length === 1 ? parts[0] : parts.join('')];
+      parts = [];
+      length = 0;
+      start = end + 1;
+    }
+  }
+  yield [line, parts.join('')];
 }
