@@ -78,6 +78,57 @@ async function multipart(files: { field: string; name: string; data: Buffer }[],
   return { body: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type')! };
 }
 
+/**
+ * A valid layers model that is simply large: Dense(units) on `width` features, so width × units
+ * float32 kernel values (6,250 × 6,000 × 4 B = 150 MB, 37.5 M parameters: under MAX_MODEL_PARAMETERS)
+ * in one weights file. What it costs is the upload path itself: reading, hashing, copying, storing.
+ */
+function largeDenseModel(width: number, units: number): { path: string; data: Buffer }[] {
+  const kernel = new Float32Array(width * units + units);
+  for (let i = 0; i < kernel.length; i++) kernel[i] = ((i % 7) - 3) / 1000;
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'modelgate bench:hostile',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'large',
+        layers: [
+          {
+            class_name: 'Dense',
+            config: {
+              name: 'large_dense',
+              units,
+              activation: 'linear',
+              use_bias: true,
+              kernel_initializer: { class_name: 'Zeros', config: {} },
+              bias_initializer: { class_name: 'Zeros', config: {} },
+              dtype: 'float32',
+              trainable: true,
+              batch_input_shape: [null, width],
+            },
+          },
+        ],
+      },
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    },
+    weightsManifest: [
+      {
+        paths: ['weights.bin'],
+        weights: [
+          { name: 'large_dense/kernel', shape: [width, units], dtype: 'float32' },
+          { name: 'large_dense/bias', shape: [units], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+  return [
+    { path: 'model.json', data: Buffer.from(JSON.stringify(modelJson)) },
+    { path: 'weights.bin', data: Buffer.from(kernel.buffer) },
+  ];
+}
+
 /** A tfjs layers model.json (Sequential), written by hand: building these models in tfjs is what is hostile. */
 async function buildCases(port: number, auth: Record<string, string>): Promise<Case[]> {
   const json = { 'content-type': 'application/json' };
@@ -103,6 +154,7 @@ async function buildCases(port: number, auth: Record<string, string>): Promise<C
     ['Dense(3) + RepeatVector(9e7) (2 GiB per row)', await upload(repeatVectorModel(9e7))],
     ['Dense(3) + RepeatVector(1e6): 3 M outputs per row', await upload(repeatVectorModel(1e6))],
     ['graph tiling each row to 200 M values', await upload(tiledGraphModel(50_000_000))],
+    ['150 MB artifact', await upload(largeDenseModel(6_250, 6_000))],
   ] as const;
 
   return [

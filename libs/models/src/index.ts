@@ -5,7 +5,7 @@ export * from './domain/registry-errors';
 export { MODEL_NAME_PATTERN, ALIAS_PATTERN, PRODUCTION_ALIAS, MAX_VERSION_NUMBER } from './domain/model-name';
 export { principalOf } from './domain/principal';
 export type { VersionMetadata } from './domain/upload-fields';
-export { artifactDigest, artifactSize } from './artifacts/artifact-digest';
+export { artifactDigest, artifactDigestAsync, artifactSize } from './artifacts/artifact-digest';
 export { artifactTarball } from './artifacts/artifact-tarball';
 export { readArchive, detectArchiveFormat } from './artifacts/archive-reader';
 export * from './storage/artifact-storage';

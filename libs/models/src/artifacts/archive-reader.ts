@@ -1,12 +1,12 @@
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { Parser, ReadEntry } from 'tar';
 import * as yauzl from 'yauzl';
 import type { ArtifactFiles } from '@app/inference';
 import { UnsafeArchiveError } from '../domain/registry-errors';
 import { safeArtifactPath } from './artifact-path';
-
-const gunzipAsync = promisify(gunzip);
+import { concatChunks, SLICE_BYTES, yieldToLoop } from './yielding';
 
 export type ArchiveFormat = 'zip' | 'tar.gz';
 
@@ -113,7 +113,7 @@ async function readZip(data: Buffer, limits: ArchiveLimits): Promise<ArtifactFil
         if (read > entry.uncompressedSize) throw tooLarge(limits);
         chunks.push(chunk);
       }
-      budget.add(path, Buffer.concat(chunks));
+      budget.add(path, await concatChunks(chunks, read));
     }
     return budget.files;
   } catch (error) {
@@ -145,61 +145,116 @@ function tarOverhead(limits: ArchiveLimits): number {
 const TAR_FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 const TAR_LINK_TYPES = new Set(['SymbolicLink', 'Link']);
 
+/** Compressed bytes handed to gunzip at a time. */
+const GZIP_INPUT_SLICE = 1024 * 1024;
+
+function* slices(data: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
+/**
+ * Inflates and parses as a stream, a slice at a time: neither the inflated tarball nor a file in it
+ * is ever joined in one synchronous step. The outcome is what inflating it all first and then
+ * parsing gives: an inflate error or the size cap wins over a nested stream, which wins over
+ * anything wrong inside the tar.
+ */
 async function readTarGz(data: Buffer, limits: ArchiveLimits): Promise<ArtifactFiles> {
-  let tarball: Buffer;
-  try {
-    // Inflating with an output cap is the bomb guard: nothing beyond the cap is ever allocated.
-    tarball = await gunzipAsync(data, { maxOutputLength: limits.maxTotalBytes + tarOverhead(limits) });
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limits);
-    throw new UnsafeArchiveError('corrupt', `The .tar.gz cannot be decompressed: ${(error as Error).message}.`);
-  }
-  const head = tarball.subarray(0, 4);
-  if (head.subarray(0, 2).equals(GZIP_MAGIC) || head.equals(ZSTD_MAGIC)) {
-    throw new UnsafeArchiveError('nested-compression', 'The .tar.gz holds another compressed stream instead of a tar.');
-  }
+  const cap = limits.maxTotalBytes + tarOverhead(limits);
   const budget = new Budget(limits);
-  return new Promise<ArtifactFiles>((resolve, reject) => {
-    let failure: Error | undefined;
-    const fail = (error: unknown) => {
-      failure ??= error instanceof UnsafeArchiveError ? error : new UnsafeArchiveError('corrupt', `The tar cannot be read: ${(error as Error).message}.`);
-    };
-    const parser = new Parser({ strict: true });
-    parser.on('entry', (entry: ReadEntry) => {
-      if (failure) return void entry.resume();
-      try {
-        budget.countEntry();
-        if (entry.type === 'Directory') {
-          safeArtifactPath(entry.path.replace(/\/$/, ''));
-          return void entry.resume();
-        }
-        if (TAR_LINK_TYPES.has(entry.type)) {
-          throw new UnsafeArchiveError('link', `"${entry.path}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link; links are refused.`);
-        }
-        if (!TAR_FILE_TYPES.has(entry.type)) {
-          throw new UnsafeArchiveError('special-file', `"${entry.path}" is a ${entry.type}, not a regular file.`);
-        }
-        const path = safeArtifactPath(entry.path);
-        budget.reserve(entry.size);
-        const chunks: Buffer[] = [];
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-        entry.on('end', () => {
+  let failure: Error | undefined;
+  const fail = (error: unknown) => {
+    failure ??= error instanceof UnsafeArchiveError ? error : new UnsafeArchiveError('corrupt', `The tar cannot be read: ${(error as Error).message}.`);
+  };
+  // Files are joined (a slice at a time) in the order the tar lists them.
+  let adding = Promise.resolve();
+  const parser = new Parser({ strict: true });
+  parser.on('entry', (entry: ReadEntry) => {
+    if (failure) return void entry.resume();
+    try {
+      budget.countEntry();
+      if (entry.type === 'Directory') {
+        safeArtifactPath(entry.path.replace(/\/$/, ''));
+        return void entry.resume();
+      }
+      if (TAR_LINK_TYPES.has(entry.type)) {
+        throw new UnsafeArchiveError('link', `"${entry.path}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link; links are refused.`);
+      }
+      if (!TAR_FILE_TYPES.has(entry.type)) {
+        throw new UnsafeArchiveError('special-file', `"${entry.path}" is a ${entry.type}, not a regular file.`);
+      }
+      const path = safeArtifactPath(entry.path);
+      budget.reserve(entry.size);
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => {
+        adding = adding.then(async () => {
           if (failure) return;
           try {
-            budget.add(path, Buffer.concat(chunks));
+            budget.add(path, await concatChunks(chunks));
           } catch (error) {
             fail(error);
           }
         });
-      } catch (error) {
-        fail(error);
-        entry.resume();
+      });
+    } catch (error) {
+      fail(error);
+      entry.resume();
+    }
+  });
+  parser.on('error', fail);
+  const parsed = new Promise<void>((resolve) => parser.on('end', resolve));
+
+  // The first bytes of the tarball are held back until there are enough to recognise a nested stream.
+  let head: Buffer[] | null = [];
+  let nested = false;
+  const checkHead = (bytes: Buffer) => {
+    head = null;
+    const start = bytes.subarray(0, 4);
+    nested = start.subarray(0, 2).equals(GZIP_MAGIC) || start.equals(ZSTD_MAGIC);
+    if (!nested && bytes.length) write(bytes);
+  };
+  const write = (chunk: Buffer) => {
+    try {
+      parser.write(chunk);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  // What stopped the inflating, as such: pipeline() may report it as an AbortError instead.
+  let stopped: UnsafeArchiveError | undefined;
+  try {
+    let inflated = 0;
+    let sinceYield = 0;
+    await pipeline(Readable.from(slices(data, GZIP_INPUT_SLICE)), createGunzip({ chunkSize: 64 * 1024 }), async (tarball: AsyncIterable<Buffer>) => {
+      for await (const chunk of tarball) {
+        // The bomb guard: inflating stops at the cap.
+        inflated += chunk.length;
+        if (inflated > cap) throw (stopped = tooLarge(limits));
+        if (head) {
+          head.push(chunk);
+          if (inflated >= 4) checkHead(Buffer.concat(head));
+        } else if (!nested) {
+          write(chunk);
+        }
+        sinceYield += chunk.length;
+        if (sinceYield >= SLICE_BYTES) {
+          sinceYield = 0;
+          await yieldToLoop();
+        }
       }
     });
-    parser.on('error', fail);
-    parser.on('end', () => (failure ? reject(failure) : resolve(budget.files)));
-    parser.end(tarball);
-  });
+  } catch (error) {
+    if (stopped) throw stopped;
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limits);
+    throw new UnsafeArchiveError('corrupt', `The .tar.gz cannot be decompressed: ${(error as Error).message}.`);
+  }
+  if (head) checkHead(Buffer.concat(head));
+  if (nested) throw new UnsafeArchiveError('nested-compression', 'The .tar.gz holds another compressed stream instead of a tar.');
+  parser.end();
+  await parsed;
+  await adding;
+  if (failure) throw failure;
+  return budget.files;
 }
 
 function stripSingleTopDirectory(files: ArtifactFiles): ArtifactFiles {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { artifactDigest, artifactSize, sortedPaths } from './artifact-digest';
+import { artifactDigest, artifactDigestAsync, artifactSize, sortedPaths } from './artifact-digest';
 import { safeArtifactPath } from './artifact-path';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -29,6 +29,19 @@ describe('artifactDigest', () => {
     const changed = new Map(a).set('group1-shard1of1.bin', Buffer.from([1, 2, 3, 5]));
     expect(artifactDigest(changed)).not.toBe(artifactDigest(a));
     expect(artifactSize(a)).toBe(model.length + shard.length);
+  });
+
+  it('has an async form that hashes in slices and gives the same value', async () => {
+    // 20 MB + 3 bytes: three slices, the last one short.
+    const big = Buffer.alloc(20 * 1024 * 1024 + 3);
+    for (let i = 0; i < big.length; i += 4093) big[i] = i % 251;
+    const files = new Map([
+      ['model.json', model],
+      ['weights/group1-shard1of1.bin', big],
+      ['empty.bin', Buffer.alloc(0)],
+    ]);
+    expect(await artifactDigestAsync(files)).toBe(artifactDigest(files));
+    expect(await artifactDigestAsync(new Map([['model.json', model]]))).toBe(artifactDigest(new Map([['model.json', model]])));
   });
 });
 

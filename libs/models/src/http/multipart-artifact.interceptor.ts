@@ -1,10 +1,12 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
 import { Observable } from 'rxjs';
 import { AppConfig, InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
 import type { RawVersionFields } from '../domain/upload-fields';
 import { ArtifactTooLargeError, TooManyFilesError } from '../domain/registry-errors';
 import { ArtifactUpload } from '../services/artifact-upload';
+import { concatChunks } from '../artifacts/yielding';
 
 export type RequestWithUpload = FastifyRequest & { artifactUpload?: ArtifactUpload };
 
@@ -50,7 +52,7 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
         const field = part.fieldname;
         let value: Buffer | string;
         if (part.type === 'file') {
-          value = await part.toBuffer();
+          value = await readFilePart(part);
           total += value.length;
           if (total > maxArtifactBytes) throw new ArtifactTooLargeError(maxArtifactBytes);
         } else {
@@ -73,6 +75,21 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
     }
     return upload;
   }
+}
+
+/**
+ * part.toBuffer() without its one Buffer.concat of the whole file (~50 ms for 200 MB): the chunks
+ * are joined a slice at a time. A file cut at the size limit fails as toBuffer() does.
+ */
+async function readFilePart(part: MultipartFile): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  if (part.file.truncated) throw Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' });
+  return concatChunks(chunks, size);
 }
 
 function badField(field: string, message: string): ValidationFailedError {

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@app/audit';
 import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
 import { ArtifactFiles, ArtifactInspector } from '@app/inference';
-import { artifactDigest, artifactSize } from '../artifacts/artifact-digest';
+import { artifactDigestAsync, artifactSize } from '../artifacts/artifact-digest';
 import { artifactTarball } from '../artifacts/artifact-tarball';
 import { ModelVersionDto } from '../dto/model-version.dto';
 import { ListVersionsQueryDto } from '../dto/version-queries.dto';
@@ -84,6 +84,9 @@ export class ModelVersionsService {
     const signature = await this.inspector.inspect(input.files);
     checkLabelsAgainstOutputs(input.metadata.labels, signature.outputs);
 
+    // Hashed in slices, outside the transaction: a large artifact neither holds the event loop nor a row lock.
+    const sha256 = await artifactDigestAsync(input.files);
+
     const model = await this.db.transaction((m) => this.modelFor(m, name, options, actor));
     const id = randomUUID();
     const artifactKey = `${model.id}/${id}`;
@@ -114,7 +117,7 @@ export class ModelVersionsService {
             metrics: input.metadata.metrics,
             params: input.metadata.params,
             source: input.source ?? null,
-            sha256: artifactDigest(input.files),
+            sha256,
             sizeBytes: artifactSize(input.files),
             artifactKey,
             createdBy: input.createdBy ?? principalOf(actor),
