@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './audit.controller';
+import { AuditTrail, TypeormAuditTrail } from './audit-trail';
 import { AuditService } from './audit.service';
 import { AuditEventEntity } from './entities/audit-event.entity';
 
@@ -8,7 +9,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEventEntity])],
   controllers: [AuditController],
-  providers: [AuditService],
-  exports: [AuditService],
+  providers: [AuditService, { provide: AuditTrail, useClass: TypeormAuditTrail }],
+  exports: [AuditService, AuditTrail],
 })
 export class AuditModule {}

@@ -3,3 +3,4 @@ export * from './audit.service';
 export * from './dto/audit-event.dto';
 export * from './entities/audit-event.entity';
 export { redactSecrets } from './redact';
+export * from './audit-trail';

@@ -12,19 +12,26 @@ import { JwtStrategy } from './access/jwt.strategy';
 import { RATE_LIMIT_STORAGE, RateLimiter, rateLimitOptions, RateLimitStorageModule } from './access/rate-limit';
 import { ApiKeyUsage } from './api-keys/api-key-usage';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { TypeormApiKeysRepository } from './api-keys/api-keys.typeorm-repository';
 import { ApiKeyEntity } from './api-keys/entities/api-key.entity';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { PasswordHasher } from './passwords/password-hasher';
+import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { AccessTokens } from './tokens/access-tokens';
 import { RefreshTokenEntity } from './tokens/entities/refresh-token.entity';
-import { RefreshTokens } from './tokens/refresh-tokens';
+import { RefreshTokensRepository } from './tokens/refresh-tokens.repository';
+import { RefreshTokensService } from './tokens/refresh-tokens.service';
+import { TypeormRefreshTokensRepository } from './tokens/refresh-tokens.typeorm-repository';
 import { AdminBootstrap } from './users/admin-bootstrap';
 import { UserEntity } from './users/entities/user.entity';
 import { UsersController } from './users/users.controller';
+import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
+import { TypeormUsersRepository } from './users/users.typeorm-repository';
 
 /**
  * Who callers are, for the whole app: the caller directory, and through the CALLER_ACCESS port
@@ -34,8 +41,14 @@ import { UsersService } from './users/users.service';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, ApiKeyEntity])],
-  providers: [CallerDirectory, { provide: CALLER_ACCESS, useExisting: CallerDirectory }, CallerStreams],
-  exports: [CallerDirectory, CALLER_ACCESS, CallerStreams],
+  providers: [
+    { provide: UsersRepository, useClass: TypeormUsersRepository },
+    { provide: ApiKeysRepository, useClass: TypeormApiKeysRepository },
+    CallerDirectory,
+    { provide: CALLER_ACCESS, useExisting: CallerDirectory },
+    CallerStreams,
+  ],
+  exports: [UsersRepository, ApiKeysRepository, CallerDirectory, CALLER_ACCESS, CallerStreams],
 })
 export class CallerAccessModule {}
 
@@ -57,9 +70,14 @@ export class CallerAccessModule {}
   ],
   controllers: [AuthController, OAuthController, UsersController, ApiKeysController],
   providers: [
+    // Persistence: the repositories' TypeORM implementations (users and API keys come from
+    // CallerAccessModule, which the caller directory needs them in) and transactions; AuditModule
+    // provides the audit trail.
+    { provide: RefreshTokensRepository, useClass: TypeormRefreshTokensRepository },
+    { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     PasswordHasher,
     AccessTokens,
-    RefreshTokens,
+    RefreshTokensService,
     ApiKeyUsage,
     UsersService,
     ApiKeysService,

@@ -5,3 +5,5 @@ export * from './migrations';
 export * from './database-unavailable';
 export * from './stale-if-unavailable-cache';
 export * from './run-exclusively';
+export * from './unit-of-work';
+export * from './typeorm-unit-of-work';

@@ -4,7 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { ModelsModule } from '@app/models';
+import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
+import { TypeOrmDatasetsRepository } from './datasets/datasets.typeorm-repository';
 import { DatasetEntity } from './datasets/entities/dataset.entity';
 import { trainingEventBusProvider } from './events/training-event-bus.provider';
 import { TrainerThreads } from './execution/trainer-threads';
@@ -14,10 +16,13 @@ import { TrainingJobsController } from './http/training-jobs.controller';
 import { TrainingJobVisibleGuard } from './http/training-job-visible.guard';
 import { TrainingJobEntity } from './jobs/entities/training-job.entity';
 import { TrainingJobEvents } from './jobs/training-job-events';
+import { TrainingJobsRepository } from './jobs/training-jobs.repository';
 import { TrainingJobsService } from './jobs/training-jobs.service';
+import { TypeOrmTrainingJobsRepository } from './jobs/training-jobs.typeorm-repository';
 import { TrainingRecovery } from './jobs/training-recovery';
 import { TrainingMetrics } from './jobs/training-metrics';
 import { TrainingRunner } from './jobs/training-runner';
+import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { BullMqTrainingQueue } from './queue/bullmq-training-queue';
 import { InProcessTrainingQueue } from './queue/in-process-training-queue';
 import { TrainingJobProcessor } from './queue/training-job.processor';
@@ -29,7 +34,13 @@ const core = [
   AuditModule,
   ModelsModule,
 ];
-const coreProviders: Provider[] = [DatasetsService, TrainerThreads, TrainingMetrics, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
+/** The persistence ports and their TypeORM implementations: the only providers here that touch the database. */
+const persistence: Provider[] = [
+  { provide: TrainingJobsRepository, useClass: TypeOrmTrainingJobsRepository },
+  { provide: DatasetsRepository, useClass: TypeOrmDatasetsRepository },
+  { provide: UnitOfWork, useClass: TypeormUnitOfWork },
+];
+const coreProviders: Provider[] = [...persistence, DatasetsService, TrainerThreads, TrainingMetrics, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
 
 function bullMq(): DynamicModule[] {
   return [

@@ -1,7 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { Repository } from 'typeorm';
 import {
   AppConfig,
   Caller,
@@ -15,9 +13,10 @@ import {
   StandingChange,
 } from '@app/common';
 import { isDatabaseUnavailable } from '@app/database';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
-import { UserEntity } from '../users/entities/user.entity';
+import { UsersRepository } from '../users/users.repository';
 
 interface UserSnapshot {
   /** When it was read from the database (bounds how stale a fallback may be). */
@@ -67,10 +66,7 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     ttl: CallerDirectory.TTL_MS,
     fetchMethod: (id, stale) =>
       this.orStale(stale, async () => {
-        const u = await this.userRepo.findOne({
-          where: { id },
-          select: { id: true, email: true, roles: true, disabled: true, credentialVersion: true },
-        });
+        const u = await this.userRepo.findStanding(id);
         return u
           ? { readAt: Date.now(), id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion }
           : false;
@@ -80,13 +76,13 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   private readonly keysByHash = new LRUCache<string, KeySnapshot | false>({
     max: 10_000,
     ttl: CallerDirectory.TTL_MS,
-    fetchMethod: (keyHash, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findOne({ where: { keyHash } }))),
+    fetchMethod: (keyHash, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findByKeyHash(keyHash))),
   });
 
   private readonly keysById = new LRUCache<string, KeySnapshot | false>({
     max: 10_000,
     ttl: CallerDirectory.TTL_MS,
-    fetchMethod: (id, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findOne({ where: { id } }))),
+    fetchMethod: (id, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findById(id))),
   });
 
   /**
@@ -100,8 +96,8 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   private readonly watchers = new Set<(change: StandingChange) => void>();
 
   constructor(
-    @InjectRepository(UserEntity) private readonly userRepo: Repository<UserEntity>,
-    @InjectRepository(ApiKeyEntity) private readonly keyRepo: Repository<ApiKeyEntity>,
+    private readonly userRepo: UsersRepository,
+    private readonly keyRepo: ApiKeysRepository,
     @InjectConfig() private readonly config: AppConfig,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {

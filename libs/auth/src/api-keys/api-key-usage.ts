@@ -1,6 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ApiKeysRepository } from './api-keys.repository';
 
 /**
  * Remembers when each key was last used, in memory, and writes the latest times in one statement
@@ -13,7 +12,7 @@ export class ApiKeyUsage implements OnModuleInit, BeforeApplicationShutdown {
   private pending = new Map<string, Date>();
   private timer?: NodeJS.Timeout;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly keys: ApiKeysRepository) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage failed')), ApiKeyUsage.FLUSH_MS);
@@ -40,12 +39,7 @@ export class ApiKeyUsage implements OnModuleInit, BeforeApplicationShutdown {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      await this.dataSource.query(
-        `UPDATE api_keys k SET last_used_at = GREATEST(COALESCE(k.last_used_at, u.at), u.at)
-           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
-          WHERE k.id = u.id`,
-        [[...batch.keys()], [...batch.values()].map((d) => d.toISOString())],
-      );
+      await this.keys.recordUses(batch);
     } catch (error) {
       // Keep the uses for the next attempt, unless newer ones arrived meanwhile.
       for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at);

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, IsNull, Repository } from 'typeorm';
-import { AuditService } from '@app/audit';
 import { Actor, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
 import { CallerDirectory, isUuid } from '../access/caller-directory';
+import { AuditTrail } from '@app/audit';
+import { UnitOfWork } from '@app/database';
 import { newSecret, SECRET_PREFIX, sha256 } from '../tokens/secrets';
 import { ApiKeyUsage } from './api-key-usage';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyDto, CreatedApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto';
@@ -17,9 +17,9 @@ const KEY_PREFIX_SHOWN = SECRET_PREFIX.apiKey.length + 6;
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly keys: ApiKeysRepository,
+    private readonly transactions: UnitOfWork,
+    private readonly audit: AuditTrail,
     private readonly directory: CallerDirectory,
     private readonly usage: ApiKeyUsage,
   ) {}
@@ -32,9 +32,9 @@ export class ApiKeysService {
     const key = newSecret(SECRET_PREFIX.apiKey);
     const clientId = SECRET_PREFIX.clientId + randomBytes(12).toString('hex');
     const clientSecret = newSecret(SECRET_PREFIX.clientSecret);
-    return this.dataSource.transaction(async (m) => {
-      const row = await m.getRepository(ApiKeyEntity).save(
-        m.getRepository(ApiKeyEntity).create({
+    return this.transactions.run(async (tx) => {
+      const row = await this.keys.insert(
+        {
           name: input.name,
           role: input.role,
           keyPrefix: key.slice(0, KEY_PREFIX_SHOWN),
@@ -43,7 +43,8 @@ export class ApiKeysService {
           clientSecretHash: sha256(clientSecret),
           expiresAt,
           createdBy: actor?.caller.kind === 'user' ? actor.caller.id : null,
-        }),
+        },
+        tx,
       );
       await this.audit.record(
         {
@@ -53,7 +54,7 @@ export class ApiKeysService {
           targetId: row.id,
           details: { name: row.name, role: row.role, clientId, expiresAt },
         },
-        m,
+        tx,
       );
       return {
         id: row.id,
@@ -69,26 +70,21 @@ export class ApiKeysService {
   }
 
   async list(query: ListApiKeysQueryDto): Promise<Page<ApiKeyDto>> {
-    const [rows, total] = await this.keys.findAndCount({
-      where: query.includeRevoked ? {} : { revokedAt: IsNull() },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: query.limit,
-      skip: query.offset,
-    });
+    const { rows, total } = await this.keys.list({ includeRevoked: query.includeRevoked, limit: query.limit, offset: query.offset });
     return toPage(rows.map((k) => toApiKeyDto(k, this.usage.pendingFor(k.id))), total, query);
   }
 
   /** Revokes at once (idempotent); the very next request with the key or its tokens is refused. */
   async revoke(id: string, actor: Actor): Promise<void> {
-    const row = isUuid(id) ? await this.keys.findOne({ where: { id } }) : null;
+    const row = await this.findById(id);
     if (!row) throw new NotFoundError('API_KEY_NOT_FOUND', `API key ${id} does not exist.`);
     try {
       if (row.revokedAt) return;
-      await this.dataSource.transaction(async (m) => {
-        await m.getRepository(ApiKeyEntity).update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.transactions.run(async (tx) => {
+        await this.keys.revoke(id, new Date(), tx);
         await this.audit.record(
           { action: 'api-key.revoked', actor, targetType: 'api-key', targetId: id, details: { name: row.name, role: row.role } },
-          m,
+          tx,
         );
       });
     } finally {
@@ -97,12 +93,12 @@ export class ApiKeysService {
   }
 
   async findById(id: string): Promise<ApiKeyEntity | null> {
-    return isUuid(id) ? this.keys.findOne({ where: { id } }) : null;
+    return isUuid(id) ? this.keys.findById(id) : null;
   }
 
   /** The OAuth2 client with these credentials, if it may still get tokens. */
   async findClient(clientId: string): Promise<ApiKeyEntity | null> {
     if (!/^mgc_[0-9a-f]{24}$/.test(clientId)) return null;
-    return this.keys.findOne({ where: { clientId } });
+    return this.keys.findByClientId(clientId);
   }
 }

@@ -9,9 +9,10 @@ import { TokenRequestDto } from '../oauth/dto/token-request.dto';
 import { TokenResponseDto } from '../oauth/dto/token-response.dto';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AccessTokens } from '../tokens/access-tokens';
-import { RefreshTokens } from '../tokens/refresh-tokens';
+import { RefreshTokensService } from '../tokens/refresh-tokens.service';
 import { sameHash, sha256 } from '../tokens/secrets';
 import { UserEntity } from '../users/entities/user.entity';
+import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './dto/login.dto';
 import { MeDto } from './dto/me.dto';
@@ -29,8 +30,9 @@ export class AuthService {
     private readonly apiKeys: ApiKeysService,
     private readonly hasher: PasswordHasher,
     private readonly accessTokens: AccessTokens,
-    private readonly refreshTokens: RefreshTokens,
+    private readonly refreshTokens: RefreshTokensService,
     private readonly audit: AuditService,
+    private readonly userRows: UsersRepository,
   ) {}
 
   async login(input: LoginDto, origin: RequestOrigin): Promise<TokenPairDto> {
@@ -76,8 +78,8 @@ export class AuthService {
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPairDto> {
     // The user is read (and held, FOR SHARE) in the rotation's transaction: the new access token
     // carries the credential version that the new refresh token was issued under.
-    const result = await this.refreshTokens.rotate(refreshToken, async (userId, m) => {
-      const u = await m.getRepository(UserEntity).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_read' } });
+    const result = await this.refreshTokens.rotate(refreshToken, async (userId, tx) => {
+      const u = await this.userRows.findByIdForShare(userId, tx);
       return u && !u.disabled ? u : null;
     });
     if (result.outcome === 'reused') {

@@ -1,107 +1,42 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { AppConfig, InjectConfig } from '@app/common';
-import { UserEntity } from '../users/entities/user.entity';
-import { RefreshTokenEntity } from './entities/refresh-token.entity';
-import { looksLike, newSecret, SECRET_PREFIX, sha256 } from './secrets';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '@app/common';
+import { managerOf, TypeormUnitOfWork } from '@app/database';
+import { TypeormUsersRepository } from '../users/users.typeorm-repository';
+import { TypeormRefreshTokensRepository } from './refresh-tokens.typeorm-repository';
+import { RefreshTokensService, RotationResult } from './refresh-tokens.service';
 
-export type RotationResult<T = true> =
-  /** `subject`: what `authorize` answered, read in the rotation's transaction. */
-  | { outcome: 'rotated'; userId: string; familyId: string; refreshToken: string; subject: T }
-  /** A token that was already used came back: someone holds a copy. The family is now revoked. */
-  | { outcome: 'reused'; userId: string; familyId: string }
-  | { outcome: 'rejected' };
+export type { RotationResult } from './refresh-tokens.service';
 
 /**
- * Opaque, single-use refresh tokens, stored as SHA-256 only. Rotation and reuse detection run
- * under a row lock, so two refreshes racing with the same token cannot both succeed.
- *
- * Lock order: the user's row, then their tokens' rows, as every credential change takes them
- * (UsersService). A rotation or a new session holds the user's row (FOR SHARE) until it commits, so
- * a concurrent password change, reset or disable waits for it and then revokes the token it made,
- * or goes first and makes it fail; the two never deadlock.
+ * RefreshTokensService over its TypeORM repositories, built from a DataSource, with `authorize`
+ * handed the transaction's EntityManager. Only for code outside Nest's container that holds a
+ * DataSource (the database-backed refresh-tokens.spec.ts); the app injects RefreshTokensService.
  */
-@Injectable()
 export class RefreshTokens {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: Pick<AppConfig, 'jwt'>,
-  ) {}
+  private readonly service: RefreshTokensService;
 
-  /** A new token; without a family it starts one (a login). */
-  async issue(userId: string, familyId: string = randomUUID(), manager?: EntityManager): Promise<{ token: string; familyId: string }> {
-    const token = newSecret(SECRET_PREFIX.refreshToken);
-    const repo = (manager ?? this.dataSource.manager).getRepository(RefreshTokenEntity);
-    await repo.insert({
-      userId,
-      familyId,
-      tokenHash: sha256(token),
-      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
-    });
-    return { token, familyId };
+  constructor(dataSource: DataSource, config: Pick<AppConfig, 'jwt'>) {
+    this.service = new RefreshTokensService(
+      new TypeormRefreshTokensRepository(dataSource),
+      new TypeormUsersRepository(dataSource),
+      new TypeormUnitOfWork(dataSource),
+      config,
+    );
   }
 
-  /**
-   * Starts a session (a new family) for a user whose password was checked against the account at
-   * `credentialVersion`: null, and nothing issued, when the account was disabled or its credentials
-   * changed since (a login racing a password reset must not outlive it).
-   */
-  async startSession(userId: string, credentialVersion: number): Promise<{ token: string; familyId: string } | null> {
-    return this.dataSource.transaction(async (m) => {
-      const user = await m.getRepository(UserEntity).findOne({
-        where: { id: userId },
-        select: { id: true, disabled: true, credentialVersion: true },
-        lock: { mode: 'pessimistic_read' },
-      });
-      if (!user || user.disabled || user.credentialVersion !== credentialVersion) return null;
-      return this.issue(userId, undefined, m);
-    });
+  issue(userId: string, familyId?: string): Promise<{ token: string; familyId: string }> {
+    return this.service.issue(userId, familyId);
   }
 
-  /**
-   * Spends `token` and issues its successor in the same family. `authorize` is asked inside the
-   * transaction whether the user may still have sessions (exists, not disabled), and should lock
-   * the user's row (FOR SHARE) while it reads it; what it answers comes back as `subject`.
-   */
-  async rotate<T>(token: string, authorize: (userId: string, m: EntityManager) => Promise<T | null | false>): Promise<RotationResult<T>> {
-    if (!looksLike(SECRET_PREFIX.refreshToken, token)) return { outcome: 'rejected' };
-    return this.dataSource.transaction(async (m): Promise<RotationResult<T>> => {
-      const repo = m.getRepository(RefreshTokenEntity);
-      const tokenHash = sha256(token);
-      // Whose token it is, unlocked: the user's row is locked (by authorize) before the token's.
-      const owner = await repo.findOne({ where: { tokenHash }, select: { id: true, userId: true } });
-      if (!owner) return { outcome: 'rejected' };
-      const subject = await authorize(owner.userId, m);
-      const row = await repo.findOne({ where: { id: owner.id }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.revokedAt) return { outcome: 'rejected' };
-      if (row.usedAt) {
-        await this.revokeFamily(row.familyId, m);
-        return { outcome: 'reused', userId: row.userId, familyId: row.familyId };
-      }
-      if (row.expiresAt.getTime() <= Date.now() || !subject) {
-        await this.revokeFamily(row.familyId, m);
-        return { outcome: 'rejected' };
-      }
-      await repo.update({ id: row.id }, { usedAt: new Date() });
-      const next = await this.issue(row.userId, row.familyId, m);
-      return { outcome: 'rotated', userId: row.userId, familyId: row.familyId, refreshToken: next.token, subject };
-    });
+  startSession(userId: string, credentialVersion: number): Promise<{ token: string; familyId: string } | null> {
+    return this.service.startSession(userId, credentialVersion);
   }
 
-  /** Ends the session the token belongs to (whether or not the token was already used). */
-  async revokeFamilyOf(token: string): Promise<{ userId: string; familyId: string } | null> {
-    if (!looksLike(SECRET_PREFIX.refreshToken, token)) return null;
-    return this.dataSource.transaction(async (m) => {
-      const row = await m.getRepository(RefreshTokenEntity).findOne({ where: { tokenHash: sha256(token) } });
-      if (!row) return null;
-      await this.revokeFamily(row.familyId, m);
-      return { userId: row.userId, familyId: row.familyId };
-    });
+  rotate<T>(token: string, authorize: (userId: string, m: EntityManager) => Promise<T | null | false>): Promise<RotationResult<T>> {
+    return this.service.rotate(token, (userId, tx) => authorize(userId, managerOf(tx)));
   }
 
-  private async revokeFamily(familyId: string, m: EntityManager): Promise<void> {
-    await m.getRepository(RefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  revokeFamilyOf(token: string): Promise<{ userId: string; familyId: string } | null> {
+    return this.service.revokeFamilyOf(token);
   }
 }

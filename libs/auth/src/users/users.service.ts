@@ -1,24 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AuditService } from '@app/audit';
 import { Actor, ConflictError, ForbiddenError, NotFoundError, Page, Role, toPage } from '@app/common';
 import { CallerDirectory, isUuid } from '../access/caller-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
-import { RefreshTokenEntity } from '../tokens/entities/refresh-token.entity';
+import { AuditTrail } from '@app/audit';
+import { Transaction, UnitOfWork } from '@app/database';
+import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserDto, UserDto } from './dto/user.dto';
 import { UserEntity } from './entities/user.entity';
+import { UserEmailTaken, UsersRepository } from './users.repository';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  return (e?.driverError?.code ?? e?.code) === '23505';
 }
 
 /** How a user came to be, for the audit trail. */
@@ -27,10 +22,11 @@ export type UserSource = 'api' | 'bootstrap' | 'cli';
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly transactions: UnitOfWork,
     private readonly hasher: PasswordHasher,
-    private readonly audit: AuditService,
+    private readonly audit: AuditTrail,
     private readonly directory: CallerDirectory,
   ) {}
 
@@ -38,58 +34,60 @@ export class UsersService {
     const email = normalizeEmail(input.email);
     const passwordHash = await this.hasher.hash(input.password);
     try {
-      return await this.dataSource.transaction(async (m) => {
-        const repo = m.getRepository(UserEntity);
-        const user = await repo.save(repo.create({ email, passwordHash, roles: [...new Set(input.roles)] }));
+      return await this.transactions.run(async (tx) => {
+        const user = await this.users.insert({ email, passwordHash, roles: [...new Set(input.roles)] }, tx);
         await this.audit.record(
           { action: 'user.created', actor, targetType: 'user', targetId: user.id, details: { email, roles: user.roles, source } },
-          m,
+          tx,
         );
         return toUserDto(user);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('USER_EMAIL_TAKEN', `A user with email ${email} already exists.`);
+      if (error instanceof UserEmailTaken) throw new ConflictError('USER_EMAIL_TAKEN', `A user with email ${email} already exists.`);
       throw error;
     }
   }
 
   async list(query: ListUsersQueryDto): Promise<Page<UserDto>> {
-    const qb = this.users.createQueryBuilder('u');
-    if (query.q) qb.andWhere(`u.email LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
-    if (query.role) qb.andWhere(':role = ANY(u.roles)', { role: query.role });
-    const [rows, total] = await qb.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(query.limit).skip(query.offset).getManyAndCount();
+    const { rows, total } = await this.users.list({
+      emailContains: query.q ? query.q.toLowerCase() : undefined,
+      role: query.role,
+      limit: query.limit,
+      offset: query.offset,
+    });
     return toPage(rows.map(toUserDto), total, query);
   }
 
   async get(id: string): Promise<UserDto> {
-    return toUserDto(await this.mustFind(this.users, id));
+    const user = isUuid(id) ? await this.users.findById(id) : null;
+    if (!user) throw notFound(id);
+    return toUserDto(user);
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { email: normalizeEmail(email) } });
+    return this.users.findByEmail(normalizeEmail(email));
   }
 
   async findById(id: string): Promise<UserEntity | null> {
-    return isUuid(id) ? this.users.findOne({ where: { id } }) : null;
+    return isUuid(id) ? this.users.findById(id) : null;
   }
 
   async anyEnabledAdmin(): Promise<boolean> {
-    return (await this.users.createQueryBuilder('u').where(`'admin' = ANY(u.roles)`).andWhere('u.disabled = false').getCount()) > 0;
+    return (await this.users.countEnabledAdmins()) > 0;
   }
 
   async update(id: string, patch: UpdateUserDto, actor: Actor): Promise<UserDto> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
     try {
-      return await this.dataSource.transaction(async (m) => {
-        const repo = m.getRepository(UserEntity);
-        const user = await this.mustFind(repo, id, true);
+      return await this.transactions.run(async (tx) => {
+        const user = await this.lockExisting(id, tx);
         const before = { email: user.email, roles: [...user.roles], disabled: user.disabled };
         const after = {
           email: patch.email === undefined ? before.email : normalizeEmail(patch.email),
           roles: patch.roles === undefined ? before.roles : [...new Set(patch.roles)],
           disabled: patch.disabled ?? before.disabled,
         };
-        if (isEnabledAdmin(before) && !isEnabledAdmin(after)) await this.keepAnAdmin(m, id);
+        if (isEnabledAdmin(before) && !isEnabledAdmin(after)) await this.keepAnAdmin(id, tx);
 
         const changed = (Object.keys(after) as (keyof typeof after)[]).filter(
           (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
@@ -98,16 +96,16 @@ export class UsersService {
         // A new password, other roles or another enabled state refuse every access token issued
         // before (the row is locked: the increment cannot be lost to a concurrent change).
         if (passwordHash || changed.includes('roles') || changed.includes('disabled')) user.credentialVersion += 1;
-        const saved = await repo.save(user);
+        const saved = await this.users.save(user, tx);
         // A new password or a disabled account ends every session (refresh-token family) at once.
-        if (passwordHash || (after.disabled && !before.disabled)) await revokeAllSessions(m, id);
+        if (passwordHash || (after.disabled && !before.disabled)) await this.refreshTokens.revokeAllForUser(id, tx);
         const details: Record<string, unknown> = { changed: passwordHash ? [...changed, 'password'] : changed };
         for (const k of changed) details[k] = { from: before[k], to: after[k] };
-        await this.audit.record({ action: 'user.updated', actor, targetType: 'user', targetId: id, details }, m);
+        await this.audit.record({ action: 'user.updated', actor, targetType: 'user', targetId: id, details }, tx);
         return toUserDto(saved);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('USER_EMAIL_TAKEN', 'Another user already has this email.');
+      if (error instanceof UserEmailTaken) throw new ConflictError('USER_EMAIL_TAKEN', 'Another user already has this email.');
       throw error;
     } finally {
       this.directory.forgetUser(id);
@@ -116,13 +114,13 @@ export class UsersService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     try {
-      await this.dataSource.transaction(async (m) => {
-        const user = await this.mustFind(m.getRepository(UserEntity), id, true);
-        if (isEnabledAdmin(user)) await this.keepAnAdmin(m, id);
-        await m.getRepository(UserEntity).delete({ id });
+      await this.transactions.run(async (tx) => {
+        const user = await this.lockExisting(id, tx);
+        if (isEnabledAdmin(user)) await this.keepAnAdmin(id, tx);
+        await this.users.delete(id, tx);
         await this.audit.record(
           { action: 'user.deleted', actor, targetType: 'user', targetId: id, details: { email: user.email, roles: user.roles } },
-          m,
+          tx,
         );
       });
     } finally {
@@ -144,18 +142,11 @@ export class UsersService {
       return this.passwordChangeFailed(actor, 'wrong-current-password');
     }
     const passwordHash = await this.hasher.hash(newPassword);
-    const changed = await this.dataSource.transaction(async (m) => {
+    const changed = await this.transactions.run(async (tx) => {
       // Only over the hash that was verified: a change or reset in between wins, and this one fails.
-      const updated = await m
-        .getRepository(UserEntity)
-        .createQueryBuilder()
-        .update()
-        .set({ passwordHash, credentialVersion: () => 'credential_version + 1' })
-        .where('id = :id AND password_hash = :verified', { id: user.id, verified: user.passwordHash })
-        .execute();
-      if (!updated.affected) return false;
-      await revokeAllSessions(m, user.id);
-      await this.audit.record({ action: 'user.password-changed', actor, targetType: 'user', targetId: user.id }, m);
+      if (!(await this.users.changePassword(user.id, user.passwordHash, passwordHash, tx))) return false;
+      await this.refreshTokens.revokeAllForUser(user.id, tx);
+      await this.audit.record({ action: 'user.password-changed', actor, targetType: 'user', targetId: user.id }, tx);
       return true;
     });
     this.directory.forgetUser(user.id);
@@ -174,12 +165,13 @@ export class UsersService {
     if (!this.hasher.needsRehash(user.passwordHash)) return;
     const passwordHash = await this.hasher.hash(password);
     // Never over a password changed or reset since the login checked this one.
-    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash });
+    await this.users.rehash(user.id, user.passwordHash, passwordHash);
   }
 
-  private async mustFind(repo: Repository<UserEntity>, id: string, lock = false): Promise<UserEntity> {
-    const user = isUuid(id) ? await repo.findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) }) : null;
-    if (!user) throw new NotFoundError('USER_NOT_FOUND', `User ${id} does not exist.`);
+  /** The user's row, locked (FOR UPDATE) until the transaction ends: always the first lock taken. */
+  private async lockExisting(id: string, tx: Transaction): Promise<UserEntity> {
+    const user = isUuid(id) ? await this.users.findByIdForUpdate(id, tx) : null;
+    if (!user) throw notFound(id);
     return user;
   }
 
@@ -187,11 +179,9 @@ export class UsersService {
    * Refuses to leave the system without an enabled admin. Locks every enabled admin row, so two
    * admins demoting each other at the same moment cannot both succeed.
    */
-  private async keepAnAdmin(m: EntityManager, leavingId: string): Promise<void> {
-    const admins: { id: string }[] = await m.query(
-      `SELECT id FROM users WHERE 'admin' = ANY(roles) AND disabled = false ORDER BY id FOR UPDATE`,
-    );
-    if (!admins.some((a) => a.id !== leavingId)) {
+  private async keepAnAdmin(leavingId: string, tx: Transaction): Promise<void> {
+    const admins = await this.users.lockEnabledAdminIds(tx);
+    if (!admins.some((adminId) => adminId !== leavingId)) {
       throw new ConflictError('LAST_ADMIN', 'This is the last enabled admin; make another admin first.');
     }
   }
@@ -201,16 +191,6 @@ function isEnabledAdmin(u: { roles: readonly Role[]; disabled: boolean }): boole
   return !u.disabled && u.roles.includes('admin');
 }
 
-async function revokeAllSessions(m: EntityManager, userId: string): Promise<void> {
-  await m
-    .getRepository(RefreshTokenEntity)
-    .createQueryBuilder()
-    .update()
-    .set({ revokedAt: () => 'now()' })
-    .where('user_id = :userId AND revoked_at IS NULL', { userId })
-    .execute();
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+function notFound(id: string): NotFoundError {
+  return new NotFoundError('USER_NOT_FOUND', `User ${id} does not exist.`);
 }

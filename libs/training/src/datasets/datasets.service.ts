@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
-import { AuditService } from '@app/audit';
 import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
 import { ARTIFACT_STORAGE, ArtifactStorage, principalOf } from '@app/models';
 import { canAccess, isAdmin } from '../access';
-import { TrainingJobEntity } from '../jobs/entities/training-job.entity';
+import { TrainingJobsRepository } from '../jobs/training-jobs.repository';
+import { AuditTrail } from '@app/audit';
+import { UnitOfWork } from '@app/database';
 import { DatasetInUseError, DatasetNotFoundError } from './dataset-errors';
 import { DatasetFormat } from './dataset-format';
 import { formatFromFileName, readDataset } from './dataset-reader';
 import { DatasetUpload } from './dataset-upload';
+import { DatasetsRepository } from './datasets.repository';
 import { DatasetDto, ListDatasetsQueryDto } from './dto/dataset.dto';
 import { DatasetEntity } from './entities/dataset.entity';
 
@@ -35,10 +35,12 @@ export class DatasetsService {
   private readonly logger = new Logger(DatasetsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly datasets: DatasetsRepository,
+    private readonly jobs: TrainingJobsRepository,
+    private readonly transactions: UnitOfWork,
+    private readonly audit: AuditTrail,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
-    private readonly audit: AuditService,
   ) {}
 
   async upload(upload: DatasetUpload, actor: Actor): Promise<DatasetDto> {
@@ -55,9 +57,9 @@ export class DatasetsService {
     const storageKey = `datasets/${id}`;
     await this.storage.put(storageKey, new Map([[fileName(contents.format), data]]));
     try {
-      const row = await this.db.transaction(async (m) => {
-        const saved = await m.getRepository(DatasetEntity).save(
-          m.getRepository(DatasetEntity).create({
+      const row = await this.transactions.run(async (uow) => {
+        const saved = await this.datasets.create(
+          {
             id,
             name,
             format: contents.format,
@@ -68,12 +70,12 @@ export class DatasetsService {
             storageKey,
             ownerId: actor.caller.id,
             createdBy: principalOf(actor),
-            deletedAt: null,
-          }),
+          },
+          uow,
         );
         await this.audit.record(
           { action: 'dataset.created', actor, targetType: 'dataset', targetId: id, details: { name, rows: contents.rows, sha256: saved.sha256 } },
-          m,
+          uow,
         );
         return saved;
       });
@@ -87,12 +89,7 @@ export class DatasetsService {
   }
 
   async list(query: ListDatasetsQueryDto, actor: Actor): Promise<Page<DatasetDto>> {
-    const [rows, total] = await this.db.getRepository(DatasetEntity).findAndCount({
-      where: isAdmin(actor) ? {} : { ownerId: actor.caller.id },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: query.limit,
-      skip: query.offset,
-    });
+    const [rows, total] = await this.datasets.list(isAdmin(actor) ? {} : { ownerId: actor.caller.id }, { limit: query.limit, offset: query.offset });
     return toPage(rows.map(toDatasetDto), total, query);
   }
 
@@ -103,21 +100,14 @@ export class DatasetsService {
   /** Soft delete (jobs keep pointing at the row); the file goes. Refused while a job still needs it. */
   async delete(id: string, actor: Actor): Promise<void> {
     const dataset = await this.visible(id, actor);
-    await this.db.transaction(async (m) => {
+    await this.transactions.run(async (uow) => {
       // Lock the row: a job created concurrently either commits first (and is seen here) or
       // finds the dataset deleted.
-      await m.query(`SELECT id FROM datasets WHERE id = $1 FOR UPDATE`, [id]);
-      const users = await m.getRepository(TrainingJobEntity).find({
-        select: { id: true },
-        where: [
-          { datasetId: id, status: 'queued' },
-          { datasetId: id, status: 'running' },
-        ],
-        take: 10,
-      });
-      if (users.length) throw new DatasetInUseError(id, users.map((j) => j.id));
-      await m.getRepository(DatasetEntity).softDelete({ id });
-      await this.audit.record({ action: 'dataset.deleted', actor, targetType: 'dataset', targetId: id, details: { name: dataset.name } }, m);
+      await this.datasets.lockForUpdate(id, uow);
+      const users = await this.jobs.unfinishedIdsForDataset(id, 10, uow);
+      if (users.length) throw new DatasetInUseError(id, users);
+      await this.datasets.softDelete(id, uow);
+      await this.audit.record({ action: 'dataset.deleted', actor, targetType: 'dataset', targetId: id, details: { name: dataset.name } }, uow);
     });
     await this.storage.delete(dataset.storageKey).catch((error: unknown) => {
       this.logger.error({ err: error, storageKey: dataset.storageKey, msg: 'dataset deleted, but its file could not be removed' });
@@ -126,14 +116,14 @@ export class DatasetsService {
 
   /** For the job service: the dataset as the caller may use it (404 as for a GET otherwise). */
   async visible(id: string, actor: Actor): Promise<DatasetEntity> {
-    const row = await this.db.getRepository(DatasetEntity).findOne({ where: { id, deletedAt: IsNull() } });
+    const row = await this.datasets.findLive(id);
     if (!row || !canAccess(actor, row.ownerId)) throw new DatasetNotFoundError(id);
     return row;
   }
 
   /** For the runner: the stored file (a deleted dataset is gone for training too). */
   async readFile(id: string): Promise<DatasetFile> {
-    const dataset = await this.db.getRepository(DatasetEntity).findOne({ where: { id, deletedAt: IsNull() } });
+    const dataset = await this.datasets.findLive(id);
     if (!dataset) throw new DatasetNotFoundError(id);
     const files = await this.storage.get(dataset.storageKey);
     const data = files.get(fileName(dataset.format));

@@ -1,11 +1,11 @@
 import { MessageEvent } from '@nestjs/common';
 import { lastValueFrom, toArray } from 'rxjs';
-import type { DataSource } from 'typeorm';
 import type { Actor, CallerStreams } from '@app/common';
 import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { TrainingJobEvents } from './training-job-events';
+import type { TrainingJobsRepository } from './training-jobs.repository';
 import type { TrainingJobsService } from './training-jobs.service';
 import { toJobDto } from './views';
 
@@ -56,11 +56,11 @@ function setup() {
   const bus = new InMemoryTrainingEventBus();
   let resolveRead!: (row: TrainingJobEntity) => void;
   const reads: Promise<TrainingJobEntity>[] = [new Promise((r) => (resolveRead = r))];
-  const db = { getRepository: () => ({ findOneByOrFail: () => reads.shift() ?? new Promise(() => undefined) }) } as unknown as DataSource;
+  const rows = { getById: () => reads.shift() ?? new Promise(() => undefined) } as unknown as TrainingJobsRepository;
   const jobs = { visible: async () => job({}) } as unknown as TrainingJobsService;
   // Holding streams for their callers has its own tests (caller-access.spec.ts): passed through here.
   const streams = { hold: (_actor: Actor, _rules: unknown, source: unknown) => source } as unknown as CallerStreams;
-  const events = new TrainingJobEvents(db, jobs, bus, streams);
+  const events = new TrainingJobEvents(rows, jobs, bus, streams);
   return { bus, events, resolveRead: (row: TrainingJobEntity) => resolveRead(row) };
 }
 

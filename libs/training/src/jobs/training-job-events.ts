@@ -1,13 +1,12 @@
 import { Inject, Injectable, MessageEvent } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { defer, Observable, switchMap } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { Actor, CallerStreams, HeldStreamRules } from '@app/common';
 import { canAccess } from '../access';
 import { TRAINING_EVENT_BUS, TrainingEvent, TrainingEventBus } from '../events/training-events';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobDto } from './dto/training-job.dto';
 import { FINISHED_STATUSES, TrainingJobEntity } from './entities/training-job.entity';
+import { TrainingJobsRepository } from './training-jobs.repository';
 import { TrainingJobsService } from './training-jobs.service';
 import { toJobDto } from './views';
 
@@ -28,7 +27,7 @@ const SAFETY_CHECK_MS = 5_000;
 @Injectable()
 export class TrainingJobEvents {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly rows: TrainingJobsRepository,
     private readonly jobs: TrainingJobsService,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
     private readonly streams: CallerStreams,
@@ -92,7 +91,7 @@ export class TrainingJobEvents {
           finish(event.job);
         }
       };
-      const read = () => this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id });
+      const read = () => this.rows.getById(id);
 
       const unsubscribe = this.bus.subscribe(handle);
       read()

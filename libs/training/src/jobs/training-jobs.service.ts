@@ -1,22 +1,22 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditService } from '@app/audit';
 import { Actor, AppConfig, DomainError, FieldError, InjectConfig, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
 import { principalOf } from '@app/models';
 import { canAccess, isAdmin } from '../access';
 import { DatasetNotFoundError } from '../datasets/dataset-errors';
 import { DISTINCT_CAP } from '../datasets/dataset-format';
+import { DatasetsRepository } from '../datasets/datasets.repository';
 import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetEntity } from '../datasets/entities/dataset.entity';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
+import { AuditTrail } from '@app/audit';
+import { UnitOfWork } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { DEFAULTS, TrainingSpec } from '../trainer/training-spec';
 import { CreateTrainingJobDto } from './dto/create-training-job.dto';
 import { ListTrainingJobsQueryDto, TrainingJobDto } from './dto/training-job.dto';
 import { TrainingJobEntity } from './entities/training-job.entity';
-import { rowsOf } from './sql';
+import { JobListFilter, TrainingJobsRepository } from './training-jobs.repository';
 import { toJobDto } from './views';
 
 export class TrainingJobNotFoundError extends NotFoundError {
@@ -43,10 +43,12 @@ export class TrainingJobsService {
   private readonly logger = new Logger(TrainingJobsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: TrainingJobsRepository,
+    private readonly datasetRows: DatasetsRepository,
+    private readonly transactions: UnitOfWork,
     @InjectConfig() private readonly config: AppConfig,
     private readonly datasets: DatasetsService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditTrail,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
   ) {}
@@ -62,43 +64,28 @@ export class TrainingJobsService {
     if (errors.length) throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
     const spec = resolveSpec(dto);
 
-    const job = await this.db.transaction(async (m) => {
+    const job = await this.transactions.run(async (uow) => {
       // The dataset row is locked so that a concurrent delete waits for this job (and then refuses).
-      const live = (await m.query(`SELECT sha256 FROM datasets WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, [dataset!.id])) as {
-        sha256: string;
-      }[];
-      if (!live.length) {
+      const live = await this.datasetRows.lockLiveForShare(dataset!.id, uow);
+      if (!live) {
         throw new ValidationFailedError([{ field: 'datasetId', message: `dataset ${dataset!.id} was deleted` }], undefined, 'unprocessable');
       }
-      const repo = m.getRepository(TrainingJobEntity);
-      const row = await repo.save(
-        repo.create({
-          status: 'queued',
+      const row = await this.jobs.create(
+        {
           modelName: dto.modelName,
           datasetId: dataset!.id,
-          datasetSha256: live[0].sha256,
+          datasetSha256: live.sha256,
           task: spec.task,
           request: spec,
           epochs: spec.hyperparameters.epochs,
-          progressEpoch: 0,
-          history: [],
-          metrics: null,
-          modelVersionId: null,
-          modelVersion: null,
-          error: null,
-          attempts: 0,
-          workerId: null,
-          heartbeatAt: null,
-          cancelRequestedAt: null,
           ownerId: actor.caller.id,
           ownerKind: actor.caller.kind,
           ownerEmail: actor.caller.email ?? null,
           createdBy: principalOf(actor),
           requestId: actor.requestId,
           clientIp: actor.ip,
-          startedAt: null,
-          finishedAt: null,
-        }),
+        },
+        uow,
       );
       await this.audit.record(
         {
@@ -108,7 +95,7 @@ export class TrainingJobsService {
           targetId: row.id,
           details: { model: dto.modelName, datasetId: dataset!.id, task: spec.task, epochs: spec.hyperparameters.epochs },
         },
-        m,
+        uow,
       );
       return row;
     });
@@ -120,15 +107,10 @@ export class TrainingJobsService {
   }
 
   async list(query: ListTrainingJobsQueryDto, actor: Actor): Promise<Page<TrainingJobDto>> {
-    const where: Partial<Pick<TrainingJobEntity, 'ownerId' | 'status'>> = {};
-    if (!isAdmin(actor)) where.ownerId = actor.caller.id;
-    if (query.status) where.status = query.status;
-    const [rows, total] = await this.db.getRepository(TrainingJobEntity).findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: query.limit,
-      skip: query.offset,
-    });
+    const filter: JobListFilter = {};
+    if (!isAdmin(actor)) filter.ownerId = actor.caller.id;
+    if (query.status) filter.status = query.status;
+    const [rows, total] = await this.jobs.list(filter, { limit: query.limit, offset: query.offset });
     return toPage(rows.map(toJobDto), total, query);
   }
 
@@ -137,7 +119,7 @@ export class TrainingJobsService {
   }
 
   async visible(id: string, actor: Actor): Promise<TrainingJobEntity> {
-    const row = await this.db.getRepository(TrainingJobEntity).findOneBy({ id });
+    const row = await this.jobs.findById(id);
     if (!row || !canAccess(actor, row.ownerId)) throw new TrainingJobNotFoundError(id);
     return row;
   }
@@ -149,23 +131,12 @@ export class TrainingJobsService {
   async cancel(id: string, actor: Actor): Promise<TrainingJobDto> {
     const job = await this.visible(id, actor);
     if (job.status === 'succeeded' || job.status === 'failed') throw new TrainingJobFinishedError(id, job.status);
-    const cancelledNow = rowsOf(
-      await this.db.query(
-        `UPDATE training_jobs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now()
-          WHERE id = $1 AND status = 'queued' RETURNING id`,
-        [id],
-      ),
-    );
-    if (!cancelledNow.length) {
-      await this.db.query(
-        `UPDATE training_jobs SET cancel_requested_at = now() WHERE id = $1 AND status = 'running' AND cancel_requested_at IS NULL`,
-        [id],
-      );
-    }
-    const fresh = await this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id });
+    const cancelledNow = await this.jobs.cancelQueued(id);
+    if (!cancelledNow) await this.jobs.requestCancel(id);
+    const fresh = await this.jobs.getById(id);
     if (fresh.status === 'succeeded' || fresh.status === 'failed') throw new TrainingJobFinishedError(id, fresh.status);
     await this.audit.record({ action: 'training-job.cancel-requested', actor, targetType: 'training-job', targetId: id, details: { status: fresh.status } });
-    const event = cancelledNow.length ? { type: 'status' as const, jobId: id, job: toJobDto(fresh) } : { type: 'cancel' as const, jobId: id };
+    const event = cancelledNow ? { type: 'status' as const, jobId: id, job: toJobDto(fresh) } : { type: 'cancel' as const, jobId: id };
     await this.bus.publish(event).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: id, msg: 'could not publish a training cancel; the worker sees it at its next heartbeat' });
     });

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
-import { runExclusively } from '@app/database';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
-import { GENERATION_SQL, TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
-import { TrainingJobEntity } from './entities/training-job.entity';
-import { rowsOf } from './sql';
+import { UnitOfWork } from '@app/database';
+import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
+import { QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
 import { toJobDto } from './views';
 
 export interface RecoveryReport {
@@ -37,7 +34,8 @@ export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationSh
   private swept = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: TrainingJobsRepository,
+    private readonly transactions: UnitOfWork,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
@@ -57,7 +55,7 @@ export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationSh
 
   /** One pass (overlapping calls share it). Never throws: a failed pass is logged and the next one retries. */
   sweep(): Promise<RecoveryReport> {
-    this.sweeping ??= runExclusively(this.db, 'training.recover-stale-jobs', () => this.pass())
+    this.sweeping ??= this.transactions.exclusively('training.recover-stale-jobs', () => this.pass())
       .then((run) => (run.ran ? run.result : { requeued: [], failed: [], cancelled: [], reenqueued: [] }))
       .catch((error: unknown) => {
         this.logger.error({ err: error, msg: 'training recovery sweep failed; it runs again at the next tick' });
@@ -69,46 +67,15 @@ export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationSh
 
   private async pass(): Promise<RecoveryReport> {
     const { staleAfterSeconds: stale, maxAttempts } = this.config.training;
-    const silent = `status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`;
-
-    const cancelled = rowsOf<{ id: string }>(
-      await this.db.query(
-        `UPDATE training_jobs SET status = 'cancelled', finished_at = now()
-          WHERE ${silent} AND cancel_requested_at IS NOT NULL RETURNING id`,
-        [stale],
-      ),
-    ).map((r) => r.id);
-
-    const failed = rowsOf<{ id: string }>(
-      await this.db.query(
-        `UPDATE training_jobs SET status = 'failed', finished_at = now(),
-                error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; giving up.',
-                               $1::float8, attempts, $2::int)
-          WHERE ${silent} AND attempts >= $2::int RETURNING id`,
-        [stale, maxAttempts],
-      ),
-    ).map((r) => r.id);
-
-    const requeued = rowsOf<{ id: string; generation: string }>(
-      await this.db.query(
-        `UPDATE training_jobs SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, progress_epoch = 0, history = '[]'::jsonb,
-                error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; retrying.',
-                               $1::float8, attempts, $2::int)
-          WHERE ${silent} AND attempts < $2::int RETURNING id, ${GENERATION_SQL}`,
-        [stale, maxAttempts],
-      ),
-    );
+    const { cancelled, failed, requeued } = await this.jobs.recoverStale({ staleAfterSeconds: stale, maxAttempts });
 
     // Queued for longer than the stale delay and not running anywhere: its queue entry may be lost.
-    const waiting = (await this.db.query(
-      `SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' AND updated_at < now() - make_interval(secs => $1)`,
-      [stale],
-    )) as { id: string; generation: string }[];
-    const reenqueue = this.queue.kind === 'in-process' && !this.swept ? await this.allQueued() : waiting;
+    const waiting = await this.jobs.queuedLongerThan(stale);
+    const reenqueue: QueueTicket[] = this.queue.kind === 'in-process' && !this.swept ? await this.jobs.allQueued() : waiting;
     this.swept = true;
 
     for (const job of [...requeued, ...reenqueue]) {
-      await this.queue.enqueue(job.id, Number(job.generation)).catch((error: unknown) => {
+      await this.queue.enqueue(job.id, job.generation).catch((error: unknown) => {
         this.logger.error({ err: error, jobId: job.id, msg: 'could not enqueue a recovered training job' });
       });
     }
@@ -121,17 +88,10 @@ export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationSh
     return report;
   }
 
-  private async allQueued(): Promise<{ id: string; generation: string }[]> {
-    return (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' ORDER BY created_at`)) as {
-      id: string;
-      generation: string;
-    }[];
-  }
-
   /** Terminal transitions made here end the jobs' event streams like a worker's would. */
   private async announce(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    const jobs = await this.db.getRepository(TrainingJobEntity).findBy({ id: In(ids) });
+    const jobs = await this.jobs.findByIds(ids);
     for (const job of jobs) {
       await this.bus.publish({ type: 'status', jobId: job.id, job: toJobDto(job) }).catch(() => undefined);
     }

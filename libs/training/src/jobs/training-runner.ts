@@ -1,19 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
-import { ModelVersionsService } from '@app/models';
+import { ModelVersionsService, RegistryReader } from '@app/models';
 import { DatasetsService } from '../datasets/datasets.service';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
 import { TrainerThreads, TrainingRun, TrainingThreadError } from '../execution/trainer-threads';
 import type { StopReason, TrainedModel, TrainingResult } from '../trainer/trainer';
 import type { EpochRecord } from '../trainer/training-spec';
-import { GENERATION_SQL } from '../queue/training-queue';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { TrainingMetrics } from './training-metrics';
-import { rowsOf } from './sql';
+import { FinishFields, FinishStatus, HeldJob, QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
 import { creatorOf, toJobDto } from './views';
 
 interface ActiveJob {
@@ -41,10 +38,11 @@ export class TrainingRunner {
   private shuttingDown = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: TrainingJobsRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly datasets: DatasetsService,
     private readonly versions: ModelVersionsService,
+    private readonly registry: RegistryReader,
     private readonly threads: TrainerThreads,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
     private readonly metrics: TrainingMetrics,
@@ -61,7 +59,7 @@ export class TrainingRunner {
   /** Runs the job if this worker wins its claim; resolves when the job has left `running` (or was not ours). */
   async run(jobId: string): Promise<void> {
     if (this.shuttingDown) return;
-    const job = await this.claim(jobId);
+    const job = await this.jobs.claim(jobId, this.workerId);
     if (!job) return;
     let release!: () => void;
     const entry: ActiveJob = { job, done: new Promise<void>((r) => (release = r)) };
@@ -100,11 +98,8 @@ export class TrainingRunner {
     }
     const ids = entries.map((e) => e.job.id);
     if (!ids.length) return [];
-    const rows = (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE id = ANY($1) AND status = 'queued'`, [ids])) as {
-      id: string;
-      generation: string;
-    }[];
-    return rows.map((r) => ({ jobId: r.id, generation: Number(r.generation) }));
+    const requeued: QueueTicket[] = await this.jobs.queuedAmong(ids);
+    return requeued.map((r) => ({ jobId: r.id, generation: r.generation }));
   }
 
   private stopJob(jobId: string, reason: StopReason): void {
@@ -113,21 +108,6 @@ export class TrainingRunner {
     // A cancel is never downgraded to a shutdown (that would requeue a job the user cancelled).
     if (entry.stop !== 'cancel') entry.stop = reason;
     entry.run?.stop(entry.stop);
-  }
-
-  private async claim(jobId: string): Promise<TrainingJobEntity | null> {
-    const claimed = rowsOf(
-      await this.db.query(
-        `UPDATE training_jobs
-            SET status = 'running', worker_id = $2, attempts = attempts + 1, heartbeat_at = now(),
-                started_at = COALESCE(started_at, now()), progress_epoch = 0, history = '[]'::jsonb
-          WHERE id = $1 AND status = 'queued'
-          RETURNING id`,
-        [jobId, this.workerId],
-      ),
-    );
-    if (!claimed.length) return null;
-    return this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id: jobId });
   }
 
   private async execute(entry: ActiveJob): Promise<void> {
@@ -174,7 +154,7 @@ export class TrainingRunner {
     if (result.status === 'stopped') {
       return result.reason === 'cancel' ? this.finish(entry, 'cancelled', {}) : this.requeue(entry);
     }
-    if (entry.stop === 'cancel' || (await this.cancelRequested(job.id))) return this.finish(entry, 'cancelled', {});
+    if (entry.stop === 'cancel' || (await this.jobs.isCancelRequested(job.id))) return this.finish(entry, 'cancelled', {});
     return this.register(entry, result);
   }
 
@@ -205,13 +185,12 @@ export class TrainingRunner {
       creatorOf(job),
       { createModel: { task: job.task } },
     );
-    const versionRow = (await this.db.query(
-      `SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = $1 AND v.version = $2`,
-      [job.modelName, version.version],
-    )) as { id: string }[];
+    // TODO(issue 12, libs/models): register() should return the version's id; until it does, the id
+    // is read back through the registry's exported reader (no longer from its tables directly).
+    const { versionId } = await this.registry.version(job.modelName, version.version);
     await this.finish(entry, 'succeeded', {
       metrics: result.metrics,
-      modelVersionId: versionRow[0].id,
+      modelVersionId: versionId,
       modelVersion: version.version,
       progressEpoch: job.epochs,
     });
@@ -222,17 +201,9 @@ export class TrainingRunner {
     const { job } = entry;
     if (entry.lost) return;
     this.metrics.epochSeconds.observe(record.durationMs / 1000);
-    const rows = rowsOf(
-      await this.db.query(
-        `UPDATE training_jobs
-            SET progress_epoch = $3, history = history || jsonb_build_array($4::jsonb), heartbeat_at = now()
-          WHERE id = $1 AND worker_id = $2 AND status = 'running'
-          RETURNING cancel_requested_at`,
-        [job.id, this.workerId, record.epoch, JSON.stringify(record)],
-      ),
-    ) as { cancel_requested_at: Date | null }[];
-    if (!this.stillOurs(entry, rows)) return;
-    if (rows[0].cancel_requested_at) this.stopJob(job.id, 'cancel');
+    const held = await this.jobs.recordEpoch(job.id, this.workerId, record);
+    if (!this.stillOurs(entry, held)) return;
+    if (held.cancelRequested) this.stopJob(job.id, 'cancel');
     await this.bus.publish({ type: 'progress', jobId: job.id, attempt: job.attempts, epochs, record }).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: job.id, msg: 'could not publish training progress' });
     });
@@ -242,20 +213,15 @@ export class TrainingRunner {
   private async beat(entry: ActiveJob): Promise<void> {
     if (entry.lost) return;
     try {
-      const rows = rowsOf(
-        await this.db.query(
-          `UPDATE training_jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING cancel_requested_at`,
-          [entry.job.id, this.workerId],
-        ),
-      ) as { cancel_requested_at: Date | null }[];
-      if (this.stillOurs(entry, rows) && rows[0].cancel_requested_at) this.stopJob(entry.job.id, 'cancel');
+      const held = await this.jobs.heartbeat(entry.job.id, this.workerId);
+      if (this.stillOurs(entry, held) && held.cancelRequested) this.stopJob(entry.job.id, 'cancel');
     } catch (error) {
       this.logger.warn({ err: error, jobId: entry.job.id, msg: 'training heartbeat failed' });
     }
   }
 
-  private stillOurs(entry: ActiveJob, rows: unknown[]): boolean {
-    if (rows.length) return true;
+  private stillOurs(entry: ActiveJob, held: HeldJob | null): held is HeldJob {
+    if (held) return true;
     // Taken away (presumed dead and recovered): stop computing and write nothing more.
     entry.lost = true;
     this.logger.warn({ jobId: entry.job.id, workerId: this.workerId, msg: 'training job is no longer held by this worker; abandoning it' });
@@ -263,50 +229,28 @@ export class TrainingRunner {
     return false;
   }
 
-  private async cancelRequested(jobId: string): Promise<boolean> {
-    const rows = (await this.db.query(`SELECT cancel_requested_at FROM training_jobs WHERE id = $1`, [jobId])) as {
-      cancel_requested_at: Date | null;
-    }[];
-    return Boolean(rows[0]?.cancel_requested_at);
-  }
-
   private async requeue(entry: ActiveJob): Promise<void> {
-    const rows = rowsOf(
-      await this.db.query(
-        `UPDATE training_jobs
-            SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, attempts = attempts - 1, progress_epoch = 0, history = '[]'::jsonb
-          WHERE id = $1 AND worker_id = $2 AND status = 'running' AND cancel_requested_at IS NULL
-          RETURNING id`,
-        [entry.job.id, this.workerId],
-      ),
-    );
-    if (rows.length) {
+    if (await this.jobs.requeue(entry.job.id, this.workerId)) {
       this.logger.log({ msg: 'training job requeued (worker shutting down)', jobId: entry.job.id });
       return;
     }
     // Cancelled while stopping: that wins.
-    if (await this.cancelRequested(entry.job.id)) await this.finish(entry, 'cancelled', {});
+    if (await this.jobs.isCancelRequested(entry.job.id)) await this.finish(entry, 'cancelled', {});
   }
 
   /** The final write; publishes the `status` event once it is committed. */
   private async finish(
     entry: ActiveJob,
-    status: 'succeeded' | 'failed' | 'cancelled',
-    fields: Partial<Pick<TrainingJobEntity, 'error' | 'metrics' | 'modelVersionId' | 'modelVersion' | 'progressEpoch'>>,
+    status: FinishStatus,
+    fields: FinishFields,
   ): Promise<void> {
-    const result = await this.db
-      .createQueryBuilder()
-      .update(TrainingJobEntity)
-      .set({ status, finishedAt: () => 'now()', error: fields.error ?? null, ...fields })
-      .where(`id = :id AND worker_id = :worker AND status = 'running'`, { id: entry.job.id, worker: this.workerId })
-      .execute();
-    if (!result.affected) {
+    if (!(await this.jobs.finish(entry.job.id, this.workerId, status, fields))) {
       entry.lost = true;
       this.logger.warn({ jobId: entry.job.id, status, msg: 'training job finished, but it is no longer held by this worker' });
       return;
     }
     this.metrics.finished.inc({ status });
-    const job = await this.db.getRepository(TrainingJobEntity).findOneByOrFail({ id: entry.job.id });
+    const job = await this.jobs.getById(entry.job.id);
     await this.bus.publish({ type: 'status', jobId: job.id, job: toJobDto(job) }).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: job.id, msg: 'could not publish the training status' });
     });

@@ -13,6 +13,3 @@ export const TRAINING_QUEUE = Symbol('TRAINING_QUEUE');
 
 /** The BullMQ queue's name (under TRAINING_QUEUE_PREFIX in Redis). */
 export const TRAINING_QUEUE_NAME = 'training';
-
-/** SQL for a job row's generation (see TrainingQueue). */
-export const GENERATION_SQL = `floor(extract(epoch from updated_at) * 1000)::bigint AS generation`;
