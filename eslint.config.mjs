@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'libs/sdk/src/generated/**', 'test/fixtures/generated/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'libs/sdk/src/generated/**', 'test/fixtures/generated/**', '*.js', '*.cjs', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // The config layer, test harness and tooling are where the environment may be read.
-    files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts'],
+    files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts', '**/*.int-spec.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -1,4 +1,8 @@
-/** Unit tests sit beside the code (*.spec.ts); e2e suites boot the real app in test/ (*.e2e-spec.ts). */
+/**
+ * Four tiers: unit (*.spec.ts beside the code, no server), integration (*.int-spec.ts beside the code,
+ * real PGlite/Postgres/Redis), static (test/static/*.static-spec.ts) and e2e (test/*.e2e-spec.ts, the
+ * real app booted).
+ */
 const swc = [
   '@swc/jest',
   {
@@ -53,7 +57,12 @@ module.exports = {
   // testTimeout is a global option: inside a project entry Jest ignores it (hooks then time out at 5 s).
   testTimeout: 60_000,
   projects: [
+    // No server of any kind: pure logic, services over in-memory fakes.
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    // Repositories and adapters against real servers: PGlite in-process, or the Postgres and Redis on 127.0.0.1.
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.int-spec.ts'] },
+    // Checks over the sources and shipped files (import rules, contract, SDK freshness, manifests): nothing runs.
+    { ...shared, displayName: 'static', testMatch: ['<rootDir>/test/static/**/*.static-spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

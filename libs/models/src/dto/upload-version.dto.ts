@@ -1,4 +1,7 @@
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { ApiBody } from '@nestjs/swagger';
+
+/** An OpenAPI schema object as @nestjs/swagger takes it (the package does not export the type by name). */
+type SchemaObject = Exclude<NonNullable<Extract<Parameters<typeof ApiBody>[0], { schema?: unknown }>['schema']>, { $ref: string }>;
 
 /** The multipart body of POST /v1/models/{name}/versions, for OpenAPI (and SDK generators). */
 export const UPLOAD_VERSION_SCHEMA: SchemaObject = {

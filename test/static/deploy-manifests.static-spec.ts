@@ -5,7 +5,7 @@ import { configSchema } from '@app/common';
 
 type Manifest = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const dir = join(__dirname, '..', 'deploy', 'k8s');
+const dir = join(__dirname, '..', '..', 'deploy', 'k8s');
 const manifests: Manifest[] = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Manifest));

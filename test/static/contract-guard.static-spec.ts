@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { breakingChanges, OpenApiDoc } from '../scripts/contract/breaking-changes';
+import { breakingChanges, OpenApiDoc } from '../../scripts/contract/breaking-changes';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 const snapshotPath = join(root, 'openapi', 'v1.snapshot.json');
 
 /**
