@@ -7,7 +7,6 @@ export { ApiKeysService } from './api-keys/api-keys.service';
 export { AuthService } from './auth/auth.service';
 export { PasswordHasher } from './passwords/password-hasher';
 export { AccessTokens } from './tokens/access-tokens';
-export { RefreshTokens } from './tokens/refresh-tokens';
 export { RefreshTokensService } from './tokens/refresh-tokens.service';
 export { UsersService } from './users/users.service';
 export { UserEntity } from './users/entities/user.entity';

@@ -1,15 +1,17 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@app/common';
-import { databaseOptions, MIGRATIONS } from '@app/database';
+import { databaseOptions, managerOf, MIGRATIONS, TypeormUnitOfWork } from '@app/database';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
-import { RefreshTokens } from './refresh-tokens';
+import { TypeormUsersRepository } from '../users/users.typeorm-repository';
+import { RefreshTokensService } from './refresh-tokens.service';
+import { TypeormRefreshTokensRepository } from './refresh-tokens.typeorm-repository';
 
-/** Rotation against a real (embedded) Postgres: the row locks and the family update are the point. */
-describe('RefreshTokens', () => {
+/** Rotation on its TypeORM repositories against a real (embedded) Postgres: the row locks and the family update are the point. */
+describe('RefreshTokensService on TypeORM', () => {
   let ds: DataSource;
-  let tokens: RefreshTokens;
+  let tokens: RefreshTokensService;
   let userId: string;
   const allowed = async () => true;
 
@@ -24,7 +26,7 @@ describe('RefreshTokens', () => {
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
     } as ConstructorParameters<typeof DataSource>[0]).initialize();
     await ds.runMigrations();
-    tokens = new RefreshTokens(ds, config);
+    tokens = new RefreshTokensService(new TypeormRefreshTokensRepository(ds), new TypeormUsersRepository(ds), new TypeormUnitOfWork(ds), config);
     const [row] = await ds.query(`INSERT INTO users (email, password_hash, roles) VALUES ('r@t.test', 'x', '{consumer}') RETURNING id`);
     userId = row.id;
   }, 60_000);
@@ -90,9 +92,9 @@ describe('RefreshTokens', () => {
   it('hands back what authorize read in the rotation, and asks it before spending the token', async () => {
     const { token } = await tokens.issue(userId);
     const seen: string[] = [];
-    const result = await tokens.rotate(token, async (id, m) => {
+    const result = await tokens.rotate(token, async (id, tx) => {
       seen.push(id);
-      const [row] = await m.query(`SELECT credential_version FROM users WHERE id = $1 FOR SHARE`, [id]);
+      const [row] = await managerOf(tx).query(`SELECT credential_version FROM users WHERE id = $1 FOR SHARE`, [id]);
       return { credentialVersion: row.credential_version as number };
     });
     expect(seen).toEqual([userId]);
