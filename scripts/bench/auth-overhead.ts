@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { ApiKeysService, AuthService, UsersService } from '@app/auth';
-import { AppConfig, createValidationPipe, Public, Roles } from '@app/common';
+import { AppConfig, Public, Roles } from '@app/common';
 import { AppModule } from '../../apps/api/src/app.module';
 import { benchConfig } from './bench-config';
 
@@ -78,7 +78,6 @@ async function main(): Promise<void> {
   const { config, dataDir } = benchConfig();
   const app = await NestFactory.create<NestFastifyApplication>(BenchModule.forRoot(config), new FastifyAdapter(), { logger: false });
   app.enableVersioning({ type: VersioningType.URI });
-  app.useGlobalPipes(createValidationPipe());
   await app.init();
   try {
     await app.get(UsersService).create({ email: 'bench@modelgate.test', password: 'bench-password-1', roles: ['consumer'] }, null);

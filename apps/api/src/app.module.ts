@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule, ProblemDetailsFilter } from '@app/common';
+import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
@@ -12,16 +11,24 @@ import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
 import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
+import { GLOBAL_ENHANCER_PROVIDERS, SCHEDULES } from './request-pipeline';
 
-/** Composes the libraries; holds no logic of its own. */
+export interface AppModuleOptions {
+  /** The inference routes use the lean handlers (default): pino-http's middleware skips them. */
+  leanRoutes?: boolean;
+}
+
+/** Composes the libraries; holds no logic of its own. The global enhancers: request-pipeline.ts. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: PinoInstance): DynamicModule {
+  static forRoot(config: AppConfig, logger: PinoInstance, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(logger, LEAN_ROUTE_INFO),
+        // Request pipeline, step 10 (pino-http middleware), off on the lean routes.
+        LoggingModule.forRoot(logger, options.leanRoutes === false ? [] : LEAN_ROUTE_INFO),
+        ...SCHEDULES,
         ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
@@ -33,7 +40,7 @@ export class AppModule {
         PredictionsModule,
         TrainingModule.forRoot(config),
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, EngineReadiness],
+      providers: [...GLOBAL_ENHANCER_PROVIDERS, EngineReadiness],
     };
   }
 }

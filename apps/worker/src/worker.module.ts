@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
@@ -16,6 +17,8 @@ export class WorkerModule {
         ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: false }),
+        // The scheduler registry of interval jobs (the registry's sunset sweep, training recovery).
+        ScheduleModule.forRoot(),
         TrainingModule.forWorker(config),
       ],
     };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { managerOf, Transaction } from '@app/database';
+import type { Transaction } from '@app/database';
 import { AuditEventInput, AuditService } from './audit.service';
 
 /**
@@ -11,6 +11,7 @@ export abstract class AuditTrail {
   abstract record(event: AuditEventInput, tx?: Transaction): Promise<void>;
 }
 
+/** The trail over AuditService (and so over AuditEventsRepository): redaction and actor rules apply. */
 @Injectable()
 export class TypeormAuditTrail extends AuditTrail {
   constructor(private readonly audit: AuditService) {
@@ -18,6 +19,6 @@ export class TypeormAuditTrail extends AuditTrail {
   }
 
   record(event: AuditEventInput, tx?: Transaction): Promise<void> {
-    return this.audit.record(event, tx && managerOf(tx));
+    return this.audit.record(event, tx);
   }
 }

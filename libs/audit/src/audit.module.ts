@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditEventsRepository } from './audit-events.repository';
+import { TypeormAuditEventsRepository } from './audit-events.typeorm-repository';
 import { AuditController } from './audit.controller';
 import { AuditTrail, TypeormAuditTrail } from './audit-trail';
 import { AuditService } from './audit.service';
@@ -9,7 +11,11 @@ import { AuditEventEntity } from './entities/audit-event.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEventEntity])],
   controllers: [AuditController],
-  providers: [AuditService, { provide: AuditTrail, useClass: TypeormAuditTrail }],
+  providers: [
+    { provide: AuditEventsRepository, useClass: TypeormAuditEventsRepository },
+    AuditService,
+    { provide: AuditTrail, useClass: TypeormAuditTrail },
+  ],
   exports: [AuditService, AuditTrail],
 })
 export class AuditModule {}

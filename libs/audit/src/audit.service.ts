@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
 import { Actor, Page, toPage } from '@app/common';
+import { Transaction } from '@app/database';
+import { AuditEventsRepository } from './audit-events.repository';
 import { AuditEventDto, toAuditEventDto } from './dto/audit-event.dto';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
-import { AuditEventEntity } from './entities/audit-event.entity';
 import { redactSecrets } from './redact';
 
 export interface AuditEventInput {
@@ -23,41 +22,38 @@ export interface AuditEventInput {
 
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+  constructor(private readonly events: AuditEventsRepository) {}
 
-  /** Appends one event; pass the caller's transaction manager so the event commits with the change. */
-  async record(event: AuditEventInput, manager?: EntityManager): Promise<void> {
+  /** Appends one event; pass the caller's transaction so the event commits with the change. */
+  async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
     const actor = event.actor ?? null;
-    const repo = manager ? manager.getRepository(AuditEventEntity) : this.events;
-    const row = new AuditEventEntity();
-    Object.assign(row, {
-      action: event.action,
-      actorId: actor?.caller.id ?? null,
-      actorKind: actor ? actor.caller.kind : event.ip || event.requestId ? 'anonymous' : 'system',
-      actorEmail: actor?.caller.email ?? null,
-      targetType: event.targetType ?? null,
-      targetId: event.targetId ?? null,
-      ip: actor?.ip ?? event.ip ?? null,
-      requestId: actor?.requestId ?? event.requestId ?? null,
-      details: redactSecrets(event.details ?? {}) as Record<string, unknown>,
-    } satisfies Omit<AuditEventEntity, 'id' | 'at'>);
-    await repo.save(row, { reload: false });
+    await this.events.insert(
+      {
+        action: event.action,
+        actorId: actor?.caller.id ?? null,
+        actorKind: actor ? actor.caller.kind : event.ip || event.requestId ? 'anonymous' : 'system',
+        actorEmail: actor?.caller.email ?? null,
+        targetType: event.targetType ?? null,
+        targetId: event.targetId ?? null,
+        ip: actor?.ip ?? event.ip ?? null,
+        requestId: actor?.requestId ?? event.requestId ?? null,
+        details: redactSecrets(event.details ?? {}) as Record<string, unknown>,
+      },
+      tx,
+    );
   }
 
   async list(query: ListAuditEventsQueryDto): Promise<Page<AuditEventDto>> {
-    const qb = this.events.createQueryBuilder('e');
-    if (query.action) qb.andWhere('e.action = :action', { action: query.action });
-    if (query.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: query.actorId });
-    if (query.targetType) qb.andWhere('e.target_type = :targetType', { targetType: query.targetType });
-    if (query.targetId) qb.andWhere('e.target_id = :targetId', { targetId: query.targetId });
-    if (query.from) qb.andWhere('e.at >= :from', { from: new Date(query.from) });
-    if (query.to) qb.andWhere('e.at < :to', { to: new Date(query.to) });
-    const [rows, total] = await qb
-      .orderBy('e.at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(query.limit)
-      .skip(query.offset)
-      .getManyAndCount();
+    const { rows, total } = await this.events.list({
+      action: query.action,
+      actorId: query.actorId,
+      targetType: query.targetType,
+      targetId: query.targetId,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      limit: query.limit,
+      offset: query.offset,
+    });
     return toPage(rows.map(toAuditEventDto), total, query);
   }
 }

@@ -4,3 +4,4 @@ export * from './dto/audit-event.dto';
 export * from './entities/audit-event.entity';
 export { redactSecrets } from './redact';
 export * from './audit-trail';
+export * from './audit-events.repository';

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -87,7 +86,6 @@ export class CallerAccessModule {}
     ApiKeyStrategy,
     RateLimiter,
     AccessGuard,
-    { provide: APP_GUARD, useExisting: AccessGuard },
   ],
   exports: [AccessGuard, UsersService, ApiKeysService, AuthService, AccessTokens],
 })

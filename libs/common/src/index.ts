@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './openapi';
 export * from './pagination';
 export * from './validation';
+export * from './values';

@@ -16,7 +16,7 @@ export type { ServableVersion, CanarySetting } from './services/registry-reader'
 export { RegistryEvents } from './services/registry-events';
 export type { RegistryEvent } from './services/registry-events';
 export { ModelVersionsService } from './services/model-versions.service';
-export type { NewVersion, RegisterOptions } from './services/model-versions.service';
+export type { NewVersion, RegisterOptions, RegisteredVersion } from './services/model-versions.service';
 export { LifecycleService } from './services/lifecycle.service';
 export { SunsetScheduler } from './services/sunset.scheduler';
 export { ModelDto } from './dto/model.dto';

@@ -1,13 +1,21 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
+import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { InferenceModule } from '@app/inference';
 import { MODEL_REGISTRY_ENTITIES } from './entities';
 import { ModelAliasesController } from './http/model-aliases.controller';
 import { ModelVersionsController } from './http/model-versions.controller';
 import { ModelsController } from './http/models.controller';
 import { MultipartArtifactInterceptor } from './http/multipart-artifact.interceptor';
+import { ModelAliasesRepository } from './repositories/model-aliases.repository';
+import { TypeormModelAliasesRepository } from './repositories/model-aliases.typeorm-repository';
+import { ModelTrafficRepository } from './repositories/model-traffic.repository';
+import { TypeormModelTrafficRepository } from './repositories/model-traffic.typeorm-repository';
+import { ModelVersionsRepository } from './repositories/model-versions.repository';
+import { TypeormModelVersionsRepository } from './repositories/model-versions.typeorm-repository';
+import { ModelsRepository } from './repositories/models.repository';
+import { TypeormModelsRepository } from './repositories/models.typeorm-repository';
 import { AliasesService } from './services/aliases.service';
 import { LifecycleService } from './services/lifecycle.service';
 import { ModelVersionsService } from './services/model-versions.service';
@@ -25,9 +33,16 @@ import { artifactStorageProvider } from './storage/artifact-storage.provider';
  * settings. Serving and training use it through RegistryReader / ModelVersionsService.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(MODEL_REGISTRY_ENTITIES), ScheduleModule.forRoot(), AuditModule, InferenceModule],
+  imports: [TypeOrmModule.forFeature(MODEL_REGISTRY_ENTITIES), AuditModule, InferenceModule],
   controllers: [ModelsController, ModelVersionsController, ModelAliasesController],
   providers: [
+    // Persistence: the repositories' TypeORM implementations and transactions; AuditModule
+    // provides the audit trail.
+    { provide: ModelsRepository, useClass: TypeormModelsRepository },
+    { provide: ModelVersionsRepository, useClass: TypeormModelVersionsRepository },
+    { provide: ModelAliasesRepository, useClass: TypeormModelAliasesRepository },
+    { provide: ModelTrafficRepository, useClass: TypeormModelTrafficRepository },
+    { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     artifactStorageProvider,
     RegistryEvents,
     ModelsService,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { WithHeadersInterceptor } from '@app/common';
+import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { InferenceModule } from '@app/inference';
 import { ModelsModule } from '@app/models';
 import { ModelServingSettingsEntity, PredictionLogEntity, UsageEventEntity } from './entities';
@@ -10,10 +9,16 @@ import { PredictController } from './http/predict.controller';
 import { ServingSettingsController } from './http/serving-settings.controller';
 import { UsageController } from './http/usage.controller';
 import { InferenceProtocolService } from './serving/inference-protocol.service';
+import { PredictionLogsRepository } from './serving/prediction-logs.repository';
+import { TypeormPredictionLogsRepository } from './serving/prediction-logs.typeorm-repository';
 import { PredictionService } from './serving/prediction.service';
+import { ServingSettingsRepository } from './serving/serving-settings.repository';
 import { ServingSettingsService } from './serving/serving-settings.service';
+import { TypeormServingSettingsRepository } from './serving/serving-settings.typeorm-repository';
 import { ServingWarmup } from './serving/serving-warmup';
 import { VersionResolver } from './serving/version-resolver';
+import { UsageEventsRepository } from './usage/usage-events.repository';
+import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
 import { UsageRecorder } from './usage/usage-recorder';
 import { UsageService } from './usage/usage.service';
 
@@ -22,6 +27,10 @@ import { UsageService } from './usage/usage.service';
   imports: [TypeOrmModule.forFeature([UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity]), InferenceModule, ModelsModule],
   controllers: [PredictController, InferenceProtocolController, UsageController, ServingSettingsController],
   providers: [
+    { provide: UsageEventsRepository, useClass: TypeormUsageEventsRepository },
+    { provide: ServingSettingsRepository, useClass: TypeormServingSettingsRepository },
+    { provide: PredictionLogsRepository, useClass: TypeormPredictionLogsRepository },
+    { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     VersionResolver,
     PredictionService,
     InferenceProtocolService,
@@ -29,7 +38,6 @@ import { UsageService } from './usage/usage.service';
     ServingWarmup,
     UsageRecorder,
     UsageService,
-    { provide: APP_INTERCEPTOR, useClass: WithHeadersInterceptor },
   ],
   exports: [PredictionService, UsageRecorder],
 })

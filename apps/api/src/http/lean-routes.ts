@@ -1,12 +1,14 @@
-import { RequestMethod, type Type, type ValidationPipe } from '@nestjs/common';
+import { ForbiddenException, RequestMethod, type CanActivate, type ExceptionFilter, type PipeTransform, type Type } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { Logger } from '@nestjs/common';
-import { actorOf, Caller, RouteInfo, sendProblem, WithHeaders } from '@app/common';
-import { AccessGuard } from '@app/auth';
+import { actorOf, Caller, RouteInfo } from '@app/common';
 import { MAX_VERSION_NUMBER, MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import { inferenceEnvelope, InferenceProtocolController, PredictController, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from '@app/predictions';
+import { GlobalEnhancer, LeanParamsPipe, LeanResultInterceptor, resolveGlobalEnhancers } from '../request-pipeline';
+
+/** Nest's message when a guard answers false (@nestjs/core/guards/constants, not exported). */
+const FORBIDDEN_MESSAGE = 'Forbidden resource';
 
 type PathParams = Record<string, string>;
 
@@ -60,21 +62,19 @@ export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
  *
  * How: the routes stay declared once, by their controllers (OpenAPI, the SDK and the route table
  * come from there), and Nest still registers them in Fastify; this swaps the handler Fastify runs
- * for one that performs the same steps explicitly and cheaply: the global AccessGuard with the
- * controller method's metadata (authentication, rate limit, @Roles), the path parameters checked
- * with the DTO's rules (a failure is re-validated by the global ValidationPipe, so errors are the
- * very same), the @InferenceBody envelope check, then the same controller method; WithHeaders
- * results and errors are sent as everywhere else. Fastify's hooks (request id, helmet, CORS,
- * logging, metrics, API deprecation headers) run unchanged.
+ * for one generated from the global enhancers of request-pipeline.ts, applied in Nest's order
+ * (guards, pipes, then the controller method, interceptors, the filter on any error), each in the
+ * `lean` form the list gives it: guards and the filter as they are, with an ExecutionContext for
+ * the same controller method; the ValidationPipe through the route's cheap check of the DTO's
+ * rules (a failure is re-validated by the pipe, so errors are the very same); WithHeaders results
+ * through a plain function. The @InferenceBody envelope check and @CurrentActor run as the
+ * decorators do. Fastify's hooks (request id, security headers, CORS, logging, metrics, API
+ * deprecation headers) run unchanged. test/pipeline-parity.e2e-spec.ts holds both paths equal.
  */
 export class LeanRoutes {
-  private readonly logger = new Logger('LeanRoutes');
   private readonly installed = new Set<LeanRoute>();
 
-  constructor(
-    private readonly app: NestFastifyApplication,
-    private readonly validation: ValidationPipe,
-  ) {}
+  constructor(private readonly app: NestFastifyApplication) {}
 
   /** Call before app.init(): Nest registers its routes there. */
   install(fastify: FastifyInstance): void {
@@ -93,29 +93,63 @@ export class LeanRoutes {
   }
 
   private handlerFor(route: LeanRoute): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-    const guard = this.app.get(AccessGuard);
+    const { guards, pipes, interceptors, filters } = this.resolveEnhancers();
     const controller = this.app.get(route.controller) as Record<string, (...args: unknown[]) => unknown>;
     const method = controller[route.handler];
     if (typeof method !== 'function') throw new Error(`${route.controller.name}.${route.handler} is not a method`);
     const handler = method as (...args: unknown[]) => unknown;
+    const [filter] = filters;
 
     return async (request, reply) => {
+      const context = new ExecutionContextHost([request, reply], route.controller, handler);
+      context.setType('http');
       try {
-        await guard.canActivate(new ExecutionContextHost([request, reply], route.controller, handler));
+        for (const guard of guards) {
+          // As Nest's GuardsConsumer: a guard that answers false (rather than throwing) is a 403.
+          if (!(await guard.canActivate(context))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+        }
         const raw = request.params as PathParams;
-        const params = route.parse(raw) ?? (await this.validation.transform({ ...raw }, { type: 'param', metatype: route.params }));
+        const cheap = route.parse(raw);
+        let params: unknown = cheap;
+        for (const { pipe, lean } of pipes) params = await lean(pipe, raw, cheap, route.params);
         const body = inferenceEnvelope(request.body, route.bodyFields);
         const actor = actorOf(request as FastifyRequest & { caller?: Caller });
-        const result = await handler.call(controller, params, body, actor);
-        if (result instanceof WithHeaders) {
-          void reply.headers(result.headers);
-          await reply.code(200).send(result.body);
-        } else {
-          await reply.code(200).send(result);
-        }
+        let result = await handler.call(controller, params, body, actor);
+        // Nest's interceptors wrap the handler: the last one listed sees the result first.
+        for (let i = interceptors.length - 1; i >= 0; i--) result = interceptors[i](result, reply);
+        await reply.code(200).send(result);
       } catch (error) {
-        sendProblem(error, request, reply, this.logger);
+        filter.catch(error, context);
       }
     };
+  }
+
+  /** The enhancers' instances (Nest's own) paired with their lean forms, in the list's order. */
+  private resolveEnhancers() {
+    const guards: CanActivate[] = [];
+    const pipes: { pipe: PipeTransform; lean: LeanParamsPipe }[] = [];
+    const interceptors: LeanResultInterceptor[] = [];
+    const filters: ExceptionFilter[] = [];
+    for (const { enhancer, instance } of resolveGlobalEnhancers(this.app)) {
+      switch (enhancer.kind) {
+        case 'guard':
+          guards.push(instance as CanActivate);
+          break;
+        case 'pipe':
+          pipes.push({ pipe: instance as PipeTransform, lean: enhancer.lean });
+          break;
+        case 'interceptor':
+          interceptors.push(enhancer.lean);
+          break;
+        case 'filter':
+          filters.push(instance as ExceptionFilter);
+          break;
+        default:
+          throw new Error(`Global enhancer ${(enhancer as GlobalEnhancer).name} has no lean form: the lean routes cannot apply it`);
+      }
+    }
+    // Nest runs the first filter that catches; ours catches everything, and the lean path has one.
+    if (filters.length !== 1) throw new Error(`The lean routes need exactly one global filter; request-pipeline.ts lists ${filters.length}`);
+    return { guards, pipes, interceptors, filters };
   }
 }

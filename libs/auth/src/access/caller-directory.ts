@@ -17,6 +17,7 @@ import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
 import { UsersRepository } from '../users/users.repository';
+import { isUuid } from '@app/common';
 
 interface UserSnapshot {
   /** When it was read from the database (bounds how stale a fallback may be). */
@@ -85,13 +86,6 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     fetchMethod: (id, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findById(id))),
   });
 
-  /**
-   * Presented key → its SHA-256: a service account sends the same key on every request, and hashing
-   * it each time was the largest single cost of API-key authentication. Memory only, bounded; the
-   * process already holds each key while it reads the request.
-   */
-  private readonly hashOfKey = new LRUCache<string, string>({ max: 10_000 });
-
   private readonly unsubscribe: (() => void)[];
   private readonly watchers = new Set<(change: StandingChange) => void>();
 
@@ -143,9 +137,9 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   /** The caller for an X-API-Key value, or null when unknown, revoked or expired. */
   async apiKey(key: string): Promise<Caller | null> {
     if (!looksLike(SECRET_PREFIX.apiKey, key)) return null;
-    let hash = this.hashOfKey.get(key);
-    if (hash === undefined) this.hashOfKey.set(key, (hash = sha256(key)));
-    return usable(await this.keysByHash.fetch(hash));
+    // Hashed on every request (about a microsecond): a memo keyed by the presented key would keep
+    // plaintext API keys in memory. Everything cached about keys is keyed by their hash.
+    return usable(await this.keysByHash.fetch(sha256(key)));
   }
 
   /** The caller for a client-credentials access token (its subject is the key's id). */
@@ -214,7 +208,3 @@ function usable(k: KeySnapshot | false | undefined): Caller | null {
   return { id: k.id, kind: 'api-key', roles: [k.role] };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Actor, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
-import { CallerDirectory, isUuid } from '../access/caller-directory';
+import { Actor, isUuid, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
+import { CallerDirectory } from '../access/caller-directory';
 import { AuditTrail } from '@app/audit';
 import { UnitOfWork } from '@app/database';
 import { newSecret, SECRET_PREFIX, sha256 } from '../tokens/secrets';

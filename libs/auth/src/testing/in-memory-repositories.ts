@@ -11,6 +11,14 @@ import type { UserEntity } from '../users/entities/user.entity';
 import type { NewUser, SessionStanding, UserFilter, UserStanding } from '../users/users.repository';
 import { UserEmailTaken, UsersRepository } from '../users/users.repository';
 
+let lastCreation = 0;
+
+/** Creation times that never tie (Postgres' microseconds make ties rare; two inserts in one millisecond here would order by random id). */
+function creationTime(): Date {
+  lastCreation = Math.max(Date.now(), lastCreation + 1);
+  return new Date(lastCreation);
+}
+
 /**
  * In-memory repositories for unit tests of auth's services: no database, no server. Rows are
  * copied in and out (a service changing what it read changes nothing until it saves), a unit of
@@ -84,7 +92,7 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
   async insert(user: NewUser, tx?: Transaction): Promise<UserEntity> {
     locks(tx);
     if (this.store.all().some((u) => u.email === user.email)) throw new UserEmailTaken();
-    const now = new Date();
+    const now = creationTime();
     const row = { id: randomUUID(), ...copy(user), disabled: false, credentialVersion: 1, createdAt: now, updatedAt: now } as UserEntity;
     this.store.rows.set(row.id, row);
     return copy(row);
@@ -182,7 +190,7 @@ export class InMemoryRefreshTokensRepository extends RefreshTokensRepository imp
   async insert(token: NewRefreshToken, tx?: Transaction): Promise<void> {
     locks(tx);
     if (this.store.all().some((t) => t.tokenHash === token.tokenHash)) throw new Error('duplicate token hash');
-    const row = { id: randomUUID(), ...copy(token), usedAt: null, revokedAt: null, createdAt: new Date() } as RefreshTokenEntity;
+    const row = { id: randomUUID(), ...copy(token), usedAt: null, revokedAt: null, createdAt: creationTime() } as RefreshTokenEntity;
     this.store.rows.set(row.id, row);
   }
 
@@ -236,7 +244,7 @@ export class InMemoryApiKeysRepository extends ApiKeysRepository implements Stor
   async insert(key: NewApiKey, tx?: Transaction): Promise<ApiKeyEntity> {
     locks(tx);
     if (this.store.all().some((k) => k.keyHash === key.keyHash || k.clientId === key.clientId)) throw new Error('duplicate key');
-    const row = { id: randomUUID(), ...copy(key), revokedAt: null, lastUsedAt: null, createdAt: new Date() } as ApiKeyEntity;
+    const row = { id: randomUUID(), ...copy(key), revokedAt: null, lastUsedAt: null, createdAt: creationTime() } as ApiKeyEntity;
     this.store.rows.set(row.id, row);
     return copy(row);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Actor, ConflictError, ForbiddenError, NotFoundError, Page, Role, toPage } from '@app/common';
-import { CallerDirectory, isUuid } from '../access/caller-directory';
+import { Actor, ConflictError, ForbiddenError, isUuid, NotFoundError, Page, Role, toPage } from '@app/common';
+import { CallerDirectory } from '../access/caller-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AuditTrail } from '@app/audit';
 import { Transaction, UnitOfWork } from '@app/database';

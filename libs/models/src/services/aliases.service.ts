@@ -1,32 +1,35 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditService } from '@app/audit';
+import { AuditTrail } from '@app/audit';
 import { Actor, Page, PageQueryDto, toPage } from '@app/common';
+import { UnitOfWork } from '@app/database';
 import { AliasDto } from '../dto/alias.dto';
 import { effectiveStage } from '../domain/lifecycle';
 import { PRODUCTION_ALIAS } from '../domain/model-name';
 import { principalOf } from '../domain/principal';
 import { ModelAliasNotFoundError, ModelVersionRetiredError, ReservedAliasError } from '../domain/registry-errors';
-import { ModelAliasEntity } from '../entities/model-alias.entity';
-import { findModel, findProductionVersion, findVersion, readOnly } from './persistence';
+import { ModelAliasesRepository } from '../repositories/model-aliases.repository';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
+import { lockModelNamed, modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
 
 @Injectable()
 export class AliasesService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly audit: AuditService,
+    private readonly models: ModelsRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly aliases: ModelAliasesRepository,
+    private readonly transactions: UnitOfWork,
+    private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
   ) {}
 
   /** Stored aliases in name order, with the derived `production` alias first when there is one. */
   async list(name: string, query: PageQueryDto): Promise<Page<AliasDto>> {
-    return readOnly(this.db, async (m) => {
-      const model = await findModel(m, name);
-      const production = await findProductionVersion(m, model.id);
-      const stored = await m.getRepository(ModelAliasEntity).find({ where: { modelId: model.id }, order: { alias: 'ASC' } });
-      const all: AliasDto[] = [
+    const model = await modelNamed(this.models, name);
+    const production = await this.versions.findProduction(model.id);
+    const stored = await this.aliases.listByModel(model.id);
+    const all: AliasDto[] = [
         ...(production
           ? [{ alias: PRODUCTION_ALIAS, version: production.version, derived: true, updatedAt: null, updatedBy: null }]
           : []),
@@ -38,19 +41,17 @@ export class AliasesService {
           updatedBy: a.updatedBy,
         })),
       ];
-      return toPage(all.slice(query.offset, query.offset + query.limit), all.length, query);
-    });
+    return toPage(all.slice(query.offset, query.offset + query.limit), all.length, query);
   }
 
   async set(name: string, alias: string, version: number, actor: Actor): Promise<AliasDto> {
     if (alias === PRODUCTION_ALIAS) throw new ReservedAliasError(alias);
-    const saved = await this.db.transaction(async (m) => {
-      const model = await findModel(m, name, { lock: true });
-      const target = await findVersion(m, model, version);
+    const saved = await this.transactions.run(async (tx) => {
+      const model = await lockModelNamed(this.models, name, tx);
+      const target = await versionOf(this.versions, model, version, tx);
       if (effectiveStage(target) === 'retired') throw new ModelVersionRetiredError(name, version, 'conflict');
-      const repo = m.getRepository(ModelAliasEntity);
-      const previous = await repo.findOne({ where: { modelId: model.id, alias } });
-      await repo.upsert({ modelId: model.id, alias, version, updatedBy: principalOf(actor) }, ['modelId', 'alias']);
+      const previous = await this.aliases.find(model.id, alias, tx);
+      await this.aliases.upsert({ modelId: model.id, alias, version, updatedBy: principalOf(actor) }, tx);
       await this.audit.record(
         {
           action: 'model-alias.set',
@@ -59,9 +60,11 @@ export class AliasesService {
           targetId: model.id,
           details: { model: name, alias, version, previousVersion: previous?.version ?? null },
         },
-        m,
+        tx,
       );
-      return repo.findOneOrFail({ where: { modelId: model.id, alias } });
+      const stored = await this.aliases.find(model.id, alias, tx);
+      if (!stored) throw new Error(`Alias "${alias}" of model "${name}" vanished inside its own transaction.`);
+      return stored;
     });
     this.events.emit({ type: 'alias', modelName: name });
     return { alias, version: saved.version, derived: false, updatedAt: saved.updatedAt.toISOString(), updatedBy: saved.updatedBy };
@@ -69,15 +72,14 @@ export class AliasesService {
 
   async remove(name: string, alias: string, actor: Actor): Promise<void> {
     if (alias === PRODUCTION_ALIAS) throw new ReservedAliasError(alias);
-    await this.db.transaction(async (m) => {
-      const model = await findModel(m, name, { lock: true });
-      const repo = m.getRepository(ModelAliasEntity);
-      const existing = await repo.findOne({ where: { modelId: model.id, alias } });
+    await this.transactions.run(async (tx) => {
+      const model = await lockModelNamed(this.models, name, tx);
+      const existing = await this.aliases.find(model.id, alias, tx);
       if (!existing) throw new ModelAliasNotFoundError(name, alias);
-      await repo.delete({ modelId: model.id, alias });
+      await this.aliases.delete(model.id, alias, tx);
       await this.audit.record(
         { action: 'model-alias.deleted', actor, targetType: 'model', targetId: model.id, details: { model: name, alias, version: existing.version } },
-        m,
+        tx,
       );
     });
     this.events.emit({ type: 'alias', modelName: name });

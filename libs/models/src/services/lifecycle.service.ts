@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '@app/audit';
+import { AuditTrail } from '@app/audit';
 import { Actor, AppConfig, hasRole, InjectConfig } from '@app/common';
+import { Transaction, UnitOfWork } from '@app/database';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
 import { TransitionVersionDto } from '../dto/version-queries.dto';
 import { etagOf, ifMatchSatisfied } from '../domain/etag';
@@ -10,10 +9,12 @@ import { LifecycleState, planTransition, Stage } from '../domain/lifecycle';
 import { principalOf } from '../domain/principal';
 import { ConcurrentModificationError, PreconditionFailedError } from '../domain/registry-errors';
 import { ModelEntity } from '../entities/model.entity';
-import { ModelTrafficEntity } from '../entities/model-traffic.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
-import { StageTransitionEntity } from '../entities/stage-transition.entity';
-import { findModel, findProductionVersion, findVersion, isUniqueViolation, readOnly } from './persistence';
+import { ModelTrafficRepository } from '../repositories/model-traffic.repository';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
+import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
+import { lockModelNamed, lockVersionOf, modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
 import { toTransitionDto, toVersionDto } from './views';
 
@@ -35,9 +36,12 @@ interface Move {
 @Injectable()
 export class LifecycleService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly models: ModelsRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly traffic: ModelTrafficRepository,
+    private readonly transactions: UnitOfWork,
     @InjectConfig() private readonly config: AppConfig,
-    private readonly audit: AuditService,
+    private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
   ) {}
 
@@ -50,13 +54,13 @@ export class LifecycleService {
   ): Promise<ModelVersionDto> {
     const now = new Date();
     let touched: number[] = [];
-    const result = await this.db
-      .transaction(async (m) => {
-        const model = await findModel(m, name, { lock: true });
-        const row = await findVersion(m, model, version, { lock: true });
+    const result = await this.transactions
+      .run(async (tx) => {
+        const model = await lockModelNamed(this.models, name, tx);
+        const row = await lockVersionOf(this.versions, model, version, tx);
         const current = etagOf(toVersionDto(name, row, now));
         if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
-        const production = await findProductionVersion(m, model.id, { lock: true });
+        const production = await this.versions.findProductionForUpdate(model.id, tx);
         const plan = planTransition({
           version: row,
           to: dto.to,
@@ -68,7 +72,7 @@ export class LifecycleService {
         });
         // Demote first: the partial unique index allows one production row at any instant.
         if (plan.superseded && production) {
-          await this.apply(m, {
+          await this.apply(tx, {
             model,
             row: production,
             from: plan.superseded.from,
@@ -77,12 +81,12 @@ export class LifecycleService {
             actor,
           });
         }
-        await this.apply(m, { model, row, from: plan.from, next: plan.next, reason: dto.reason ?? null, actor });
+        await this.apply(tx, { model, row, from: plan.from, next: plan.next, reason: dto.reason ?? null, actor });
         touched = [row.version, ...(production && plan.superseded ? [production.version] : [])];
-        return toVersionDto(name, await findVersion(m, model, version), now);
+        return toVersionDto(name, await versionOf(this.versions, model, version, tx), now);
       })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) {
+        if (error instanceof RegistryWriteConflict) {
           throw new ConcurrentModificationError(`Another change to model "${name}" won a race; re-read and retry.`);
         }
         throw error;
@@ -92,16 +96,8 @@ export class LifecycleService {
   }
 
   async history(name: string, version: number): Promise<StageTransitionDto[]> {
-    return readOnly(this.db, async (m) => {
-      const row = await findVersion(m, await findModel(m, name), version);
-      const transitions = await m
-        .getRepository(StageTransitionEntity)
-        .createQueryBuilder('t')
-        .where('t.version_id = :id', { id: row.id })
-        .orderBy('t.at', 'ASC')
-        .getMany();
-      return transitions.map(toTransitionDto);
-    });
+    const row = await versionOf(this.versions, await modelNamed(this.models, name), version);
+    return (await this.versions.transitions(row.id)).map(toTransitionDto);
   }
 
   /**
@@ -110,20 +106,12 @@ export class LifecycleService {
    */
   async retireSunsetVersions(now: Date = new Date(), batchSize = 100): Promise<number> {
     const retired: { model: string; version: number }[] = [];
-    await this.db.transaction(async (m) => {
-      const rows = await m
-        .getRepository(ModelVersionEntity)
-        .createQueryBuilder('v')
-        .where(`v.stage = 'deprecated' AND v.sunset_at <= :now`, { now })
-        .orderBy('v.sunset_at', 'ASC')
-        .take(batchSize)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
+    await this.transactions.run(async (tx) => {
+      const rows = await this.versions.lockSunsetDue(now, batchSize, tx);
       for (const row of rows) {
-        const model = await m.getRepository(ModelEntity).findOne({ where: { id: row.modelId }, withDeleted: true });
+        const model = await this.models.findByIdWithDeleted(row.modelId, tx);
         if (!model) continue;
-        await this.apply(m, {
+        await this.apply(tx, {
           model,
           row,
           from: 'deprecated',
@@ -138,26 +126,25 @@ export class LifecycleService {
     return retired.length;
   }
 
-  private async apply(m: EntityManager, move: Move): Promise<void> {
+  private async apply(tx: Transaction, move: Move): Promise<void> {
     const { model, row, from, next, reason, actor } = move;
-    await m.getRepository(ModelVersionEntity).update(
-      { id: row.id },
-      { stage: next.stage, deprecatedAt: next.deprecatedAt, sunsetAt: next.sunsetAt, successorVersion: next.successorVersion },
+    await this.versions.updateLifecycle(row.id, next, tx);
+    await this.versions.addTransition(
+      {
+        versionId: row.id,
+        fromStage: from,
+        toStage: next.stage,
+        actorId: actor?.caller.id ?? null,
+        actor: principalOf(actor),
+        reason,
+        requestId: actor?.requestId ?? null,
+      },
+      tx,
     );
-    await m.getRepository(StageTransitionEntity).insert({
-      versionId: row.id,
-      fromStage: from,
-      toStage: next.stage,
-      actorId: actor?.caller.id ?? null,
-      actor: principalOf(actor),
-      reason,
-      requestId: actor?.requestId ?? null,
-    });
     // A canary that goes to production or leaves service has nothing left to split.
     let canaryCleared = false;
     if (next.stage === 'production' || next.stage === 'retired') {
-      const deleted = await m.getRepository(ModelTrafficEntity).delete({ modelId: model.id, canaryVersion: row.version });
-      canaryCleared = (deleted.affected ?? 0) > 0;
+      canaryCleared = await this.traffic.clearCanaryOf(model.id, row.version, tx);
     }
     await this.audit.record(
       {
@@ -175,7 +162,7 @@ export class LifecycleService {
           ...(canaryCleared ? { canaryCleared } : {}),
         },
       },
-      m,
+      tx,
     );
   }
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '@app/audit';
+import { AuditTrail } from '@app/audit';
 import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { Transaction, UnitOfWork } from '@app/database';
 import { ArtifactFiles, ArtifactInspector } from '@app/inference';
 import { artifactDigestAsync, artifactSize } from '../artifacts/artifact-digest';
 import { artifactTarball } from '../artifacts/artifact-tarball';
@@ -16,10 +15,12 @@ import { ConcurrentModificationError, ModelNotFoundError } from '../domain/regis
 import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields, VersionMetadata } from '../domain/upload-fields';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
-import { StageTransitionEntity } from '../entities/stage-transition.entity';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
+import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
 import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
 import { ArtifactUpload, artifactFilesOf } from './artifact-upload';
-import { findModel, findVersion, isUniqueViolation, readOnly } from './persistence';
+import { modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
 import { toVersionDto } from './views';
 
@@ -40,6 +41,12 @@ export interface RegisterOptions {
   createModel?: { task?: string | null };
 }
 
+/** What register() created: the version as the API shows it, and its id (for lineage, e.g. training jobs). */
+export interface RegisteredVersion {
+  id: string;
+  dto: ModelVersionDto;
+}
+
 export interface ArtifactDownload {
   filename: string;
   data: Buffer;
@@ -51,18 +58,20 @@ export class ModelVersionsService {
   private readonly logger = new Logger(ModelVersionsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly models: ModelsRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly transactions: UnitOfWork,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
     private readonly inspector: ArtifactInspector,
-    private readonly audit: AuditService,
+    private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
   ) {}
 
   /** POST /v1/models/{name}/versions: a multipart upload becomes a draft version. */
   async upload(name: string, upload: ArtifactUpload, actor: Actor | null): Promise<ModelVersionDto> {
     // Cheap checks first: a missing model or a bad field never costs an unpack or a model load.
-    await readOnly(this.db, (m) => findModel(m, name));
+    await modelNamed(this.models, name);
     const metadata = parseVersionFields(upload.fields, this.config.http.jsonMaxDepth);
     const limits = this.config.registry;
     const files = await artifactFilesOf(upload, {
@@ -71,43 +80,39 @@ export class ModelVersionsService {
       maxTotalBytes: limits.maxArtifactBytes,
     });
     if (!metadata.labels) metadata.labels = labelsFromArtifact(files);
-    return this.register(name, { files, metadata, stage: 'draft', reason: 'uploaded' }, actor);
+    return (await this.register(name, { files, metadata, stage: 'draft', reason: 'uploaded' }, actor)).dto;
   }
 
   /**
    * Validates (loads with tfjs), stores and records a new version. The artifact is written under a
    * fresh key before the row exists; the row, its version number and its history commit together;
    * if anything fails after the write, the artifact is deleted again. So a version is visible only
-   * once complete, and no row ever points at a missing artifact.
+   * once complete, and no row ever points at a missing artifact. Returns the version and its id.
    */
-  async register(name: string, input: NewVersion, actor: Actor | null, options: RegisterOptions = {}): Promise<ModelVersionDto> {
+  async register(name: string, input: NewVersion, actor: Actor | null, options: RegisterOptions = {}): Promise<RegisteredVersion> {
     const signature = await this.inspector.inspect(input.files);
     checkLabelsAgainstOutputs(input.metadata.labels, signature.outputs);
 
     // Hashed in slices, outside the transaction: a large artifact neither holds the event loop nor a row lock.
     const sha256 = await artifactDigestAsync(input.files);
 
-    const model = await this.db.transaction((m) => this.modelFor(m, name, options, actor));
+    const model = await this.transactions.run((tx) => this.modelFor(tx, name, options, actor));
     const id = randomUUID();
     const artifactKey = `${model.id}/${id}`;
     await this.storage.put(artifactKey, input.files);
     let created: ModelVersionEntity;
     try {
-      created = await this.db.transaction(async (m) => {
-        // The row lock taken by this UPDATE serialises concurrent uploads to the same model until
+      created = await this.transactions.run(async (tx) => {
+        // The row lock taken by the allocation serialises concurrent uploads to the same model until
         // commit; a rolled-back upload gives its number back, so numbers stay gapless.
-        const [rows] = (await m.query(
-          `UPDATE models SET last_version = last_version + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING last_version`,
-          [model.id],
-        )) as [{ last_version: number }[], number];
-        if (!rows.length) throw new ModelNotFoundError(name);
+        const number = await this.models.allocateVersion(model.id, tx);
+        if (number === null) throw new ModelNotFoundError(name);
         const stage = input.stage ?? 'draft';
-        const versions = m.getRepository(ModelVersionEntity);
-        const row = await versions.save(
-          versions.create({
+        const row = await this.versions.insert(
+          {
             id,
             modelId: model.id,
-            version: rows[0].last_version,
+            version: number,
             stage,
             description: input.metadata.description,
             framework: signature.framework,
@@ -124,17 +129,21 @@ export class ModelVersionsService {
             deprecatedAt: null,
             sunsetAt: null,
             successorVersion: null,
-          }),
+          },
+          tx,
         );
-        await m.getRepository(StageTransitionEntity).insert({
-          versionId: row.id,
-          fromStage: null,
-          toStage: stage,
-          actorId: actor?.caller.id ?? null,
-          actor: row.createdBy,
-          reason: input.reason ?? null,
-          requestId: actor?.requestId ?? null,
-        });
+        await this.versions.addTransition(
+          {
+            versionId: row.id,
+            fromStage: null,
+            toStage: stage,
+            actorId: actor?.caller.id ?? null,
+            actor: row.createdBy,
+            reason: input.reason ?? null,
+            requestId: actor?.requestId ?? null,
+          },
+          tx,
+        );
         await this.audit.record(
           {
             action: 'model-version.created',
@@ -143,7 +152,7 @@ export class ModelVersionsService {
             targetId: row.id,
             details: { model: name, version: row.version, stage, sha256: row.sha256, sizeBytes: row.sizeBytes, source: row.source },
           },
-          m,
+          tx,
         );
         return row;
       });
@@ -151,68 +160,55 @@ export class ModelVersionsService {
       await this.storage.delete(artifactKey).catch((cleanup: unknown) => {
         this.logger.error({ err: cleanup, artifactKey, msg: 'could not delete the artifact of a failed upload' });
       });
-      if (isUniqueViolation(error)) {
+      if (error instanceof RegistryWriteConflict) {
         throw new ConcurrentModificationError(`Another change to model "${name}" won a race; retry the upload.`);
       }
       throw error;
     }
     this.events.emit({ type: 'version', modelName: name, version: created.version });
-    return toVersionDto(name, created);
+    return { id: created.id, dto: toVersionDto(name, created) };
   }
 
   async list(name: string, query: ListVersionsQueryDto): Promise<Page<ModelVersionDto>> {
     const now = new Date();
-    return readOnly(this.db, async (m) => {
-      const model = await findModel(m, name);
-      const qb = m.getRepository(ModelVersionEntity).createQueryBuilder('v').where('v.model_id = :modelId', { modelId: model.id });
-      // Filter on the effective stage: past its sunset, a deprecated version is listed as retired.
-      if (query.stage === 'retired') {
-        qb.andWhere(`(v.stage = 'retired' OR (v.stage = 'deprecated' AND v.sunset_at <= :now))`, { now });
-      } else if (query.stage === 'deprecated') {
-        qb.andWhere(`v.stage = 'deprecated' AND v.sunset_at > :now`, { now });
-      } else if (query.stage) {
-        qb.andWhere('v.stage = :stage', { stage: query.stage });
-      }
-      const [rows, total] = await qb.orderBy('v.version', 'DESC').take(query.limit).skip(query.offset).getManyAndCount();
-      return toPage(
-        rows.map((r) => toVersionDto(name, r, now)),
-        total,
-        query,
-      );
-    });
+    const model = await modelNamed(this.models, name);
+    // Filtered on the effective stage: past its sunset, a deprecated version is listed as retired.
+    const { rows, total } = await this.versions.list(model.id, { stage: query.stage, now, limit: query.limit, offset: query.offset });
+    return toPage(
+      rows.map((r) => toVersionDto(name, r, now)),
+      total,
+      query,
+    );
   }
 
   async get(name: string, version: number): Promise<ModelVersionDto> {
-    return readOnly(this.db, async (m) => toVersionDto(name, await findVersion(m, await findModel(m, name), version)));
+    return toVersionDto(name, await versionOf(this.versions, await modelNamed(this.models, name), version));
   }
 
   /** The artifact as a reproducible .tar.gz (same bytes on every download of a version). */
   async download(name: string, version: number): Promise<ArtifactDownload> {
-    const row = await readOnly(this.db, async (m) => findVersion(m, await findModel(m, name), version));
+    const row = await versionOf(this.versions, await modelNamed(this.models, name), version);
     const files = await this.storage.get(row.artifactKey);
     return { filename: `${name}-v${version}.tar.gz`, data: await artifactTarball(files), sha256: row.sha256 };
   }
 
-  private async modelFor(m: EntityManager, name: string, options: RegisterOptions, actor: Actor | null): Promise<ModelEntity> {
+  private async modelFor(tx: Transaction, name: string, options: RegisterOptions, actor: Actor | null): Promise<ModelEntity> {
     try {
-      return await findModel(m, name);
+      return await modelNamed(this.models, name, tx);
     } catch (error) {
       if (!(error instanceof ModelNotFoundError) || !options.createModel) throw error;
     }
     if (!MODEL_NAME_PATTERN.test(name)) {
       throw new ValidationFailedError([{ field: 'modelName', message: `model names must match ${MODEL_NAME_PATTERN.source}` }]);
     }
-    // ON CONFLICT: two trainings finishing together both "create" the model; one insert wins.
-    const inserted = (await m.query(
-      `INSERT INTO models (name, task) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
-      [name, options.createModel.task ?? null],
-    )) as { id: string }[];
-    if (inserted.length) {
+    // Two trainings finishing together both "create" the model; one insert wins, the other finds it.
+    const createdId = await this.models.insertIfAbsent(name, options.createModel.task ?? null, tx);
+    if (createdId) {
       await this.audit.record(
-        { action: 'model.created', actor, targetType: 'model', targetId: inserted[0].id, details: { model: name, implicit: true } },
-        m,
+        { action: 'model.created', actor, targetType: 'model', targetId: createdId, details: { model: name, implicit: true } },
+        tx,
       );
     }
-    return findModel(m, name);
+    return modelNamed(this.models, name, tx);
   }
 }

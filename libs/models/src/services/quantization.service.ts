@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Actor } from '@app/common';
 import { InferenceRuntime, quantizeAndCompare } from '@app/inference';
 import { ModelVersionDto } from '../dto/model-version.dto';
@@ -9,7 +7,9 @@ import { effectiveStage } from '../domain/lifecycle';
 import { ModelVersionRetiredError } from '../domain/registry-errors';
 import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
 import { ModelVersionsService } from './model-versions.service';
-import { findModel, findVersion, readOnly } from './persistence';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
+import { modelNamed, versionOf } from './lookups';
 
 /** Rows in the deterministic comparison sample, and the seed of its N(0,1) generator. */
 export const QUANTIZATION_SAMPLE = { rows: 256, seed: 42, distribution: 'normal(0,1)' } as const;
@@ -21,21 +21,22 @@ export const QUANTIZATION_SAMPLE = { rows: 256, seed: 42, distribution: 'normal(
 @Injectable()
 export class QuantizationService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly models: ModelsRepository,
+    private readonly versionRows: ModelVersionsRepository,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
     private readonly runtime: InferenceRuntime,
     private readonly versions: ModelVersionsService,
   ) {}
 
   async quantize(name: string, version: number, dtype: QuantizationDtype, actor: Actor): Promise<ModelVersionDto> {
-    const source = await readOnly(this.db, async (m) => findVersion(m, await findModel(m, name), version));
+    const source = await versionOf(this.versionRows, await modelNamed(this.models, name), version);
     if (effectiveStage(source) === 'retired') throw new ModelVersionRetiredError(name, version, 'conflict');
     const files = await this.storage.get(source.artifactKey);
     const report = await quantizeAndCompare(this.runtime, files, dtype, {
       sampleSize: QUANTIZATION_SAMPLE.rows,
       seed: QUANTIZATION_SAMPLE.seed,
     });
-    return this.versions.register(
+    const registered = await this.versions.register(
       name,
       {
         files: report.files,
@@ -61,5 +62,6 @@ export class QuantizationService {
       },
       actor,
     );
+    return registered.dto;
   }
 }

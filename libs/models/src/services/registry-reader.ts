@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import type { ArtifactFiles, ModelFramework, TensorSpec } from '@app/inference';
 import { Observable } from 'rxjs';
 import { ModelDto } from '../dto/model.dto';
 import { effectiveStage, Stage } from '../domain/lifecycle';
 import { PRODUCTION_ALIAS } from '../domain/model-name';
 import { ModelAliasNotFoundError, NoProductionVersionError } from '../domain/registry-errors';
-import { ModelAliasEntity } from '../entities/model-alias.entity';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
-import { ModelTrafficEntity } from '../entities/model-traffic.entity';
+import { ModelAliasesRepository } from '../repositories/model-aliases.repository';
+import { ModelTrafficRepository } from '../repositories/model-traffic.repository';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
 import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
-import { findModel, findProductionVersion, findVersion } from './persistence';
+import { modelNamed, versionOf } from './lookups';
 import { RegistryEvent, RegistryEvents } from './registry-events';
 import { toModelDto } from './views';
 
@@ -55,7 +55,10 @@ export class RegistryReader {
   readonly resync$: Observable<void>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly models: ModelsRepository,
+    private readonly versionRows: ModelVersionsRepository,
+    private readonly aliases: ModelAliasesRepository,
+    private readonly traffic: ModelTrafficRepository,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
     events: RegistryEvents,
   ) {
@@ -63,79 +66,56 @@ export class RegistryReader {
     this.resync$ = events.resync$;
   }
 
+  // Reads run outside any transaction: no BEGIN/COMMIT round trips on the serving path.
+
   async model(name: string): Promise<ModelDto> {
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      return toModelDto(model, (await findProductionVersion(m, model.id))?.version ?? null);
-    });
+    const model = await modelNamed(this.models, name);
+    return toModelDto(model, (await this.versionRows.findProduction(model.id))?.version ?? null);
   }
 
   async productionVersion(name: string): Promise<ServableVersion> {
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      const row = await findProductionVersion(m, model.id);
-      if (!row) throw new NoProductionVersionError(name);
-      return servable(model, row);
-    });
+    const model = await modelNamed(this.models, name);
+    const row = await this.versionRows.findProduction(model.id);
+    if (!row) throw new NoProductionVersionError(name);
+    return servable(model, row);
   }
 
   async version(name: string, version: number): Promise<ServableVersion> {
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      return servable(model, await findVersion(m, model, version));
-    });
+    const model = await modelNamed(this.models, name);
+    return servable(model, await versionOf(this.versionRows, model, version));
   }
 
   /** `production` resolves to the production stage; anything else to a stored alias. */
   async alias(name: string, alias: string): Promise<ServableVersion> {
     if (alias === PRODUCTION_ALIAS) return this.productionVersion(name);
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      const row = await m.getRepository(ModelAliasEntity).findOne({ where: { modelId: model.id, alias } });
-      if (!row) throw new ModelAliasNotFoundError(name, alias);
-      return servable(model, await findVersion(m, model, row.version));
-    });
+    const model = await modelNamed(this.models, name);
+    const row = await this.aliases.find(model.id, alias);
+    if (!row) throw new ModelAliasNotFoundError(name, alias);
+    return servable(model, await versionOf(this.versionRows, model, row.version));
   }
 
   /** The production version of every (not deleted) model: what serving warms at start-up. */
   async productionVersions(): Promise<ServableVersion[]> {
-    return this.read(async (m) => {
-      const rows = await m
-        .getRepository(ModelVersionEntity)
-        .createQueryBuilder('v')
-        .innerJoinAndMapOne('v.model', ModelEntity, 'm', 'm.id = v.model_id AND m.deleted_at IS NULL')
-        .where(`v.stage = 'production'`)
-        .orderBy('m.name', 'ASC')
-        .getMany();
-      return rows.map((r) => servable((r as ModelVersionEntity & { model: ModelEntity }).model, r));
-    });
+    const rows = await this.versionRows.listLiveProduction();
+    return rows.map((r) => servable(r.model, r.version));
   }
 
   /** Every version of a model, newest first, with effective stages (for /v2/models/{name}). */
   async versions(name: string): Promise<ServableVersion[]> {
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      const rows = await m.getRepository(ModelVersionEntity).find({ where: { modelId: model.id }, order: { version: 'DESC' } });
-      return rows.map((r) => servable(model, r));
-    });
+    const model = await modelNamed(this.models, name);
+    const rows = await this.versionRows.listAll(model.id);
+    return rows.map((r) => servable(model, r));
   }
 
   async canary(name: string): Promise<CanarySetting | null> {
-    return this.read(async (m) => {
-      const model = await findModel(m, name);
-      const row = await m.getRepository(ModelTrafficEntity).findOne({ where: { modelId: model.id } });
-      return row ? { version: row.canaryVersion, percent: row.canaryPercent } : null;
-    });
+    const model = await modelNamed(this.models, name);
+    const row = await this.traffic.find(model.id);
+    return row ? { version: row.canaryVersion, percent: row.canaryPercent } : null;
   }
 
   /** The version's files (model.json + shards + extras), as uploaded. */
   readArtifact(version: Pick<ServableVersion, 'artifactKey'>): Promise<ArtifactFiles> {
     return this.storage.get(version.artifactKey);
-  }
-
-  private read<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    // Reads run outside any transaction: no BEGIN/COMMIT round trips on the serving path.
-    return work(this.db.manager);
   }
 }
 

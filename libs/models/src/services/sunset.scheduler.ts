@@ -1,9 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig, InjectConfig } from '@app/common';
-import { runExclusively } from '@app/database';
+import { UnitOfWork } from '@app/database';
 import { LifecycleService } from './lifecycle.service';
 
 const JOB = 'models.retire-sunset-versions';
@@ -23,7 +21,7 @@ export class SunsetScheduler implements OnApplicationBootstrap, OnApplicationShu
     @InjectConfig() private readonly config: AppConfig,
     private readonly lifecycle: LifecycleService,
     private readonly scheduler: SchedulerRegistry,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: UnitOfWork,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,7 +41,7 @@ export class SunsetScheduler implements OnApplicationBootstrap, OnApplicationShu
     if (this.running) return 0;
     this.running = true;
     try {
-      const run = await runExclusively(this.db, JOB, async () => {
+      const run = await this.transactions.exclusively(JOB, async () => {
         let retired = 0;
         for (let batch = await this.lifecycle.retireSunsetVersions(); batch > 0; batch = await this.lifecycle.retireSunsetVersions()) {
           retired += batch;

@@ -1,55 +1,56 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditService } from '@app/audit';
+import { AuditTrail } from '@app/audit';
 import { Actor, ConflictError } from '@app/common';
+import { UnitOfWork } from '@app/database';
 import { SetTrafficDto, TrafficDto } from '../dto/traffic.dto';
 import { effectiveStage } from '../domain/lifecycle';
 import { principalOf } from '../domain/principal';
 import { ModelVersionRetiredError } from '../domain/registry-errors';
-import { ModelTrafficEntity } from '../entities/model-traffic.entity';
-import { findModel, findProductionVersion, findVersion, readOnly } from './persistence';
+import { ModelTrafficRepository } from '../repositories/model-traffic.repository';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelsRepository } from '../repositories/models.repository';
+import { lockModelNamed, modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
 
 /** The canary split is stored here; the serving layer applies it to production traffic. */
 @Injectable()
 export class TrafficService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly audit: AuditService,
+    private readonly models: ModelsRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly traffic: ModelTrafficRepository,
+    private readonly transactions: UnitOfWork,
+    private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
   ) {}
 
   async get(name: string): Promise<TrafficDto> {
-    return readOnly(this.db, async (m) => {
-      const model = await findModel(m, name);
-      const row = await m.getRepository(ModelTrafficEntity).findOne({ where: { modelId: model.id } });
-      return { canary: row ? { version: row.canaryVersion, percent: row.canaryPercent } : null };
-    });
+    const model = await modelNamed(this.models, name);
+    const row = await this.traffic.find(model.id);
+    return { canary: row ? { version: row.canaryVersion, percent: row.canaryPercent } : null };
   }
 
   async set(name: string, dto: SetTrafficDto, actor: Actor): Promise<TrafficDto> {
-    const result = await this.db.transaction(async (m) => {
-      const model = await findModel(m, name, { lock: true });
-      const repo = m.getRepository(ModelTrafficEntity);
-      const previous = await repo.findOne({ where: { modelId: model.id } });
+    const result = await this.transactions.run(async (tx) => {
+      const model = await lockModelNamed(this.models, name, tx);
+      const previous = await this.traffic.find(model.id, tx);
       const before = previous ? { version: previous.canaryVersion, percent: previous.canaryPercent } : null;
       if (dto.canary === null) {
-        await repo.delete({ modelId: model.id });
+        await this.traffic.delete(model.id, tx);
       } else {
         const { version, percent } = dto.canary;
-        const target = await findVersion(m, model, version);
+        const target = await versionOf(this.versions, model, version, tx);
         const stage = effectiveStage(target);
         if (stage === 'retired') throw new ModelVersionRetiredError(name, version, 'conflict');
         if (stage === 'draft') {
           // A canary serves consumers, who may not call draft versions.
           throw new ConflictError('CANARY_VERSION_NOT_ELIGIBLE', `Version ${version} is a draft; promote it to staging before it takes traffic.`);
         }
-        const production = await findProductionVersion(m, model.id);
+        const production = await this.versions.findProduction(model.id, tx);
         if (production?.version === version) {
           throw new ConflictError('CANARY_VERSION_NOT_ELIGIBLE', `Version ${version} is the production version; a canary must be another version.`);
         }
-        await repo.upsert({ modelId: model.id, canaryVersion: version, canaryPercent: percent, updatedBy: principalOf(actor) }, ['modelId']);
+        await this.traffic.upsert({ modelId: model.id, canaryVersion: version, canaryPercent: percent, updatedBy: principalOf(actor) }, tx);
       }
       await this.audit.record(
         {
@@ -59,7 +60,7 @@ export class TrafficService {
           targetId: model.id,
           details: { model: name, canary: dto.canary ? { ...dto.canary } : null, previous: before },
         },
-        m,
+        tx,
       );
       return { canary: dto.canary ? { version: dto.canary.version, percent: dto.canary.percent } : null };
     });

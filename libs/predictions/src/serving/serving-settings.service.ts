@@ -1,18 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
-import { LessThan, Repository } from 'typeorm';
 import { Actor, AppConfig, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
-import { runExclusively, StaleIfUnavailableCache } from '@app/database';
+import { StaleIfUnavailableCache, UnitOfWork } from '@app/database';
 import { RegistryReader, ServableVersion } from '@app/models';
-import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
-import { PredictionLogEntity } from '../entities/prediction-log.entity';
+import type { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
+import { PredictionLogsRepository } from './prediction-logs.repository';
+import { ServingSettings, ServingSettingsRepository } from './serving-settings.repository';
 
-export interface ServingSettings {
-  responseCacheTtlSeconds: number | null;
-  logPayloads: boolean;
-  payloadRetentionDays: number;
-}
+export type { ServingSettings } from './serving-settings.repository';
 
 export interface ServingSettingsView extends ServingSettings {
   model: string;
@@ -38,8 +33,9 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
   private readonly unsubscribe: (() => void)[];
 
   constructor(
-    @InjectRepository(ModelServingSettingsEntity) private readonly settings: Repository<ModelServingSettingsEntity>,
-    @InjectRepository(PredictionLogEntity) private readonly logs: Repository<PredictionLogEntity>,
+    private readonly settings: ServingSettingsRepository,
+    private readonly logs: PredictionLogsRepository,
+    private readonly transactions: UnitOfWork,
     private readonly registry: RegistryReader,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
@@ -53,23 +49,22 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
   }
 
   forModel(modelId: string): Promise<ServingSettings> {
-    return this.cache.get(modelId, () => this.settings.findOne({ where: { modelId } }).then((row) => (row ? pick(row) : DEFAULTS)));
+    return this.cache.get(modelId, () => this.settings.findByModelId(modelId).then((row) => (row ? pick(row) : DEFAULTS)));
   }
 
   async get(modelName: string): Promise<ServingSettingsView> {
     const model = await this.registry.model(modelName);
-    const row = await this.settings.findOne({ where: { modelId: model.id } });
-    return view(modelName, row);
+    return view(modelName, await this.settings.findByModelId(model.id));
   }
 
   async update(modelName: string, changes: Partial<ServingSettings>, actor: Actor): Promise<ServingSettingsView> {
     const model = await this.registry.model(modelName);
-    const current = (await this.settings.findOne({ where: { modelId: model.id } })) ?? { ...DEFAULTS, modelId: model.id };
-    const next = { ...pick(current as ModelServingSettingsEntity), ...changes };
-    await this.settings.upsert({ modelId: model.id, ...next, updatedBy: actor.caller.id }, ['modelId']);
+    const current = await this.settings.findByModelId(model.id);
+    const next: ServingSettings = { ...(current ? pick(current) : DEFAULTS), ...changes };
+    const stored = await this.settings.upsert(model.id, next, actor.caller.id);
     this.cache.delete(model.id);
     this.cluster.publish(TOPIC, { modelId: model.id });
-    return view(modelName, await this.settings.findOneOrFail({ where: { modelId: model.id } }));
+    return view(modelName, stored);
   }
 
   /** Stores a request/response pair of a model that opted in; never blocks or fails the prediction. */
@@ -82,10 +77,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
 
   /** Deletes stored payloads past their retention (LGPD/GDPR); one replica at a time (the others skip). */
   async purgeExpiredPayloads(now: Date = new Date()): Promise<number> {
-    const run = await runExclusively(this.logs.manager.connection, PURGE_JOB, async () => {
-      const result = await this.logs.delete({ expiresAt: LessThan(now) });
-      return result.affected ?? 0;
-    });
+    const run = await this.transactions.exclusively(PURGE_JOB, () => this.logs.deleteExpired(now));
     return run.ran ? run.result : 0;
   }
 

@@ -1,12 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { Counter } from 'prom-client';
-import { Repository } from 'typeorm';
 import { AppConfig, InjectConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
-import { UsageEventEntity } from '../entities/usage-event.entity';
+import { UsageEventsRepository, UsageRecord } from './usage-events.repository';
 
-export type UsageRecord = Omit<UsageEventEntity, 'id'>;
+export type { UsageRecord } from './usage-events.repository';
 
 /**
  * Keeps the usage ledger off the request path: events are buffered in memory and inserted in one
@@ -22,7 +20,7 @@ export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationSh
   private readonly written: Counter;
 
   constructor(
-    @InjectRepository(UsageEventEntity) private readonly events: Repository<UsageEventEntity>,
+    private readonly events: UsageEventsRepository,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
     registry: MetricsRegistry,
@@ -58,7 +56,7 @@ export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationSh
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.config.serving.usageFlushMaxBatch);
       try {
-        await this.insert(batch);
+        await this.events.insertBatch(batch);
         this.written.inc(batch.length);
       } catch (error) {
         this.buffer.unshift(...batch);
@@ -66,31 +64,6 @@ export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationSh
         return;
       }
     }
-  }
-
-  /**
-   * One statement per batch with one array parameter per column: the statement text and parameter
-   * count stay the same whatever the batch size (cheap to build, plan-cacheable).
-   */
-  private async insert(batch: UsageRecord[]): Promise<void> {
-    const col = <K extends keyof UsageRecord>(k: K) => batch.map((e) => e[k]);
-    await this.events.query(
-      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
-                            $7::smallint[], $8::int[], $9::float8[], $10::float8[])`,
-      [
-        col('at').map((d) => d.toISOString()),
-        col('modelName'),
-        col('version'),
-        col('callerId'),
-        col('callerKind'),
-        col('api'),
-        col('status'),
-        col('rows'),
-        col('latencyMs'),
-        col('computeMs'),
-      ],
-    );
   }
 
   /** Before any module closes its connections: the database is certainly still open here. */

@@ -1,8 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Caller } from '@app/common';
+import { Caller, isUuid } from '@app/common';
 import { TrainingJobsService } from '../jobs/training-jobs.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * For the event stream: a job the caller may not see must be a 404 problem, and an SSE response
@@ -17,7 +15,7 @@ export class TrainingJobVisibleGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<{ params: { id?: string }; caller?: Caller; id: string; ip: string }>();
     const id = req.params.id;
-    if (req.caller && id && UUID.test(id)) await this.jobs.visible(id, { caller: req.caller, requestId: String(req.id), ip: req.ip });
+    if (req.caller && id && isUuid(id)) await this.jobs.visible(id, { caller: req.caller, requestId: String(req.id), ip: req.ip });
     return true;
   }
 }

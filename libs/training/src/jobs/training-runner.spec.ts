@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/common';
-import type { ModelVersionsService, RegistryReader } from '@app/models';
+import type { ModelVersionsService } from '@app/models';
 import type { DatasetsService } from '../datasets/datasets.service';
 import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
 import type { TrainingEvent } from '../events/training-events';
@@ -64,8 +64,7 @@ function setup(heartbeatIntervalMs = 60_000) {
   bus.subscribe((e) => published.push(e));
   const config = { training: { heartbeatIntervalMs }, http: { shutdownTimeoutMs: 2_000 } } as unknown as AppConfig;
   const datasets = { readFile: async () => ({ dataset: { format: 'csv' }, data: DATA }) } as unknown as DatasetsService;
-  const versions = { register: jest.fn(async () => ({ version: 7 })) };
-  const registry = { version: jest.fn(async () => ({ versionId: 'version-7-id' })) };
+  const versions = { register: jest.fn(async () => ({ dto: { version: 7 }, id: 'version-7-id' })) };
   const metrics = { finished: { inc: () => undefined }, running: { inc: () => undefined, dec: () => undefined }, epochSeconds: { observe: () => undefined } };
   const runner = () =>
     new TrainingRunner(
@@ -73,17 +72,16 @@ function setup(heartbeatIntervalMs = 60_000) {
       config,
       datasets,
       versions as unknown as ModelVersionsService,
-      registry as unknown as RegistryReader,
       threads as unknown as TrainerThreads,
       bus,
       metrics as unknown as TrainingMetrics,
     );
-  return { jobs, bus, threads, published, versions, registry, runner };
+  return { jobs, bus, threads, published, versions, runner };
 }
 
 describe('TrainingRunner over an in-memory repository', () => {
   it('lets only one of two workers claim a queued job, counts the attempt, and records the registered version', async () => {
-    const { jobs, threads, published, runner, registry } = setup();
+    const { jobs, threads, published, runner } = setup();
     const { id } = await jobs.create(aNewJob({ datasetSha256: SHA256 }));
     const [a, b] = [runner(), runner()];
 
@@ -99,7 +97,6 @@ describe('TrainingRunner over an in-memory repository', () => {
     await runs;
 
     expect(threads.runs).toHaveLength(1);
-    expect(registry.version).toHaveBeenCalledWith('iris', 7);
     expect(await jobs.getById(id)).toMatchObject({ status: 'succeeded', attempts: 1, modelVersion: 7, modelVersionId: 'version-7-id', progressEpoch: 5, error: null });
     await until(() => published.some((e) => e.type === 'status'));
     expect(published.find((e) => e.type === 'status')).toMatchObject({ jobId: id, job: { status: 'succeeded' } });

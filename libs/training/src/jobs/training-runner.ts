@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/common';
-import { ModelVersionsService, RegistryReader } from '@app/models';
+import { ModelVersionsService } from '@app/models';
 import { DatasetsService } from '../datasets/datasets.service';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
 import { TrainerThreads, TrainingRun, TrainingThreadError } from '../execution/trainer-threads';
@@ -42,7 +42,6 @@ export class TrainingRunner {
     @InjectConfig() private readonly config: AppConfig,
     private readonly datasets: DatasetsService,
     private readonly versions: ModelVersionsService,
-    private readonly registry: RegistryReader,
     private readonly threads: TrainerThreads,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
     private readonly metrics: TrainingMetrics,
@@ -160,7 +159,7 @@ export class TrainingRunner {
 
   private async register(entry: ActiveJob, result: TrainedModel): Promise<void> {
     const { job } = entry;
-    const version = await this.versions.register(
+    const { dto: version, id: versionId } = await this.versions.register(
       job.modelName,
       {
         files: new Map(result.files.map(([path, data]) => [path, Buffer.from(data.buffer, data.byteOffset, data.byteLength)])),
@@ -185,9 +184,6 @@ export class TrainingRunner {
       creatorOf(job),
       { createModel: { task: job.task } },
     );
-    // TODO(issue 12, libs/models): register() should return the version's id; until it does, the id
-    // is read back through the registry's exported reader (no longer from its tables directly).
-    const { versionId } = await this.registry.version(job.modelName, version.version);
     await this.finish(entry, 'succeeded', {
       metrics: result.metrics,
       modelVersionId: versionId,

@@ -1,8 +1,8 @@
 import type { Actor } from '@app/common';
 import { TrainingJobDto } from './dto/training-job.dto';
 import { TrainingJobEntity } from './entities/training-job.entity';
+import { isoOrNull } from '@app/common';
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export function toJobDto(j: TrainingJobEntity): TrainingJobDto {
   return {
@@ -24,8 +24,8 @@ export function toJobDto(j: TrainingJobEntity): TrainingJobDto {
     cancelRequested: j.cancelRequestedAt !== null,
     createdBy: j.createdBy,
     createdAt: j.createdAt.toISOString(),
-    startedAt: iso(j.startedAt),
-    finishedAt: iso(j.finishedAt),
+    startedAt: isoOrNull(j.startedAt),
+    finishedAt: isoOrNull(j.finishedAt),
   };
 }
 

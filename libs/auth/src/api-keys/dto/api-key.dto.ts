@@ -1,5 +1,5 @@
 import { ApiProperty, PickType } from '@nestjs/swagger';
-import { Role, ROLES } from '@app/common';
+import { isoOrNull, Role, ROLES } from '@app/common';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 
 export class ApiKeyDto {
@@ -43,7 +43,6 @@ export class CreatedApiKeyDto extends PickType(ApiKeyDto, ['id', 'name', 'role',
   clientSecret: string;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toApiKeyDto(k: ApiKeyEntity, pendingUse?: Date): ApiKeyDto {
   const lastUsed = pendingUse && (!k.lastUsedAt || pendingUse > k.lastUsedAt) ? pendingUse : k.lastUsedAt;
@@ -53,9 +52,9 @@ export function toApiKeyDto(k: ApiKeyEntity, pendingUse?: Date): ApiKeyDto {
     role: k.role,
     keyPrefix: k.keyPrefix,
     clientId: k.clientId,
-    expiresAt: iso(k.expiresAt),
-    revokedAt: iso(k.revokedAt),
-    lastUsedAt: iso(lastUsed),
+    expiresAt: isoOrNull(k.expiresAt),
+    revokedAt: isoOrNull(k.revokedAt),
+    lastUsedAt: isoOrNull(lastUsed),
     createdBy: k.createdBy,
     createdAt: k.createdAt.toISOString(),
   };

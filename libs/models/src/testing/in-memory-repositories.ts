@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { AuditEventInput, AuditTrail } from '@app/audit';
+import { ExclusiveRun, Transaction, UnitOfWork } from '@app/database';
+import type { LifecycleState } from '../domain/lifecycle';
+import { effectiveStage } from '../domain/lifecycle';
+import type { ModelAliasEntity } from '../entities/model-alias.entity';
+import type { ModelEntity } from '../entities/model.entity';
+import type { ModelTrafficEntity } from '../entities/model-traffic.entity';
+import type { ModelVersionEntity } from '../entities/model-version.entity';
+import type { StageTransitionEntity } from '../entities/stage-transition.entity';
+import { AliasAssignment, ModelAliasesRepository } from '../repositories/model-aliases.repository';
+import { CanaryAssignment, ModelTrafficRepository } from '../repositories/model-traffic.repository';
+import {
+  ModelVersionsRepository,
+  NewModelVersion,
+  NewStageTransition,
+  ProductionVersion,
+  VersionFilter,
+} from '../repositories/model-versions.repository';
+import { ModelChanges, ModelFilter, ModelNameTaken, ModelsRepository, NewModel } from '../repositories/models.repository';
+import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
+
+/**
+ * In-memory repositories for unit tests of the registry's services: no database, no server. Rows
+ * are copied in and out, a unit of work rolls every store back when its work throws (so a failed
+ * upload gives its version number back, as on Postgres), the constraints the services rely on
+ * (unique names, version numbers, one production version per model) are enforced, and each
+ * transaction notes the row locks it took, in order ("model:<name>:update", "version:<id>:update").
+ */
+export class InMemoryTransaction extends Transaction {
+  readonly locks: string[] = [];
+}
+
+interface Store {
+  /** Copies the current state; the function returned puts it back. */
+  snapshot(): () => void;
+}
+
+function copy<T>(row: T): T {
+  return structuredClone(row);
+}
+
+function locks(tx: Transaction | undefined): string[] {
+  if (tx === undefined) return [];
+  if (!(tx instanceof InMemoryTransaction)) throw new TypeError('An in-memory repository was handed a transaction it did not start.');
+  return tx.locks;
+}
+
+class ArrayStore<T> implements Store {
+  rows: T[] = [];
+
+  snapshot(): () => void {
+    const saved = this.rows.map(copy);
+    return () => {
+      this.rows = saved;
+    };
+  }
+}
+
+export class InMemoryUnitOfWork extends UnitOfWork {
+  readonly transactions: InMemoryTransaction[] = [];
+  /** Names of the jobs run exclusively, in order. */
+  readonly exclusiveJobs: string[] = [];
+
+  constructor(private readonly stores: Store[]) {
+    super();
+  }
+
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const restore = this.stores.map((s) => s.snapshot());
+    const tx = new InMemoryTransaction();
+    this.transactions.push(tx);
+    try {
+      return await work(tx);
+    } catch (error) {
+      for (const r of restore) r();
+      throw error;
+    }
+  }
+
+  /** One process: nobody else can hold the job. */
+  async exclusively<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    this.exclusiveJobs.push(job);
+    return { ran: true, result: await work() };
+  }
+}
+
+export class InMemoryModelsRepository extends ModelsRepository implements Store {
+  readonly store = new ArrayStore<ModelEntity>();
+  snapshot = () => this.store.snapshot();
+
+  private live(): ModelEntity[] {
+    return this.store.rows.filter((m) => m.deletedAt === null);
+  }
+
+  async nameTaken(name: string, tx?: Transaction): Promise<boolean> {
+    locks(tx);
+    return this.store.rows.some((m) => m.name === name);
+  }
+
+  async insert(model: NewModel, tx: Transaction): Promise<ModelEntity> {
+    locks(tx);
+    if (this.store.rows.some((m) => m.name === model.name)) throw new ModelNameTaken(model.name);
+    const now = new Date();
+    const row: ModelEntity = { id: randomUUID(), ...copy(model), lastVersion: 0, createdAt: now, updatedAt: now, deletedAt: null };
+    this.store.rows.push(row);
+    return copy(row);
+  }
+
+  async insertIfAbsent(name: string, task: string | null, tx: Transaction): Promise<string | null> {
+    if (this.store.rows.some((m) => m.name === name)) return null;
+    return (await this.insert({ name, task, description: null, tags: [] }, tx)).id;
+  }
+
+  async list(filter: ModelFilter): Promise<{ rows: ModelEntity[]; total: number }> {
+    const q = filter.q?.toLowerCase();
+    const matches = this.live()
+      .filter(
+        (m) =>
+          (!filter.tag || m.tags.includes(filter.tag)) &&
+          (!filter.task || m.task === filter.task) &&
+          (!q || m.name.toLowerCase().includes(q) || Boolean(m.description?.toLowerCase().includes(q))),
+      )
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+  }
+
+  async findByName(name: string, tx?: Transaction): Promise<ModelEntity | null> {
+    locks(tx);
+    const row = this.live().find((m) => m.name === name);
+    return row ? copy(row) : null;
+  }
+
+  async findByNameForUpdate(name: string, tx: Transaction): Promise<ModelEntity | null> {
+    const row = await this.findByName(name, tx);
+    if (row) locks(tx).push(`model:${name}:update`);
+    return row;
+  }
+
+  async findByIdWithDeleted(id: string, tx: Transaction): Promise<ModelEntity | null> {
+    locks(tx);
+    const row = this.store.rows.find((m) => m.id === id);
+    return row ? copy(row) : null;
+  }
+
+  async update(id: string, changes: ModelChanges, tx: Transaction): Promise<void> {
+    locks(tx);
+    const row = this.store.rows.find((m) => m.id === id);
+    if (row) Object.assign(row, copy(changes), { updatedAt: new Date() });
+  }
+
+  async softDelete(id: string, tx: Transaction): Promise<void> {
+    locks(tx);
+    const row = this.store.rows.find((m) => m.id === id);
+    if (row) row.deletedAt = new Date();
+  }
+
+  async allocateVersion(id: string, tx: Transaction): Promise<number | null> {
+    const row = this.live().find((m) => m.id === id);
+    if (!row) return null;
+    locks(tx).push(`model:${row.name}:update`);
+    row.lastVersion += 1;
+    return row.lastVersion;
+  }
+}
+
+export class InMemoryModelVersionsRepository extends ModelVersionsRepository implements Store {
+  readonly store = new ArrayStore<ModelVersionEntity>();
+  readonly history = new ArrayStore<StageTransitionEntity>();
+  /** `models` joins versions to their (live) models for listLiveProduction. */
+  constructor(private readonly models?: InMemoryModelsRepository) {
+    super();
+  }
+
+  snapshot(): () => void {
+    const restore = [this.store.snapshot(), this.history.snapshot()];
+    return () => restore.forEach((r) => r());
+  }
+
+  async insert(version: NewModelVersion, tx: Transaction): Promise<ModelVersionEntity> {
+    locks(tx);
+    const rows = this.store.rows;
+    if (rows.some((v) => v.id === version.id || v.artifactKey === version.artifactKey)) throw new RegistryWriteConflict('model_versions_pkey');
+    if (rows.some((v) => v.modelId === version.modelId && v.version === version.version)) {
+      throw new RegistryWriteConflict('model_versions_model_id_version_key');
+    }
+    this.assertOneProduction(version.modelId, version.id, version.stage);
+    const now = new Date();
+    const row: ModelVersionEntity = { ...copy(version), createdAt: now, updatedAt: now };
+    rows.push(row);
+    return copy(row);
+  }
+
+  async list(modelId: string, filter: VersionFilter): Promise<{ rows: ModelVersionEntity[]; total: number }> {
+    const matches = this.ofModel(modelId).filter((v) => !filter.stage || effectiveStage(v, filter.now) === filter.stage);
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+  }
+
+  async listAll(modelId: string): Promise<ModelVersionEntity[]> {
+    return this.ofModel(modelId).map(copy);
+  }
+
+  async findByNumber(modelId: string, version: number, tx?: Transaction): Promise<ModelVersionEntity | null> {
+    locks(tx);
+    const row = this.store.rows.find((v) => v.modelId === modelId && v.version === version);
+    return row ? copy(row) : null;
+  }
+
+  async findByNumberForUpdate(modelId: string, version: number, tx: Transaction): Promise<ModelVersionEntity | null> {
+    const row = await this.findByNumber(modelId, version, tx);
+    if (row) locks(tx).push(`version:${row.id}:update`);
+    return row;
+  }
+
+  async findProduction(modelId: string, tx?: Transaction): Promise<ModelVersionEntity | null> {
+    locks(tx);
+    const row = this.store.rows.find((v) => v.modelId === modelId && v.stage === 'production');
+    return row ? copy(row) : null;
+  }
+
+  async findProductionForUpdate(modelId: string, tx: Transaction): Promise<ModelVersionEntity | null> {
+    const row = await this.findProduction(modelId, tx);
+    if (row) locks(tx).push(`version:${row.id}:update`);
+    return row;
+  }
+
+  async productionNumbers(modelIds: string[]): Promise<Map<string, number>> {
+    return new Map(this.store.rows.filter((v) => modelIds.includes(v.modelId) && v.stage === 'production').map((v) => [v.modelId, v.version]));
+  }
+
+  async listLiveProduction(): Promise<ProductionVersion[]> {
+    const live = this.models?.store.rows.filter((m) => m.deletedAt === null) ?? [];
+    return live
+      .flatMap((model) => this.store.rows.filter((v) => v.modelId === model.id && v.stage === 'production').map((v) => ({ model: copy(model), version: copy(v) })))
+      .sort((a, b) => a.model.name.localeCompare(b.model.name));
+  }
+
+  async lockSunsetDue(now: Date, limit: number, tx: Transaction): Promise<ModelVersionEntity[]> {
+    const due = this.store.rows
+      .filter((v) => v.stage === 'deprecated' && v.sunsetAt !== null && v.sunsetAt.getTime() <= now.getTime())
+      .sort((a, b) => a.sunsetAt!.getTime() - b.sunsetAt!.getTime())
+      .slice(0, limit);
+    locks(tx).push(...due.map((v) => `version:${v.id}:update`));
+    return due.map(copy);
+  }
+
+  async updateLifecycle(id: string, state: LifecycleState, tx: Transaction): Promise<void> {
+    locks(tx);
+    const row = this.store.rows.find((v) => v.id === id);
+    if (!row) return;
+    this.assertOneProduction(row.modelId, id, state.stage);
+    Object.assign(row, {
+      stage: state.stage,
+      deprecatedAt: state.deprecatedAt,
+      sunsetAt: state.sunsetAt,
+      successorVersion: state.successorVersion,
+      updatedAt: new Date(),
+    });
+  }
+
+  async addTransition(transition: NewStageTransition, tx: Transaction): Promise<void> {
+    locks(tx);
+    this.history.rows.push({ id: randomUUID(), ...copy(transition), at: new Date() });
+  }
+
+  async transitions(versionId: string): Promise<StageTransitionEntity[]> {
+    return this.history.rows.filter((t) => t.versionId === versionId).map(copy);
+  }
+
+  private ofModel(modelId: string): ModelVersionEntity[] {
+    return this.store.rows.filter((v) => v.modelId === modelId).sort((a, b) => b.version - a.version);
+  }
+
+  /** The partial unique index: one production version per model. */
+  private assertOneProduction(modelId: string, id: string, stage: string): void {
+    if (stage === 'production' && this.store.rows.some((v) => v.modelId === modelId && v.id !== id && v.stage === 'production')) {
+      throw new RegistryWriteConflict('model_versions_one_production_idx');
+    }
+  }
+}
+
+export class InMemoryModelAliasesRepository extends ModelAliasesRepository implements Store {
+  readonly store = new ArrayStore<ModelAliasEntity>();
+  snapshot = () => this.store.snapshot();
+
+  async listByModel(modelId: string): Promise<ModelAliasEntity[]> {
+    return this.store.rows
+      .filter((a) => a.modelId === modelId)
+      .sort((a, b) => a.alias.localeCompare(b.alias))
+      .map(copy);
+  }
+
+  async find(modelId: string, alias: string, tx?: Transaction): Promise<ModelAliasEntity | null> {
+    locks(tx);
+    const row = this.store.rows.find((a) => a.modelId === modelId && a.alias === alias);
+    return row ? copy(row) : null;
+  }
+
+  async upsert(assignment: AliasAssignment, tx: Transaction): Promise<void> {
+    locks(tx);
+    const now = new Date();
+    const row = this.store.rows.find((a) => a.modelId === assignment.modelId && a.alias === assignment.alias);
+    if (row) Object.assign(row, { version: assignment.version, updatedBy: assignment.updatedBy, updatedAt: now });
+    else this.store.rows.push({ ...assignment, createdAt: now, updatedAt: now });
+  }
+
+  async delete(modelId: string, alias: string, tx: Transaction): Promise<void> {
+    locks(tx);
+    this.store.rows = this.store.rows.filter((a) => !(a.modelId === modelId && a.alias === alias));
+  }
+}
+
+export class InMemoryModelTrafficRepository extends ModelTrafficRepository implements Store {
+  readonly store = new ArrayStore<ModelTrafficEntity>();
+  snapshot = () => this.store.snapshot();
+
+  async find(modelId: string, tx?: Transaction): Promise<ModelTrafficEntity | null> {
+    locks(tx);
+    const row = this.store.rows.find((t) => t.modelId === modelId);
+    return row ? copy(row) : null;
+  }
+
+  async upsert(canary: CanaryAssignment, tx: Transaction): Promise<void> {
+    await this.delete(canary.modelId, tx);
+    this.store.rows.push({ ...canary, updatedAt: new Date() });
+  }
+
+  async delete(modelId: string, tx: Transaction): Promise<void> {
+    locks(tx);
+    this.store.rows = this.store.rows.filter((t) => t.modelId !== modelId);
+  }
+
+  async clearCanaryOf(modelId: string, version: number, tx: Transaction): Promise<boolean> {
+    locks(tx);
+    const before = this.store.rows.length;
+    this.store.rows = this.store.rows.filter((t) => !(t.modelId === modelId && t.canaryVersion === version));
+    return this.store.rows.length < before;
+  }
+}
+
+/** The audit events written, in order; those of a rolled-back unit of work disappear with it. */
+export class InMemoryAuditTrail extends AuditTrail implements Store {
+  events: AuditEventInput[] = [];
+  /** Set by a test: the next record() throws this (after nothing was written). */
+  failNext?: Error;
+
+  snapshot(): () => void {
+    const saved = [...this.events];
+    return () => {
+      this.events = saved;
+    };
+  }
+
+  async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
+    locks(tx);
+    const failure = this.failNext;
+    if (failure) {
+      this.failNext = undefined;
+      throw failure;
+    }
+    this.events.push(event);
+  }
+
+  actions(): string[] {
+    return this.events.map((e) => e.action);
+  }
+}
+
+/** Every fake, sharing one unit of work. */
+export function inMemoryRegistryPersistence() {
+  const models = new InMemoryModelsRepository();
+  const versions = new InMemoryModelVersionsRepository(models);
+  const aliases = new InMemoryModelAliasesRepository();
+  const traffic = new InMemoryModelTrafficRepository();
+  const audit = new InMemoryAuditTrail();
+  const transactions = new InMemoryUnitOfWork([models, versions, aliases, traffic, audit]);
+  return { models, versions, aliases, traffic, audit, transactions };
+}

@@ -1,0 +1,83 @@
+import type { Actor, AppConfig, Role } from '@app/common';
+import type { ArtifactFiles, ArtifactInspector } from '@app/inference';
+import { AliasesService } from '../services/aliases.service';
+import { LifecycleService } from '../services/lifecycle.service';
+import { ModelVersionsService, NewVersion } from '../services/model-versions.service';
+import { ModelsService } from '../services/models.service';
+import { RegistryEvent, RegistryEvents } from '../services/registry-events';
+import { RegistryReader } from '../services/registry-reader';
+import { TrafficService } from '../services/traffic.service';
+import { ArtifactMissingError, ArtifactStorage } from '../storage/artifact-storage';
+import { inMemoryRegistryPersistence } from './in-memory-repositories';
+
+/** Artifacts in a map; `failNextPut` makes the next put throw. */
+export class InMemoryArtifactStorage implements ArtifactStorage {
+  readonly kind = 'filesystem' as const;
+  readonly artifacts = new Map<string, ArtifactFiles>();
+
+  async put(key: string, files: ArtifactFiles): Promise<void> {
+    this.artifacts.set(key, new Map(files));
+  }
+
+  async get(key: string): Promise<ArtifactFiles> {
+    const files = this.artifacts.get(key);
+    if (!files) throw new ArtifactMissingError(key);
+    return new Map(files);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.artifacts.delete(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.artifacts.has(key);
+  }
+}
+
+/** What the fake inspector reports for every artifact: 4 features in, 3 classes out. */
+const SIGNATURE = {
+  framework: 'tfjs-layers',
+  inputs: [{ name: 'features', dtype: 'float32', shape: [-1, 4] }],
+  outputs: [{ name: 'output', dtype: 'float32', shape: [-1, 3] }],
+};
+
+export const DEFAULT_SUNSET_DAYS = 30;
+
+export function actorWith(roles: Role[], id = 'user-1'): Actor {
+  return { caller: { id, kind: 'user', roles, email: `${id}@t.test` }, requestId: 'req-1', ip: '127.0.0.1' } as Actor;
+}
+
+/**
+ * The registry's services over in-memory repositories, storage and a fake inspector (every
+ * artifact "loads" with the same signature): the rules, without a database, a model load or a server.
+ */
+export function registryServices() {
+  const p = inMemoryRegistryPersistence();
+  const config = {
+    http: { jsonMaxDepth: 32 },
+    registry: { defaultSunsetDays: DEFAULT_SUNSET_DAYS, sunsetSweepIntervalSeconds: 0, maxArtifactFiles: 100, maxArtifactBytes: 1 << 20 },
+  } as unknown as AppConfig;
+  const storage = new InMemoryArtifactStorage();
+  const inspector = { inspect: async () => SIGNATURE } as unknown as ArtifactInspector;
+  const events = new RegistryEvents();
+  const emitted: RegistryEvent[] = [];
+  events.events$.subscribe((e) => emitted.push(e));
+
+  const models = new ModelsService(p.models, p.versions, p.transactions, p.audit, events);
+  const versions = new ModelVersionsService(p.models, p.versions, p.transactions, config, storage, inspector, p.audit, events);
+  const lifecycle = new LifecycleService(p.models, p.versions, p.traffic, p.transactions, config, p.audit, events);
+  const aliases = new AliasesService(p.models, p.versions, p.aliases, p.transactions, p.audit, events);
+  const traffic = new TrafficService(p.models, p.versions, p.traffic, p.transactions, p.audit, events);
+  const reader = new RegistryReader(p.models, p.versions, p.aliases, p.traffic, storage, events);
+
+  /** Registers a version (draft unless told) of `name`, created on the way when missing. */
+  const addVersion = async (name: string, stage: NewVersion['stage'] = 'draft', actor: Actor | null = null) =>
+    versions.register(
+      name,
+      { files: new Map([['model.json', Buffer.from('{}')]]), metadata: { description: null, labels: null, metrics: {}, params: {} }, stage },
+      actor,
+      { createModel: { task: null } },
+    );
+
+  return { p, config, storage, events, emitted, models, versions, lifecycle, aliases, traffic, reader, addVersion };
+}

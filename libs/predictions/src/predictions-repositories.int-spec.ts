@@ -1,0 +1,83 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@app/common';
+import { databaseOptions, MIGRATIONS, TypeormUnitOfWork } from '@app/database';
+import { ModelEntity } from '@app/models';
+import { ModelServingSettingsEntity, PredictionLogEntity, UsageEventEntity } from './entities';
+import { TypeormPredictionLogsRepository } from './serving/prediction-logs.typeorm-repository';
+import { TypeormServingSettingsRepository } from './serving/serving-settings.typeorm-repository';
+import type { UsageRecord } from './usage/usage-events.repository';
+import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
+
+/** predictions' TypeORM repositories against a real (embedded) Postgres: the SQL is the point. */
+describe('predictions repositories on TypeORM', () => {
+  let ds: DataSource;
+  let modelId: string;
+  const T0 = Date.parse('2030-01-10T00:00:00.000Z');
+
+  beforeAll(async () => {
+    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
+    ds = await new DataSource({
+      ...databaseOptions(config),
+      migrations: MIGRATIONS.filter((m) => ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'].includes(m.name)),
+      entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
+    } as ConstructorParameters<typeof DataSource>[0]).initialize();
+    await ds.runMigrations();
+    const [row] = await ds.query(`INSERT INTO models (name) VALUES ('int-spec-iris') RETURNING id`);
+    modelId = row.id;
+  }, 60_000);
+  afterAll(() => ds?.destroy());
+
+  const event = (changes: Partial<UsageRecord>): UsageRecord => ({
+    at: new Date(T0),
+    modelName: 'int-spec-iris',
+    version: 1,
+    callerId: 'k-1',
+    callerKind: 'api-key',
+    api: 'v1',
+    status: 200,
+    rows: 1,
+    latencyMs: 10,
+    computeMs: 1,
+    ...changes,
+  });
+
+  it('usage events: a batch in one statement, all or nothing; percentiles and groups by Postgres', async () => {
+    const usage = new TypeormUsageEventsRepository(ds);
+    await usage.insertBatch([event({ latencyMs: 1 }), event({ latencyMs: 2, status: 500, rows: 3 }), event({ latencyMs: 3, version: null, callerId: null })]);
+    await expect(usage.insertBatch([event({}), event({ rows: -1 })])).rejects.toThrow();
+    const range = { from: new Date(T0), to: new Date(T0 + 1) };
+    expect(await usage.aggregate(range, 'model')).toEqual([
+      { key: 'int-spec-iris', requests: 3, rows: 5, errors: 1, p50Ms: 2, p95Ms: 2.9, computeMs: 3 },
+    ]);
+    expect((await usage.aggregate(range, 'version')).map((r) => [r.key, r.requests])).toEqual([
+      ['int-spec-iris:1', 2],
+      ['int-spec-iris:-', 1],
+    ]);
+    expect((await usage.aggregate(range, 'caller')).map((r) => [r.key, r.requests])).toEqual([
+      ['k-1', 2],
+      ['anonymous', 1],
+    ]);
+    expect(await usage.aggregate({ from: new Date(T0 + 1), to: new Date(T0 + 2) }, 'model')).toEqual([]);
+  });
+
+  it('serving settings: none until written; an upsert inserts, then replaces', async () => {
+    const settings = new TypeormServingSettingsRepository(ds);
+    expect(await settings.findByModelId(modelId)).toBeNull();
+    const first = await settings.upsert(modelId, { responseCacheTtlSeconds: 60, logPayloads: false, payloadRetentionDays: 30 }, 'u-1');
+    expect(first).toMatchObject({ modelId, responseCacheTtlSeconds: 60, logPayloads: false, payloadRetentionDays: 30, updatedBy: 'u-1' });
+    const second = await settings.upsert(modelId, { responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7 }, 'u-2');
+    expect(second).toMatchObject({ responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7, updatedBy: 'u-2' });
+    await expect(settings.upsert(modelId, { responseCacheTtlSeconds: 0, logPayloads: true, payloadRetentionDays: 7 }, 'u-2')).rejects.toThrow();
+  });
+
+  it('prediction logs: stored, and purged past expiry under the exclusive job', async () => {
+    const logs = new TypeormPredictionLogsRepository(ds);
+    const now = new Date('2030-01-01T00:00:00.000Z');
+    const base = { modelId, version: 1, requestId: 'r', callerId: null, input: [[1, 2]], output: [[0.5]] };
+    await logs.insert({ ...base, expiresAt: new Date(now.getTime() - 1000) });
+    await logs.insert({ ...base, expiresAt: new Date(now.getTime() + 1000) });
+    const run = await new TypeormUnitOfWork(ds).exclusively('int-spec.purge', () => logs.deleteExpired(now));
+    expect(run).toEqual({ ran: true, result: 1 });
+    expect(await ds.query(`SELECT input, output FROM prediction_logs WHERE model_id = $1`, [modelId])).toEqual([{ input: [[1, 2]], output: [[0.5]] }]);
+  });
+});

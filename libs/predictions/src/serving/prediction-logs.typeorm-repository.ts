@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, LessThan, Repository } from 'typeorm';
+import { PredictionLogEntity } from '../entities/prediction-log.entity';
+import { NewPredictionLog, PredictionLogsRepository } from './prediction-logs.repository';
+
+@Injectable()
+export class TypeormPredictionLogsRepository extends PredictionLogsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  private repo(): Repository<PredictionLogEntity> {
+    return this.dataSource.getRepository(PredictionLogEntity);
+  }
+
+  async insert(log: NewPredictionLog): Promise<void> {
+    await this.repo().insert(log);
+  }
+
+  async deleteExpired(now: Date): Promise<number> {
+    const result = await this.repo().delete({ expiresAt: LessThan(now) });
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,130 @@
+import { ExclusiveRun, UnitOfWork, Transaction } from '@app/database';
+import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
+import { NewPredictionLog, PredictionLogsRepository } from '../serving/prediction-logs.repository';
+import { ServingSettings, ServingSettingsRepository } from '../serving/serving-settings.repository';
+import { UsageEventsRepository, UsageGroupBy, UsageRecord, UsageTotals } from '../usage/usage-events.repository';
+
+/**
+ * In-memory fakes of predictions' repositories, for unit tests (no database): the same conditions
+ * as the TypeORM implementations (and the table's CHECK constraints), rows copied in and out.
+ */
+
+/** The ledger; `failNext(n)` makes the next n batch writes fail (a database outage), writing nothing. */
+export class InMemoryUsageEventsRepository extends UsageEventsRepository {
+  readonly rows: UsageRecord[] = [];
+  /** Sizes of the batches written (failed attempts not counted). */
+  readonly batches: number[] = [];
+  attempts = 0;
+  private failures = 0;
+  /** While set, a batch write waits for it (to observe concurrent flushes). */
+  gate?: Promise<void>;
+
+  failNext(n = 1): void {
+    this.failures = n;
+  }
+
+  async insertBatch(batch: readonly UsageRecord[]): Promise<void> {
+    this.attempts++;
+    if (this.gate) await this.gate;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('connection refused');
+    }
+    for (const e of batch) {
+      if (e.api !== 'v1' && e.api !== 'v2') throw new Error('usage_events_api_valid');
+      if (e.rows < 0) throw new Error('usage_events_rows_nonnegative');
+    }
+    this.rows.push(...batch.map((e) => ({ ...e, at: new Date(e.at) })));
+    this.batches.push(batch.length);
+  }
+
+  async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy): Promise<UsageTotals[]> {
+    const key = (e: UsageRecord) =>
+      groupBy === 'model' ? e.modelName : groupBy === 'version' ? `${e.modelName}:${e.version ?? '-'}` : (e.callerId ?? 'anonymous');
+    const groups = new Map<string, UsageRecord[]>();
+    for (const e of this.rows.filter((r) => r.at >= range.from && r.at < range.to)) {
+      groups.set(key(e), [...(groups.get(key(e)) ?? []), e]);
+    }
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    return [...groups]
+      .map(([k, events]) => {
+        const latencies = events.map((e) => e.latencyMs).sort((a, b) => a - b);
+        return {
+          key: k,
+          requests: events.length,
+          rows: sum(events.map((e) => e.rows)),
+          errors: events.filter((e) => e.status >= 400).length,
+          p50Ms: percentileCont(latencies, 0.5),
+          p95Ms: percentileCont(latencies, 0.95),
+          computeMs: sum(events.map((e) => e.computeMs)),
+        };
+      })
+      .sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
+
+/** Postgres' percentile_cont: linear interpolation between the closest ranks of sorted values. */
+function percentileCont(sorted: number[], p: number): number {
+  const at = p * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+export class InMemoryServingSettingsRepository extends ServingSettingsRepository {
+  readonly rows = new Map<string, ModelServingSettingsEntity>();
+  reads = 0;
+  /** While set, reads fail with it (a database outage). */
+  unavailable?: Error;
+
+  async findByModelId(modelId: string): Promise<ModelServingSettingsEntity | null> {
+    this.reads++;
+    if (this.unavailable) throw this.unavailable;
+    const row = this.rows.get(modelId);
+    return row ? Object.assign(new ModelServingSettingsEntity(), row) : null;
+  }
+
+  async upsert(modelId: string, settings: ServingSettings, updatedBy: string): Promise<ModelServingSettingsEntity> {
+    const ttl = settings.responseCacheTtlSeconds;
+    if (ttl !== null && !(ttl >= 1 && ttl <= 86_400)) throw new Error('model_serving_settings_ttl_range');
+    if (!(settings.payloadRetentionDays >= 1 && settings.payloadRetentionDays <= 3650)) throw new Error('model_serving_settings_retention_range');
+    const row = Object.assign(new ModelServingSettingsEntity(), { modelId, ...settings, updatedBy, updatedAt: new Date() });
+    this.rows.set(modelId, row);
+    return Object.assign(new ModelServingSettingsEntity(), row);
+  }
+}
+
+export class InMemoryPredictionLogsRepository extends PredictionLogsRepository {
+  readonly rows: (NewPredictionLog & { id: number })[] = [];
+  private nextId = 1;
+  /** While set, inserts fail with it. */
+  failure?: Error;
+
+  async insert(log: NewPredictionLog): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.rows.push({ ...structuredClone(log), id: this.nextId++ });
+  }
+
+  async deleteExpired(now: Date): Promise<number> {
+    const before = this.rows.length;
+    const kept = this.rows.filter((r) => !(r.expiresAt < now));
+    this.rows.splice(0, this.rows.length, ...kept);
+    return before - kept.length;
+  }
+}
+
+/** One process; `heldElsewhere` names the jobs another replica is running (exclusively skips them). */
+export class InMemoryUnitOfWork extends UnitOfWork {
+  readonly heldElsewhere = new Set<string>();
+  readonly exclusiveRuns: string[] = [];
+
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return work(new (class extends Transaction {})());
+  }
+
+  async exclusively<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    if (this.heldElsewhere.has(job)) return { ran: false };
+    this.exclusiveRuns.push(job);
+    return { ran: true, result: await work() };
+  }
+}

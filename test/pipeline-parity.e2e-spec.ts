@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '@app/common';
+import { createApp } from '../apps/api/src/create-app';
+import { LeanRoutes } from '../apps/api/src/http/lean-routes';
+import { GLOBAL_ENHANCERS } from '../apps/api/src/request-pipeline';
+import { apiKeyFor, authHeader, bootstrapAdmin, tokenFor } from './support/auth';
+import { createModel, uploadVersion, versionIn } from './support/registry';
+import { freshDatabase, TestApp } from './support/test-app';
+
+/**
+ * The lean inference handlers (apps/api/src/http/lean-routes.ts) and Nest's router must answer
+ * alike: the same table of good and bad requests goes to an app with the lean routes and to one
+ * without (createApp's `leanRoutes: false`), and status, body and headers must be equal. Each case
+ * sends its own X-Request-Id, so the request id in bodies and headers is compared too; only the
+ * Date header and the seconds in Retry-After and X-RateLimit-Reset are left out.
+ */
+
+const RATE_LIMIT = 20;
+
+interface Setup {
+  /** The app with the lean inference handlers (credentials and models are made through it). */
+  t: TestApp;
+  engineer(): Promise<string>;
+  drafty: number;
+  /** A fresh consumer per case, so the cases never share a rate-limit budget. */
+  consumer(): Promise<string>;
+  consumerKey(): Promise<string>;
+}
+
+/**
+ * Two apps on one database, as two replicas of a deployment (PGlite is one instance per process;
+ * with TEST_DATABASE_URL, one fresh Postgres database), sharing the JWT secret: the same tokens,
+ * keys and models are good on both, and each keeps its own (in-memory) rate-limit budget.
+ */
+async function startBoth(): Promise<{ lean: TestApp; nest: TestApp; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-parity-'));
+  const database = await freshDatabase(process.env.TEST_DATABASE_URL);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    PGLITE_DATA_DIR: 'memory',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PASSWORD_SCRYPT_COST: '14',
+    RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+    SERVING_RESOLVE_TTL_MS: '0',
+    API_V1_DEPRECATED_AT: '2030-01-01T00:00:00Z',
+    API_V1_SUNSET_AT: '2031-01-01T00:00:00Z',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  });
+  const logger = pino({ level: 'silent' });
+  const lean = await createApp(config, { logger, leanRoutes: true });
+  const nest = await createApp(config, { logger, leanRoutes: false });
+  const close = async () => undefined;
+  return {
+    lean: { app: lean, config, dataDir, close },
+    nest: { app: nest, config, dataDir, close },
+    async close() {
+      await nest.close();
+      await lean.close();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function prepare(t: TestApp): Promise<Setup> {
+  await bootstrapAdmin(t);
+  const engineer = await tokenFor(t, 'ml-engineer');
+  await createModel(t, engineer, 'iris', { task: 'classification' });
+  // v1 then v2 in production: v1 is deprecated (Deprecation, Sunset, Link from a WithHeaders result).
+  await versionIn(t, engineer, 'iris', 'production');
+  await versionIn(t, engineer, 'iris', 'production');
+  await createModel(t, engineer, 'drafty');
+  const drafty = (await uploadVersion(t, engineer, 'drafty')).json().version as number;
+  return { t, engineer: () => tokenFor(t, 'ml-engineer'), drafty, consumer: () => tokenFor(t, 'consumer'), consumerKey: () => apiKeyFor(t, 'consumer') };
+}
+
+interface Call {
+  url: string;
+  headers?: Record<string, string>;
+  payload?: unknown;
+  /** Raw body (with its content type) instead of a JSON payload. */
+  raw?: { body: string; contentType: string };
+}
+
+/** A case: the requests it sends (the last one's answer is compared; earlier ones too). */
+type Case = [name: string, requests: (s: Setup) => Promise<Call[]>];
+
+const row = [5.1, 3.5, 1.4, 0.2];
+const bearer = async (s: Setup) => authHeader(await s.consumer());
+const deep = (depth: number) => '{"instances":'.concat('['.repeat(depth), '1', ']'.repeat(depth), '}');
+
+const CASES: Case[] = [
+  ['good predict', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['good predict, API key', async (s) => [{ url: '/v1/models/iris/predict', headers: { 'x-api-key': await s.consumerKey() }, payload: { instances: [row, row] } }]],
+  ['good predict, given version', async (s) => [{ url: '/v1/models/iris/versions/2/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['deprecated version (WithHeaders)', async (s) => [{ url: '/v1/models/iris/versions/1/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['good predict, alias', async (s) => [{ url: '/v1/models/iris/aliases/production/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['bad path param: model name', async (s) => [{ url: '/v1/models/Not_A-Name!/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['bad path param: version 0', async (s) => [{ url: '/v1/models/iris/versions/0/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['bad path param: version not a number', async (s) => [{ url: '/v1/models/iris/versions/one/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['bad path param: alias', async (s) => [{ url: '/v1/models/iris/aliases/BAD%20ALIAS/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['bad body envelope: unknown field', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [row], extra: 1 } }]],
+  ['bad body envelope: an array', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: [row] }]],
+  ['bad body: wrong row length', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [[1, 2]] } }]],
+  ['bad body: not JSON', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: '{"instances":', contentType: 'application/json' } }]],
+  ['bad body: text/plain', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: 'hello', contentType: 'text/plain' } }]],
+  ['deep JSON', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: deep(200), contentType: 'application/json' } }]],
+  ['missing auth', async () => [{ url: '/v1/models/iris/predict', payload: { instances: [row] } }]],
+  ['invalid token', async () => [{ url: '/v1/models/iris/predict', headers: authHeader('not-a-token'), payload: { instances: [row] } }]],
+  ['both credentials', async (s) => [{ url: '/v1/models/iris/predict', headers: { ...(await bearer(s)), 'x-api-key': 'mg_x' }, payload: { instances: [row] } }]],
+  ['bad path param and missing auth (guard first)', async () => [{ url: '/v1/models/Bad!/predict', payload: { instances: [row] } }]],
+  // Every role may predict; a consumer on a draft is the role refusal of the inference routes.
+  ['draft version as consumer (wrong role)', async (s) => [{ url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: await bearer(s), payload: { instances: [row] } }]],
+  ['draft version as ml-engineer', async (s) => [{ url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: authHeader(await s.engineer()), payload: { instances: [row] } }]],
+  ['unknown model', async (s) => [{ url: '/v1/models/nope/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['unknown version', async (s) => [{ url: '/v1/models/iris/versions/99/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['unknown alias', async (s) => [{ url: '/v1/models/iris/aliases/nope/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  [
+    'rate-limited',
+    async (s) => {
+      const headers = await bearer(s);
+      return Array.from({ length: RATE_LIMIT + 1 }, () => ({ url: '/v1/models/iris/predict', headers, payload: { instances: [row] } }));
+    },
+  ],
+  [
+    'v2 infer good',
+    async (s) => [
+      { url: '/v2/models/iris/infer', headers: await bearer(s), payload: { id: 'r1', inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] } },
+    ],
+  ],
+  [
+    'v2 infer good, given version',
+    async (s) => [{ url: '/v2/models/iris/versions/2/infer', headers: await bearer(s), payload: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] } }],
+  ],
+  ['v2 infer bad envelope', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['v2 infer bad id', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { id: 7, inputs: [] } }]],
+  ['v2 infer bad tensor', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] } }]],
+  ['v2 infer bad version param', async (s) => [{ url: '/v2/models/iris/versions/x/infer', headers: await bearer(s), payload: { inputs: [] } }]],
+  ['v2 infer unknown model', async (s) => [{ url: '/v2/models/nope/infer', headers: await bearer(s), payload: { inputs: [] } }]],
+];
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Record<string, unknown>;
+}
+
+function normalise(res: LightMyRequestResponse): Answer {
+  const headers: Record<string, unknown> = { ...res.headers };
+  delete headers.date;
+  // Seconds until a window resets: the two apps' windows may start a second apart.
+  for (const name of ['retry-after', 'x-ratelimit-reset']) if (headers[name] !== undefined) headers[name] = '<seconds>';
+  let body: unknown = res.body;
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    // not JSON: compared as text
+  }
+  return { status: res.statusCode, body: stripTimestamps(body), headers };
+}
+
+/** Timestamps that may differ between two apps (none are expected on these routes; kept honest). */
+function stripTimestamps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripTimestamps);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /^(timestamp|createdAt|at)$/.test(k) ? '<time>' : stripTimestamps(v)]));
+  }
+  return value;
+}
+
+async function send(t: TestApp, name: string, calls: Call[]): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (const [i, call] of calls.entries()) {
+    const requestId = `parity-${name.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`.slice(0, 128);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: call.url,
+      headers: { 'x-request-id': requestId, ...(call.raw ? { 'content-type': call.raw.contentType } : {}), ...(call.headers ?? {}) },
+      ...(call.raw ? { payload: call.raw.body } : call.payload !== undefined ? { payload: call.payload as object } : {}),
+    });
+    answers.push(normalise(res));
+  }
+  return answers;
+}
+
+describe('request pipeline: the lean inference routes answer as the Nest path does (e2e)', () => {
+  let apps: Awaited<ReturnType<typeof startBoth>>;
+  let setup: Setup;
+  const seen = new Set<string>();
+  const handlerFor = jest.spyOn(LeanRoutes.prototype as unknown as { handlerFor(): unknown }, 'handlerFor');
+
+  beforeAll(async () => {
+    apps = await startBoth();
+    // The lean app swapped the five inference handlers; the other one kept Nest's.
+    expect(handlerFor).toHaveBeenCalledTimes(5);
+    handlerFor.mockRestore();
+    setup = await prepare(apps.lean);
+  }, 120_000);
+  afterAll(() => apps?.close());
+
+  it('lists every global enhancer with a lean form', () => {
+    expect(GLOBAL_ENHANCERS.map((e) => [e.kind, e.name])).toEqual([
+      ['guard', 'AccessGuard'],
+      ['pipe', 'ValidationPipe'],
+      ['interceptor', 'WithHeadersInterceptor'],
+      ['filter', 'ProblemDetailsFilter'],
+    ]);
+    for (const e of GLOBAL_ENHANCERS) expect(e.lean).toBeDefined();
+  });
+
+  it.each(CASES)('%s: same status, body and headers', async (name, requests) => {
+    const calls = await requests(setup);
+    const onLean = await send(apps.lean, name, calls);
+    const onNest = await send(apps.nest, name, calls);
+    expect(onLean).toEqual(onNest);
+    seen.add(`${calls[calls.length - 1].url.slice(1, 3)} ${onLean[onLean.length - 1].status}`);
+  });
+
+  it('covered good and bad answers on both API versions (the table is not vacuous)', () => {
+    expect([...seen].sort()).toEqual(['v1 200', 'v1 400', 'v1 401', 'v1 403', 'v1 404', 'v1 415', 'v1 422', 'v1 429', 'v2 200', 'v2 400', 'v2 404', 'v2 422']);
+  });
+});
