@@ -62,6 +62,13 @@ module.exports = {
       from: { path: '^libs/(auth|training|models|predictions|audit)/src/.+(\\.service|\\.scheduler|-runner|-recovery|-recorder)\\.ts$' },
       to: { path: 'node_modules/(typeorm|@nestjs/typeorm)/' },
     },
+    {
+      name: 'redis-connections-in-one-place',
+      comment: 'Redis connections are made by RedisConnections (libs/common/src/redis): one set of options, retry, logging and shutdown. Elsewhere, type imports only.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: ['^libs/common/src/redis/', '[.-]spec\\.ts$'] },
+      to: { path: 'node_modules/ioredis/', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { AuditModule } from '@app/audit';
@@ -24,6 +25,8 @@ class CliModule {
         LoggingModule.forRoot(createRootLogger({ ...config, log: { level: 'warn', pretty: false } })),
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
+        // AuthModule schedules its API key usage flush (ScheduledJobs needs the registry).
+        ScheduleModule.forRoot(),
         AuditModule,
         AuthModule,
       ],

@@ -84,7 +84,16 @@ describe('model registry: quantization and the sunset job (e2e)', () => {
   });
 
   it('schedules the sunset sweep at start-up and a sweep retires what is due', async () => {
-    expect(t.app.get(SchedulerRegistry).getIntervals()).toContain('models.retire-sunset-versions');
+    // Every background job is a ScheduledJobs interval, listed under its name.
+    expect(t.app.get(SchedulerRegistry).getIntervals()).toEqual(
+      expect.arrayContaining([
+        'models.retire-sunset-versions',
+        'training.recover-stale-jobs',
+        'predictions.purge-expired-payloads',
+        'predictions.flush-usage-events',
+        'auth.flush-api-key-usage',
+      ]),
+    );
     await createModel(t, engineer, 'swept');
     const v = await versionIn(t, engineer, 'swept', 'production');
     await transition(t, engineer, 'swept', v, { to: 'deprecated', sunsetAt: new Date(Date.now() + 60_000).toISOString() });

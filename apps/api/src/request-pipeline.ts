@@ -48,7 +48,8 @@ import { apiHeaderOptions, installSecurityHeaders, securityHeaders } from './htt
  *      → the controller method
  *  14. filter: ProblemDetailsFilter: every error leaves as application/problem+json
  *  Besides requests: `ScheduleModule.forRoot()` (`SCHEDULES`): the scheduler registry of the
- *  interval jobs (sunset sweep).
+ *  interval jobs (`ScheduledJobs`, @app/database: sunset sweep, training recovery, payload purge,
+ *  usage and API key flushes).
  *
  * The inference routes (http/lean-routes.ts) skip Nest's router for speed but are generated from
  * GLOBAL_ENHANCERS: every enhancer states its `lean` form (the type requires it), and the lean

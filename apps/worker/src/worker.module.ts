@@ -17,7 +17,7 @@ export class WorkerModule {
         ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: false }),
-        // The scheduler registry of interval jobs (the registry's sunset sweep, training recovery).
+        // The scheduler registry of interval jobs (ScheduledJobs: training recovery).
         ScheduleModule.forRoot(),
         TrainingModule.forWorker(config),
       ],

@@ -19,7 +19,7 @@ import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { PasswordHasher } from './passwords/password-hasher';
-import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
+import { ScheduledJobs, TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { AccessTokens } from './tokens/access-tokens';
 import { RefreshTokenEntity } from './tokens/entities/refresh-token.entity';
 import { RefreshTokensRepository } from './tokens/refresh-tokens.repository';
@@ -74,6 +74,7 @@ export class CallerAccessModule {}
     // provides the audit trail.
     { provide: RefreshTokensRepository, useClass: TypeormRefreshTokensRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
+    ScheduledJobs,
     PasswordHasher,
     AccessTokens,
     RefreshTokensService,

@@ -7,5 +7,6 @@ export * from './logging';
 export * from './metrics';
 export * from './openapi';
 export * from './pagination';
+export * from './redis';
 export * from './validation';
 export * from './values';

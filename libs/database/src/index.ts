@@ -7,3 +7,5 @@ export * from './stale-if-unavailable-cache';
 export * from './run-exclusively';
 export * from './unit-of-work';
 export * from './typeorm-unit-of-work';
+export * from './pg-errors';
+export * from './scheduled-jobs';

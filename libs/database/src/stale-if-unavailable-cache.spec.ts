@@ -24,4 +24,11 @@ describe('StaleIfUnavailableCache', () => {
     await expect(cache.get('k', down)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await expect(cache.get('k', async () => 'v2')).resolves.toBe('v2');
   });
+
+  it('is bounded: past its size the least recently used entries go', async () => {
+    const cache = new StaleIfUnavailableCache<string>(60_000, 60_000, 3);
+    for (const key of ['a', 'b', 'c', 'd']) await cache.get(key, async () => key.toUpperCase());
+    expect(cache.size).toBe(3);
+    expect([...cache.keys()].sort()).toEqual(['b', 'c', 'd']);
+  });
 });

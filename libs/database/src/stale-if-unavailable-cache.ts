@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 interface Entry<T> {
@@ -12,14 +13,18 @@ interface Entry<T> {
  * refreshing one fails because the database is unavailable, the last value read is used for up to
  * `staleIfErrorMs` after it was read, so requests that only need what is already known (serving a
  * loaded model) keep working through a database outage. Any other failure (a 404) is not cached.
+ * Bounded: keys come from requests (model names, aliases), so the least recently used go first.
  */
 export class StaleIfUnavailableCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: LRUCache<string, Entry<T>>;
 
   constructor(
     private readonly ttlMs: number,
     private readonly staleIfErrorMs: number,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new LRUCache<string, Entry<T>>({ max: maxEntries });
+  }
 
   get(key: string, load: () => Promise<T>): Promise<T> {
     const now = Date.now();
@@ -44,6 +49,10 @@ export class StaleIfUnavailableCache<T> {
 
   keys(): IterableIterator<string> {
     return this.entries.keys();
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   delete(key: string): void {

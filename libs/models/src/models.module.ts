@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
-import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
+import { ScheduledJobs, TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { InferenceModule } from '@app/inference';
 import { MODEL_REGISTRY_ENTITIES } from './entities';
 import { ModelAliasesController } from './http/model-aliases.controller';
@@ -43,6 +43,7 @@ import { artifactStorageProvider } from './storage/artifact-storage.provider';
     { provide: ModelAliasesRepository, useClass: TypeormModelAliasesRepository },
     { provide: ModelTrafficRepository, useClass: TypeormModelTrafficRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
+    ScheduledJobs,
     artifactStorageProvider,
     RegistryEvents,
     ModelsService,

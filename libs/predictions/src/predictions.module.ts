@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
+import { ScheduledJobs, TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { InferenceModule } from '@app/inference';
 import { ModelsModule } from '@app/models';
 import { ModelServingSettingsEntity, PredictionLogEntity, UsageEventEntity } from './entities';
@@ -31,6 +31,7 @@ import { UsageService } from './usage/usage.service';
     { provide: ServingSettingsRepository, useClass: TypeormServingSettingsRepository },
     { provide: PredictionLogsRepository, useClass: TypeormPredictionLogsRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
+    ScheduledJobs,
     VersionResolver,
     PredictionService,
     InferenceProtocolService,

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, RedisConnections } from '@app/common';
 import { ModelsModule } from '@app/models';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
@@ -22,7 +22,7 @@ import { TypeOrmTrainingJobsRepository } from './jobs/training-jobs.typeorm-repo
 import { TrainingRecovery } from './jobs/training-recovery';
 import { TrainingMetrics } from './jobs/training-metrics';
 import { TrainingRunner } from './jobs/training-runner';
-import { TypeormUnitOfWork, UnitOfWork } from '@app/database';
+import { ScheduledJobs, TypeormUnitOfWork, UnitOfWork } from '@app/database';
 import { BullMqTrainingQueue } from './queue/bullmq-training-queue';
 import { InProcessTrainingQueue } from './queue/in-process-training-queue';
 import { TrainingJobProcessor } from './queue/training-job.processor';
@@ -39,14 +39,20 @@ const persistence: Provider[] = [
   { provide: TrainingJobsRepository, useClass: TypeOrmTrainingJobsRepository },
   { provide: DatasetsRepository, useClass: TypeOrmDatasetsRepository },
   { provide: UnitOfWork, useClass: TypeormUnitOfWork },
+  ScheduledJobs,
 ];
 const coreProviders: Provider[] = [...persistence, DatasetsService, TrainerThreads, TrainingMetrics, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
 
 function bullMq(): DynamicModule[] {
   return [
     BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ connection: { url: config.redisUrl }, prefix: config.training.queuePrefix }),
+      inject: [APP_CONFIG, RedisConnections],
+      // One shared connection for the queue and the worker (BullMQ duplicates it for the worker's
+      // blocking reads and closes those itself); RedisConnections quits it at shutdown, after BullMQ.
+      useFactory: (config: AppConfig, redis: RedisConnections) => ({
+        connection: redis.create('blocking', 'bullmq'),
+        prefix: config.training.queuePrefix,
+      }),
     }),
     BullModule.registerQueue({ name: TRAINING_QUEUE_NAME }),
   ];

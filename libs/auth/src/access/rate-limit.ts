@@ -8,13 +8,12 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import { StaticMetadataReflector } from './static-metadata-reflector';
-import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { AuditService } from '@app/audit';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { ResilientThrottlerStorage } from './resilient-throttler-storage';
-import { actorOf, ApiProblemResponses, APP_CONFIG, AppConfig, Caller, DegradedDependencies, DomainError, redisOptions } from '@app/common';
+import { actorOf, ApiProblemResponses, AppConfig, Caller, DegradedDependencies, DomainError, RedisConnections } from '@app/common';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
 const MINUTE_MS = 60_000;
@@ -67,12 +66,11 @@ function accountTracker(req: Record<string, unknown>, field: AccountField): stri
  */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
-function rateLimitStorage(config: AppConfig, degraded?: DegradedDependencies) {
-  if (!config.redisUrl) return new FixedWindowThrottlerStorage();
-  const redis = new Redis(config.redisUrl, redisOptions.failFast);
-  const storage = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, config.redisKeyPrefix), new FixedWindowThrottlerStorage());
-  // Errors surface through the commands (and the fallback); the client would otherwise log each reconnect attempt.
-  redis.on('error', () => undefined);
+function rateLimitStorage(connections: RedisConnections, degraded?: DegradedDependencies) {
+  if (!connections.configured) return new FixedWindowThrottlerStorage();
+  // The connection is RedisConnections' (errors logged once per outage, quit at shutdown); errors also surface through the commands (and the fallback).
+  const redis = connections.create('failFast', 'rate limits');
+  const storage = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, connections.keyPrefix), new FixedWindowThrottlerStorage());
   redis.on('close', () => storage.fallBack());
   redis.on('ready', () => void storage.tryShared());
   degraded?.register('rateLimit', () => ({ status: 'up', storage: storage.mode }));
@@ -83,7 +81,7 @@ function rateLimitStorage(config: AppConfig, degraded?: DegradedDependencies) {
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [APP_CONFIG, { token: DegradedDependencies, optional: true }],
+      inject: [RedisConnections, { token: DegradedDependencies, optional: true }],
       useFactory: rateLimitStorage,
     },
   ],

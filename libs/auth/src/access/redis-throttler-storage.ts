@@ -68,8 +68,4 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ping(): Promise<unknown> {
     return this.redis.ping();
   }
-
-  close(): void {
-    this.redis.disconnect();
-  }
 }

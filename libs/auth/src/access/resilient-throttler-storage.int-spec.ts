@@ -64,6 +64,7 @@ describe('ResilientThrottlerStorage', () => {
 
     afterAll(async () => {
       s.onModuleDestroy();
+      redis.disconnect(); // the storage never closes its connection (in the app, RedisConnections does)
       await proxy.close();
       const cleanup = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
       const keys = await cleanup.keys(`${prefix}*`);

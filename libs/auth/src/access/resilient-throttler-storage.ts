@@ -4,10 +4,9 @@ import type { ThrottlerStorageRecord } from './throttler-storage-record';
 
 export type RateLimitStorageMode = 'redis' | 'memory-fallback';
 
-/** What the shared store must offer besides counting: a cheap liveness probe. */
+/** What the shared store must offer besides counting: a cheap liveness probe. (Its connection is closed by whoever made it.) */
 export interface SharedThrottlerStorage extends ThrottlerStorage {
   ping(): Promise<unknown>;
-  close?(): void;
 }
 
 export interface ResilientStorageOptions {
@@ -78,7 +77,6 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleDest
   onModuleDestroy(): void {
     this.destroyed = true;
     clearInterval(this.probe);
-    this.shared.close?.();
     this.local.onModuleDestroy?.();
   }
 }

@@ -1,27 +1,29 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ScheduledJobs } from '@app/database';
 import { ApiKeysRepository } from './api-keys.repository';
 
 /**
  * Remembers when each key was last used, in memory, and writes the latest times in one statement
- * every FLUSH_MS and at shutdown: tracking use must not cost a database write per request.
+ * every FLUSH_MS (the scheduled job `auth.flush-api-key-usage`) and at shutdown: tracking use must
+ * not cost a database write per request.
  */
 @Injectable()
 export class ApiKeyUsage implements OnModuleInit, BeforeApplicationShutdown {
   static readonly FLUSH_MS = 30_000;
   private readonly logger = new Logger(ApiKeyUsage.name);
   private pending = new Map<string, Date>();
-  private timer?: NodeJS.Timeout;
 
-  constructor(private readonly keys: ApiKeysRepository) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly jobs: ScheduledJobs,
+  ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage failed')), ApiKeyUsage.FLUSH_MS);
-    this.timer.unref();
+    this.jobs.every('auth.flush-api-key-usage', ApiKeyUsage.FLUSH_MS, () => this.flush());
   }
 
-  /** Before any module closes its connections (requests have finished by then: see graceful-shutdown). */
+  /** Before any module closes its connections (requests have finished by then: see graceful-shutdown; ScheduledJobs stops the ticks). */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.flush().catch((err) => this.logger.warn({ err }, 'flushing API key usage at shutdown failed'));
   }
 

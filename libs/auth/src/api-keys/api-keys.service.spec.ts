@@ -1,4 +1,6 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Actor, loadConfig, ValidationFailedError } from '@app/common';
+import { ScheduledJobs } from '@app/database';
 import { CallerDirectory } from '../access/caller-directory';
 import { inMemoryAuthPersistence } from '../testing/in-memory-repositories';
 import { sha256 } from '../tokens/secrets';
@@ -17,7 +19,7 @@ describe('ApiKeysService', () => {
   beforeEach(() => {
     p = inMemoryAuthPersistence();
     directory = new CallerDirectory(p.users, p.apiKeys, config);
-    usage = new ApiKeyUsage(p.apiKeys);
+    usage = new ApiKeyUsage(p.apiKeys, new ScheduledJobs(new SchedulerRegistry(), p.transactions));
     keys = new ApiKeysService(p.apiKeys, p.transactions, p.audit, directory, usage);
   });
   afterEach(() => jest.restoreAllMocks());

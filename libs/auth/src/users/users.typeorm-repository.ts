@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { managerOf, Transaction } from '@app/database';
+import { managerOf, Transaction, uniqueViolationOf } from '@app/database';
 import { UserEntity } from './entities/user.entity';
 import { NewUser, SessionStanding, UserEmailTaken, UserFilter, UsersRepository, UserStanding } from './users.repository';
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  return (e?.driverError?.code ?? e?.code) === '23505';
-}
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -18,7 +13,7 @@ async function emailTakenOnUniqueViolation<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new UserEmailTaken();
+    if (uniqueViolationOf(error)) throw new UserEmailTaken();
     throw error;
   }
 }

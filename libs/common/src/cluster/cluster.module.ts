@@ -1,18 +1,20 @@
-import { Global, Logger, Module } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { Global, Module } from '@nestjs/common';
+import { RedisConnections } from '../redis/redis-connections';
 import { CLUSTER_EVENTS, ClusterEvents } from './cluster-events';
 import { DegradedDependencies } from './degraded-dependencies';
 import { InProcessClusterEvents } from './in-process-cluster-events';
 import { RedisClusterEvents } from './redis-cluster-events';
-import { redisOptions } from './redis-options';
 
 const START_WAIT_MS = 3_000;
 
 /**
  * What replicas share besides the database. The one place the cluster-events transport is chosen:
- * Redis pub/sub with REDIS_URL, else nothing to share (one process).
+ * Redis pub/sub with REDIS_URL, else nothing to share (one process). Also provides
+ * `RedisConnections`, the one factory of Redis connections (global: every lib gets it here).
+ *
+ * Shutdown order matters: RedisConnections quits its connections in onApplicationShutdown, and
+ * global modules run that hook last, in reverse order of discovery. Apps import this module before
+ * TrainingModule, so BullMQ (whose global module closes workers on that hook) is done first.
  */
 @Global()
 @Module({
@@ -20,15 +22,13 @@ const START_WAIT_MS = 3_000;
     DegradedDependencies,
     {
       provide: CLUSTER_EVENTS,
-      inject: [APP_CONFIG, DegradedDependencies],
-      useFactory: async (config: AppConfig, degraded: DegradedDependencies): Promise<ClusterEvents> => {
-        if (!config.redisUrl) return new InProcessClusterEvents();
-        const logger = new Logger('ClusterEvents');
-        const quiet = (client: Redis) => client.on('error', (error: Error) => logger.debug?.(`Redis: ${error.message}`));
+      inject: [RedisConnections, DegradedDependencies],
+      useFactory: async (redis: RedisConnections, degraded: DegradedDependencies): Promise<ClusterEvents> => {
+        if (!redis.configured) return new InProcessClusterEvents();
         const bus = new RedisClusterEvents(
-          quiet(new Redis(config.redisUrl, redisOptions.failFast)),
-          quiet(new Redis(config.redisUrl, redisOptions.subscriber)),
-          config.redisKeyPrefix,
+          redis.create('failFast', 'cluster-events publisher'),
+          redis.create('subscriber', 'cluster-events subscriber'),
+          redis.keyPrefix,
         );
         degraded.register('clusterEvents', () => ({ status: bus.status().connected ? 'up' : 'down', transport: 'redis' }));
         // Redis being away at start-up must not stop the API from serving: the subscription completes when it returns.
@@ -37,7 +37,9 @@ const START_WAIT_MS = 3_000;
         return bus;
       },
     },
+    // Nest shuts a module's dependents down before their dependencies: the bus is closed before its connections quit.
+    RedisConnections,
   ],
-  exports: [CLUSTER_EVENTS, DegradedDependencies],
+  exports: [CLUSTER_EVENTS, DegradedDependencies, RedisConnections],
 })
 export class ClusterModule {}

@@ -3,4 +3,3 @@ export * from './cluster.module';
 export * from './degraded-dependencies';
 export * from './in-process-cluster-events';
 export * from './redis-cluster-events';
-export * from './redis-options';

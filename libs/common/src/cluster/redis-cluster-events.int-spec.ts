@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { startTcpProxy, TcpProxy } from '../../../../test/support/tcp-proxy';
 import { ClusterPayload } from './cluster-events';
 import { RedisClusterEvents } from './redis-cluster-events';
-import { redisOptions } from './redis-options';
+import { redisOptions } from '../redis/redis-options';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -21,8 +21,9 @@ describe('RedisClusterEvents', () => {
   let proxy: TcpProxy;
   let a: RedisClusterEvents;
   let b: RedisClusterEvents;
+  const clients: Redis[] = [];
   const bus = (url: string) => {
-    const quiet = (r: Redis) => r.on('error', () => undefined);
+    const quiet = (r: Redis) => (clients.push(r), r.on('error', () => undefined));
     return new RedisClusterEvents(quiet(new Redis(url, redisOptions.failFast)), quiet(new Redis(url, redisOptions.subscriber)), prefix, {
       warn: () => undefined,
       log: () => undefined,
@@ -39,6 +40,7 @@ describe('RedisClusterEvents', () => {
 
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
+    clients.forEach((client) => client.disconnect()); // the bus does not own its connections
     await proxy.close();
   });
 

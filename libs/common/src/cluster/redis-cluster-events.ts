@@ -79,10 +79,10 @@ export class RedisClusterEvents implements ClusterEvents {
     await this.close();
   }
 
+  /** Stops delivering. The connections belong to whoever made them (RedisConnections quits them). */
   async close(): Promise<void> {
     this.closed = true;
     this.emitter.removeAllListeners();
-    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
   }
 
   private receive(message: string): void {

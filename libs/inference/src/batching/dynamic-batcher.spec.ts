@@ -156,19 +156,21 @@ describe('DynamicBatcher', () => {
     await expect(call).rejects.toThrow('The model returned 1 rows for a batch of 2.');
   });
 
-  it('records batch sizes, queue and compute time', async () => {
+  it('records batch sizes, and hands each caller its queue and compute time (serving labels them by model)', async () => {
     const registry = new Registry();
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 }, new InferenceMetrics(registry));
     const { execute } = recordingExecutor();
     const calls = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[2], [3]], execute)];
     jest.advanceTimersByTime(2);
-    const [first] = await Promise.all(calls);
+    const [first, second] = await Promise.all(calls);
     expect(first.queueMs).toBeGreaterThanOrEqual(2);
+    expect(second.computeMs).toBe(first.computeMs);
     const text = await registry.metrics();
     expect(text).toContain('inference_batch_size_sum 3');
     expect(text).toContain('inference_batch_size_count 1');
-    expect(text).toContain('inference_queue_seconds_count 2');
-    expect(text).toContain('inference_compute_seconds_count 1');
+    // One timing series: inference_duration_seconds{model,version,phase} (predictions), not a second unlabelled copy here.
+    expect(text).not.toContain('inference_queue_seconds');
+    expect(text).not.toContain('inference_compute_seconds');
   });
 
   it('rejects waiting requests on shutdown', async () => {

@@ -155,11 +155,9 @@ export class DynamicBatcher implements OnModuleDestroy {
       const computeMs = performance.now() - started;
       this.msPerRow = 0.8 * this.msPerRow + 0.2 * (computeMs / batchRows);
       this.metrics?.batchSize.observe(batchRows);
-      this.metrics?.computeSeconds.observe(computeMs / 1000);
       let offset = 0;
       for (const item of batch) {
         const queueMs = started - item.enqueuedAt;
-        this.metrics?.queueSeconds.observe(queueMs / 1000);
         item.resolve({ outputs: outputs.slice(offset, offset + item.rows.length), queueMs, computeMs, batchRows });
         offset += item.rows.length;
       }

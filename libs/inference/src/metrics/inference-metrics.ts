@@ -10,8 +10,6 @@ export class InferenceMetrics {
   readonly loadedBytes: Gauge;
   readonly loadDuration: Histogram;
   readonly batchSize: Histogram;
-  readonly queueSeconds: Histogram;
-  readonly computeSeconds: Histogram;
   readonly queueRejections: Counter;
   readonly engineUp: Gauge;
   readonly engineFailures: Counter;
@@ -47,18 +45,6 @@ export class InferenceMetrics {
       name: 'inference_batch_size',
       help: 'Rows per predict call after dynamic batching',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-      registers,
-    });
-    this.queueSeconds = new Histogram({
-      name: 'inference_queue_seconds',
-      help: 'Time a request waited in the batching queue before its batch ran',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
-    });
-    this.computeSeconds = new Histogram({
-      name: 'inference_compute_seconds',
-      help: 'Time one batched predict call took',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
     this.queueRejections = new Counter({

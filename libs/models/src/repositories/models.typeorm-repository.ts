@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { managerOf, Transaction } from '@app/database';
+import { managerOf, Transaction, uniqueViolationOf } from '@app/database';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelChanges, ModelFilter, ModelNameTaken, ModelsRepository, NewModel } from './models.repository';
-import { uniqueViolationOf } from './registry-write-conflict';
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,3 +1,5 @@
+import { uniqueViolationOf } from '@app/database';
+
 /**
  * A write the database refused because of a unique constraint (the version number, the artifact
  * key, one production version per model): another change to the model won a race. Repositories
@@ -8,13 +10,6 @@ export class RegistryWriteConflict extends Error {
     super(`A unique constraint${constraint ? ` (${constraint})` : ''} refused the write.`);
     this.name = 'RegistryWriteConflict';
   }
-}
-
-/** Postgres unique_violation, whichever way TypeORM wrapped it. */
-export function uniqueViolationOf(error: unknown): { constraint: string | undefined } | null {
-  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '23505' ? { constraint: e?.driverError?.constraint ?? e?.constraint } : null;
 }
 
 /** Runs a write, turning a unique violation into RegistryWriteConflict. */

@@ -1,4 +1,5 @@
-import type { SchedulerRegistry } from '@nestjs/schedule';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ScheduledJobs } from '@app/database';
 import { actorWith, registryServices } from '../testing/registry-services';
 import { SunsetScheduler } from './sunset.scheduler';
 
@@ -10,7 +11,7 @@ describe('SunsetScheduler', () => {
     for (const v of [1, 2, 3]) await r.lifecycle.transition('iris', v, { to: 'production' }, undefined, engineer);
     for (const row of r.p.versions.store.rows) if (row.stage === 'deprecated') row.sunsetAt = new Date(Date.now() - 1000);
 
-    const scheduler = new SunsetScheduler(r.config, r.lifecycle, {} as SchedulerRegistry, r.p.transactions);
+    const scheduler = new SunsetScheduler(r.config, r.lifecycle, new ScheduledJobs(new SchedulerRegistry(), r.p.transactions));
     expect(await scheduler.sweep()).toBe(2);
     expect(r.p.transactions.exclusiveJobs).toEqual(['models.retire-sunset-versions']);
     expect(r.p.versions.store.rows.map((v) => v.stage).sort()).toEqual(['production', 'retired', 'retired']);

@@ -4,8 +4,8 @@ import { effectiveStage } from '../domain/lifecycle';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { StageTransitionEntity } from '../entities/stage-transition.entity';
+import { isoOrNull } from '@app/common';
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export function toModelDto(m: ModelEntity, productionVersion: number | null): ModelDto {
   return {
@@ -37,8 +37,8 @@ export function toVersionDto(modelName: string, v: ModelVersionEntity, now: Date
     sizeBytes: v.sizeBytes,
     createdAt: v.createdAt.toISOString(),
     createdBy: v.createdBy,
-    deprecatedAt: iso(v.deprecatedAt),
-    sunsetAt: iso(v.sunsetAt),
+    deprecatedAt: isoOrNull(v.deprecatedAt),
+    sunsetAt: isoOrNull(v.sunsetAt),
     successorVersion: v.successorVersion,
     source: v.source,
   };

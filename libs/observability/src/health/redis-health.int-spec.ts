@@ -1,30 +1,34 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { loadConfig } from '@app/common';
+import { loadConfig, RedisConnections } from '@app/common';
 import { RedisHealth } from './redis-health';
 
 describe('RedisHealth', () => {
+  const connect = (env: Record<string, string>) => new RedisConnections(loadConfig(env));
+
   it('is not configured without REDIS_URL', () => {
-    expect(new RedisHealth(loadConfig({}), new HealthIndicatorService()).configured).toBe(false);
+    expect(new RedisHealth(connect({}), new HealthIndicatorService()).configured).toBe(false);
   });
 
   it('reports down, promptly, when nothing answers', async () => {
     // Port 1 on loopback: connection refused at once.
-    const health = new RedisHealth(loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }), new HealthIndicatorService());
+    const redis = connect({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const health = new RedisHealth(redis, new HealthIndicatorService());
     try {
       const result = await health.check(500);
       expect(result.redis.status).toBe('down');
       expect(String(result.redis.message)).not.toBe('');
     } finally {
-      await health.onApplicationShutdown();
+      await redis.closeAll();
     }
   });
 
   it('reports up against the real Redis on 127.0.0.1:6379', async () => {
-    const health = new RedisHealth(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), new HealthIndicatorService());
+    const redis = connect({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    const health = new RedisHealth(redis, new HealthIndicatorService());
     try {
       expect((await health.check(2_000)).redis.status).toBe('up');
     } finally {
-      await health.onApplicationShutdown();
+      await redis.closeAll();
     }
   });
 });

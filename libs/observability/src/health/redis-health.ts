@@ -1,22 +1,20 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
-import { AppConfig, InjectConfig } from '@app/common';
+import type { Redis } from 'ioredis';
+import { RedisConnections } from '@app/common';
 
 /** Readiness of Redis when one is configured (queue, events): a PING within the timeout. */
 @Injectable()
-export class RedisHealth implements OnApplicationShutdown {
+export class RedisHealth {
   private readonly client?: Redis;
 
   constructor(
-    @InjectConfig() config: AppConfig,
+    redis: RedisConnections,
     private readonly indicator: HealthIndicatorService,
   ) {
-    if (config.redisUrl) {
-      // Fail fast instead of queueing commands while Redis is away: readiness must answer now.
-      this.client = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
-      this.client.on('error', () => undefined);
-    }
+    // The probe role fails fast instead of queueing commands while Redis is away (readiness must
+    // answer now) and connects on the first check; RedisConnections quits it at shutdown.
+    if (redis.configured) this.client = redis.create('probe', 'health');
   }
 
   get configured(): boolean {
@@ -35,9 +33,5 @@ export class RedisHealth implements OnApplicationShutdown {
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.client?.disconnect();
   }
 }

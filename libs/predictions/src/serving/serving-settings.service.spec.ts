@@ -1,6 +1,7 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { Actor, AppConfig, ClusterEvents, createValidationPipe, InProcessClusterEvents, ValidationFailedError } from '@app/common';
-import { DatabaseUnavailableError } from '@app/database';
+import { DatabaseUnavailableError, ScheduledJobs } from '@app/database';
 import { ModelNotFoundError, RegistryReader, ServableVersion } from '@app/models';
 import { UpdateServingSettingsDto } from '../dto/serving-settings.dto';
 import { InMemoryPredictionLogsRepository, InMemoryServingSettingsRepository, InMemoryUnitOfWork } from '../testing/in-memory-repositories';
@@ -34,7 +35,9 @@ function setup() {
   const config = { serving: { payloadPurgeIntervalSeconds: 0 }, database: { staleIfErrorMs: 60_000 } } as unknown as AppConfig;
   const logger = { warn: jest.fn() };
   const cluster = new RecordingClusterEvents();
-  const service = new ServingSettingsService(settings, logs, transactions, registry, config, logger as unknown as PinoInstance, cluster);
+  const jobs = new ScheduledJobs(new SchedulerRegistry(), transactions);
+  const pino = logger as unknown as PinoInstance;
+  const service = new ServingSettingsService(settings, logs, transactions, registry, config, pino, jobs, cluster);
   return { settings, logs, transactions, service, logger, cluster };
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
 import { Actor, AppConfig, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
-import { StaleIfUnavailableCache, UnitOfWork } from '@app/database';
+import { ScheduledJobs, StaleIfUnavailableCache, UnitOfWork } from '@app/database';
 import { RegistryReader, ServableVersion } from '@app/models';
 import type { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { PredictionLogsRepository } from './prediction-logs.repository';
@@ -29,7 +29,6 @@ const PURGE_JOB = 'predictions.purge-expired-payloads';
 export class ServingSettingsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly cache: StaleIfUnavailableCache<ServingSettings>;
   private readonly logger = new Logger(ServingSettingsService.name);
-  private purgeTimer?: NodeJS.Timeout;
   private readonly unsubscribe: (() => void)[];
 
   constructor(
@@ -39,6 +38,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     private readonly registry: RegistryReader,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
+    private readonly jobs: ScheduledJobs,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
     this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, config.database.staleIfErrorMs);
@@ -81,20 +81,20 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     return run.ran ? run.result : 0;
   }
 
+  /** Every PAYLOAD_PURGE_INTERVAL_SECONDS (0 = off), on one replica at a time (an exclusive scheduled job). */
   onApplicationBootstrap(): void {
-    const seconds = this.config.serving.payloadPurgeIntervalSeconds;
-    if (seconds <= 0) return;
-    this.purgeTimer = setInterval(() => {
-      this.purgeExpiredPayloads().then(
-        (n) => n && this.logger.log(`purged ${n} stored prediction payload(s) past retention`),
-        (error: unknown) => this.logger.warn({ err: error, msg: 'payload purge failed; retrying at the next tick' }),
-      );
-    }, seconds * 1000);
-    this.purgeTimer.unref();
+    this.jobs.every(
+      PURGE_JOB,
+      this.config.serving.payloadPurgeIntervalSeconds * 1000,
+      async () => {
+        const n = await this.logs.deleteExpired(new Date());
+        if (n) this.logger.log(`purged ${n} stored prediction payload(s) past retention`);
+      },
+      { exclusive: true },
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.purgeTimer);
     for (const off of this.unsubscribe) off();
   }
 }

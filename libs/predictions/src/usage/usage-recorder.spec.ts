@@ -1,6 +1,8 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, MetricsRegistry } from '@app/common';
-import { InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
+import { ScheduledJobs } from '@app/database';
+import { InMemoryUnitOfWork, InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
 import type { UsageRecord } from './usage-events.repository';
 import { UsageRecorder } from './usage-recorder';
 
@@ -27,7 +29,8 @@ function setup(serving: { usageFlushMaxBatch?: number; usageBufferMaxEvents?: nu
   const config = {
     serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000, ...serving },
   } as unknown as AppConfig;
-  const recorder = new UsageRecorder(repo, config, logger as unknown as PinoInstance, registry);
+  const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
+  const recorder = new UsageRecorder(repo, config, logger as unknown as PinoInstance, registry, jobs);
   const counter = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
   return { repo, recorder, logger, counter };
 }

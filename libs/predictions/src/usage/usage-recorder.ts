@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
 import { Counter } from 'prom-client';
 import { AppConfig, InjectConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { ScheduledJobs } from '@app/database';
 import { UsageEventsRepository, UsageRecord } from './usage-events.repository';
 
 export type { UsageRecord } from './usage-events.repository';
@@ -9,13 +10,13 @@ export type { UsageRecord } from './usage-events.repository';
 /**
  * Keeps the usage ledger off the request path: events are buffered in memory and inserted in one
  * statement per batch. A failed write puts the batch back (bounded), so a database blip delays
- * events instead of losing them; shutdown flushes what is left.
+ * events instead of losing them; shutdown flushes what is left. The periodic flush is the scheduled
+ * job `predictions.flush-usage-events` (every USAGE_FLUSH_INTERVAL_MS).
  */
 @Injectable()
-export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private buffer: UsageRecord[] = [];
   private flushing: Promise<void> | undefined;
-  private readonly timer: NodeJS.Timeout;
   private readonly dropped: Counter;
   private readonly written: Counter;
 
@@ -24,15 +25,18 @@ export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationSh
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
     registry: MetricsRegistry,
+    private readonly jobs: ScheduledJobs,
   ) {
-    this.timer = setInterval(() => void this.flush(), config.serving.usageFlushIntervalMs);
-    this.timer.unref();
     this.written = new Counter({ name: 'usage_events_written_total', help: 'Usage events persisted', registers: [registry] });
     this.dropped = new Counter({
       name: 'usage_events_dropped_total',
       help: 'Usage events dropped because the buffer was full while the database was unreachable',
       registers: [registry],
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.jobs.every('predictions.flush-usage-events', this.config.serving.usageFlushIntervalMs, () => this.flush());
   }
 
   record(event: UsageRecord): void {
@@ -66,9 +70,8 @@ export class UsageRecorder implements BeforeApplicationShutdown, OnApplicationSh
     }
   }
 
-  /** Before any module closes its connections: the database is certainly still open here. */
+  /** Before any module closes its connections: the database is certainly still open here (ScheduledJobs stops the ticks). */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.flush();
   }
 

@@ -1,6 +1,8 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, MetricsRegistry, ValidationFailedError } from '@app/common';
-import { InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
+import { ScheduledJobs } from '@app/database';
+import { InMemoryUnitOfWork, InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
 import type { UsageRecord } from './usage-events.repository';
 import { UsageRecorder } from './usage-recorder';
 import { UsageService } from './usage.service';
@@ -19,7 +21,9 @@ describe('UsageService (over an in-memory ledger)', () => {
   beforeEach(() => {
     repo = new InMemoryUsageEventsRepository();
     const config = { serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000 } } as unknown as AppConfig;
-    recorder = new UsageRecorder(repo, config, { warn: jest.fn(), error: jest.fn() } as unknown as PinoInstance, new MetricsRegistry());
+    const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
+    const logger = { warn: jest.fn(), error: jest.fn() } as unknown as PinoInstance;
+    recorder = new UsageRecorder(repo, config, logger, new MetricsRegistry(), jobs);
     usage = new UsageService(repo, recorder);
   });
   afterEach(() => recorder.beforeApplicationShutdown());

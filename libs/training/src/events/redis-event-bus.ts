@@ -47,8 +47,8 @@ export class RedisTrainingEventBus implements TrainingEventBus {
     await this.close();
   }
 
+  /** Stops delivering. The connections belong to whoever made them (RedisConnections quits them). */
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
-    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
   }
 }

@@ -1,6 +1,5 @@
 import { Logger, Provider } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, RedisConnections } from '@app/common';
 import { InMemoryTrainingEventBus } from './in-memory-event-bus';
 import { RedisTrainingEventBus } from './redis-event-bus';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from './training-events';
@@ -8,16 +7,14 @@ import { TRAINING_EVENT_BUS, TrainingEventBus } from './training-events';
 /** The one place the event bus is chosen: Redis pub/sub with REDIS_URL (jobs run in other processes), else in-process. */
 export const trainingEventBusProvider: Provider = {
   provide: TRAINING_EVENT_BUS,
-  inject: [APP_CONFIG],
-  useFactory: async (config: AppConfig): Promise<TrainingEventBus> => {
-    if (!config.redisUrl) return new InMemoryTrainingEventBus();
+  inject: [APP_CONFIG, RedisConnections],
+  useFactory: async (config: AppConfig, redis: RedisConnections): Promise<TrainingEventBus> => {
+    if (!redis.configured) return new InMemoryTrainingEventBus();
     const logger = new Logger('TrainingEventBus');
-    const connect = () => {
-      const client = new Redis(config.redisUrl!, { maxRetriesPerRequest: null });
-      client.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
-      return client;
-    };
-    const bus = new RedisTrainingEventBus(connect(), connect(), config.training.queuePrefix, (error) =>
+    // Publishes wait for Redis rather than being dropped; the channel is under TRAINING_QUEUE_PREFIX, as BullMQ's keys.
+    const publisher = redis.create('blocking', 'training-events publisher');
+    const subscriber = redis.create('subscriber', 'training-events subscriber');
+    const bus = new RedisTrainingEventBus(publisher, subscriber, config.training.queuePrefix, (error) =>
       logger.warn(`unreadable training event: ${(error as Error).message}`),
     );
     // Redis down at start-up must not keep the API from serving predictions: wait briefly for the

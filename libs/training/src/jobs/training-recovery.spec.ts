@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '@app/common';
+import { ScheduledJobs } from '@app/database';
 import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
 import type { TrainingEvent } from '../events/training-events';
 import type { TrainingQueue } from '../queue/training-queue';
@@ -18,7 +20,7 @@ function setup(kind: TrainingQueue['kind'] = 'bullmq') {
   const enqueued: [string, number][] = [];
   const queue: TrainingQueue = { kind, enqueue: async (id, generation) => void enqueued.push([id, generation]) };
   const config = { training: { staleAfterSeconds: 30, maxAttempts: 2, sweepIntervalSeconds: 0 } } as unknown as AppConfig;
-  const recovery = new TrainingRecovery(jobs, transactions, config, queue, bus);
+  const recovery = new TrainingRecovery(jobs, new ScheduledJobs(new SchedulerRegistry(), transactions), config, queue, bus);
   return { jobs, transactions, published, enqueued, recovery };
 }
 

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/common';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
-import { UnitOfWork } from '@app/database';
+import { ScheduledJob, ScheduledJobs } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
 import { toJobDto } from './views';
@@ -22,47 +22,42 @@ export interface RecoveryReport {
  * heartbeat is older than TRAINING_STALE_AFTER_SECONDS is presumed dead. It is retried while its
  * attempts are below TRAINING_MAX_ATTEMPTS (2: retried once), then failed with the reason. Each
  * step is one conditional UPDATE, so several API replicas and workers can sweep at once without
- * recovering a job twice; an advisory lock further keeps it to one sweeper at a time (the others
- * skip that tick). Runs every TRAINING_SWEEP_INTERVAL_SECONDS, and once at start-up.
+ * recovering a job twice; an exclusive scheduled job further keeps it to one sweeper at a time
+ * (the others skip that tick). Runs every TRAINING_SWEEP_INTERVAL_SECONDS, and once at start-up.
  */
 @Injectable()
-export class TrainingRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TrainingRecovery implements OnApplicationBootstrap {
   private readonly logger = new Logger(TrainingRecovery.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<RecoveryReport>;
+  private readonly job: ScheduledJob<RecoveryReport>;
   /** Without Redis the queue lives in this process: at its first sweep, every queued job needs enqueuing. */
   private swept = false;
 
   constructor(
     private readonly jobs: TrainingJobsRepository,
-    private readonly transactions: UnitOfWork,
+    scheduled: ScheduledJobs,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
-  ) {}
+  ) {
+    this.job = scheduled.define('training.recover-stale-jobs', () => this.pass(), { exclusive: true });
+  }
 
   onApplicationBootstrap(): void {
     const seconds = this.config.training.sweepIntervalSeconds;
     if (seconds <= 0) return;
     void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), seconds * 1000);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.job.every(seconds * 1000);
   }
 
   /** One pass (overlapping calls share it). Never throws: a failed pass is logged and the next one retries. */
-  sweep(): Promise<RecoveryReport> {
-    this.sweeping ??= this.transactions.exclusively('training.recover-stale-jobs', () => this.pass())
-      .then((run) => (run.ran ? run.result : { requeued: [], failed: [], cancelled: [], reenqueued: [] }))
-      .catch((error: unknown) => {
-        this.logger.error({ err: error, msg: 'training recovery sweep failed; it runs again at the next tick' });
-        return { requeued: [], failed: [], cancelled: [], reenqueued: [] };
-      })
-      .finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+  async sweep(): Promise<RecoveryReport> {
+    try {
+      const run = await this.job.run();
+      return run.ran ? run.result : { requeued: [], failed: [], cancelled: [], reenqueued: [] };
+    } catch (error) {
+      this.logger.error({ err: error, msg: 'training recovery sweep failed; it runs again at the next tick' });
+      return { requeued: [], failed: [], cancelled: [], reenqueued: [] };
+    }
   }
 
   private async pass(): Promise<RecoveryReport> {
