@@ -64,7 +64,8 @@ module.exports = {
     },
     {
       name: 'redis-connections-in-one-place',
-      comment: 'Redis connections are made by RedisConnections (libs/common/src/redis): one set of options, retry, logging and shutdown. Elsewhere, type imports only.',
+      comment:
+        'Redis connections are made by RedisConnections (libs/common/src/redis): one set of options, retry, logging and shutdown. Elsewhere, type imports only.',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: ['^libs/common/src/redis/', '[.-]spec\\.ts$'] },
       to: { path: 'node_modules/ioredis/', dependencyTypesNot: ['type-only'] },
@@ -75,6 +76,10 @@ module.exports = {
     exclude: { path: '(^|/)(dist|coverage)/|libs/sdk/src/generated/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], mainFields: ['main', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      mainFields: ['main', 'types'],
+    },
   },
 };

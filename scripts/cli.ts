@@ -40,7 +40,11 @@ export interface CliResult {
 }
 
 /** `create-user`: separated from process concerns so tests run it against a test app's service. */
-export async function createUserCommand(users: Pick<UsersService, 'create'>, argv: string[], readStdin: () => Promise<string>): Promise<CliResult> {
+export async function createUserCommand(
+  users: Pick<UsersService, 'create'>,
+  argv: string[],
+  readStdin: () => Promise<string>,
+): Promise<CliResult> {
   let values: { email?: string; role?: string; 'password-stdin'?: boolean };
   try {
     ({ values } = parseArgs({
@@ -65,7 +69,8 @@ export async function createUserCommand(users: Pick<UsersService, 'create'>, arg
     };
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    if (e.code === 'USER_EMAIL_TAKEN' || (error as Error).name === 'ValidationFailedError') return { exitCode: 1, output: String(e.message) };
+    if (e.code === 'USER_EMAIL_TAKEN' || (error as Error).name === 'ValidationFailedError')
+      return { exitCode: 1, output: String(e.message) };
     throw error;
   }
 }

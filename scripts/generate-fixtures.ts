@@ -72,9 +72,17 @@ async function writeAll(dir: string): Promise<void> {
 
   // --- datasets
   const blobs = makeBlobs(600, 7);
-  writeCsv(join(dir, 'datasets', 'blobs.csv'), [...BLOBS_FEATURES, 'species'], blobs.map((r) => [...r.x, LABELS[r.y]]));
+  writeCsv(
+    join(dir, 'datasets', 'blobs.csv'),
+    [...BLOBS_FEATURES, 'species'],
+    blobs.map((r) => [...r.x, LABELS[r.y]]),
+  );
   const regression = makeRegression(400, 11);
-  writeCsv(join(dir, 'datasets', 'regression.csv'), [...REGRESSION_FEATURES, 'y'], regression.map((r) => [...r.x, r.y]));
+  writeCsv(
+    join(dir, 'datasets', 'regression.csv'),
+    [...REGRESSION_FEATURES, 'y'],
+    regression.map((r) => [...r.x, r.y]),
+  );
   index.datasets = {
     blobs: { file: 'datasets/blobs.csv', rows: blobs.length, features: BLOBS_FEATURES, target: 'species', classes: LABELS },
     regression: { file: 'datasets/regression.csv', rows: regression.length, features: REGRESSION_FEATURES, target: 'y' },
@@ -86,7 +94,10 @@ async function writeAll(dir: string): Promise<void> {
   const classifier = denseModel(4, [16], 3, 'softmax', 1);
   classifier.compile({ optimizer: tf.train.adam(0.03), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const bx = tf.tensor2d(blobs.map((r) => r.x));
-  const by = tf.tensor1d(blobs.map((r) => r.y), 'float32');
+  const by = tf.tensor1d(
+    blobs.map((r) => r.y),
+    'float32',
+  );
   await classifier.fit(bx, by, { epochs: 60, batchSize: 32, shuffle: false, verbose: 0 });
   const predicted = tf.tidy(() => (classifier.predict(bx) as Tf.Tensor).argMax(-1).dataSync());
   const accuracy = blobs.filter((r, i) => predicted[i] === r.y).length / blobs.length;
@@ -95,12 +106,22 @@ async function writeAll(dir: string): Promise<void> {
   await saveModel(classifier, join(dir, 'multi-shard'), 3);
   writeJson(join(dir, 'classifier', 'labels.json'), LABELS);
   writeJson(join(dir, 'multi-shard', 'labels.json'), LABELS);
-  const classifierReference = reference(classifier, blobs.slice(0, 24).map((r) => r.x));
+  const classifierReference = reference(
+    classifier,
+    blobs.slice(0, 24).map((r) => r.x),
+  );
   writeJson(join(dir, 'reference', 'classifier.json'), classifierReference);
   writeJson(join(dir, 'reference', 'multi-shard.json'), classifierReference);
   classifier.dispose();
   index.classifier = { dir: 'classifier', framework: 'tfjs-layers', inputShape: [-1, 4], outputShape: [-1, 3], labels: LABELS, accuracy };
-  index['multi-shard'] = { dir: 'multi-shard', framework: 'tfjs-layers', inputShape: [-1, 4], outputShape: [-1, 3], labels: LABELS, shards: 3 };
+  index['multi-shard'] = {
+    dir: 'multi-shard',
+    framework: 'tfjs-layers',
+    inputShape: [-1, 4],
+    outputShape: [-1, 3],
+    labels: LABELS,
+    shards: 3,
+  };
 
   // --- bench MLP
   const mlp = denseModel(32, [64, 64], 3, 'softmax', 3);
@@ -111,7 +132,9 @@ async function writeAll(dir: string): Promise<void> {
 
   // --- regressor
   const regressor = tf.sequential({
-    layers: [tf.layers.dense({ name: 'prediction', inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) })],
+    layers: [
+      tf.layers.dense({ name: 'prediction', inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
+    ],
   });
   regressor.compile({ optimizer: tf.train.adam(0.1), loss: 'meanSquaredError' });
   const rx = tf.tensor2d(regression.map((r) => r.x));
@@ -119,7 +142,13 @@ async function writeAll(dir: string): Promise<void> {
   const history = await regressor.fit(rx, ry, { epochs: 80, batchSize: 32, shuffle: false, verbose: 0 });
   tf.dispose([rx, ry]);
   await saveModel(regressor, join(dir, 'regressor'), 1);
-  writeJson(join(dir, 'reference', 'regressor.json'), reference(regressor, regression.slice(0, 16).map((r) => r.x)));
+  writeJson(
+    join(dir, 'reference', 'regressor.json'),
+    reference(
+      regressor,
+      regression.slice(0, 16).map((r) => r.x),
+    ),
+  );
   regressor.dispose();
   const mse = history.history.loss.at(-1) as number;
   index.regressor = { dir: 'regressor', framework: 'tfjs-layers', inputShape: [-1, 3], outputShape: [-1, 1], mse };
@@ -216,7 +245,12 @@ function graphModelFiles(seed: number): { files: Map<string, Buffer>; artifacts:
       { name: 'W', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shape(4, 3) } } } },
       { name: 'b', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shape(3) } } } },
       { name: 'MatMul', op: 'MatMul', input: ['x', 'W'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
-      { name: 'BiasAdd', op: 'BiasAdd', input: ['MatMul', 'b'], attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } } },
+      {
+        name: 'BiasAdd',
+        op: 'BiasAdd',
+        input: ['MatMul', 'b'],
+        attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } },
+      },
       { name: 'Identity', op: 'Identity', input: ['BiasAdd'], attr: { T: float } },
     ],
     library: {},

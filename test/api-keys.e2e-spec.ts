@@ -9,7 +9,8 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
   let admin: string;
   const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
   const me = (headers: Record<string, string>) => inject({ method: 'GET', url: '/v1/auth/me', headers });
-  const createKey = (payload: object, token = admin) => inject({ method: 'POST', url: '/v1/api-keys', headers: authHeader(token), payload });
+  const createKey = (payload: object, token = admin) =>
+    inject({ method: 'POST', url: '/v1/api-keys', headers: authHeader(token), payload });
   const token = (payload: string | object, headers: Record<string, string> = {}) =>
     inject({
       method: 'POST',
@@ -49,7 +50,13 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
       const list = await inject({ method: 'GET', url: '/v1/api-keys', headers: authHeader(admin) });
       expect(list.statusCode).toBe(200);
       const listed = list.json().items.find((k: { id: string }) => k.id === created.id);
-      expect(listed).toMatchObject({ name: 'scoring-service', role: 'consumer', keyPrefix: created.key.slice(0, 10), clientId: created.clientId, revokedAt: null });
+      expect(listed).toMatchObject({
+        name: 'scoring-service',
+        role: 'consumer',
+        keyPrefix: created.key.slice(0, 10),
+        clientId: created.clientId,
+        revokedAt: null,
+      });
       expect(listed.lastUsedAt).not.toBeNull();
       expect(JSON.stringify(list.json())).not.toContain(created.key);
       expect(JSON.stringify(list.json())).not.toContain(created.clientSecret);
@@ -73,13 +80,18 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
       expect(after.json().code).toBe('API_KEY_INVALID');
       // Idempotent; unknown ids are 404.
       expect((await inject({ method: 'DELETE', url: `/v1/api-keys/${created.id}`, headers: authHeader(admin) })).statusCode).toBe(204);
-      const unknown = await inject({ method: 'DELETE', url: '/v1/api-keys/00000000-0000-4000-8000-000000000000', headers: authHeader(admin) });
+      const unknown = await inject({
+        method: 'DELETE',
+        url: '/v1/api-keys/00000000-0000-4000-8000-000000000000',
+        headers: authHeader(admin),
+      });
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().code).toBe('API_KEY_NOT_FOUND');
       // Revoked keys leave the default listing but stay visible on request.
       const active = (await inject({ method: 'GET', url: '/v1/api-keys', headers: authHeader(admin) })).json().items;
       expect(active.some((k: { id: string }) => k.id === created.id)).toBe(false);
-      const all = (await inject({ method: 'GET', url: '/v1/api-keys?includeRevoked=true&limit=100', headers: authHeader(admin) })).json().items;
+      const all = (await inject({ method: 'GET', url: '/v1/api-keys?includeRevoked=true&limit=100', headers: authHeader(admin) })).json()
+        .items;
       expect(all.find((k: { id: string }) => k.id === created.id).revokedAt).not.toBeNull();
     });
 
@@ -87,7 +99,9 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
       const res = await createKey({ name: 'audited', role: 'consumer' });
       const created = res.json();
       await inject({ method: 'DELETE', url: `/v1/api-keys/${created.id}`, headers: authHeader(admin) });
-      const events = (await inject({ method: 'GET', url: `/v1/audit-events?targetType=api-key&targetId=${created.id}`, headers: authHeader(admin) })).json().items;
+      const events = (
+        await inject({ method: 'GET', url: `/v1/audit-events?targetType=api-key&targetId=${created.id}`, headers: authHeader(admin) })
+      ).json().items;
       expect(events.map((e: { action: string }) => e.action)).toEqual(['api-key.revoked', 'api-key.created']);
       expect(events[1].actor.kind).toBe('user');
       const text = JSON.stringify(events);
@@ -174,7 +188,11 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
       expect(wrongSecret.headers['www-authenticate']).toMatch(/^Basic/);
       expect(wrongSecret.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
 
-      const unknownClient = await token({ grant_type: 'client_credentials', client_id: 'mgc_000000000000000000000000', client_secret: key.clientSecret });
+      const unknownClient = await token({
+        grant_type: 'client_credentials',
+        client_id: 'mgc_000000000000000000000000',
+        client_secret: key.clientSecret,
+      });
       expect(unknownClient.json()).toEqual(wrongSecret.json());
 
       const noCredentials = await token({ grant_type: 'client_credentials' });
@@ -189,7 +207,12 @@ describe('API keys and OAuth2 client credentials (e2e)', () => {
       expect(missing.statusCode).toBe(400);
       expect(missing.json().error).toBe('invalid_request');
 
-      const unknownField = await token({ grant_type: 'client_credentials', client_id: key.clientId, client_secret: key.clientSecret, admin: true });
+      const unknownField = await token({
+        grant_type: 'client_credentials',
+        client_id: key.clientId,
+        client_secret: key.clientSecret,
+        admin: true,
+      });
       expect(unknownField.statusCode).toBe(400);
       expect(unknownField.json().error).toBe('invalid_request');
 

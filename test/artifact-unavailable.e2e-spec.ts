@@ -80,7 +80,8 @@ describe('replicas whose filesystem artifact storage is not shared (e2e)', () =>
   });
 
   it('B answers 503 ARTIFACT_UNAVAILABLE with Retry-After on every read of it, request after request', async () => {
-    for (let i = 0; i < 5; i++) expectUnavailable(await request(B, 'POST', `/v1/models/${model}/predict`, { instances }), `v1 predict #${i}`);
+    for (let i = 0; i < 5; i++)
+      expectUnavailable(await request(B, 'POST', `/v1/models/${model}/predict`, { instances }), `v1 predict #${i}`);
     expectUnavailable(await request(B, 'POST', `/v1/models/${model}/versions/1/predict`, { instances }), 'v1 predict by version');
     const metadata = await request(B, 'GET', `/v2/models/${model}`); // from the database: B answers it
     expect(metadata.statusCode).toBe(200);
@@ -96,7 +97,7 @@ describe('replicas whose filesystem artifact storage is not shared (e2e)', () =>
     expect((await request(A, 'GET', `/v1/models/${model}/versions/1/artifact`)).statusCode).toBe(200);
   });
 
-  it("a training job run by B on a dataset stored by A fails with the reason (no 500, no crash)", async () => {
+  it('a training job run by B on a dataset stored by A fails with the reason (no 500, no crash)', async () => {
     const dataset = await uploadDataset(A, engineer, blobsSplit(120).training);
     expect(dataset.statusCode).toBe(201);
     const created = await createJob(B, engineer, {
@@ -117,9 +118,9 @@ describe('replicas whose filesystem artifact storage is not shared (e2e)', () =>
   it('logs each missing artifact once (not per request), and never as an unexpected error', async () => {
     // B's model warm-up (as at a restart) meets the same missing artifact: no further line either.
     await B.app.get(ServingWarmup).warm();
-    const keys = (await A.app.get(DataSource).query(
-      `SELECT artifact_key AS key FROM model_versions UNION ALL SELECT storage_key FROM datasets`,
-    )) as { key: string }[];
+    const keys = (await A.app
+      .get(DataSource)
+      .query(`SELECT artifact_key AS key FROM model_versions UNION ALL SELECT storage_key FROM datasets`)) as { key: string }[];
     const missing = lines.filter((l) => l.code === 'ARTIFACT_UNAVAILABLE' && /artifact missing/.test(String(l.msg)));
     // One line per key for the 10 requests above that read the version's artifact, one for the dataset.
     expect(missing.map((l) => l.storageKey).sort()).toEqual(keys.map((k) => k.key).sort());

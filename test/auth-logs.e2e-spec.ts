@@ -31,14 +31,36 @@ describe('auth: secrets never reach the logs (e2e)', () => {
       await inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } });
       await inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } });
       await inject({ method: 'GET', url: '/v1/auth/me', headers: apiKeyHeader(key.key) });
-      await inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: key.clientId, client_secret: key.clientSecret } });
+      await inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { grant_type: 'client_credentials', client_id: key.clientId, client_secret: key.clientSecret },
+      });
       // A duplicate email fails inside the database: the failed INSERT carries the new hash.
-      await inject({ method: 'POST', url: '/v1/users', headers: authHeader(admin.accessToken), payload: { email: user.email, password: 'duplicate-user-password', roles: ['consumer'] } });
-      const hashes = await t.app.get(DataSource).query(`SELECT password_hash AS h FROM users UNION ALL SELECT token_hash FROM refresh_tokens UNION ALL SELECT key_hash FROM api_keys`);
+      await inject({
+        method: 'POST',
+        url: '/v1/users',
+        headers: authHeader(admin.accessToken),
+        payload: { email: user.email, password: 'duplicate-user-password', roles: ['consumer'] },
+      });
+      const hashes = await t.app
+        .get(DataSource)
+        .query(
+          `SELECT password_hash AS h FROM users UNION ALL SELECT token_hash FROM refresh_tokens UNION ALL SELECT key_hash FROM api_keys`,
+        );
       const log = lines.join('');
       expect(log).toContain('request completed');
       expect(log).toContain('query failed');
-      const secrets = [user.password, 'wrong-password-typed', 'duplicate-user-password', user.refreshToken, user.accessToken, key.key, key.clientSecret, admin.accessToken];
+      const secrets = [
+        user.password,
+        'wrong-password-typed',
+        'duplicate-user-password',
+        user.refreshToken,
+        user.accessToken,
+        key.key,
+        key.clientSecret,
+        admin.accessToken,
+      ];
       for (const secret of [...secrets, ...hashes.map((r: { h: string }) => r.h)]) expect(log).not.toContain(secret);
       expect(log).not.toMatch(/\$scrypt\$/);
     } finally {

@@ -24,7 +24,14 @@ describe('auth (e2e)', () => {
     const admin = await bootstrapAdmin(t);
     const res = await inject({ method: 'GET', url: `/v1/audit-events?${query}`, headers: authHeader(admin.accessToken) });
     expect(res.statusCode).toBe(200);
-    return res.json().items as { action: string; actor: { id: string | null; kind: string; email: string | null }; target: { id: string }; details: Record<string, unknown>; ip: string; requestId: string }[];
+    return res.json().items as {
+      action: string;
+      actor: { id: string | null; kind: string; email: string | null };
+      target: { id: string };
+      details: Record<string, unknown>;
+      ip: string;
+      requestId: string;
+    }[];
   };
 
   beforeAll(async () => {
@@ -39,7 +46,12 @@ describe('auth (e2e)', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       const body = res.json();
-      expect(body).toEqual({ accessToken: expect.any(String), refreshToken: expect.stringMatching(/^mgr_/), tokenType: 'Bearer', expiresIn: 900 });
+      expect(body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.stringMatching(/^mgr_/),
+        tokenType: 'Bearer',
+        expiresIn: 900,
+      });
       const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString());
       expect(claims).toMatchObject({ sub: u.id, roles: ['ml-engineer'], kind: 'user', iss: 'modelgate', aud: 'modelgate-api' });
       expect(claims.jti).toEqual(expect.any(String));
@@ -53,7 +65,12 @@ describe('auth (e2e)', () => {
       const u = await createUser(t, 'consumer');
       const disabled = await createUser(t, 'consumer');
       const admin = await bootstrapAdmin(t);
-      await inject({ method: 'PATCH', url: `/v1/users/${disabled.id}`, headers: authHeader(admin.accessToken), payload: { disabled: true } });
+      await inject({
+        method: 'PATCH',
+        url: `/v1/users/${disabled.id}`,
+        headers: authHeader(admin.accessToken),
+        payload: { disabled: true },
+      });
 
       const answers = await Promise.all([
         login('nobody-here@modelgate.test', 'whatever-password'),
@@ -84,7 +101,11 @@ describe('auth (e2e)', () => {
       await login(u.email, u.password);
       const failed = await auditEvents(`action=auth.login.failed&targetId=${u.id}`);
       expect(failed).toHaveLength(1);
-      expect(failed[0]).toMatchObject({ actor: { kind: 'anonymous', id: null }, ip: '10.1.2.3', details: { email: u.email, reason: 'wrong-password' } });
+      expect(failed[0]).toMatchObject({
+        actor: { kind: 'anonymous', id: null },
+        ip: '10.1.2.3',
+        details: { email: u.email, reason: 'wrong-password' },
+      });
       const ok = await auditEvents(`action=auth.login.succeeded&actorId=${u.id}`);
       expect(ok.length).toBeGreaterThanOrEqual(1);
       expect(ok[0].actor).toEqual({ kind: 'user', id: u.id, email: u.email });
@@ -269,7 +290,11 @@ describe('auth (e2e)', () => {
 
     it('reads the password from stdin when asked, and refuses bad input', async () => {
       const users = t.app.get(UsersService);
-      const ok = await createUserCommand(users, ['--email', 'cli-2@modelgate.test', '--role', 'consumer', '--password-stdin'], async () => 'stdin-password-123\n');
+      const ok = await createUserCommand(
+        users,
+        ['--email', 'cli-2@modelgate.test', '--role', 'consumer', '--password-stdin'],
+        async () => 'stdin-password-123\n',
+      );
       expect(ok).toEqual({ exitCode: 0, output: expect.not.stringContaining('stdin-password-123') });
       expect((await login('cli-2@modelgate.test', 'stdin-password-123')).statusCode).toBe(200);
       expect((await createUserCommand(users, ['--email', 'x@y.z', '--role', 'root'], async () => '')).exitCode).toBe(2);
@@ -282,12 +307,19 @@ describe('auth: first admin, brute force and RS256 (e2e)', () => {
   it('creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, once', async () => {
     const t = await startTestApp({ ADMIN_EMAIL: 'First.Admin@modelgate.test', ADMIN_PASSWORD: 'first-admin-password' });
     try {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'first.admin@modelgate.test', password: 'first-admin-password' } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: 'first.admin@modelgate.test', password: 'first-admin-password' },
+      });
       expect(res.statusCode).toBe(200);
       const ds = t.app.get(DataSource);
       expect(await ds.query(`SELECT email, roles FROM users`)).toEqual([{ email: 'first.admin@modelgate.test', roles: ['admin'] }]);
       // Booting again (another replica, a restart) with an admin present creates nobody.
-      await new AdminBootstrap({ ...t.config, bootstrapAdmin: { email: 'second@modelgate.test', password: 'second-admin-password' } }, t.app.get(UsersService)).onApplicationBootstrap();
+      await new AdminBootstrap(
+        { ...t.config, bootstrapAdmin: { email: 'second@modelgate.test', password: 'second-admin-password' } },
+        t.app.get(UsersService),
+      ).onApplicationBootstrap();
       expect(await ds.query(`SELECT count(*)::int AS n FROM users`)).toEqual([{ n: 1 }]);
     } finally {
       await t.close();
@@ -316,7 +348,14 @@ describe('auth: first admin, brute force and RS256 (e2e)', () => {
       // The token endpoint has the same protection.
       const token = [];
       for (let i = 0; i < 4; i++) {
-        token.push(await t.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: 'mgc_x', client_secret: 'y' }, remoteAddress: '198.51.100.99' }));
+        token.push(
+          await t.app.inject({
+            method: 'POST',
+            url: '/v1/auth/token',
+            payload: { grant_type: 'client_credentials', client_id: 'mgc_x', client_secret: 'y' },
+            remoteAddress: '198.51.100.99',
+          }),
+        );
       }
       expect(token.map((r) => r.statusCode)).toEqual([401, 401, 401, 429]);
       expect(token[3].headers['retry-after']).toBeDefined();
@@ -352,7 +391,10 @@ describe('auth: first admin, brute force and RS256 (e2e)', () => {
       expect(JSON.parse(Buffer.from(u.accessToken.split('.')[0], 'base64url').toString()).alg).toBe('RS256');
       expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: authHeader(u.accessToken) })).statusCode).toBe(200);
       // The classic confusion attack: HS256 "signed" with the public key.
-      const hs = new JwtService({ secret: publicPem }).sign({ roles: ['consumer'], kind: 'user' }, { algorithm: 'HS256', subject: u.id, jwtid: 'x', issuer: 'modelgate', audience: 'modelgate-api', expiresIn: 60 });
+      const hs = new JwtService({ secret: publicPem }).sign(
+        { roles: ['consumer'], kind: 'user' },
+        { algorithm: 'HS256', subject: u.id, jwtid: 'x', issuer: 'modelgate', audience: 'modelgate-api', expiresIn: 60 },
+      );
       const res = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: authHeader(hs) });
       expect(res.statusCode).toBe(401);
     } finally {

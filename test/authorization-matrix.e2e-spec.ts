@@ -75,12 +75,21 @@ describe('authorization matrix (e2e)', () => {
   it('reads a route table that includes the routes this suite knows must exist', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
     expect(keys).toEqual(
-      expect.arrayContaining(['GET /health/live', 'POST /v1/auth/login', 'POST /v1/auth/token', 'GET /v1/users/:id', 'DELETE /v1/api-keys/:id', 'GET /v1/audit-events']),
+      expect.arrayContaining([
+        'GET /health/live',
+        'POST /v1/auth/login',
+        'POST /v1/auth/token',
+        'GET /v1/users/:id',
+        'DELETE /v1/api-keys/:id',
+        'GET /v1/audit-events',
+      ]),
     );
   });
 
   it('finds an access declaration (@Public or @Roles) on every route', () => {
-    const undeclared = routes.filter((r) => r.access.kind === 'undeclared').map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`);
+    const undeclared = routes
+      .filter((r) => r.access.kind === 'undeclared')
+      .map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`);
     expect(undeclared).toEqual([]);
   });
 
@@ -99,8 +108,10 @@ describe('authorization matrix (e2e)', () => {
         });
         const want = expected(route, principal);
         const got = observed(res.statusCode, res.body);
-        if (want !== got) mismatches.push(`${route.method} ${route.path}: expected ${want}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
-        if (got === 'unauthenticated' && !res.headers['www-authenticate']) mismatches.push(`${route.method} ${route.path}: 401 without WWW-Authenticate`);
+        if (want !== got)
+          mismatches.push(`${route.method} ${route.path}: expected ${want}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (got === 'unauthenticated' && !res.headers['www-authenticate'])
+          mismatches.push(`${route.method} ${route.path}: 401 without WWW-Authenticate`);
         if (got !== 'allowed' && !String(res.headers['content-type']).startsWith('application/problem+json')) {
           mismatches.push(`${route.method} ${route.path}: ${res.statusCode} is not a problem document`);
         }

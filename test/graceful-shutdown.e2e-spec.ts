@@ -71,17 +71,32 @@ describe('graceful shutdown under load (e2e)', () => {
   });
 
   it('finishes every accepted request, records its usage, flushes and exits 0', async () => {
-    const { accessToken } = (await call('POST', '/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: adminEmail, password: adminPassword }))) as {
+    const { accessToken } = (await call(
+      'POST',
+      '/v1/auth/login',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: adminEmail, password: adminPassword }),
+    )) as {
       accessToken: string;
     };
     const auth = { authorization: `Bearer ${accessToken}` };
-    await call('POST', '/v1/models', { ...auth, 'content-type': 'application/json' }, JSON.stringify({ name: 'iris', task: 'classification' }));
+    await call(
+      'POST',
+      '/v1/models',
+      { ...auth, 'content-type': 'application/json' },
+      JSON.stringify({ name: 'iris', task: 'classification' }),
+    );
     const upload = await multipart(fixtureFiles('classifier'));
     await call('POST', '/v1/models/iris/versions', { ...auth, ...upload.headers }, new Uint8Array(upload.payload));
     for (const to of ['staging', 'production']) {
       await call('POST', '/v1/models/iris/versions/1/transitions', { ...auth, 'content-type': 'application/json' }, JSON.stringify({ to }));
     }
-    const { id: keyId, key } = (await call('POST', '/v1/api-keys', { ...auth, 'content-type': 'application/json' }, JSON.stringify({ name: 'load', role: 'consumer' }))) as {
+    const { id: keyId, key } = (await call(
+      'POST',
+      '/v1/api-keys',
+      { ...auth, 'content-type': 'application/json' },
+      JSON.stringify({ name: 'load', role: 'consumer' }),
+    )) as {
       id: string;
       key: string;
     };
@@ -101,7 +116,11 @@ describe('graceful shutdown under load (e2e)', () => {
       for (;;) {
         let res: Response;
         try {
-          res = await fetch(`${api!.base}/v1/models/iris/predict`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body });
+          res = await fetch(`${api!.base}/v1/models/iris/predict`, {
+            method: 'POST',
+            headers: { 'x-api-key': key, 'content-type': 'application/json' },
+            body,
+          });
         } catch (error) {
           outcomes.push({ kind: 'refused', code: errorCode(error) });
           return;
@@ -132,12 +151,15 @@ describe('graceful shutdown under load (e2e)', () => {
     expect(responses.filter((o) => o.status !== 200 || o.rows !== 2)).toEqual([]);
     expect(responses.length).toBeGreaterThan(WARM_RESPONSES);
     // A connection the server no longer takes is refused or closed before the request is read.
-    for (const o of outcomes.filter((x) => x.kind === 'refused')) expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(o.code);
+    for (const o of outcomes.filter((x) => x.kind === 'refused'))
+      expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(o.code);
 
     const db = new Client({ connectionString: database.url });
     await db.connect();
     try {
-      const usage = await db.query<{ status: number; n: string }>(`SELECT status, count(*) AS n FROM usage_events WHERE model_name = 'iris' GROUP BY status`);
+      const usage = await db.query<{ status: number; n: string }>(
+        `SELECT status, count(*) AS n FROM usage_events WHERE model_name = 'iris' GROUP BY status`,
+      );
       expect(usage.rows.map((r) => ({ status: r.status, n: Number(r.n) }))).toEqual([{ status: 200, n: responses.length }]);
       const keyUse = await db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [keyId]);
       expect(keyUse.rows[0].last_used_at).not.toBeNull();

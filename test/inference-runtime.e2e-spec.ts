@@ -1,4 +1,11 @@
-import { DynamicBatcher, InferenceQueueFullError, InferenceRuntime, ModelCache, TF_BACKEND_SELECTION, TfBackendSelection } from '@app/inference';
+import {
+  DynamicBatcher,
+  InferenceQueueFullError,
+  InferenceRuntime,
+  ModelCache,
+  TF_BACKEND_SELECTION,
+  TfBackendSelection,
+} from '@app/inference';
 import { readFixtureArtifact, readFixtureReference } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
 

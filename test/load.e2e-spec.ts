@@ -30,7 +30,10 @@ describe('load: 20,000 mixed requests on two replicas (e2e)', () => {
   const rows = readFixtureReference('classifier').inputs.slice(0, 3);
 
   async function ok(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Json> {
-    const form = body instanceof Object && 'payload' in body && 'headers' in body ? (body as { payload: Buffer; headers: Record<string, string> }) : undefined;
+    const form =
+      body instanceof Object && 'payload' in body && 'headers' in body
+        ? (body as { payload: Buffer; headers: Record<string, string> })
+        : undefined;
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { ...headers, ...(form ? form.headers : body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -41,7 +44,8 @@ describe('load: 20,000 mixed requests on two replicas (e2e)', () => {
     return text ? (JSON.parse(text) as Json) : {};
   }
 
-  const usageEvents = async () => Number((await db.query('SELECT count(*) AS n FROM usage_events WHERE model_name = $1', [MODEL])).rows[0].n);
+  const usageEvents = async () =>
+    Number((await db.query('SELECT count(*) AS n FROM usage_events WHERE model_name = $1', [MODEL])).rows[0].n);
 
   /** Polls until the usage table holds `expected` events for the model (the writer flushes every second). */
   async function usageReaches(expected: number, withinMs = 20_000): Promise<number> {
@@ -62,7 +66,8 @@ describe('load: 20,000 mixed requests on two replicas (e2e)', () => {
     const login = await ok(A, 'POST', '/v1/auth/login', {}, cluster.admin);
     const admin = { authorization: `Bearer ${login.accessToken}` };
     await ok(A, 'POST', '/v1/models', admin, { name: MODEL, task: 'classification' });
-    const version = (await ok(A, 'POST', `/v1/models/${MODEL}/versions`, admin, await multipart(fixtureFiles('classifier')))).version as number;
+    const version = (await ok(A, 'POST', `/v1/models/${MODEL}/versions`, admin, await multipart(fixtureFiles('classifier'))))
+      .version as number;
     for (const to of ['staging', 'production']) await ok(A, 'POST', `/v1/models/${MODEL}/versions/${version}/transitions`, admin, { to });
     key = (await ok(A, 'POST', '/v1/api-keys', admin, { name: 'load', role: 'consumer' })).key as string;
   }, 180_000);

@@ -38,7 +38,9 @@ describe('model uploads that attack the engine (e2e)', () => {
       payload: { instances: reference.inputs },
     });
     expect(predicted.statusCode).toBe(200);
-    predicted.json().predictions.forEach((row: number[], i: number) => row.forEach((v, j) => expect(v).toBeCloseTo(reference.outputs[i][j], 5)));
+    predicted
+      .json()
+      .predictions.forEach((row: number[], i: number) => row.forEach((v, j) => expect(v).toBeCloseTo(reference.outputs[i][j], 5)));
     for (const url of ['/health/ready', '/v2/health/ready', '/v2/models/iris/ready']) {
       const ready = await t.app.inject({ method: 'GET', url, headers: authHeader(token) });
       expect({ url, status: ready.statusCode }).toEqual({ url, status: 200 });
@@ -135,13 +137,21 @@ describe('a fatal engine error: readiness 503, then the process is replaced (e2e
     const { body: tokens } = await call('POST', '/v1/auth/login', { headers: { 'content-type': login['content-type'] }, body: login.body });
     const auth = { authorization: `Bearer ${tokens.accessToken as string}` };
     const model = json({ name: 'modulo' });
-    expect((await call('POST', '/v1/models', { headers: { ...auth, 'content-type': model['content-type'] }, body: model.body })).status).toBe(201);
+    expect(
+      (await call('POST', '/v1/models', { headers: { ...auth, 'content-type': model['content-type'] }, body: model.body })).status,
+    ).toBe(201);
     const upload = await multipart(asMultipart(modByInputGraphModel()));
-    const uploaded = await call('POST', '/v1/models/modulo/versions', { headers: { ...auth, ...upload.headers }, body: new Uint8Array(upload.payload) });
+    const uploaded = await call('POST', '/v1/models/modulo/versions', {
+      headers: { ...auth, ...upload.headers },
+      body: new Uint8Array(upload.payload),
+    });
     expect(uploaded.status).toBe(201);
     const predict = (instances: number[][]) => {
       const body = json({ instances });
-      return call('POST', '/v1/models/modulo/versions/1/predict', { headers: { ...auth, 'content-type': body['content-type'] }, body: body.body });
+      return call('POST', '/v1/models/modulo/versions/1/predict', {
+        headers: { ...auth, 'content-type': body['content-type'] },
+        body: body.body,
+      });
     };
     expect(await predict([[1, 2]])).toMatchObject({ status: 200, body: { predictions: [[1, 1]] } });
 

@@ -50,9 +50,19 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
     });
 
     it('records each transition as an audit event', async () => {
-      const res = await inject({ method: 'GET', url: '/v1/audit-events?action=model-version.transitioned&limit=100', headers: authHeader(admin) });
+      const res = await inject({
+        method: 'GET',
+        url: '/v1/audit-events?action=model-version.transitioned&limit=100',
+        headers: authHeader(admin),
+      });
       const walk = res.json().items.filter((e: { details: { model: string } }) => e.details.model === 'walk');
-      expect(walk.map((e: { details: unknown; actor: { email: string }; target: { type: string } }) => [e.details, e.actor.email, e.target.type])).toEqual([
+      expect(
+        walk.map((e: { details: unknown; actor: { email: string }; target: { type: string } }) => [
+          e.details,
+          e.actor.email,
+          e.target.type,
+        ]),
+      ).toEqual([
         [expect.objectContaining({ version: 1, from: 'staging', to: 'production' }), engineerEmail, 'model-version'],
         [expect.objectContaining({ version: 1, from: 'draft', to: 'staging', reason: 'ready for QA' }), engineerEmail, 'model-version'],
       ]);
@@ -64,7 +74,12 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       const res = await transition(t, engineer, 'forbidden', v, { to: 'production' });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toEqual(
-        expect.objectContaining({ code: 'INVALID_STAGE_TRANSITION', from: 'draft', to: 'production', allowedTargets: ['staging', 'retired'] }),
+        expect.objectContaining({
+          code: 'INVALID_STAGE_TRANSITION',
+          from: 'draft',
+          to: 'production',
+          allowedTargets: ['staging', 'retired'],
+        }),
       );
       const unknown = await transition(t, engineer, 'forbidden', v, { to: 'live' });
       expect(unknown.statusCode).toBe(400);
@@ -99,12 +114,20 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       expect(deprecatedAt).toBeGreaterThanOrEqual(before - 1000);
       expect(deprecatedAt).toBeLessThanOrEqual(after + 1000);
       expect(Date.parse(old.sunsetAt) - deprecatedAt).toBe(30 * DAY_MS);
-      const history = await inject({ method: 'GET', url: `/v1/models/successor/versions/${v1}/transitions`, headers: authHeader(consumer) });
-      expect(history.json().at(-1)).toEqual(expect.objectContaining({ from: 'production', to: 'deprecated', reason: `superseded by version ${v2}` }));
+      const history = await inject({
+        method: 'GET',
+        url: `/v1/models/successor/versions/${v1}/transitions`,
+        headers: authHeader(consumer),
+      });
+      expect(history.json().at(-1)).toEqual(
+        expect.objectContaining({ from: 'production', to: 'deprecated', reason: `superseded by version ${v2}` }),
+      );
 
       // Rollback: the deprecated version returns, the other one is deprecated in turn.
       const rollback = await transition(t, engineer, 'successor', v1, { to: 'production', reason: 'v2 regressed' });
-      expect(rollback.json()).toEqual(expect.objectContaining({ stage: 'production', deprecatedAt: null, sunsetAt: null, successorVersion: null }));
+      expect(rollback.json()).toEqual(
+        expect.objectContaining({ stage: 'production', deprecatedAt: null, sunsetAt: null, successorVersion: null }),
+      );
       expect(await getVersion('successor', v2)).toEqual(expect.objectContaining({ stage: 'deprecated', successorVersion: v1 }));
     });
 
@@ -118,14 +141,19 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       expect({ status: past.statusCode, field: past.json().errors?.[0]?.field }).toEqual({ status: 400, field: 'sunsetAt' });
       const res = await transition(t, engineer, 'explicit-sunset', v, { to: 'deprecated', sunsetAt });
       expect(res.json()).toEqual(expect.objectContaining({ stage: 'deprecated', sunsetAt, successorVersion: null }));
-      expect((await inject({ method: 'GET', url: '/v1/models/explicit-sunset', headers: authHeader(consumer) })).json().productionVersion).toBeNull();
+      expect(
+        (await inject({ method: 'GET', url: '/v1/models/explicit-sunset', headers: authHeader(consumer) })).json().productionVersion,
+      ).toBeNull();
     });
 
     it('keeps exactly one production version under two concurrent promotions', async () => {
       await createModel(t, engineer, 'race');
       const a = await versionIn(t, engineer, 'race', 'staging');
       const b = await versionIn(t, engineer, 'race', 'staging');
-      const results = await Promise.all([transition(t, engineer, 'race', a, { to: 'production' }), transition(t, engineer, 'race', b, { to: 'production' })]);
+      const results = await Promise.all([
+        transition(t, engineer, 'race', a, { to: 'production' }),
+        transition(t, engineer, 'race', b, { to: 'production' }),
+      ]);
       // They take turns under the model's row lock: both succeed, the second deprecating the first.
       expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
       const db = t.app.get(DataSource);
@@ -138,7 +166,10 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       expect(loser).toEqual(expect.objectContaining({ stage: 'deprecated', successor_version: winner }));
       // The partial unique index is the backstop for any writer that skips the lock.
       await expect(
-        db.query(`UPDATE model_versions SET stage = 'production', deprecated_at = NULL, sunset_at = NULL WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'race')`, [loser.version]),
+        db.query(
+          `UPDATE model_versions SET stage = 'production', deprecated_at = NULL, sunset_at = NULL WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'race')`,
+          [loser.version],
+        ),
       ).rejects.toThrow(/model_versions_one_production_idx/);
     });
 
@@ -174,7 +205,10 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       );
       const stored = async () =>
         (
-          await db.query(`SELECT stage FROM model_versions WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'sunset')`, [v1])
+          await db.query(
+            `SELECT stage FROM model_versions WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'sunset')`,
+            [v1],
+          )
         )[0].stage;
       expect(await stored()).toBe('deprecated');
       expect((await getVersion('sunset', v1)).stage).toBe('retired');
@@ -187,9 +221,17 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       expect(retired).toBeGreaterThanOrEqual(1);
       expect(await stored()).toBe('retired');
       const history = await inject({ method: 'GET', url: `/v1/models/sunset/versions/${v1}/transitions`, headers: authHeader(consumer) });
-      expect(history.json().at(-1)).toEqual(expect.objectContaining({ from: 'deprecated', to: 'retired', actor: 'system', reason: 'sunset date passed' }));
-      const audit = await inject({ method: 'GET', url: '/v1/audit-events?action=model-version.transitioned&limit=100', headers: authHeader(admin) });
-      const event = audit.json().items.find((e: { details: { model: string; to: string } }) => e.details.model === 'sunset' && e.details.to === 'retired');
+      expect(history.json().at(-1)).toEqual(
+        expect.objectContaining({ from: 'deprecated', to: 'retired', actor: 'system', reason: 'sunset date passed' }),
+      );
+      const audit = await inject({
+        method: 'GET',
+        url: '/v1/audit-events?action=model-version.transitioned&limit=100',
+        headers: authHeader(admin),
+      });
+      const event = audit
+        .json()
+        .items.find((e: { details: { model: string; to: string } }) => e.details.model === 'sunset' && e.details.to === 'retired');
       expect(event.actor.kind).toBe('system');
       // Idempotent: nothing left to retire.
       expect(await t.app.get(LifecycleService).retireSunsetVersions()).toBe(0);
@@ -212,10 +254,20 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       await createModel(t, engineer, 'aliased');
       const v1 = await versionIn(t, engineer, 'aliased', 'production');
       const v2 = await versionIn(t, engineer, 'aliased', 'staging');
-      const set = await inject({ method: 'PUT', url: '/v1/models/aliased/aliases/champion', headers: authHeader(engineer), payload: { version: v1 } });
+      const set = await inject({
+        method: 'PUT',
+        url: '/v1/models/aliased/aliases/champion',
+        headers: authHeader(engineer),
+        payload: { version: v1 },
+      });
       expect(set.statusCode).toBe(200);
       expect(set.json()).toEqual(expect.objectContaining({ alias: 'champion', version: v1, derived: false, updatedBy: engineerEmail }));
-      const moved = await inject({ method: 'PUT', url: '/v1/models/aliased/aliases/champion', headers: authHeader(engineer), payload: { version: v2 } });
+      const moved = await inject({
+        method: 'PUT',
+        url: '/v1/models/aliased/aliases/champion',
+        headers: authHeader(engineer),
+        payload: { version: v2 },
+      });
       expect(moved.json().version).toBe(v2);
       await inject({ method: 'PUT', url: '/v1/models/aliased/aliases/b', headers: authHeader(engineer), payload: { version: v1 } });
       const list = await inject({ method: 'GET', url: '/v1/models/aliased/aliases', headers: authHeader(consumer) });
@@ -237,7 +289,9 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
         inject({ method: 'PUT', url: `/v1/models/alias-rules/aliases/${alias}`, headers: authHeader(token), payload: { version } });
       expect((await put('production', v)).json()).toEqual(expect.objectContaining({ code: 'ALIAS_RESERVED' }));
       expect((await put('production', v)).statusCode).toBe(409);
-      expect((await inject({ method: 'DELETE', url: '/v1/models/alias-rules/aliases/production', headers: authHeader(engineer) })).statusCode).toBe(409);
+      expect(
+        (await inject({ method: 'DELETE', url: '/v1/models/alias-rules/aliases/production', headers: authHeader(engineer) })).statusCode,
+      ).toBe(409);
       expect((await put('ghost', 99)).json().code).toBe('MODEL_VERSION_NOT_FOUND');
       expect((await put('Bad_Alias!', v)).statusCode).toBe(400);
       expect((await put('mine', v, consumer)).statusCode).toBe(403);
@@ -253,7 +307,12 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       const v1 = await versionIn(t, engineer, 'readable', 'production');
       const v2 = await versionIn(t, engineer, 'readable', 'staging');
       await inject({ method: 'PUT', url: '/v1/models/readable/aliases/next', headers: authHeader(engineer), payload: { version: v2 } });
-      await inject({ method: 'PUT', url: '/v1/models/readable/traffic', headers: authHeader(engineer), payload: { canary: { version: v2, percent: 5 } } });
+      await inject({
+        method: 'PUT',
+        url: '/v1/models/readable/traffic',
+        headers: authHeader(engineer),
+        payload: { canary: { version: v2, percent: 5 } },
+      });
       const reader = t.app.get(RegistryReader);
       const seen: string[] = [];
       const sub = reader.events$.subscribe((e) => seen.push(`${e.type}:${e.modelName}`));
@@ -284,16 +343,23 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
       const prod = await versionIn(t, engineer, 'canary', 'production');
       const next = await versionIn(t, engineer, 'canary', 'staging');
       const draft = await versionIn(t, engineer, 'canary', 'draft');
-      const put = (payload: unknown, token = engineer) => inject({ method: 'PUT', url: '/v1/models/canary/traffic', headers: authHeader(token), payload: payload as object });
+      const put = (payload: unknown, token = engineer) =>
+        inject({ method: 'PUT', url: '/v1/models/canary/traffic', headers: authHeader(token), payload: payload as object });
 
       const ok = await put({ canary: { version: next, percent: 10 } });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ canary: { version: next, percent: 10 } });
-      expect((await inject({ method: 'GET', url: '/v1/models/canary/traffic', headers: authHeader(consumer) })).json()).toEqual({ canary: { version: next, percent: 10 } });
+      expect((await inject({ method: 'GET', url: '/v1/models/canary/traffic', headers: authHeader(consumer) })).json()).toEqual({
+        canary: { version: next, percent: 10 },
+      });
 
       for (const percent of [0, 100, -5, 150]) {
         const bad = await put({ canary: { version: next, percent } });
-        expect({ percent, status: bad.statusCode, field: bad.json().errors?.[0]?.field }).toEqual({ percent, status: 400, field: 'canary.percent' });
+        expect({ percent, status: bad.statusCode, field: bad.json().errors?.[0]?.field }).toEqual({
+          percent,
+          status: 400,
+          field: 'canary.percent',
+        });
       }
       expect((await put({ canary: { version: 99, percent: 5 } })).json().code).toBe('MODEL_VERSION_NOT_FOUND');
       expect((await put({ canary: { version: prod, percent: 5 } })).json().code).toBe('CANARY_VERSION_NOT_ELIGIBLE');
@@ -303,19 +369,33 @@ describe('model registry: lifecycle, aliases and traffic (e2e)', () => {
 
       const cleared = await put({ canary: null });
       expect(cleared.json()).toEqual({ canary: null });
-      expect((await inject({ method: 'GET', url: '/v1/models/canary/traffic', headers: authHeader(consumer) })).json()).toEqual({ canary: null });
+      expect((await inject({ method: 'GET', url: '/v1/models/canary/traffic', headers: authHeader(consumer) })).json()).toEqual({
+        canary: null,
+      });
     });
 
     it('drops the canary when its version is promoted or retired, and refuses a retired one', async () => {
       await createModel(t, engineer, 'canary-ends');
       await versionIn(t, engineer, 'canary-ends', 'production');
       const next = await versionIn(t, engineer, 'canary-ends', 'staging');
-      await inject({ method: 'PUT', url: '/v1/models/canary-ends/traffic', headers: authHeader(engineer), payload: { canary: { version: next, percent: 25 } } });
+      await inject({
+        method: 'PUT',
+        url: '/v1/models/canary-ends/traffic',
+        headers: authHeader(engineer),
+        payload: { canary: { version: next, percent: 25 } },
+      });
       await transition(t, engineer, 'canary-ends', next, { to: 'production' });
-      expect((await inject({ method: 'GET', url: '/v1/models/canary-ends/traffic', headers: authHeader(consumer) })).json()).toEqual({ canary: null });
+      expect((await inject({ method: 'GET', url: '/v1/models/canary-ends/traffic', headers: authHeader(consumer) })).json()).toEqual({
+        canary: null,
+      });
       const other = await versionIn(t, engineer, 'canary-ends', 'staging');
       await transition(t, admin, 'canary-ends', other, { to: 'retired' });
-      const res = await inject({ method: 'PUT', url: '/v1/models/canary-ends/traffic', headers: authHeader(engineer), payload: { canary: { version: other, percent: 5 } } });
+      const res = await inject({
+        method: 'PUT',
+        url: '/v1/models/canary-ends/traffic',
+        headers: authHeader(engineer),
+        payload: { canary: { version: other, percent: 5 } },
+      });
       expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 409, code: 'MODEL_VERSION_RETIRED' });
     });
   });

@@ -28,33 +28,34 @@ describe('model registry: quantization and the sunset job (e2e)', () => {
   const quantize = (dtype: string, version = 1, token = engineer) =>
     inject({ method: 'POST', url: `/v1/models/mlp/versions/${version}/quantize`, headers: authHeader(token), payload: { dtype } });
 
-  it.each(['float16', 'uint16', 'uint8'])('creates a %s draft version with the size reduction and output differences in its metrics', async (dtype) => {
-    const res = await quantize(dtype);
-    expect(res.statusCode).toBe(201);
-    const v = res.json();
-    expect(v).toEqual(
-      expect.objectContaining({
-        model: 'mlp',
-        stage: 'draft',
-        labels: ['a', 'b', 'c'],
-        source: { quantizedFromVersion: 1, dtype },
-      }),
-    );
-    const q = v.metrics.quantization;
-    expect(q).toEqual(
-      expect.objectContaining({ dtype, sourceVersion: 1, sizeBytesBefore: sourceSize, sizeBytesAfter: v.sizeBytes }),
-    );
-    expect(q.sizeBytesAfter).toBeLessThan(q.sizeBytesBefore);
-    expect(q.maxAbsDiff).toBeGreaterThanOrEqual(q.meanAbsDiff);
-    expect(q.meanAbsDiff).toBeGreaterThanOrEqual(0);
-    // Softmax outputs are in [0, 1]; quantization error is a small fraction of that.
-    expect(q.maxAbsDiff).toBeLessThan(0.1);
+  it.each(['float16', 'uint16', 'uint8'])(
+    'creates a %s draft version with the size reduction and output differences in its metrics',
+    async (dtype) => {
+      const res = await quantize(dtype);
+      expect(res.statusCode).toBe(201);
+      const v = res.json();
+      expect(v).toEqual(
+        expect.objectContaining({
+          model: 'mlp',
+          stage: 'draft',
+          labels: ['a', 'b', 'c'],
+          source: { quantizedFromVersion: 1, dtype },
+        }),
+      );
+      const q = v.metrics.quantization;
+      expect(q).toEqual(expect.objectContaining({ dtype, sourceVersion: 1, sizeBytesBefore: sourceSize, sizeBytesAfter: v.sizeBytes }));
+      expect(q.sizeBytesAfter).toBeLessThan(q.sizeBytesBefore);
+      expect(q.maxAbsDiff).toBeGreaterThanOrEqual(q.meanAbsDiff);
+      expect(q.meanAbsDiff).toBeGreaterThanOrEqual(0);
+      // Softmax outputs are in [0, 1]; quantization error is a small fraction of that.
+      expect(q.maxAbsDiff).toBeLessThan(0.1);
 
-    const artifact = await inject({ method: 'GET', url: `/v1/models/mlp/versions/${v.version}/artifact`, headers: authHeader(engineer) });
-    const files = await readArchive(artifact.rawPayload, { maxEntries: 10, maxTotalBytes: 1 << 20 });
-    const manifest = JSON.parse(files.get('model.json')!.toString()).weightsManifest;
-    expect(manifest[0].weights.map((w: { quantization?: { dtype: string } }) => w.quantization?.dtype)).toContain(dtype);
-  });
+      const artifact = await inject({ method: 'GET', url: `/v1/models/mlp/versions/${v.version}/artifact`, headers: authHeader(engineer) });
+      const files = await readArchive(artifact.rawPayload, { maxEntries: 10, maxTotalBytes: 1 << 20 });
+      const manifest = JSON.parse(files.get('model.json')!.toString()).weightsManifest;
+      expect(manifest[0].weights.map((w: { quantization?: { dtype: string } }) => w.quantization?.dtype)).toContain(dtype);
+    },
+  );
 
   it('is deterministic: the same source and dtype give the same artifact and measurements', async () => {
     const a = (await quantize('uint8')).json();
@@ -79,7 +80,12 @@ describe('model registry: quantization and the sunset job (e2e)', () => {
     await createModel(t, engineer, 'old-mlp');
     const v = await versionIn(t, engineer, 'old-mlp', 'staging');
     await transition(t, admin, 'old-mlp', v, { to: 'retired' });
-    const res = await inject({ method: 'POST', url: `/v1/models/old-mlp/versions/${v}/quantize`, headers: authHeader(engineer), payload: { dtype: 'float16' } });
+    const res = await inject({
+      method: 'POST',
+      url: `/v1/models/old-mlp/versions/${v}/quantize`,
+      headers: authHeader(engineer),
+      payload: { dtype: 'float16' },
+    });
     expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 409, code: 'MODEL_VERSION_RETIRED' });
   });
 

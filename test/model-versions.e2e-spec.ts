@@ -65,7 +65,13 @@ describe('model registry: versions and artifacts (e2e)', () => {
     ])('registers a .%s archive with the same sha256 as the loose files', async (_kind, archive) => {
       const res = await uploadVersion(t, engineer, 'iris', [{ field: 'archive', filename: archive, data: fixtureFile(archive) }]);
       expect(res.statusCode).toBe(201);
-      expect(res.json()).toEqual(expect.objectContaining({ stage: 'draft', sha256: artifactDigest(classifierFiles()), labels: ['setosa', 'versicolor', 'virginica'] }));
+      expect(res.json()).toEqual(
+        expect.objectContaining({
+          stage: 'draft',
+          sha256: artifactDigest(classifierFiles()),
+          labels: ['setosa', 'versicolor', 'virginica'],
+        }),
+      );
     });
 
     it('registers multi-shard, graph and regressor models, and takes labels from the field over labels.json', async () => {
@@ -78,7 +84,9 @@ describe('model registry: versions and artifacts (e2e)', () => {
       expect(graph.json()).toEqual(expect.objectContaining({ framework: 'tfjs-graph', version: 2 }));
       const regressor = await uploadVersion(t, engineer, 'zoo', fixtureFiles('regressor'));
       expect(regressor.statusCode).toBe(201);
-      expect(regressor.json()).toEqual(expect.objectContaining({ version: 3, labels: null, outputs: [expect.objectContaining({ shape: [-1, 1] })] }));
+      expect(regressor.json()).toEqual(
+        expect.objectContaining({ version: 3, labels: null, outputs: [expect.objectContaining({ shape: [-1, 1] })] }),
+      );
     });
 
     it('can be called through the generated SDK (multipart from the OpenAPI document)', async () => {
@@ -88,7 +96,9 @@ describe('model registry: versions and artifacts (e2e)', () => {
       const files = fixtureFiles('classifier').map((f) => new File([new Uint8Array(f.data)], f.filename));
       const created = await uploadModelVersion({ client, path: { name: 'iris' }, body: { files, metrics: '{"via":"sdk"}' } });
       expect(created.response?.status).toBe(201);
-      expect(created.data).toEqual(expect.objectContaining({ model: 'iris', stage: 'draft', metrics: { via: 'sdk' }, sha256: artifactDigest(classifierFiles()) }));
+      expect(created.data).toEqual(
+        expect.objectContaining({ model: 'iris', stage: 'draft', metrics: { via: 'sdk' }, sha256: artifactDigest(classifierFiles()) }),
+      );
       const read = await getModelVersion({ client, path: { name: 'iris', version: created.data!.version } });
       expect(read.data?.sha256).toBe(created.data?.sha256);
     });
@@ -96,14 +106,24 @@ describe('model registry: versions and artifacts (e2e)', () => {
     it('accepts an API key of an ml-engineer and records it as creator', async () => {
       const key = await apiKeyFor(t, 'ml-engineer');
       const body = await multipart(fixtureFiles('classifier'));
-      const res = await inject({ method: 'POST', url: '/v1/models/iris/versions', headers: { 'x-api-key': key, ...body.headers }, payload: body.payload });
+      const res = await inject({
+        method: 'POST',
+        url: '/v1/models/iris/versions',
+        headers: { 'x-api-key': key, ...body.headers },
+        payload: body.payload,
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json().createdBy).toMatch(/^api-key:/);
     });
   });
 
   describe('bad artifacts and fields', () => {
-    const expectProblem = async (res: Awaited<ReturnType<typeof inject>>, status: number, code: string, extra: Record<string, unknown> = {}) => {
+    const expectProblem = async (
+      res: Awaited<ReturnType<typeof inject>>,
+      status: number,
+      code: string,
+      extra: Record<string, unknown> = {},
+    ) => {
       expect({ status: res.statusCode, body: res.json() }).toEqual({ status, body: expect.objectContaining({ code, ...extra }) });
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     };
@@ -111,36 +131,63 @@ describe('model registry: versions and artifacts (e2e)', () => {
 
     it('422 for truncated weights', async () => {
       const shard = fixtureFile('classifier/group1-shard1of1.bin');
-      await expectProblem(await uploadVersion(t, engineer, 'iris', withFile('group1-shard1of1.bin', shard.subarray(0, shard.length - 16))), 422, 'INVALID_MODEL_ARTIFACT', {
-        reason: 'weight-size-mismatch',
-      });
+      await expectProblem(
+        await uploadVersion(t, engineer, 'iris', withFile('group1-shard1of1.bin', shard.subarray(0, shard.length - 16))),
+        422,
+        'INVALID_MODEL_ARTIFACT',
+        {
+          reason: 'weight-size-mismatch',
+        },
+      );
     });
 
     it('422 for a manifest that names a missing shard or the wrong shapes', async () => {
       const model = JSON.parse(fixtureFile('classifier/model.json').toString());
       const missing = structuredClone(model);
       missing.weightsManifest[0].paths = ['elsewhere.bin'];
-      await expectProblem(await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from(JSON.stringify(missing)))), 422, 'INVALID_MODEL_ARTIFACT', {
-        reason: 'missing-weight-file',
-      });
+      await expectProblem(
+        await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from(JSON.stringify(missing)))),
+        422,
+        'INVALID_MODEL_ARTIFACT',
+        {
+          reason: 'missing-weight-file',
+        },
+      );
       const reshaped = structuredClone(model);
       reshaped.weightsManifest[0].weights[0].shape = [4, 17];
-      await expectProblem(await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from(JSON.stringify(reshaped)))), 422, 'INVALID_MODEL_ARTIFACT');
+      await expectProblem(
+        await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from(JSON.stringify(reshaped)))),
+        422,
+        'INVALID_MODEL_ARTIFACT',
+      );
     });
 
     it('422 for a model.json that is not JSON, and for an upload without model.json', async () => {
-      await expectProblem(await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from('{"format": "layers-model",'))), 422, 'INVALID_MODEL_ARTIFACT', {
-        reason: 'not-json',
-      });
+      await expectProblem(
+        await uploadVersion(t, engineer, 'iris', withFile('model.json', Buffer.from('{"format": "layers-model",'))),
+        422,
+        'INVALID_MODEL_ARTIFACT',
+        {
+          reason: 'not-json',
+        },
+      );
       const noModel = fixtureFiles('classifier').filter((f) => f.filename !== 'model.json');
-      await expectProblem(await uploadVersion(t, engineer, 'iris', noModel), 422, 'INVALID_MODEL_ARTIFACT', { reason: 'missing-model-json' });
+      await expectProblem(await uploadVersion(t, engineer, 'iris', noModel), 422, 'INVALID_MODEL_ARTIFACT', {
+        reason: 'missing-model-json',
+      });
     });
 
     it('422 for traversal, absolute-path and symlink archives, and for a zip bomb', async () => {
       const model = fixtureFile('classifier/model.json');
       const archives = [
-        zipArchive([{ path: 'model.json', data: model }, { path: '../../etc/cron.d/evil', data: Buffer.from('x') }]),
-        tarArchive([{ path: 'model.json', data: model }, { path: '/etc/passwd', data: Buffer.from('x') }]),
+        zipArchive([
+          { path: 'model.json', data: model },
+          { path: '../../etc/cron.d/evil', data: Buffer.from('x') },
+        ]),
+        tarArchive([
+          { path: 'model.json', data: model },
+          { path: '/etc/passwd', data: Buffer.from('x') },
+        ]),
         tarArchive([{ path: 'model.json', type: 'SymbolicLink', linkpath: '/etc/passwd' }]),
         zipArchive([{ path: 'model.json', data: Buffer.alloc(5 * MAX_ARTIFACT_BYTES), deflate: true }]),
         gzipBomb(5 * MAX_ARTIFACT_BYTES),
@@ -170,7 +217,11 @@ describe('model registry: versions and artifacts (e2e)', () => {
     it('413 for an upload over MAX_ARTIFACT_BYTES, 422 for too many files', async () => {
       const big = [...fixtureFiles('classifier'), { field: 'files', filename: 'padding.bin', data: Buffer.alloc(MAX_ARTIFACT_BYTES + 1) }];
       await expectProblem(await uploadVersion(t, engineer, 'iris', big), 413, 'ARTIFACT_TOO_LARGE');
-      const split = Array.from({ length: 3 }, (_, i) => ({ field: 'files', filename: `pad${i}.bin`, data: Buffer.alloc(MAX_ARTIFACT_BYTES / 2) }));
+      const split = Array.from({ length: 3 }, (_, i) => ({
+        field: 'files',
+        filename: `pad${i}.bin`,
+        data: Buffer.alloc(MAX_ARTIFACT_BYTES / 2),
+      }));
       await expectProblem(await uploadVersion(t, engineer, 'iris', [...fixtureFiles('classifier'), ...split]), 413, 'ARTIFACT_TOO_LARGE');
       const many = Array.from({ length: 9 }, (_, i) => ({ field: 'files', filename: `f${i}.bin`, data: Buffer.from([i]) }));
       await expectProblem(await uploadVersion(t, engineer, 'iris', many), 422, 'TOO_MANY_FILES');
@@ -186,17 +237,26 @@ describe('model registry: versions and artifacts (e2e)', () => {
       ];
       for (const [fields, field] of cases) {
         const res = await uploadVersion(t, engineer, 'iris', fixtureFiles('classifier'), fields);
-        expect({ status: res.statusCode, errors: res.json().errors }).toEqual({ status: 400, errors: [expect.objectContaining({ field })] });
+        expect({ status: res.statusCode, errors: res.json().errors }).toEqual({
+          status: 400,
+          errors: [expect.objectContaining({ field })],
+        });
       }
       const none = await uploadVersion(t, engineer, 'iris', [], { description: 'no files' });
       expect({ status: none.statusCode, field: none.json().errors?.[0]?.field }).toEqual({ status: 400, field: 'files' });
-      const both = await uploadVersion(t, engineer, 'iris', [...fixtureFiles('classifier'), { field: 'archive', filename: 'a.zip', data: fixtureFile('classifier.zip') }]);
+      const both = await uploadVersion(t, engineer, 'iris', [
+        ...fixtureFiles('classifier'),
+        { field: 'archive', filename: 'a.zip', data: fixtureFile('classifier.zip') },
+      ]);
       expect({ status: both.statusCode, field: both.json().errors?.[0]?.field }).toEqual({ status: 400, field: 'archive' });
     });
 
     it('422 when the labels do not fit the output, 415 for a JSON body, 404 for an unknown model', async () => {
       const res = await uploadVersion(t, engineer, 'iris', fixtureFiles('classifier'), { labels: '["only","two"]' });
-      expect({ status: res.statusCode, errors: res.json().errors }).toEqual({ status: 422, errors: [expect.objectContaining({ field: 'labels' })] });
+      expect({ status: res.statusCode, errors: res.json().errors }).toEqual({
+        status: 422,
+        errors: [expect.objectContaining({ field: 'labels' })],
+      });
       const json = await inject({ method: 'POST', url: '/v1/models/iris/versions', headers: authHeader(engineer), payload: { files: [] } });
       expect(json.statusCode).toBe(415);
       await expectProblem(await uploadVersion(t, engineer, 'no-such-model'), 404, 'MODEL_NOT_FOUND');
@@ -214,7 +274,9 @@ describe('model registry: versions and artifacts (e2e)', () => {
         spy.mockRestore();
       }
       const db = t.app.get(DataSource);
-      expect(await db.query(`SELECT version FROM model_versions WHERE model_id = $1 ORDER BY version`, [model.id])).toEqual([{ version: 1 }]);
+      expect(await db.query(`SELECT version FROM model_versions WHERE model_id = $1 ORDER BY version`, [model.id])).toEqual([
+        { version: 1 },
+      ]);
       expect(await db.query(`SELECT last_version FROM models WHERE id = $1`, [model.id])).toEqual([{ last_version: 1 }]);
       const dir = join(t.dataDir, 'artifacts', model.id);
       expect(existsSync(dir) ? readdirSync(dir) : []).toHaveLength(1);
@@ -236,7 +298,12 @@ describe('model registry: versions and artifacts (e2e)', () => {
     it('never reuses a number after a failed upload', async () => {
       await createModel(t, engineer, 'no-reuse');
       expect((await uploadVersion(t, engineer, 'no-reuse')).json().version).toBe(1);
-      const bad = await uploadVersion(t, engineer, 'no-reuse', fixtureFiles('classifier').filter((f) => f.filename !== 'model.json'));
+      const bad = await uploadVersion(
+        t,
+        engineer,
+        'no-reuse',
+        fixtureFiles('classifier').filter((f) => f.filename !== 'model.json'),
+      );
       expect(bad.statusCode).toBe(422);
       expect((await uploadVersion(t, engineer, 'no-reuse')).json().version).toBe(2);
     });
@@ -246,7 +313,12 @@ describe('model registry: versions and artifacts (e2e)', () => {
     it('lists versions newest first with paging and a stage filter', async () => {
       await createModel(t, engineer, 'listed');
       for (let i = 0; i < 3; i++) await uploadVersion(t, engineer, 'listed');
-      await inject({ method: 'POST', url: '/v1/models/listed/versions/2/transitions', headers: authHeader(engineer), payload: { to: 'staging' } });
+      await inject({
+        method: 'POST',
+        url: '/v1/models/listed/versions/2/transitions',
+        headers: authHeader(engineer),
+        payload: { to: 'staging' },
+      });
       const all = await inject({ method: 'GET', url: '/v1/models/listed/versions?limit=2', headers: authHeader(consumer) });
       expect(all.json().items.map((v: { version: number }) => v.version)).toEqual([3, 2]);
       expect(all.json().page).toEqual({ limit: 2, offset: 0, total: 3 });
@@ -260,7 +332,9 @@ describe('model registry: versions and artifacts (e2e)', () => {
       const got = await inject({ method: 'GET', url: '/v1/models/iris/versions/1', headers: authHeader(consumer) });
       expect(got.statusCode).toBe(200);
       expect(got.headers.etag).toMatch(/^"/);
-      expect((await inject({ method: 'GET', url: '/v1/models/iris/versions/999', headers: authHeader(consumer) })).json().code).toBe('MODEL_VERSION_NOT_FOUND');
+      expect((await inject({ method: 'GET', url: '/v1/models/iris/versions/999', headers: authHeader(consumer) })).json().code).toBe(
+        'MODEL_VERSION_NOT_FOUND',
+      );
       expect((await inject({ method: 'GET', url: '/v1/models/iris/versions/one', headers: authHeader(consumer) })).statusCode).toBe(400);
     });
 
@@ -275,7 +349,9 @@ describe('model registry: versions and artifacts (e2e)', () => {
       expect(artifactDigest(files)).toBe(version.json().sha256);
       const again = await inject({ method: 'GET', url: '/v1/models/iris/versions/1/artifact', headers: authHeader(engineer) });
       expect(again.rawPayload.equals(res.rawPayload)).toBe(true);
-      expect((await inject({ method: 'GET', url: '/v1/models/iris/versions/1/artifact', headers: authHeader(consumer) })).statusCode).toBe(403);
+      expect((await inject({ method: 'GET', url: '/v1/models/iris/versions/1/artifact', headers: authHeader(consumer) })).statusCode).toBe(
+        403,
+      );
     });
 
     it('lets consumers read but not upload; anonymous callers get 401', async () => {

@@ -53,7 +53,12 @@ describe('model registry: models (e2e)', () => {
     const bad = await inject({ method: 'POST', url: '/v1/models', headers: authHeader(engineer), payload: { name: 'Bad Name!' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'name' })]);
-    const unknown = await inject({ method: 'POST', url: '/v1/models', headers: authHeader(engineer), payload: { name: 'ok-name', owner: 'x' } });
+    const unknown = await inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers: authHeader(engineer),
+      payload: { name: 'ok-name', owner: 'x' },
+    });
     expect(unknown.statusCode).toBe(400);
   });
 
@@ -71,7 +76,10 @@ describe('model registry: models (e2e)', () => {
     expect((await list('q=house%20prices')).items.map((m: { name: string }) => m.name)).toEqual(['filter-a']);
     expect((await list('q=filter-')).page.total).toBe(3);
     const page = await list('q=filter-&limit=2&offset=1');
-    expect(page).toEqual({ items: [expect.objectContaining({ name: 'filter-b' }), expect.objectContaining({ name: 'filter-c' })], page: { limit: 2, offset: 1, total: 3 } });
+    expect(page).toEqual({
+      items: [expect.objectContaining({ name: 'filter-b' }), expect.objectContaining({ name: 'filter-c' })],
+      page: { limit: 2, offset: 1, total: 3 },
+    });
     // LIKE wildcards in q are literal.
     expect((await list('q=%25')).page.total).toBe(0);
     const tooMany = await inject({ method: 'GET', url: '/v1/models?limit=101', headers: authHeader(consumer) });
@@ -100,9 +108,19 @@ describe('model registry: models (e2e)', () => {
     expect(stale.statusCode).toBe(412);
     expect(stale.json().code).toBe('PRECONDITION_FAILED');
     expect(stale.headers.etag).toBe(ok.headers.etag);
-    const clear = await inject({ method: 'PATCH', url: '/v1/models/patchable', headers: authHeader(engineer), payload: { description: null } });
+    const clear = await inject({
+      method: 'PATCH',
+      url: '/v1/models/patchable',
+      headers: authHeader(engineer),
+      payload: { description: null },
+    });
     expect(clear.json().description).toBeNull();
-    const rename = await inject({ method: 'PATCH', url: '/v1/models/patchable', headers: authHeader(engineer), payload: { name: 'other' } });
+    const rename = await inject({
+      method: 'PATCH',
+      url: '/v1/models/patchable',
+      headers: authHeader(engineer),
+      payload: { name: 'other' },
+    });
     expect(rename.statusCode).toBe(400);
   });
 

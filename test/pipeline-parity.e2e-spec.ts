@@ -78,7 +78,13 @@ async function prepare(t: TestApp): Promise<Setup> {
   await versionIn(t, engineer, 'iris', 'production');
   await createModel(t, engineer, 'drafty');
   const drafty = (await uploadVersion(t, engineer, 'drafty')).json().version as number;
-  return { t, engineer: () => tokenFor(t, 'ml-engineer'), drafty, consumer: () => tokenFor(t, 'consumer'), consumerKey: () => apiKeyFor(t, 'consumer') };
+  return {
+    t,
+    engineer: () => tokenFor(t, 'ml-engineer'),
+    drafty,
+    consumer: () => tokenFor(t, 'consumer'),
+    consumerKey: () => apiKeyFor(t, 'consumer'),
+  };
 }
 
 interface Call {
@@ -98,30 +104,90 @@ const deep = (depth: number) => '{"instances":'.concat('['.repeat(depth), '1', '
 
 const CASES: Case[] = [
   ['good predict', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['good predict, API key', async (s) => [{ url: '/v1/models/iris/predict', headers: { 'x-api-key': await s.consumerKey() }, payload: { instances: [row, row] } }]],
-  ['good predict, given version', async (s) => [{ url: '/v1/models/iris/versions/2/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['deprecated version (WithHeaders)', async (s) => [{ url: '/v1/models/iris/versions/1/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['good predict, alias', async (s) => [{ url: '/v1/models/iris/aliases/production/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['bad path param: model name', async (s) => [{ url: '/v1/models/Not_A-Name!/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['bad path param: version 0', async (s) => [{ url: '/v1/models/iris/versions/0/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['bad path param: version not a number', async (s) => [{ url: '/v1/models/iris/versions/one/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['bad path param: alias', async (s) => [{ url: '/v1/models/iris/aliases/BAD%20ALIAS/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['bad body envelope: unknown field', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [row], extra: 1 } }]],
+  [
+    'good predict, API key',
+    async (s) => [{ url: '/v1/models/iris/predict', headers: { 'x-api-key': await s.consumerKey() }, payload: { instances: [row, row] } }],
+  ],
+  [
+    'good predict, given version',
+    async (s) => [{ url: '/v1/models/iris/versions/2/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'deprecated version (WithHeaders)',
+    async (s) => [{ url: '/v1/models/iris/versions/1/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'good predict, alias',
+    async (s) => [{ url: '/v1/models/iris/aliases/production/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'bad path param: model name',
+    async (s) => [{ url: '/v1/models/Not_A-Name!/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'bad path param: version 0',
+    async (s) => [{ url: '/v1/models/iris/versions/0/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'bad path param: version not a number',
+    async (s) => [{ url: '/v1/models/iris/versions/one/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'bad path param: alias',
+    async (s) => [{ url: '/v1/models/iris/aliases/BAD%20ALIAS/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'bad body envelope: unknown field',
+    async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [row], extra: 1 } }],
+  ],
   ['bad body envelope: an array', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: [row] }]],
-  ['bad body: wrong row length', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [[1, 2]] } }]],
-  ['bad body: not JSON', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: '{"instances":', contentType: 'application/json' } }]],
-  ['bad body: text/plain', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: 'hello', contentType: 'text/plain' } }]],
-  ['deep JSON', async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: deep(200), contentType: 'application/json' } }]],
+  [
+    'bad body: wrong row length',
+    async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), payload: { instances: [[1, 2]] } }],
+  ],
+  [
+    'bad body: not JSON',
+    async (s) => [
+      { url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: '{"instances":', contentType: 'application/json' } },
+    ],
+  ],
+  [
+    'bad body: text/plain',
+    async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: 'hello', contentType: 'text/plain' } }],
+  ],
+  [
+    'deep JSON',
+    async (s) => [{ url: '/v1/models/iris/predict', headers: await bearer(s), raw: { body: deep(200), contentType: 'application/json' } }],
+  ],
   ['missing auth', async () => [{ url: '/v1/models/iris/predict', payload: { instances: [row] } }]],
   ['invalid token', async () => [{ url: '/v1/models/iris/predict', headers: authHeader('not-a-token'), payload: { instances: [row] } }]],
-  ['both credentials', async (s) => [{ url: '/v1/models/iris/predict', headers: { ...(await bearer(s)), 'x-api-key': 'mg_x' }, payload: { instances: [row] } }]],
+  [
+    'both credentials',
+    async (s) => [
+      { url: '/v1/models/iris/predict', headers: { ...(await bearer(s)), 'x-api-key': 'mg_x' }, payload: { instances: [row] } },
+    ],
+  ],
   ['bad path param and missing auth (guard first)', async () => [{ url: '/v1/models/Bad!/predict', payload: { instances: [row] } }]],
   // Every role may predict; a consumer on a draft is the role refusal of the inference routes.
-  ['draft version as consumer (wrong role)', async (s) => [{ url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: await bearer(s), payload: { instances: [row] } }]],
-  ['draft version as ml-engineer', async (s) => [{ url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: authHeader(await s.engineer()), payload: { instances: [row] } }]],
+  [
+    'draft version as consumer (wrong role)',
+    async (s) => [{ url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'draft version as ml-engineer',
+    async (s) => [
+      { url: `/v1/models/drafty/versions/${s.drafty}/predict`, headers: authHeader(await s.engineer()), payload: { instances: [row] } },
+    ],
+  ],
   ['unknown model', async (s) => [{ url: '/v1/models/nope/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['unknown version', async (s) => [{ url: '/v1/models/iris/versions/99/predict', headers: await bearer(s), payload: { instances: [row] } }]],
-  ['unknown alias', async (s) => [{ url: '/v1/models/iris/aliases/nope/predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  [
+    'unknown version',
+    async (s) => [{ url: '/v1/models/iris/versions/99/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  [
+    'unknown alias',
+    async (s) => [{ url: '/v1/models/iris/aliases/nope/predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
   [
     'rate-limited',
     async (s) => {
@@ -132,17 +198,39 @@ const CASES: Case[] = [
   [
     'v2 infer good',
     async (s) => [
-      { url: '/v2/models/iris/infer', headers: await bearer(s), payload: { id: 'r1', inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] } },
+      {
+        url: '/v2/models/iris/infer',
+        headers: await bearer(s),
+        payload: { id: 'r1', inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] },
+      },
     ],
   ],
   [
     'v2 infer good, given version',
-    async (s) => [{ url: '/v2/models/iris/versions/2/infer', headers: await bearer(s), payload: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] } }],
+    async (s) => [
+      {
+        url: '/v2/models/iris/versions/2/infer',
+        headers: await bearer(s),
+        payload: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] },
+      },
+    ],
   ],
   ['v2 infer bad envelope', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { instances: [row] } }]],
   ['v2 infer bad id', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { id: 7, inputs: [] } }]],
-  ['v2 infer bad tensor', async (s) => [{ url: '/v2/models/iris/infer', headers: await bearer(s), payload: { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] } }]],
-  ['v2 infer bad version param', async (s) => [{ url: '/v2/models/iris/versions/x/infer', headers: await bearer(s), payload: { inputs: [] } }]],
+  [
+    'v2 infer bad tensor',
+    async (s) => [
+      {
+        url: '/v2/models/iris/infer',
+        headers: await bearer(s),
+        payload: { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] },
+      },
+    ],
+  ],
+  [
+    'v2 infer bad version param',
+    async (s) => [{ url: '/v2/models/iris/versions/x/infer', headers: await bearer(s), payload: { inputs: [] } }],
+  ],
   ['v2 infer unknown model', async (s) => [{ url: '/v2/models/nope/infer', headers: await bearer(s), payload: { inputs: [] } }]],
 ];
 
@@ -170,7 +258,9 @@ function normalise(res: LightMyRequestResponse): Answer {
 function stripTimestamps(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripTimestamps);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /^(timestamp|createdAt|at)$/.test(k) ? '<time>' : stripTimestamps(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, /^(timestamp|createdAt|at)$/.test(k) ? '<time>' : stripTimestamps(v)]),
+    );
   }
   return value;
 }
@@ -224,6 +314,19 @@ describe('request pipeline: the lean inference routes answer as the Nest path do
   });
 
   it('covered good and bad answers on both API versions (the table is not vacuous)', () => {
-    expect([...seen].sort()).toEqual(['v1 200', 'v1 400', 'v1 401', 'v1 403', 'v1 404', 'v1 415', 'v1 422', 'v1 429', 'v2 200', 'v2 400', 'v2 404', 'v2 422']);
+    expect([...seen].sort()).toEqual([
+      'v1 200',
+      'v1 400',
+      'v1 401',
+      'v1 403',
+      'v1 404',
+      'v1 415',
+      'v1 422',
+      'v1 429',
+      'v2 200',
+      'v2 400',
+      'v2 404',
+      'v2 422',
+    ]);
   });
 });

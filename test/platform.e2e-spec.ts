@@ -154,7 +154,11 @@ describe('readiness with Redis (e2e)', () => {
     const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     proxy.cut();
-    const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
+    const t = await startTestApp({
+      REDIS_URL: `redis://${proxy.address}`,
+      TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`,
+      REDIS_KEY_PREFIX: `mg-ready-${process.pid}:`,
+    });
     try {
       const token = await tokenFor(t, 'consumer');
       expect((await t.app.inject({ method: 'GET', url: '/v1/models', headers: authHeader(token) })).statusCode).toBe(200);
@@ -178,7 +182,11 @@ describe('readiness with Redis (e2e)', () => {
   it('is not ready while Redis is unreachable (CONTRACT.md), yet serves, and says how it copes', async () => {
     const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
-    const t = await startTestApp({ REDIS_URL: `redis://${proxy.address}`, TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`, REDIS_KEY_PREFIX: `mg-ready-${process.pid}:` });
+    const t = await startTestApp({
+      REDIS_URL: `redis://${proxy.address}`,
+      TRAINING_QUEUE_PREFIX: `mg-ready-${process.pid}`,
+      REDIS_KEY_PREFIX: `mg-ready-${process.pid}:`,
+    });
     try {
       proxy.cut();
       const token = await tokenFor(t, 'consumer');
@@ -203,7 +211,13 @@ describe('readiness with Redis (e2e)', () => {
       while (Date.now() < deadline) {
         const again = await t.app.inject({ method: 'GET', url: '/health/ready' });
         back = again.statusCode === 200 ? again.json().details : again.json().checks;
-        if (again.statusCode === 200 && back.redis.status === 'up' && back.clusterEvents.status === 'up' && back.rateLimit.storage === 'redis') break;
+        if (
+          again.statusCode === 200 &&
+          back.redis.status === 'up' &&
+          back.clusterEvents.status === 'up' &&
+          back.rateLimit.storage === 'redis'
+        )
+          break;
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(back).toMatchObject({ redis: { status: 'up' }, clusterEvents: { status: 'up' }, rateLimit: { storage: 'redis' } });

@@ -53,9 +53,18 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
     });
 
     it('serves a given version and an alias, and accepts API keys', async () => {
-      const alias = await t.app.inject({ method: 'PUT', url: '/v1/models/iris/aliases/champion', headers: authHeader(engineer), payload: { version: 1 } });
+      const alias = await t.app.inject({
+        method: 'PUT',
+        url: '/v1/models/iris/aliases/champion',
+        headers: authHeader(engineer),
+        payload: { version: 1 },
+      });
       expect(alias.statusCode).toBe(200);
-      for (const url of ['/v1/models/iris/versions/1/predict', '/v1/models/iris/aliases/champion/predict', '/v1/models/iris/aliases/production/predict']) {
+      for (const url of [
+        '/v1/models/iris/versions/1/predict',
+        '/v1/models/iris/aliases/champion/predict',
+        '/v1/models/iris/aliases/production/predict',
+      ]) {
         const res = await predict(url, { instances: [reference.inputs[0]] }, apiKeyHeader(consumerKey));
         expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
         expectClose(res.json().predictions, [reference.outputs[0]]);
@@ -125,7 +134,11 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       ];
       for (const [url, field] of cases) {
         const res = await predict(url, { instances: [[1, 2, 3, 4]] });
-        expect({ url, status: res.statusCode, type: res.headers['content-type'] }).toEqual({ url, status: 400, type: expect.stringContaining('application/problem+json') });
+        expect({ url, status: res.statusCode, type: res.headers['content-type'] }).toEqual({
+          url,
+          status: 400,
+          type: expect.stringContaining('application/problem+json'),
+        });
         expect(res.json().code).toBe('VALIDATION_FAILED');
         expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
       }
@@ -136,7 +149,11 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
     });
 
     it('sends the security headers, request id and rate-limit headers on predict answers too', async () => {
-      const res = await predict('/v1/models/iris/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }, { ...authHeader(consumer), 'x-request-id': 'lean-route-check' });
+      const res = await predict(
+        '/v1/models/iris/predict',
+        { instances: [[5.1, 3.5, 1.4, 0.2]] },
+        { ...authHeader(consumer), 'x-request-id': 'lean-route-check' },
+      );
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-request-id']).toBe('lean-route-check');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -151,7 +168,12 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
     it('serves server metadata with the backend, and health', async () => {
       const meta = await t.app.inject({ method: 'GET', url: '/v2', headers: authHeader(consumer) });
       expect(meta.statusCode).toBe(200);
-      expect(meta.json()).toEqual({ name: 'modelgate', version: expect.any(String), extensions: [], backend: expect.stringMatching(/^(tensorflow|wasm|cpu)$/) });
+      expect(meta.json()).toEqual({
+        name: 'modelgate',
+        version: expect.any(String),
+        extensions: [],
+        backend: expect.stringMatching(/^(tensorflow|wasm|cpu)$/),
+      });
       expect((await t.app.inject({ method: 'GET', url: '/v2/health/live' })).json()).toEqual({ live: true });
       expect((await t.app.inject({ method: 'GET', url: '/v2/health/ready' })).json()).toEqual({ ready: true });
     });
@@ -180,7 +202,10 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
     it('infers with flat and nested data and agrees with v1 on the same input', async () => {
       const rows = reference.inputs.slice(0, 4);
       const v1 = (await predict('/v1/models/iris/predict', { instances: rows })).json();
-      const flat = await predict('/v2/models/iris/infer', { id: 'req-1', inputs: [{ name: inputName, shape: [4, 4], datatype: 'FP32', data: rows.flat() }] });
+      const flat = await predict('/v2/models/iris/infer', {
+        id: 'req-1',
+        inputs: [{ name: inputName, shape: [4, 4], datatype: 'FP32', data: rows.flat() }],
+      });
       expect(flat.statusCode).toBe(200);
       const body = flat.json();
       expect(body).toEqual({
@@ -190,14 +215,20 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
         outputs: [{ name: expect.any(String), shape: [4, 3], datatype: 'FP32', data: expect.any(Array) }],
       });
       expectClose([body.outputs[0].data], [v1.predictions.flat()]);
-      const nested = await predict('/v2/models/iris/versions/1/infer', { inputs: [{ name: inputName, shape: [4, 4], datatype: 'FP64', data: rows }] });
+      const nested = await predict('/v2/models/iris/versions/1/infer', {
+        inputs: [{ name: inputName, shape: [4, 4], datatype: 'FP64', data: rows }],
+      });
       expect(nested.statusCode).toBe(200);
       expect(nested.json().outputs[0].data).toEqual(body.outputs[0].data);
       expect(nested.json().id).toEqual(expect.any(String));
     });
 
     it('accepts integer and boolean datatypes', async () => {
-      for (const [datatype, data] of [['INT32', [5, 3, 1, 0]], ['INT64', [6, 3, 5, 2]], ['BOOL', [true, false, true, false]]] as const) {
+      for (const [datatype, data] of [
+        ['INT32', [5, 3, 1, 0]],
+        ['INT64', [6, 3, 5, 2]],
+        ['BOOL', [true, false, true, false]],
+      ] as const) {
         const res = await predict('/v2/models/iris/infer', { inputs: [{ name: inputName, shape: [1, 4], datatype, data }] });
         expect({ datatype, status: res.statusCode }).toEqual({ datatype, status: 200 });
         expect(res.json().outputs[0].shape).toEqual([1, 3]);
@@ -243,14 +274,18 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect((await predict('/v1/models/aging/predict', { instances: [[1, 2, 3, 4]] })).headers['x-model-version']).toBe(String(v2));
 
       // Time passes: the sunset is behind us but the sweep has not run yet.
-      await t.app.get(DataSource).query(
-        `UPDATE model_versions SET sunset_at = now() - interval '1 minute' WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'aging')`,
-        [v1],
-      );
+      await t.app
+        .get(DataSource)
+        .query(
+          `UPDATE model_versions SET sunset_at = now() - interval '1 minute' WHERE version = $1 AND model_id = (SELECT id FROM models WHERE name = 'aging')`,
+          [v1],
+        );
       const gone = await predict(`/v1/models/aging/versions/${v1}/predict`, { instances: [[1, 2, 3, 4]] });
       expect(gone.statusCode).toBe(410);
       expect(gone.json().code).toBe('MODEL_VERSION_RETIRED');
-      const goneV2 = await predict(`/v2/models/aging/versions/${v1}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
+      const goneV2 = await predict(`/v2/models/aging/versions/${v1}/infer`, {
+        inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }],
+      });
       expect(goneV2.statusCode).toBe(410);
       expect(goneV2.json().error).toMatch(/retired/);
     });
@@ -261,7 +296,12 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       await createModel(t, engineer, 'canary');
       await versionIn(t, engineer, 'canary', 'production');
       const v2 = await versionIn(t, engineer, 'canary', 'staging');
-      const set = await t.app.inject({ method: 'PUT', url: '/v1/models/canary/traffic', headers: authHeader(engineer), payload: { canary: { version: v2, percent: 30 } } });
+      const set = await t.app.inject({
+        method: 'PUT',
+        url: '/v1/models/canary/traffic',
+        headers: authHeader(engineer),
+        payload: { canary: { version: v2, percent: 30 } },
+      });
       expect(set.statusCode).toBe(200);
 
       const callers = await Promise.all(Array.from({ length: 120 }, () => apiKeyFor(t, 'consumer')));
@@ -293,7 +333,12 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       await versionIn(t, engineer, 'cached', 'production');
       const first = await predict('/v1/models/cached/predict', { instances: [[1, 2, 3, 4]] });
       expect(first.headers['x-cache']).toBeUndefined();
-      const put = await t.app.inject({ method: 'PUT', url: '/v1/models/cached/serving', headers: authHeader(engineer), payload: { responseCacheTtlSeconds: 60 } });
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: '/v1/models/cached/serving',
+        headers: authHeader(engineer),
+        payload: { responseCacheTtlSeconds: 60 },
+      });
       expect(put.statusCode).toBe(200);
       expect(put.json()).toEqual(expect.objectContaining({ model: 'cached', responseCacheTtlSeconds: 60, logPayloads: false }));
       const miss = await predict('/v1/models/cached/predict', { instances: [[1, 2, 3, 4]] });
@@ -305,10 +350,18 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
 
     it('stores payloads only for a model that opts in, and purges them after the retention', async () => {
       const db = t.app.get(DataSource);
-      const count = async () => Number((await db.query(`SELECT count(*) AS n FROM prediction_logs l JOIN models m ON m.id = l.model_id WHERE m.name = 'cached'`))[0].n);
+      const count = async () =>
+        Number(
+          (await db.query(`SELECT count(*) AS n FROM prediction_logs l JOIN models m ON m.id = l.model_id WHERE m.name = 'cached'`))[0].n,
+        );
       await predict('/v1/models/cached/predict', { instances: [[9, 9, 9, 9]] });
       expect(await count()).toBe(0);
-      await t.app.inject({ method: 'PUT', url: '/v1/models/cached/serving', headers: authHeader(engineer), payload: { logPayloads: true, payloadRetentionDays: 7 } });
+      await t.app.inject({
+        method: 'PUT',
+        url: '/v1/models/cached/serving',
+        headers: authHeader(engineer),
+        payload: { logPayloads: true, payloadRetentionDays: 7 },
+      });
       await predict('/v1/models/cached/predict', { instances: [[8, 8, 8, 8]] });
       for (let i = 0; i < 50 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await count()).toBe(1);
@@ -327,14 +380,36 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       await createModel(t, engineer, 'metered');
       await versionIn(t, engineer, 'metered', 'production');
       const meteredKey = await apiKeyFor(t, 'consumer');
-      for (let i = 0; i < 5; i++) await predict('/v1/models/metered/predict', { instances: [[1, 2, 3, 4], [4, 3, 2, 1]] }, apiKeyHeader(meteredKey));
+      for (let i = 0; i < 5; i++)
+        await predict(
+          '/v1/models/metered/predict',
+          {
+            instances: [
+              [1, 2, 3, 4],
+              [4, 3, 2, 1],
+            ],
+          },
+          apiKeyHeader(meteredKey),
+        );
       await predict('/v1/models/metered/predict', { instances: [[1, 2]] }, apiKeyHeader(meteredKey)); // 422
-      await predict('/v2/models/metered/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, apiKeyHeader(meteredKey)); // 422
+      await predict(
+        '/v2/models/metered/infer',
+        { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+        apiKeyHeader(meteredKey),
+      ); // 422
 
       const byModel = await t.app.inject({ method: 'GET', url: '/v1/usage?groupBy=model', headers: authHeader(admin) });
       expect(byModel.statusCode).toBe(200);
       const row = byModel.json().items.find((i: { key: string }) => i.key === 'metered');
-      expect(row).toEqual({ key: 'metered', requests: 7, rows: 10, errors: 2, p50Ms: expect.any(Number), p95Ms: expect.any(Number), computeMs: expect.any(Number) });
+      expect(row).toEqual({
+        key: 'metered',
+        requests: 7,
+        rows: 10,
+        errors: 2,
+        p50Ms: expect.any(Number),
+        p95Ms: expect.any(Number),
+        computeMs: expect.any(Number),
+      });
       expect(row.p95Ms).toBeGreaterThanOrEqual(row.p50Ms);
 
       const byVersion = (await t.app.inject({ method: 'GET', url: '/v1/usage?groupBy=version', headers: authHeader(admin) })).json();
@@ -342,7 +417,13 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       const byCaller = (await t.app.inject({ method: 'GET', url: '/v1/usage?groupBy=caller', headers: authHeader(admin) })).json();
       expect(byCaller.items.filter((i: { requests: number }) => i.requests === 7).length).toBeGreaterThanOrEqual(1);
 
-      const future = (await t.app.inject({ method: 'GET', url: `/v1/usage?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`, headers: authHeader(admin) })).json();
+      const future = (
+        await t.app.inject({
+          method: 'GET',
+          url: `/v1/usage?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`,
+          headers: authHeader(admin),
+        })
+      ).json();
       expect(future.items).toEqual([]);
       expect((await t.app.inject({ method: 'GET', url: '/v1/usage', headers: authHeader(consumer) })).statusCode).toBe(403);
       expect((await t.app.inject({ method: 'GET', url: '/v1/usage?groupBy=planet', headers: authHeader(admin) })).statusCode).toBe(400);
@@ -396,7 +477,12 @@ describe('serving under pressure and API deprecation (e2e)', () => {
   it('answers 429 with Retry-After when a version queue is full, never 5xx', async () => {
     const results = await Promise.all(
       Array.from({ length: 40 }, () =>
-        t.app.inject({ method: 'POST', url: '/v1/models/busy/predict', headers: authHeader(consumer), payload: { instances: [[1, 2, 3, 4]] } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/v1/models/busy/predict',
+          headers: authHeader(consumer),
+          payload: { instances: [[1, 2, 3, 4]] },
+        }),
       ),
     );
     const statuses = results.map((r) => r.statusCode);

@@ -35,11 +35,24 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
   let adminToken: string;
   const instances = readFixtureReference('classifier').inputs.slice(0, 1);
 
-  async function call(base: string, method: string, path: string, auth: Record<string, string>, body?: unknown): Promise<{ status: number; body: Json; headers: Headers }> {
+  async function call(
+    base: string,
+    method: string,
+    path: string,
+    auth: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ status: number; body: Json; headers: Headers }> {
     const isForm = body instanceof Object && 'payload' in body && 'headers' in body;
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { ...auth, ...(isForm ? (body as { headers: Record<string, string> }).headers : body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...auth,
+        ...(isForm
+          ? (body as { headers: Record<string, string> }).headers
+          : body === undefined
+            ? {}
+            : { 'content-type': 'application/json' }),
+      },
       body: isForm ? new Uint8Array((body as { payload: Buffer }).payload) : body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -59,7 +72,13 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
   let keyMaker: { header: Record<string, string>; uses: number } | undefined;
   async function apiKey(role: 'admin' | 'ml-engineer' | 'consumer'): Promise<{ id: string; header: Record<string, string> }> {
     if (!keyMaker || keyMaker.uses >= LIMIT - 5) {
-      const maker = await ok(A, 'POST', '/v1/api-keys', { authorization: `Bearer ${adminToken}` }, { name: 'replicas-key-maker', role: 'admin' });
+      const maker = await ok(
+        A,
+        'POST',
+        '/v1/api-keys',
+        { authorization: `Bearer ${adminToken}` },
+        { name: 'replicas-key-maker', role: 'admin' },
+      );
       keyMaker = { header: { 'x-api-key': maker.key as string }, uses: 0 };
     }
     keyMaker.uses += 1;
@@ -75,7 +94,12 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
     ok(A, 'POST', `/v1/models/${model}/versions/${version}/transitions`, admin, { to });
 
   /** Polls until `read` returns what is expected, failing once the deadline passes. */
-  async function eventually<T>(what: string, read: () => Promise<T>, expected: (value: T) => boolean, withinMs = PROPAGATION_MS): Promise<T> {
+  async function eventually<T>(
+    what: string,
+    read: () => Promise<T>,
+    expected: (value: T) => boolean,
+    withinMs = PROPAGATION_MS,
+  ): Promise<T> {
     const deadline = Date.now() + withinMs;
     let last: T;
     do {
@@ -133,7 +157,9 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
     const download = async (base: string) => {
       const res = await fetch(`${base}/v1/models/${model}/versions/${version}/artifact`, { headers: admin });
       expect(res.status).toBe(200);
-      return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+      return createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex');
     };
     expect(await download(B)).toBe(await download(A));
     const s3 = cluster.s3!;
@@ -168,7 +194,11 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
       await moveTo(admin, model, v2, 'staging');
       expect(await predictedVersion(B, `/v1/models/${model}/predict`, caller)).toBe(1);
       await moveTo(admin, model, v2, 'production');
-      await eventually('v2 in production on B', () => predictedVersion(B, `/v1/models/${model}/predict`, caller), (v) => v === v2);
+      await eventually(
+        'v2 in production on B',
+        () => predictedVersion(B, `/v1/models/${model}/predict`, caller),
+        (v) => v === v2,
+      );
     });
 
     it('an alias moved', async () => {
@@ -176,7 +206,11 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
       await ok(A, 'PUT', `/v1/models/${model}/aliases/stable`, admin, { version: 1 });
       expect(await predictedVersion(B, `/v1/models/${model}/aliases/stable/predict`, caller)).toBe(1);
       await ok(A, 'PUT', `/v1/models/${model}/aliases/stable`, admin, { version: 2 });
-      await eventually('alias moved on B', () => predictedVersion(B, `/v1/models/${model}/aliases/stable/predict`, caller), (v) => v === 2);
+      await eventually(
+        'alias moved on B',
+        () => predictedVersion(B, `/v1/models/${model}/aliases/stable/predict`, caller),
+        (v) => v === 2,
+      );
     });
 
     it('a canary split', async () => {
@@ -187,7 +221,11 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
       while (!routesToCanary(caller.id, model, 50)) caller = await apiKey('consumer');
       expect(await predictedVersion(B, `/v1/models/${model}/predict`, caller.header)).toBe(2);
       await ok(A, 'PUT', `/v1/models/${model}/traffic`, admin, { canary: { version: v3, percent: 50 } });
-      await eventually('canary on B', () => predictedVersion(B, `/v1/models/${model}/predict`, caller.header), (v) => v === v3);
+      await eventually(
+        'canary on B',
+        () => predictedVersion(B, `/v1/models/${model}/predict`, caller.header),
+        (v) => v === v3,
+      );
     });
   });
 
@@ -196,7 +234,11 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
     expect((await call(B, 'GET', '/v1/models', key.header)).status).toBe(200);
     const revoked = await call(A, 'DELETE', `/v1/api-keys/${key.id}`, (await apiKey('admin')).header);
     expect(revoked.status).toBe(204);
-    await eventually('revocation on B', async () => (await call(B, 'GET', '/v1/models', key.header)).status, (s) => s === 401);
+    await eventually(
+      'revocation on B',
+      async () => (await call(B, 'GET', '/v1/models', key.header)).status,
+      (s) => s === 401,
+    );
   });
 
   /** Alternates A and B until the first 429: how many were let through. */
@@ -217,7 +259,15 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
 
   it('a training job created on A runs in the worker and streams from B', async () => {
     const engineer = (await apiKey('ml-engineer')).header;
-    const dataset = await ok(A, 'POST', '/v1/datasets', engineer, await multipart([{ field: 'file', filename: 'blobs.csv', data: blobsSplit(60).training, contentType: 'text/csv' }], { name: 'blobs' }));
+    const dataset = await ok(
+      A,
+      'POST',
+      '/v1/datasets',
+      engineer,
+      await multipart([{ field: 'file', filename: 'blobs.csv', data: blobsSplit(60).training, contentType: 'text/csv' }], {
+        name: 'blobs',
+      }),
+    );
     const job = await ok(A, 'POST', '/v1/training-jobs', engineer, {
       modelName: `trained-${randomBytes(3).toString('hex')}`,
       datasetId: dataset.id,
@@ -288,20 +338,33 @@ describe('several API replicas on one Postgres and one Redis (e2e)', () => {
       await moveTo(admin, model, 2, 'production');
       proxy.restore();
       for (const base of [A, B]) {
-        await eventually('back on Redis', () => ready(base), (r) =>
-          r.status === 200 &&
-          r.body.details?.redis?.status === 'up' &&
-          r.body.details?.rateLimit?.storage === 'redis' &&
-          r.body.details?.clusterEvents?.status === 'up', 15_000);
+        await eventually(
+          'back on Redis',
+          () => ready(base),
+          (r) =>
+            r.status === 200 &&
+            r.body.details?.redis?.status === 'up' &&
+            r.body.details?.rateLimit?.storage === 'redis' &&
+            r.body.details?.clusterEvents?.status === 'up',
+          15_000,
+        );
       }
       const watcher = (await apiKey('consumer')).header;
-      await eventually('promotion made during the outage on B', () => predictedVersion(B, `/v1/models/${model}/predict`, watcher), (v) => v === 2);
+      await eventually(
+        'promotion made during the outage on B',
+        () => predictedVersion(B, `/v1/models/${model}/predict`, watcher),
+        (v) => v === 2,
+      );
 
       const v3 = await upload(admin, model);
       await moveTo(admin, model, v3, 'staging');
       await moveTo(admin, model, v3, 'production');
       const watcher2 = (await apiKey('consumer')).header;
-      await eventually('promotion after the outage on B', () => predictedVersion(B, `/v1/models/${model}/predict`, watcher2), (v) => v === v3);
+      await eventually(
+        'promotion after the outage on B',
+        () => predictedVersion(B, `/v1/models/${model}/predict`, watcher2),
+        (v) => v === v3,
+      );
 
       const { allowed } = await sharedBudget((await apiKey('consumer')).header);
       expect(allowed).toBe(LIMIT);

@@ -14,7 +14,10 @@ import { createJob, csvText, uploadDataset } from './support/training';
 const ORIGIN = 'https://console.example.com';
 
 function expectProblem(res: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-  expect({ status: res.statusCode, type: res.headers['content-type'] }).toEqual({ status, type: expect.stringMatching(/^application\/problem\+json/) });
+  expect({ status: res.statusCode, type: res.headers['content-type'] }).toEqual({
+    status,
+    type: expect.stringMatching(/^application\/problem\+json/),
+  });
   const body = res.json();
   expect(body).toMatchObject({ status, code, requestId: expect.any(String) });
   expect(res.headers['x-request-id']).toBe(body.requestId);
@@ -57,7 +60,11 @@ describe('bounded work per request (e2e)', () => {
       expectProblem(await post('/v1/models', nestedObject(10_000), authHeader(engineer)), 400, 'JSON_TOO_DEEP');
       expectProblem(await post('/v1/training-jobs', nestedObject(10_000), authHeader(engineer)), 400, 'JSON_TOO_DEEP');
       expectProblem(await post('/v1/models/iris/predict', nestedObject(10_000), apiKeyHeader(consumerKey)), 400, 'JSON_TOO_DEEP');
-      expectProblem(await post('/v2/models/iris/infer', `{"inputs":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, apiKeyHeader(consumerKey)), 400, 'JSON_TOO_DEEP');
+      expectProblem(
+        await post('/v2/models/iris/infer', `{"inputs":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, apiKeyHeader(consumerKey)),
+        400,
+        'JSON_TOO_DEEP',
+      );
     });
 
     it('accepts exactly 64 levels (brackets inside strings do not count) and refuses 65', async () => {
@@ -115,7 +122,9 @@ describe('bounded work per request (e2e)', () => {
         hyperparameters: { epochs: 1 },
       });
       const body = expectProblem(res, 400, 'VALIDATION_FAILED');
-      expect(body.errors).toEqual([{ field: 'architecture.hiddenLayers', message: 'hiddenLayers must contain no more than 1000 elements' }]);
+      expect(body.errors).toEqual([
+        { field: 'architecture.hiddenLayers', message: 'hiddenLayers must contain no more than 1000 elements' },
+      ]);
     });
   });
 
@@ -138,7 +147,11 @@ describe('bounded work per request (e2e)', () => {
     });
 
     it.each(['__proto__', 'constructor', 'prototype'])('refuses a column named %s (no JSON body could name it)', async (name) => {
-      const body = expectProblem(await uploadDataset(t, engineer, csvText(['x', name], [['1', '2']]), 'reserved'), 422, 'DATASET_MALFORMED');
+      const body = expectProblem(
+        await uploadDataset(t, engineer, csvText(['x', name], [['1', '2']]), 'reserved'),
+        422,
+        'DATASET_MALFORMED',
+      );
       expect(body).toMatchObject({ reason: 'reserved-column-name', column: name });
       expect(body.detail).toContain(name);
     });
@@ -151,7 +164,16 @@ describe('bounded work per request (e2e)', () => {
   });
 
   describe('pagination is validated', () => {
-    const collections = ['/v1/models', '/v1/models/iris/versions', '/v1/models/iris/aliases', '/v1/datasets', '/v1/training-jobs', '/v1/users', '/v1/api-keys', '/v1/audit-events'];
+    const collections = [
+      '/v1/models',
+      '/v1/models/iris/versions',
+      '/v1/models/iris/aliases',
+      '/v1/datasets',
+      '/v1/training-jobs',
+      '/v1/users',
+      '/v1/api-keys',
+      '/v1/audit-events',
+    ];
 
     it.each(collections)('%s refuses offset=1e21, a negative, fractional or huge offset or limit with 400', async (url) => {
       for (const query of ['offset=1e21', 'offset=-1', 'offset=1.5', 'offset=abc', 'offset=2147483648', 'limit=1e21', 'limit=0']) {
@@ -174,7 +196,12 @@ describe('bounded work per request (e2e)', () => {
       expect(String(body.instance).length).toBeLessThanOrEqual(256);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-      const lean = await t.app.inject({ method: 'POST', url: `/v1/models/${'b'.repeat(300)}/predict`, headers: apiKeyHeader(consumerKey), payload: { instances: [[1, 2, 3, 4]] } });
+      const lean = await t.app.inject({
+        method: 'POST',
+        url: `/v1/models/${'b'.repeat(300)}/predict`,
+        headers: apiKeyHeader(consumerKey),
+        payload: { instances: [[1, 2, 3, 4]] },
+      });
       expectProblem(lean, 414, 'URI_TOO_LONG');
     });
 
@@ -195,7 +222,9 @@ describe('bounded work per request (e2e)', () => {
           socket.on('close', () => {
             const [head, ...rest] = data.split('\r\n\r\n');
             const [status, ...lines] = head.split('\r\n');
-            const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+            const headers = Object.fromEntries(
+              lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+            );
             resolve({ head: status, headers, body: rest.join('\r\n\r\n') });
           });
         });
@@ -225,7 +254,9 @@ describe('bounded work per request (e2e)', () => {
       for (const name of names) {
         expect((await post(`/v1/models/${name}/predict`, { instances: [[1, 2, 3, 4]] }, apiKeyHeader(consumerKey))).statusCode).toBe(404);
         expect((await post(`/v2/models/${name}/infer`, { inputs: [] }, apiKeyHeader(consumerKey))).statusCode).toBe(404);
-        expect((await post(`/v1/models/iris/aliases/${name}/predict`, { instances: [[1, 2, 3, 4]] }, apiKeyHeader(consumerKey))).statusCode).toBe(404);
+        expect(
+          (await post(`/v1/models/iris/aliases/${name}/predict`, { instances: [[1, 2, 3, 4]] }, apiKeyHeader(consumerKey))).statusCode,
+        ).toBe(404);
       }
       const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
       for (const name of names) expect(metrics).not.toContain(name);
@@ -256,15 +287,32 @@ describe('bounded work per request (e2e)', () => {
       expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
       const methods = String(res.headers['access-control-allow-methods']).split(/\s*,\s*/);
       expect(methods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']));
-      const headers = String(res.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
-      expect(headers).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'x-api-key', 'x-request-id']));
+      const headers = String(res.headers['access-control-allow-headers'])
+        .toLowerCase()
+        .split(/\s*,\s*/);
+      expect(headers).toEqual(
+        expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'x-api-key', 'x-request-id']),
+      );
     });
 
     it('exposes the response headers clients read', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/v1/models/iris', headers: { origin: ORIGIN, ...authHeader(admin) } });
-      const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/\s*,\s*/);
+      const exposed = String(res.headers['access-control-expose-headers'])
+        .toLowerCase()
+        .split(/\s*,\s*/);
       expect(exposed).toEqual(
-        expect.arrayContaining(['etag', 'location', 'deprecation', 'sunset', 'link', 'retry-after', 'x-request-id', 'x-model-version', 'x-cache', 'www-authenticate']),
+        expect.arrayContaining([
+          'etag',
+          'location',
+          'deprecation',
+          'sunset',
+          'link',
+          'retry-after',
+          'x-request-id',
+          'x-model-version',
+          'x-cache',
+          'www-authenticate',
+        ]),
       );
     });
   });
@@ -272,7 +320,11 @@ describe('bounded work per request (e2e)', () => {
   describe('problem documents stay small and speak for ModelGate', () => {
     it('does not echo a 200,000-dimension shape back', async () => {
       const shape = Array.from({ length: 200_000 }, () => 1);
-      const res = await post('/v2/models/iris/infer', { inputs: [{ name: 'features', shape, datatype: 'FP32', data: [1, 2, 3, 4] }] }, apiKeyHeader(consumerKey));
+      const res = await post(
+        '/v2/models/iris/infer',
+        { inputs: [{ name: 'features', shape, datatype: 'FP32', data: [1, 2, 3, 4] }] },
+        apiKeyHeader(consumerKey),
+      );
       expectProblem(res, 422, 'VALIDATION_FAILED');
       expect(res.body.length).toBeLessThan(4096);
     });
@@ -288,10 +340,18 @@ describe('bounded work per request (e2e)', () => {
 
   describe('v2 values outside their datatype', () => {
     it('refuses FP16 values beyond ±65504 with a 422 naming the value', async () => {
-      const res = await post('/v2/models/iris/infer', { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP16', data: [1, 70_000, 3, 4] }] }, apiKeyHeader(consumerKey));
+      const res = await post(
+        '/v2/models/iris/infer',
+        { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP16', data: [1, 70_000, 3, 4] }] },
+        apiKeyHeader(consumerKey),
+      );
       const body = expectProblem(res, 422, 'VALIDATION_FAILED');
       expect(body.errors).toEqual([{ field: 'inputs[0].data[1]', message: expect.stringMatching(/FP16/) }]);
-      const ok = await post('/v2/models/iris/infer', { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP16', data: [1, -65_504, 3, 4] }] }, apiKeyHeader(consumerKey));
+      const ok = await post(
+        '/v2/models/iris/infer',
+        { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP16', data: [1, -65_504, 3, 4] }] },
+        apiKeyHeader(consumerKey),
+      );
       expect(ok.statusCode).toBe(200);
     });
   });

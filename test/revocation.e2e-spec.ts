@@ -205,7 +205,11 @@ describe('revocation that holds (e2e)', () => {
     it.each([
       ['the user is disabled', revokedCredentials, (u: TestUser) => asAdmin('PATCH', `/v1/users/${u.id}`, { disabled: true })],
       ['the user is deleted', revokedCredentials, (u: TestUser) => asAdmin('DELETE', `/v1/users/${u.id}`)],
-      ['an admin resets the password', revokedToken, (u: TestUser) => asAdmin('PATCH', `/v1/users/${u.id}`, { password: 'reset-by-the-admin' })],
+      [
+        'an admin resets the password',
+        revokedToken,
+        (u: TestUser) => asAdmin('PATCH', `/v1/users/${u.id}`, { password: 'reset-by-the-admin' }),
+      ],
       [
         'the user changes their password (from another session)',
         revokedToken,
@@ -215,7 +219,11 @@ describe('revocation that holds (e2e)', () => {
           return inject({ method: 'PATCH', url: '/v1/auth/me/password', headers: authHeader(other.accessToken), payload });
         },
       ],
-      ['the role that gives access is removed', revokedToken, (u: TestUser) => asAdmin('PATCH', `/v1/users/${u.id}`, { roles: ['consumer'] })],
+      [
+        'the role that gives access is removed',
+        revokedToken,
+        (u: TestUser) => asAdmin('PATCH', `/v1/users/${u.id}`, { roles: ['consumer'] }),
+      ],
     ])('ends an open stream with a revoked event when %s', async (_what, expected, change) => {
       const u = await createUser(t, 'ml-engineer');
       const stream = await openStream(await runningJob({ id: u.id, kind: 'user', email: u.email }), authHeader(u.accessToken));
@@ -305,7 +313,13 @@ describe('guessing the current password with a stolen token (e2e)', () => {
     const admin = await bootstrapAdmin(t);
     const res = await t.app.inject({ method: 'GET', url: `/v1/audit-events?${query}`, headers: authHeader(admin.accessToken) });
     expect(res.statusCode).toBe(200);
-    type Event = { action: string; actor: { id: string | null }; target: { id: string | null }; details: Record<string, unknown>; ip: string };
+    type Event = {
+      action: string;
+      actor: { id: string | null };
+      target: { id: string | null };
+      details: Record<string, unknown>;
+      ip: string;
+    };
     return { items: res.json().items as Event[], body: res.body };
   };
 

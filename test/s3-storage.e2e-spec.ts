@@ -34,7 +34,9 @@ async function allKeys(client: S3Client, bucket: string, prefix: string): Promis
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page: ListObjectsV2CommandOutput = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page: ListObjectsV2CommandOutput = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((o) => o.Key!));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -97,7 +99,9 @@ describe('S3 artifact storage on a real S3-compatible server (s3rver)', () => {
       expect(await storage.exists('model-1/nothing-here')).toBe(false);
       await storage.delete('model-1/nothing-here');
       // An unknown bucket is a missing artifact too, not a crash.
-      await expect(new S3ArtifactStorage(client, uniqueBucket('absent')).get('model-1/version-1')).rejects.toBeInstanceOf(ArtifactMissingError);
+      await expect(new S3ArtifactStorage(client, uniqueBucket('absent')).get('model-1/version-1')).rejects.toBeInstanceOf(
+        ArtifactMissingError,
+      );
     });
 
     it('reports an artifact as missing when a file its manifest lists is gone, or before its manifest is written', async () => {
@@ -126,7 +130,13 @@ describe('S3 artifact storage on a real S3-compatible server (s3rver)', () => {
     it('stores and reads back a large object intact (32 MiB shard)', async () => {
       const big = randomBytes(32 * 1024 * 1024);
       const key = 'model-4/version-1';
-      await storage.put(key, new Map([['model.json', Buffer.from('{}')], ['group1-shard1of1.bin', big]]));
+      await storage.put(
+        key,
+        new Map([
+          ['model.json', Buffer.from('{}')],
+          ['group1-shard1of1.bin', big],
+        ]),
+      );
       const back = await other.get(key);
       expect(back.get('group1-shard1of1.bin')!.length).toBe(big.length);
       expect(sha256(back.get('group1-shard1of1.bin')!)).toBe(sha256(big));
@@ -171,11 +181,18 @@ describe('S3 artifact storage on a real S3-compatible server (s3rver)', () => {
       expect(objects).toContain(`artifacts/${key}.manifest.json`);
       expect(objects.filter((k) => k.startsWith(`artifacts/${key}/`)).length).toBeGreaterThanOrEqual(2); // model.json + shard(s)
 
-      const res = await t.app.inject({ method: 'POST', url: '/v1/models/iris/predict', headers: authHeader(engineer), payload: { instances: reference.inputs } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/models/iris/predict',
+        headers: authHeader(engineer),
+        payload: { instances: reference.inputs },
+      });
       expect(res.statusCode).toBe(200);
-      res.json().predictions.forEach((row: number[], r: number) =>
-        row.forEach((v, c) => expect(Math.abs(v - reference.outputs[r][c])).toBeLessThanOrEqual(1e-5)),
-      );
+      res
+        .json()
+        .predictions.forEach((row: number[], r: number) =>
+          row.forEach((v, c) => expect(Math.abs(v - reference.outputs[r][c])).toBeLessThanOrEqual(1e-5)),
+        );
       const download = await t.app.inject({ method: 'GET', url: '/v1/models/iris/versions/1/artifact', headers: authHeader(engineer) });
       expect(download.statusCode).toBe(200);
       expect(download.headers['content-type']).toMatch(/application\/gzip/);
@@ -185,14 +202,26 @@ describe('S3 artifact storage on a real S3-compatible server (s3rver)', () => {
       const upload = await uploadVersion(t, engineer, 'iris');
       expect(upload.statusCode).toBe(201);
       expect((await transition(t, engineer, 'iris', 2, { to: 'staging' })).statusCode).toBe(200);
-      const [{ key }] = (await t.app.get(DataSource).query(`SELECT artifact_key AS key FROM model_versions WHERE version = 2`)) as { key: string }[];
+      const [{ key }] = (await t.app.get(DataSource).query(`SELECT artifact_key AS key FROM model_versions WHERE version = 2`)) as {
+        key: string;
+      }[];
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `artifacts/${key}.manifest.json` }));
-      const res = await t.app.inject({ method: 'POST', url: '/v1/models/iris/versions/2/predict', headers: authHeader(engineer), payload: { instances: reference.inputs } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/models/iris/versions/2/predict',
+        headers: authHeader(engineer),
+        payload: { instances: reference.inputs },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('ARTIFACT_UNAVAILABLE');
       expect(res.headers['retry-after']).toBe('30');
       // Version 1 is untouched.
-      const v1 = await t.app.inject({ method: 'POST', url: '/v1/models/iris/versions/1/predict', headers: authHeader(engineer), payload: { instances: reference.inputs } });
+      const v1 = await t.app.inject({
+        method: 'POST',
+        url: '/v1/models/iris/versions/1/predict',
+        headers: authHeader(engineer),
+        payload: { instances: reference.inputs },
+      });
       expect(v1.statusCode).toBe(200);
     });
   });

@@ -153,7 +153,11 @@ describe('SDK flows: a client team end to end (e2e)', () => {
     }
     expect(job).toMatchObject({ status: 'succeeded', modelName: 'blobs-trained', modelVersion: 1 });
 
-    const trained = await predictWithVersion({ client: engineer, path: { name: 'blobs-trained', version: job.modelVersion! }, body: { instances: heldOut.x } });
+    const trained = await predictWithVersion({
+      client: engineer,
+      path: { name: 'blobs-trained', version: job.modelVersion! },
+      body: { instances: heldOut.x },
+    });
     expect(trained.response?.status).toBe(200);
     expect(trained.data!.labels).toHaveLength(heldOut.x.length);
     const correct = trained.data!.labels!.filter((label, i) => label === heldOut.y[i]).length;

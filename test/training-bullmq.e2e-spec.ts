@@ -138,7 +138,9 @@ describe('training through BullMQ and a worker process (e2e)', () => {
   it('delivers a cancel from the API to the worker that runs the job', async () => {
     const id = (await createJob(t, engineer, job('iris-bullmq-cancel', 500, 4))).json().id as string;
     const before = await waitForJob(t, engineer, id, (j) => j.status === 'running' && j.progress.epoch >= 1);
-    expect((await t.app.inject({ method: 'POST', url: `/v1/training-jobs/${id}/cancel`, headers: authHeader(engineer) })).statusCode).toBe(202);
+    expect((await t.app.inject({ method: 'POST', url: `/v1/training-jobs/${id}/cancel`, headers: authHeader(engineer) })).statusCode).toBe(
+      202,
+    );
     const after = await waitForJob(t, engineer, id);
     expect(after.status).toBe('cancelled');
     expect(after.progress.epoch).toBeLessThanOrEqual(before.progress.epoch + 1);

@@ -133,7 +133,11 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
       const empty = await uploadDataset(t, engineer, Buffer.alloc(0));
       expect(empty.statusCode).toBe(422);
       expect(empty.json()).toMatchObject({ code: 'DATASET_MALFORMED', reason: 'empty-file' });
-      const latin1 = Buffer.concat([Buffer.from('name,city\nx,'), Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]), Buffer.from('\n')]);
+      const latin1 = Buffer.concat([
+        Buffer.from('name,city\nx,'),
+        Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]),
+        Buffer.from('\n'),
+      ]);
       const bad = await uploadDataset(t, engineer, latin1);
       expect(bad.statusCode).toBe(422);
       expect(bad.json()).toMatchObject({ code: 'DATASET_MALFORMED', reason: 'bad-encoding', line: 2, column: 'city' });
@@ -146,11 +150,21 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
       expect(tooBig.json()).toMatchObject({ code: 'DATASET_TOO_LARGE' });
 
       const noFile = await multipart([], { name: 'x' });
-      const res = await inject({ method: 'POST', url: '/v1/datasets', headers: { ...authHeader(engineer), ...noFile.headers }, payload: noFile.payload });
+      const res = await inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers: { ...authHeader(engineer), ...noFile.headers },
+        payload: noFile.payload,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors).toEqual([{ field: 'file', message: expect.any(String) }]);
       const noName = await multipart([{ field: 'file', filename: 'a.csv', data: Buffer.from('a\n1\n') }]);
-      const res2 = await inject({ method: 'POST', url: '/v1/datasets', headers: { ...authHeader(engineer), ...noName.headers }, payload: noName.payload });
+      const res2 = await inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers: { ...authHeader(engineer), ...noName.headers },
+        payload: noName.payload,
+      });
       expect(res2.statusCode).toBe(400);
       expect(res2.json().errors).toEqual([{ field: 'name', message: expect.any(String) }]);
     });
@@ -175,7 +189,12 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
 
     it('needs the ml-engineer role: consumers get 403, anonymous callers 401', async () => {
       const body = await multipart([{ field: 'file', filename: 'a.csv', data: Buffer.from('a\n1\n') }], { name: 'x' });
-      const asConsumer = await inject({ method: 'POST', url: '/v1/datasets', headers: { ...authHeader(consumer), ...body.headers }, payload: body.payload });
+      const asConsumer = await inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers: { ...authHeader(consumer), ...body.headers },
+        payload: body.payload,
+      });
       expect(asConsumer.statusCode).toBe(403);
       expect((await inject({ method: 'GET', url: '/v1/datasets', headers: authHeader(consumer) })).statusCode).toBe(403);
       expect((await inject({ method: 'GET', url: '/v1/datasets' })).statusCode).toBe(401);
@@ -202,7 +221,11 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
     });
 
     it('answers 422 naming every field that does not fit the dataset', async () => {
-      const res = await createJob(t, engineer, blobsJob(datasetId, { features: ['sepal_length', 'colour', 'species'], target: 'petal_width', task: 'classification' }));
+      const res = await createJob(
+        t,
+        engineer,
+        blobsJob(datasetId, { features: ['sepal_length', 'colour', 'species'], target: 'petal_width', task: 'classification' }),
+      );
       expect(res.statusCode).toBe(422);
       const errors = res.json().errors as { field: string; message: string }[];
       expect(errors).toEqual([
@@ -215,7 +238,9 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
     it('answers 422 for a regression target that is not numeric, and an unknown or foreign dataset', async () => {
       const regression = await createJob(t, engineer, blobsJob(datasetId, { task: 'regression', modelName: 'regression-check' }));
       expect(regression.statusCode).toBe(422);
-      expect(regression.json().errors).toEqual([{ field: 'target', message: expect.stringContaining('regression needs a numeric target') }]);
+      expect(regression.json().errors).toEqual([
+        { field: 'target', message: expect.stringContaining('regression needs a numeric target') },
+      ]);
       const foreign = await createJob(t, otherEngineer, blobsJob(datasetId));
       expect(foreign.statusCode).toBe(422);
       expect(foreign.json().errors).toEqual([{ field: 'datasetId', message: expect.any(String) }]);
@@ -241,7 +266,9 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
       ]);
       const units = await createJob(t, engineer, blobsJob(datasetId, { architecture: { hiddenLayers: [65] } }));
       expect(units.statusCode).toBe(422);
-      expect(units.json().errors).toEqual([{ field: 'architecture.hiddenLayers[0]', message: expect.stringContaining('TRAINING_MAX_UNITS') }]);
+      expect(units.json().errors).toEqual([
+        { field: 'architecture.hiddenLayers[0]', message: expect.stringContaining('TRAINING_MAX_UNITS') },
+      ]);
     });
   });
 
@@ -287,7 +314,14 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
       const progress = events.filter((e) => e.event === 'progress');
       expect(progress.map((e) => e.data.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       for (const e of progress) {
-        expect(e.data).toMatchObject({ epochs: 12, attempt: 1, loss: expect.any(Number), valLoss: expect.any(Number), accuracy: expect.any(Number), valAccuracy: expect.any(Number) });
+        expect(e.data).toMatchObject({
+          epochs: 12,
+          attempt: 1,
+          loss: expect.any(Number),
+          valLoss: expect.any(Number),
+          accuracy: expect.any(Number),
+          valAccuracy: expect.any(Number),
+        });
       }
       expect(events.at(-1)!.event).toBe('status');
       expect(events.filter((e) => e.event === 'status')).toHaveLength(1);
@@ -357,7 +391,12 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
     it('predicts the same through /v2 (Open Inference Protocol) and from the downloaded artifact', async () => {
       const rows = split.heldOut.x.slice(0, 10);
       const v1 = (
-        await inject({ method: 'POST', url: '/v1/models/iris-trained/versions/1/predict', headers: authHeader(consumer), payload: { instances: rows } })
+        await inject({
+          method: 'POST',
+          url: '/v1/models/iris-trained/versions/1/predict',
+          headers: authHeader(consumer),
+          payload: { instances: rows },
+        })
       ).json().predictions as number[][];
       const v2 = await inject({
         method: 'POST',
@@ -378,14 +417,20 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
     });
 
     it('replays the history to a client that joins after the end', async () => {
-      const late = parseSse((await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}/events`, headers: authHeader(engineer) })).body);
+      const late = parseSse(
+        (await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}/events`, headers: authHeader(engineer) })).body,
+      );
       expect(late.filter((e) => e.event === 'progress').map((e) => e.data.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       expect(late.map((e) => e.event).at(-1)).toBe('status');
     });
 
     it('shows the job to its owner and admins only', async () => {
-      expect((await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}`, headers: authHeader(otherEngineer) })).statusCode).toBe(404);
-      expect((await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}/events`, headers: authHeader(otherEngineer) })).statusCode).toBe(404);
+      expect((await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}`, headers: authHeader(otherEngineer) })).statusCode).toBe(
+        404,
+      );
+      expect(
+        (await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}/events`, headers: authHeader(otherEngineer) })).statusCode,
+      ).toBe(404);
       expect((await inject({ method: 'GET', url: `/v1/training-jobs/${job.id}`, headers: authHeader(admin) })).statusCode).toBe(200);
       const list = await inject({ method: 'GET', url: '/v1/training-jobs?status=succeeded', headers: authHeader(engineer) });
       expect(list.json().items.map((j: { id: string }) => j.id)).toContain(job.id);
@@ -422,7 +467,11 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
   describe('reproducibility', () => {
     it('gives the same metrics and history for the same seed (within 1e-6)', async () => {
       const datasetId = await blobsDataset();
-      const body = blobsJob(datasetId, { modelName: 'iris-seeded', architecture: { hiddenLayers: [8, 8], activation: 'tanh', dropout: 0.1 } }, { epochs: 5, seed: 1234 });
+      const body = blobsJob(
+        datasetId,
+        { modelName: 'iris-seeded', architecture: { hiddenLayers: [8, 8], activation: 'tanh', dropout: 0.1 } },
+        { epochs: 5, seed: 1234 },
+      );
       const a = await waitForJob(t, engineer, (await createJob(t, engineer, body)).json().id);
       const b = await waitForJob(t, engineer, (await createJob(t, engineer, body)).json().id);
       expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
@@ -469,7 +518,9 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
 
       const again = await inject({ method: 'POST', url: `/v1/training-jobs/${running.id}/cancel`, headers: authHeader(engineer) });
       expect(again.statusCode).toBe(202);
-      const succeeded = (await inject({ method: 'GET', url: '/v1/training-jobs?status=succeeded&limit=1', headers: authHeader(engineer) })).json().items[0];
+      const succeeded = (
+        await inject({ method: 'GET', url: '/v1/training-jobs?status=succeeded&limit=1', headers: authHeader(engineer) })
+      ).json().items[0];
       const finished = await inject({ method: 'POST', url: `/v1/training-jobs/${succeeded.id}/cancel`, headers: authHeader(engineer) });
       expect(finished.statusCode).toBe(409);
       expect(finished.json()).toMatchObject({ code: 'TRAINING_JOB_FINISHED' });

@@ -33,7 +33,11 @@ describe('users admin and audit events (e2e)', () => {
       });
       expect(res.body).not.toContain('grace-password-1');
       expect(res.body).not.toMatch(/scrypt|password/i);
-      const login = await inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'grace@example.com', password: 'grace-password-1' } });
+      const login = await inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: 'grace@example.com', password: 'grace-password-1' },
+      });
       expect(login.statusCode).toBe(200);
       const stored = await t.app.get(DataSource).query(`SELECT password_hash FROM users WHERE id = $1`, [user.id]);
       expect(stored[0].password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=1\$/);
@@ -56,7 +60,12 @@ describe('users admin and audit events (e2e)', () => {
         passwordHash: 'x',
       });
       expect(create.statusCode).toBe(400);
-      expect(create.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['disabled', 'id', 'passwordHash']);
+      expect(
+        create
+          .json()
+          .errors.map((e: { field: string }) => e.field)
+          .sort(),
+      ).toEqual(['disabled', 'id', 'passwordHash']);
       expect(await t.app.get(DataSource).query(`SELECT 1 FROM users WHERE email = 'mass@example.com'`)).toEqual([]);
 
       const u = await createUser(t, 'consumer');
@@ -74,10 +83,14 @@ describe('users admin and audit events (e2e)', () => {
     });
 
     it('lists with paging and filters', async () => {
-      for (const n of [1, 2, 3]) await asAdmin('POST', '/v1/users', { email: `page-${n}@list.example`, password: 'list-password-1', roles: ['consumer'] });
+      for (const n of [1, 2, 3])
+        await asAdmin('POST', '/v1/users', { email: `page-${n}@list.example`, password: 'list-password-1', roles: ['consumer'] });
       const page = await asAdmin('GET', '/v1/users?q=list.example&limit=2&offset=1');
       expect(page.statusCode).toBe(200);
-      expect(page.json()).toEqual({ items: [expect.objectContaining({ email: 'page-2@list.example' }), expect.objectContaining({ email: 'page-3@list.example' })], page: { limit: 2, offset: 1, total: 3 } });
+      expect(page.json()).toEqual({
+        items: [expect.objectContaining({ email: 'page-2@list.example' }), expect.objectContaining({ email: 'page-3@list.example' })],
+        page: { limit: 2, offset: 1, total: 3 },
+      });
       const admins = (await asAdmin('GET', '/v1/users?role=admin&limit=100')).json();
       expect(admins.items.every((u: { roles: string[] }) => u.roles.includes('admin'))).toBe(true);
       expect((await asAdmin('GET', '/v1/users?limit=1000')).statusCode).toBe(400);
@@ -134,7 +147,9 @@ describe('users admin and audit events (e2e)', () => {
 
   describe('audit events', () => {
     it('records user and role changes with the acting admin, ip and request id', async () => {
-      const created = (await asAdmin('POST', '/v1/users', { email: 'audited@example.com', password: 'audited-password', roles: ['consumer'] })).json();
+      const created = (
+        await asAdmin('POST', '/v1/users', { email: 'audited@example.com', password: 'audited-password', roles: ['consumer'] })
+      ).json();
       await inject({
         method: 'PATCH',
         url: `/v1/users/${created.id}`,
@@ -145,7 +160,11 @@ describe('users admin and audit events (e2e)', () => {
       const res = await asAdmin('GET', `/v1/audit-events?targetType=user&targetId=${created.id}`);
       expect(res.statusCode).toBe(200);
       const [updated, create] = res.json().items;
-      expect(create).toMatchObject({ action: 'user.created', actor: { kind: 'user', id: adminId }, details: { email: 'audited@example.com', roles: ['consumer'], source: 'api' } });
+      expect(create).toMatchObject({
+        action: 'user.created',
+        actor: { kind: 'user', id: adminId },
+        details: { email: 'audited@example.com', roles: ['consumer'], source: 'api' },
+      });
       expect(updated).toMatchObject({
         action: 'user.updated',
         actor: { kind: 'user', id: adminId },
@@ -160,9 +179,13 @@ describe('users admin and audit events (e2e)', () => {
 
     it('filters by action, actor and time, pages, and is admin-only', async () => {
       const since = new Date().toISOString();
-      const a = (await asAdmin('POST', '/v1/users', { email: 'filter-a@example.com', password: 'filter-password', roles: ['consumer'] })).json();
+      const a = (
+        await asAdmin('POST', '/v1/users', { email: 'filter-a@example.com', password: 'filter-password', roles: ['consumer'] })
+      ).json();
       await asAdmin('POST', '/v1/users', { email: 'filter-b@example.com', password: 'filter-password', roles: ['consumer'] });
-      const byAction = (await asAdmin('GET', `/v1/audit-events?action=user.created&actorId=${adminId}&from=${encodeURIComponent(since)}&limit=1`)).json();
+      const byAction = (
+        await asAdmin('GET', `/v1/audit-events?action=user.created&actorId=${adminId}&from=${encodeURIComponent(since)}&limit=1`)
+      ).json();
       expect(byAction.page).toEqual({ limit: 1, offset: 0, total: 2 });
       expect(byAction.items[0]).toMatchObject({ action: 'user.created', details: { email: 'filter-b@example.com' } });
       const before = (await asAdmin('GET', `/v1/audit-events?targetId=${a.id}&to=${encodeURIComponent(since)}`)).json();

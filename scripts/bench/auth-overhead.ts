@@ -81,7 +81,9 @@ async function main(): Promise<void> {
   await app.init();
   try {
     await app.get(UsersService).create({ email: 'bench@modelgate.test', password: 'bench-password-1', roles: ['consumer'] }, null);
-    const { accessToken } = await app.get(AuthService).login({ email: 'bench@modelgate.test', password: 'bench-password-1' }, { ip: '127.0.0.1', requestId: 'bench' });
+    const { accessToken } = await app
+      .get(AuthService)
+      .login({ email: 'bench@modelgate.test', password: 'bench-password-1' }, { ip: '127.0.0.1', requestId: 'bench' });
     const { key } = await app.get(ApiKeysService).create({ name: 'bench', role: 'consumer' }, null);
     const cases: Case[] = [
       { name: 'public (no auth)', url: '/v1/bench/public', headers: {} },
@@ -89,11 +91,15 @@ async function main(): Promise<void> {
       { name: 'X-API-Key', url: '/v1/bench/protected', headers: { 'x-api-key': key } },
     ];
     console.log(`node ${process.version}, ${seconds}s per case; same handler, warm caches\n`);
-    console.log('in-process (app.inject, one at a time, cases interleaved):\n| route | requests | mean µs | p50 µs | p99 µs | overhead µs (p50) |\n|---|---:|---:|---:|---:|---:|');
+    console.log(
+      'in-process (app.inject, one at a time, cases interleaved):\n| route | requests | mean µs | p50 µs | p99 µs | overhead µs (p50) |\n|---|---:|---:|---:|---:|---:|',
+    );
     const results = await inProcess(app, cases, seconds);
     for (const [i, c] of cases.entries()) {
       const r = results[i];
-      console.log(`| ${c.name} | ${r.n} | ${r.mean.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(r.p50 - results[0].p50).toFixed(0)} |`);
+      console.log(
+        `| ${c.name} | ${r.n} | ${r.mean.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(r.p50 - results[0].p50).toFixed(0)} |`,
+      );
     }
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.getHttpServer().address() as { port: number }).port;

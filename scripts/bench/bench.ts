@@ -62,7 +62,8 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-async function json(res: Response): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function json(res: Response): Promise<any> {
   const body = await res.text();
   if (!res.ok) throw new Error(`${res.status} ${body}`);
   return body ? JSON.parse(body) : undefined;
@@ -91,12 +92,24 @@ async function startModelGate(port: number, dataDir: string): Promise<ChildProce
 }
 
 async function setUp(base: string): Promise<{ apiKey: string; token: string }> {
-  const login = await json(await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) }));
+  const login = await json(
+    await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) }),
+  );
   const auth = { authorization: `Bearer ${login.accessToken}` };
   const key = await json(
-    await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', role: 'consumer' }) }),
+    await fetch(`${base}/v1/api-keys`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', role: 'consumer' }),
+    }),
   );
-  await json(await fetch(`${base}/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-mlp' }) }));
+  await json(
+    await fetch(`${base}/v1/models`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench-mlp' }),
+    }),
+  );
   const form = new FormData();
   const dir = join(DEFAULT_FIXTURES_DIR, 'mlp-bench');
   for (const f of readdirSync(dir)) form.append('files', new Blob([readFileSync(join(dir, f))]), f);
@@ -197,13 +210,29 @@ async function main(): Promise<void> {
     const { apiKey, token } = await setUp(base);
     const predictUrl = `${base}/v1/models/bench-mlp/predict`;
     // Warm-up: JIT, model load, wasm backend.
-    await autocannon({ url: predictUrl, method: 'POST', connections: 8, amount: 2000, headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify({ instances: [row(1)] }) });
+    await autocannon({
+      url: predictUrl,
+      method: 'POST',
+      connections: 8,
+      amount: 2000,
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify({ instances: [row(1)] }),
+    });
     const barePort = port + 1;
-    const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, 'mlp-bench'), String(barePort)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, 'mlp-bench'), String(barePort)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     children.push(bare);
     const bareBackend = await new Promise<string>((resolve) => bare.once('message', (m: { backend: string }) => resolve(m.backend)));
     const bareUrl = `http://127.0.0.1:${barePort}/predict`;
-    await autocannon({ url: bareUrl, method: 'POST', connections: 8, amount: 2000, body: JSON.stringify({ instances: [row(1)] }), headers: { 'content-type': 'application/json' } });
+    await autocannon({
+      url: bareUrl,
+      method: 'POST',
+      connections: 8,
+      amount: 2000,
+      body: JSON.stringify({ instances: [row(1)] }),
+      headers: { 'content-type': 'application/json' },
+    });
 
     const rssBefore = rssMb(api.pid!).now;
     const segment = DURATION / ROUNDS;
@@ -239,15 +268,24 @@ async function main(): Promise<void> {
     }
     results.push(combine(`bare node:http + tfjs (${bareBackend})`, bareSegments));
 
-    console.log(`\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per server in ${ROUNDS} alternating segments, model mlp-bench (32→64→64→3)\n`);
+    console.log(
+      `\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per server in ${ROUNDS} alternating segments, model mlp-bench (32→64→64→3)\n`,
+    );
     console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB | server CPU µs/request |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const r of results) console.log(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} |`);
+    for (const r of results)
+      console.log(
+        `| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} |`,
+      );
     const mg = results[0];
     const bareResult = results[results.length - 1];
-    console.log(`\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}× (per segment pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.0×); ModelGate p99 ${mg.p99} ms, worst segment (target ≤ 50 ms)`);
+    console.log(
+      `\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}× (per segment pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.0×); ModelGate p99 ${mg.p99} ms, worst segment (target ≤ 50 ms)`,
+    );
     if (mg.cpuUsPerRequest && bareResult.cpuUsPerRequest) {
-      console.log(`server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the req/s ratio a quiet machine would show)`);
+      console.log(
+        `server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the req/s ratio a quiet machine would show)`,
+      );
     }
     console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);

@@ -44,12 +44,15 @@ function codeOf(body: string): string | undefined {
 /** One HTTP request; the body is a prebuilt Buffer, the answer read as text. */
 function send(port: number, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: codeOf(Buffer.concat(chunks).toString('utf8')) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: codeOf(Buffer.concat(chunks).toString('utf8')) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -144,8 +147,13 @@ async function buildCases(port: number, auth: Record<string, string>): Promise<C
       hyperparameters: { epochs: 1 },
     }),
   );
-  const wideHeader = await multipart([{ field: 'file', name: 'wide.csv', data: Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',') + '\n1\n') }], { name: 'wide' });
-  const longField = await multipart([{ field: 'file', name: 'long.csv', data: Buffer.from(`a,b\n1,${'x'.repeat(40 * 1024 * 1024)}\n`) }], { name: 'long' });
+  const wideHeader = await multipart(
+    [{ field: 'file', name: 'wide.csv', data: Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',') + '\n1\n') }],
+    { name: 'wide' },
+  );
+  const longField = await multipart([{ field: 'file', name: 'long.csv', data: Buffer.from(`a,b\n1,${'x'.repeat(40 * 1024 * 1024)}\n`) }], {
+    name: 'long',
+  });
   const upload = (files: { path: string; data: Buffer }[]) => multipart(files.map((f) => ({ field: 'files', name: f.path, data: f.data })));
   const models = [
     ['Dense(20000) first layer, empty weights manifest', await upload(hugeFirstLayerModel(20_000))],
@@ -161,11 +169,20 @@ async function buildCases(port: number, auth: Record<string, string>): Promise<C
     { name: 'baseline: GET /health/live', send: () => send(port, 'GET', '/health/live', {}) },
     { name: 'deep JSON (10,000 levels, 60 KB) on POST /v1/auth/refresh', send: () => send(port, 'POST', '/v1/auth/refresh', json, deep) },
     { name: '100,000 training features', send: () => send(port, 'POST', '/v1/training-jobs', { ...json, ...auth }, features) },
-    { name: 'CSV header of 1,000,000 columns', send: () => send(port, 'POST', '/v1/datasets', { ...auth, 'content-type': wideHeader.contentType }, wideHeader.body) },
-    { name: 'CSV field of 40 MB', send: () => send(port, 'POST', '/v1/datasets', { ...auth, 'content-type': longField.contentType }, longField.body) },
+    {
+      name: 'CSV header of 1,000,000 columns',
+      send: () => send(port, 'POST', '/v1/datasets', { ...auth, 'content-type': wideHeader.contentType }, wideHeader.body),
+    },
+    {
+      name: 'CSV field of 40 MB',
+      send: () => send(port, 'POST', '/v1/datasets', { ...auth, 'content-type': longField.contentType }, longField.body),
+    },
     { name: 'GET /v1/models?offset=1e21', send: () => send(port, 'GET', '/v1/models?offset=1e21', auth) },
     { name: 'path parameter of 300 characters', send: () => send(port, 'GET', `/v1/models/${'a'.repeat(300)}`, auth) },
-    { name: 'request header of 40 KB', send: () => sendRaw(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Filler: ${'f'.repeat(40_000)}\r\n\r\n`) },
+    {
+      name: 'request header of 40 KB',
+      send: () => sendRaw(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Filler: ${'f'.repeat(40_000)}\r\n\r\n`),
+    },
     ...models.map(([name, body]) => ({
       name: `model upload: ${name}`,
       send: () => send(port, 'POST', '/v1/models/hostile/versions', { ...auth, 'content-type': body.contentType }, body.body),
@@ -189,7 +206,9 @@ async function measure(c: Case): Promise<{ answer?: Answer; error?: string; wall
   try {
     const answer = await Promise.race([
       c.send(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CASE_TIMEOUT_MS / 1000} s`)), CASE_TIMEOUT_MS))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CASE_TIMEOUT_MS / 1000} s`)), CASE_TIMEOUT_MS)),
+      ),
     ]);
     const wallMs = performance.now() - started;
     return { answer, wallMs, maxDelayMs: await maxDelayMs(histogram) };
@@ -212,7 +231,13 @@ async function main(): Promise<void> {
     await app.get(UsersService).create({ ...ENGINEER, roles: ['ml-engineer'] }, null);
     const { accessToken } = await app.get(AuthService).login(ENGINEER, { ip: '127.0.0.1', requestId: 'bench-hostile' });
     const auth = { authorization: `Bearer ${accessToken}` };
-    await send(port, 'POST', '/v1/models', { ...auth, 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ name: 'hostile' })));
+    await send(
+      port,
+      'POST',
+      '/v1/models',
+      { ...auth, 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify({ name: 'hostile' })),
+    );
 
     const cases = (await buildCases(port, auth)).filter((c) => !filter || c.name.toLowerCase().includes(filter));
     console.log(`bench:hostile — in-process app, ${config.inference.backend} backend requested, event loop sampled every 10 ms\n`);

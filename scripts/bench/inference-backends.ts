@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   await generateFixtures();
   const dir = join(DEFAULT_FIXTURES_DIR, 'mlp-bench');
   const files = new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
-  const backends = (process.argv.slice(2) as TfBackendName[]).length > 0 ? (process.argv.slice(2) as TfBackendName[]) : (['wasm', 'cpu'] as TfBackendName[]);
+  const backends =
+    (process.argv.slice(2) as TfBackendName[]).length > 0
+      ? (process.argv.slice(2) as TfBackendName[])
+      : (['wasm', 'cpu'] as TfBackendName[]);
   console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, model mlp-bench, ${SECONDS_PER_CASE}s per case`);
   console.log('\n| backend | batch rows | p50 ms | p99 ms | rows/s |\n|---|---:|---:|---:|---:|');
   const concurrency: string[] = [];
@@ -29,7 +32,9 @@ async function main(): Promise<void> {
       const input = randomRows(rows, 32);
       const times = await timeCalls(() => model.predict(input));
       const p50 = percentile(times, 0.5);
-      console.log(`| ${backend} | ${rows} | ${p50.toFixed(3)} | ${percentile(times, 0.99).toFixed(3)} | ${Math.round((rows * 1000) / p50)} |`);
+      console.log(
+        `| ${backend} | ${rows} | ${p50.toFixed(3)} | ${percentile(times, 0.99).toFixed(3)} | ${Math.round((rows * 1000) / p50)} |`,
+      );
     }
     concurrency.push(...(await concurrencyCase(backend, model)));
     const tensors = tf.memory().numTensors;
@@ -48,9 +53,11 @@ async function concurrencyCase(backend: string, model: LoadedModel): Promise<str
   const row = randomRows(1, 32)[0];
   const run = async (call: () => Promise<unknown>) => {
     const started = performance.now();
-    await Promise.all(Array.from({ length: callers }, async () => {
-      for (let i = 0; i < perCaller; i++) await call();
-    }));
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        for (let i = 0; i < perCaller; i++) await call();
+      }),
+    );
     return (callers * perCaller * 1000) / (performance.now() - started);
   };
   const unbatched = await run(() => model.predict([row]));

@@ -94,14 +94,21 @@ async function main(): Promise<void> {
       return out;
     };
 
-    console.log(`node ${process.version}, ${config.database.url ? 'Postgres' : 'embedded PGlite'}, ${versions} versions of one model, ${repeats} sequential requests per read\n`);
+    console.log(
+      `node ${process.version}, ${config.database.url ? 'Postgres' : 'embedded PGlite'}, ${versions} versions of one model, ${repeats} sequential requests per read\n`,
+    );
     console.log('| operation | n | mean ms | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|');
     console.log(row('upload (multipart, 3 files) — first 100', uploads.slice(0, 100)));
     console.log(row(`upload — last 100 (versions ${versions - 99}..${versions})`, uploads.slice(-100)));
     console.log(row('upload — all', uploads));
     console.log(row('GET versions?limit=20 (newest page)', await measure(`/v1/models/${name}/versions?limit=20`)));
     console.log(row('GET versions?limit=100', await measure(`/v1/models/${name}/versions?limit=100`)));
-    console.log(row(`GET versions?limit=20&offset=${versions - 20} (oldest page)`, await measure(`/v1/models/${name}/versions?limit=20&offset=${versions - 20}`)));
+    console.log(
+      row(
+        `GET versions?limit=20&offset=${versions - 20} (oldest page)`,
+        await measure(`/v1/models/${name}/versions?limit=20&offset=${versions - 20}`),
+      ),
+    );
     console.log(row('GET versions?stage=staging&limit=20', await measure(`/v1/models/${name}/versions?stage=staging&limit=20`)));
     console.log(row('GET versions/{v}', await measure(`/v1/models/${name}/versions/${Math.ceil(versions / 2)}`)));
     console.log(row('GET models/{name}', await measure(`/v1/models/${name}`)));

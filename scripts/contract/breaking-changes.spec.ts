@@ -10,14 +10,27 @@ const base = (): OpenApiDoc => ({
       post: {
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, task: { type: 'string', enum: ['classification', 'regression'] } } } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['name'],
+                properties: { name: { type: 'string' }, task: { type: 'string', enum: ['classification', 'regression'] } },
+              },
+            },
+          },
         },
         responses: { '201': {} },
       },
     },
   },
   components: {
-    schemas: { Model: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, stage: { type: 'string', enum: ['draft', 'staging'] } } } },
+    schemas: {
+      Model: {
+        type: 'object',
+        properties: { id: { type: 'string' }, name: { type: 'string' }, stage: { type: 'string', enum: ['draft', 'staging'] } },
+      },
+    },
   },
 });
 

@@ -29,11 +29,22 @@ const DIST_ALLOWED = new Set(['typeorm-pglite/dist/pglite-pool']);
 describe('architecture (static)', () => {
   it('dependency-cruiser finds no violation of the import rules', () => {
     const run = () =>
-      execFileSync(process.execPath, [join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'apps', 'libs', 'scripts', '--config', '.dependency-cruiser.cjs'], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
+          'apps',
+          'libs',
+          'scripts',
+          '--config',
+          '.dependency-cruiser.cjs',
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          stdio: 'pipe',
+        },
+      );
     expect(run).not.toThrow();
   }, 120_000);
 

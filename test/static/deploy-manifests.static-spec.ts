@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { configSchema } from '@app/common';
 
-type Manifest = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Manifest = {
+  kind: string;
+  metadata: { name: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spec?: any;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+};
 
 const dir = join(__dirname, '..', '..', 'deploy', 'k8s');
 const manifests: Manifest[] = readdirSync(dir)
@@ -13,7 +20,11 @@ const byKind = (kind: string, name?: string) => manifests.filter((m) => m.kind =
 
 describe('Kubernetes manifests (deploy/k8s)', () => {
   it('declare api and worker Deployments, Service, HPA, PDB, ConfigMap, Secret and a migration Job', () => {
-    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['modelgate-api', 'modelgate-worker']);
+    expect(
+      byKind('Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['modelgate-api', 'modelgate-worker']);
     for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ConfigMap', 'Secret', 'Job']) {
       expect({ kind, count: byKind(kind).length }).toEqual({ kind, count: 1 });
     }

@@ -63,7 +63,13 @@ export async function startApiProcess(env: Record<string, string>, startTimeoutM
   };
   const until = Date.now() + startTimeoutMs;
   for (;;) {
-    if (await fetch(`${base}/health/ready`).then((r) => r.status === 200, () => false)) return api;
+    if (
+      await fetch(`${base}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return api;
     if (Date.now() > until || child.exitCode !== null) {
       await api.kill();
       throw new Error(`the API did not start:\n${output}`);

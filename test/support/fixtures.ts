@@ -42,6 +42,8 @@ export function readFixtureReference(name: FixtureModel): FixtureReference {
 
 /** A generated CSV as header + rows of raw strings. */
 export function readFixtureCsv(name: 'blobs' | 'regression'): { header: string[]; rows: string[][] } {
-  const [header, ...lines] = readFileSync(fixturePath('datasets', `${name}.csv`), 'utf8').trim().split('\n');
+  const [header, ...lines] = readFileSync(fixturePath('datasets', `${name}.csv`), 'utf8')
+    .trim()
+    .split('\n');
   return { header: header.split(','), rows: lines.map((l) => l.split(',')) };
 }

@@ -73,7 +73,8 @@ export function parseSse(body: string): SseEvent[] {
       const fields: Record<string, string> = {};
       for (const line of block.split('\n')) {
         const i = line.indexOf(':');
-        if (i > 0) fields[line.slice(0, i)] = (fields[line.slice(0, i)] ? `${fields[line.slice(0, i)]}\n` : '') + line.slice(i + 1).trimStart();
+        if (i > 0)
+          fields[line.slice(0, i)] = (fields[line.slice(0, i)] ? `${fields[line.slice(0, i)]}\n` : '') + line.slice(i + 1).trimStart();
       }
       return { event: fields.event ?? 'message', id: fields.id, data: JSON.parse(fields.data ?? 'null') };
     });

@@ -13,10 +13,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, SECURITY_SCHEMES.bearer)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, SECURITY_SCHEMES.apiKey)
-    .addOAuth2(
-      { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/v1/auth/token', scopes: {} } } },
-      SECURITY_SCHEMES.oauth2,
-    )
+    .addOAuth2({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/v1/auth/token', scopes: {} } } }, SECURITY_SCHEMES.oauth2)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     // Method names become SDK method names; tests keep them unique.

@@ -229,7 +229,12 @@ export interface LeanParamsPipe {
    * `cheap`: the route's own check of the DTO's rules (undefined when they fail); `metatype`: the
    * DTO. Returns the transformed params, or throws the error the pipe would throw.
    */
-  (pipe: PipeTransform, raw: Record<string, string>, cheap: Record<string, string | number> | undefined, metatype: Type<object>): Promise<unknown> | unknown;
+  (
+    pipe: PipeTransform,
+    raw: Record<string, string>,
+    cheap: Record<string, string | number> | undefined,
+    metatype: Type<object>,
+  ): Promise<unknown> | unknown;
 }
 
 /** How the lean inference handler applies an interceptor to the controller method's result. */
@@ -273,7 +278,13 @@ export const GLOBAL_ENHANCERS: readonly GlobalEnhancer[] = [
     },
   },
   // 14. The one error path.
-  { kind: 'filter', name: 'ProblemDetailsFilter', token: ProblemDetailsFilter, provider: { provide: APP_FILTER, useClass: ProblemDetailsFilter }, lean: 'as-is' },
+  {
+    kind: 'filter',
+    name: 'ProblemDetailsFilter',
+    token: ProblemDetailsFilter,
+    provider: { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    lean: 'as-is',
+  },
 ];
 
 /** For app.module.ts: the APP_* providers, in the list's order. */
@@ -282,7 +293,12 @@ export const GLOBAL_ENHANCER_PROVIDERS: Provider[] = GLOBAL_ENHANCERS.map((e) =>
 /** Besides requests: the scheduler behind the interval jobs, registered once for the app. */
 export const SCHEDULES = [ScheduleModule.forRoot()];
 
-const APP_TOKENS: Record<string, GlobalEnhancer['kind']> = { [APP_GUARD]: 'guard', [APP_PIPE]: 'pipe', [APP_INTERCEPTOR]: 'interceptor', [APP_FILTER]: 'filter' };
+const APP_TOKENS: Record<string, GlobalEnhancer['kind']> = {
+  [APP_GUARD]: 'guard',
+  [APP_PIPE]: 'pipe',
+  [APP_INTERCEPTOR]: 'interceptor',
+  [APP_FILTER]: 'filter',
+};
 
 /**
  * Nest's instances of GLOBAL_ENHANCERS, in the list's order. Fails (at start-up: create-app.ts calls

@@ -38,6 +38,8 @@ describe('AuditService on TypeORM', () => {
     expect(page.items.map((e) => e.action)).toEqual(['int-spec.two', 'int-spec.one']);
     expect(page.items[1].details).toEqual({ password: REDACTED, keep: 1 });
     expect(page.items[1].actor).toEqual({ kind: 'system', id: null, email: null });
-    expect((await audit.list(Object.assign(new ListAuditEventsQueryDto(), { action: 'int-spec.rolled-back', limit: 10, offset: 0 }))).page.total).toBe(0);
+    expect(
+      (await audit.list(Object.assign(new ListAuditEventsQueryDto(), { action: 'int-spec.rolled-back', limit: 10, offset: 0 }))).page.total,
+    ).toBe(0);
   });
 });

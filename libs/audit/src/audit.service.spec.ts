@@ -9,7 +9,11 @@ import { InMemoryAuditEventsRepository } from './testing/in-memory-audit-events'
 
 class SomeTransaction extends Transaction {}
 
-const admin: Actor = { caller: { id: 'u-admin', kind: 'user', roles: ['admin'], email: 'admin@example.com' }, requestId: 'req-1', ip: '10.0.0.1' };
+const admin: Actor = {
+  caller: { id: 'u-admin', kind: 'user', roles: ['admin'], email: 'admin@example.com' },
+  requestId: 'req-1',
+  ip: '10.0.0.1',
+};
 const key: Actor = { caller: { id: 'k-1', kind: 'api-key', roles: ['consumer'] }, requestId: 'req-2', ip: '10.0.0.2' };
 
 function setup() {
@@ -25,7 +29,11 @@ describe('AuditService (over an in-memory repository)', () => {
   describe('record', () => {
     it('redacts secret-named details at any depth before they reach the repository', async () => {
       const { repo, audit } = setup();
-      await audit.record({ action: 'user.created', actor: admin, details: { email: 'a@b.c', password: 'p', nested: { refreshToken: 't', keep: 1 } } });
+      await audit.record({
+        action: 'user.created',
+        actor: admin,
+        details: { email: 'a@b.c', password: 'p', nested: { refreshToken: 't', keep: 1 } },
+      });
       expect(repo.rows[0].details).toEqual({ email: 'a@b.c', password: REDACTED, nested: { refreshToken: REDACTED, keep: 1 } });
     });
 
@@ -82,12 +90,17 @@ describe('AuditService (over an in-memory repository)', () => {
       const page = await audit.list(query({ limit: 2, offset: 1 }));
       expect(page.items.map((e) => e.action)).toEqual(['model.created', 'user.updated']);
       expect(page.page).toEqual({ limit: 2, offset: 1, total: 5 });
-      expect(page.items[0]).toMatchObject({ actor: { kind: 'api-key', id: 'k-1', email: null }, target: { type: 'model', id: 'm-1' }, at: '2030-01-01T00:00:04.000Z' });
+      expect(page.items[0]).toMatchObject({
+        actor: { kind: 'api-key', id: 'k-1', email: null },
+        target: { type: 'model', id: 'm-1' },
+        at: '2030-01-01T00:00:04.000Z',
+      });
     });
 
     it('combines filters with AND', async () => {
       const { audit } = await seeded();
-      const actions = async (q: Record<string, unknown>) => (await audit.list(query({ limit: 50, offset: 0, ...q }))).items.map((e) => e.action);
+      const actions = async (q: Record<string, unknown>) =>
+        (await audit.list(query({ limit: 50, offset: 0, ...q }))).items.map((e) => e.action);
       expect(await actions({ action: 'auth.login.failed' })).toEqual(['auth.login.failed', 'auth.login.failed']);
       expect(await actions({ actorId: 'u-admin' })).toEqual(['user.updated', 'user.created']);
       expect(await actions({ targetType: 'user', targetId: 'u-2', action: 'user.created' })).toEqual(['user.created']);

@@ -12,10 +12,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        SECRET_KEY.test(k) ? REDACTED : redactSecrets(v, depth + 1),
-      ]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redactSecrets(v, depth + 1)]),
     );
   }
   return value;

@@ -65,6 +65,15 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
         ),
     },
   ],
-  exports: [TF_BACKEND_SELECTION, MODEL_LIMITS, InferenceRuntime, InferenceEngineHealth, ArtifactInspector, InferenceMetrics, ModelCache, DynamicBatcher],
+  exports: [
+    TF_BACKEND_SELECTION,
+    MODEL_LIMITS,
+    InferenceRuntime,
+    InferenceEngineHealth,
+    ArtifactInspector,
+    InferenceMetrics,
+    ModelCache,
+    DynamicBatcher,
+  ],
 })
 export class InferenceModule {}

@@ -18,7 +18,9 @@ describe('predictions repositories on TypeORM', () => {
     const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
     ds = await new DataSource({
       ...databaseOptions(config),
-      migrations: MIGRATIONS.filter((m) => ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'].includes(m.name)),
+      migrations: MIGRATIONS.filter((m) =>
+        ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'].includes(m.name),
+      ),
       entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
     } as ConstructorParameters<typeof DataSource>[0]).initialize();
     await ds.runMigrations();
@@ -43,7 +45,11 @@ describe('predictions repositories on TypeORM', () => {
 
   it('usage events: a batch in one statement, all or nothing; percentiles and groups by Postgres', async () => {
     const usage = new TypeormUsageEventsRepository(ds);
-    await usage.insertBatch([event({ latencyMs: 1 }), event({ latencyMs: 2, status: 500, rows: 3 }), event({ latencyMs: 3, version: null, callerId: null })]);
+    await usage.insertBatch([
+      event({ latencyMs: 1 }),
+      event({ latencyMs: 2, status: 500, rows: 3 }),
+      event({ latencyMs: 3, version: null, callerId: null }),
+    ]);
     await expect(usage.insertBatch([event({}), event({ rows: -1 })])).rejects.toThrow();
     const range = { from: new Date(T0), to: new Date(T0 + 1) };
     expect(await usage.aggregate(range, 'model')).toEqual([
@@ -67,7 +73,9 @@ describe('predictions repositories on TypeORM', () => {
     expect(first).toMatchObject({ modelId, responseCacheTtlSeconds: 60, logPayloads: false, payloadRetentionDays: 30, updatedBy: 'u-1' });
     const second = await settings.upsert(modelId, { responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7 }, 'u-2');
     expect(second).toMatchObject({ responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7, updatedBy: 'u-2' });
-    await expect(settings.upsert(modelId, { responseCacheTtlSeconds: 0, logPayloads: true, payloadRetentionDays: 7 }, 'u-2')).rejects.toThrow();
+    await expect(
+      settings.upsert(modelId, { responseCacheTtlSeconds: 0, logPayloads: true, payloadRetentionDays: 7 }, 'u-2'),
+    ).rejects.toThrow();
   });
 
   it('prediction logs: stored, and purged past expiry under the exclusive job', async () => {
@@ -78,6 +86,8 @@ describe('predictions repositories on TypeORM', () => {
     await logs.insert({ ...base, expiresAt: new Date(now.getTime() + 1000) });
     const run = await new TypeormUnitOfWork(ds).exclusively('int-spec.purge', () => logs.deleteExpired(now));
     expect(run).toEqual({ ran: true, result: 1 });
-    expect(await ds.query(`SELECT input, output FROM prediction_logs WHERE model_id = $1`, [modelId])).toEqual([{ input: [[1, 2]], output: [[0.5]] }]);
+    expect(await ds.query(`SELECT input, output FROM prediction_logs WHERE model_id = $1`, [modelId])).toEqual([
+      { input: [[1, 2]], output: [[0.5]] },
+    ]);
   });
 });

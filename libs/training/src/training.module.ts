@@ -29,11 +29,7 @@ import { TrainingJobProcessor } from './queue/training-job.processor';
 import { TRAINING_QUEUE, TRAINING_QUEUE_NAME } from './queue/training-queue';
 
 /** What every process that touches training needs: tables, registry, storage, runner, event bus, recovery. */
-const core = [
-  TypeOrmModule.forFeature([DatasetEntity, TrainingJobEntity]),
-  AuditModule,
-  ModelsModule,
-];
+const core = [TypeOrmModule.forFeature([DatasetEntity, TrainingJobEntity]), AuditModule, ModelsModule];
 /** The persistence ports and their TypeORM implementations: the only providers here that touch the database. */
 const persistence: Provider[] = [
   { provide: TrainingJobsRepository, useClass: TypeOrmTrainingJobsRepository },
@@ -41,7 +37,15 @@ const persistence: Provider[] = [
   { provide: UnitOfWork, useClass: TypeormUnitOfWork },
   ScheduledJobs,
 ];
-const coreProviders: Provider[] = [...persistence, DatasetsService, TrainerThreads, TrainingMetrics, TrainingRunner, TrainingRecovery, trainingEventBusProvider];
+const coreProviders: Provider[] = [
+  ...persistence,
+  DatasetsService,
+  TrainerThreads,
+  TrainingMetrics,
+  TrainingRunner,
+  TrainingRecovery,
+  trainingEventBusProvider,
+];
 
 function bullMq(): DynamicModule[] {
   return [

@@ -40,11 +40,51 @@ const withAlias = (p: PathParams) => {
 
 /** The inference routes: what product teams call all day. */
 const LEAN_ROUTES: readonly LeanRoute[] = [
-  { method: 'POST', url: '/v1/models/:name/predict', controller: PredictController, handler: 'predict', params: ModelNameParams, parse: name, bodyFields: V1_PREDICT_FIELDS },
-  { method: 'POST', url: '/v1/models/:name/versions/:version/predict', controller: PredictController, handler: 'predictWithVersion', params: ModelVersionParams, parse: withVersion, bodyFields: V1_PREDICT_FIELDS },
-  { method: 'POST', url: '/v1/models/:name/aliases/:alias/predict', controller: PredictController, handler: 'predictWithAlias', params: ModelAliasParams, parse: withAlias, bodyFields: V1_PREDICT_FIELDS },
-  { method: 'POST', url: '/v2/models/:name/infer', controller: InferenceProtocolController, handler: 'inferV2', params: ModelNameParams, parse: name, bodyFields: V2_INFER_FIELDS },
-  { method: 'POST', url: '/v2/models/:name/versions/:version/infer', controller: InferenceProtocolController, handler: 'inferWithVersionV2', params: ModelVersionParams, parse: withVersion, bodyFields: V2_INFER_FIELDS },
+  {
+    method: 'POST',
+    url: '/v1/models/:name/predict',
+    controller: PredictController,
+    handler: 'predict',
+    params: ModelNameParams,
+    parse: name,
+    bodyFields: V1_PREDICT_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v1/models/:name/versions/:version/predict',
+    controller: PredictController,
+    handler: 'predictWithVersion',
+    params: ModelVersionParams,
+    parse: withVersion,
+    bodyFields: V1_PREDICT_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v1/models/:name/aliases/:alias/predict',
+    controller: PredictController,
+    handler: 'predictWithAlias',
+    params: ModelAliasParams,
+    parse: withAlias,
+    bodyFields: V1_PREDICT_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v2/models/:name/infer',
+    controller: InferenceProtocolController,
+    handler: 'inferV2',
+    params: ModelNameParams,
+    parse: name,
+    bodyFields: V2_INFER_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v2/models/:name/versions/:version/infer',
+    controller: InferenceProtocolController,
+    handler: 'inferWithVersionV2',
+    params: ModelVersionParams,
+    parse: withVersion,
+    bodyFields: V2_INFER_FIELDS,
+  },
 ];
 
 /** The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them). */
@@ -79,7 +119,10 @@ export class LeanRoutes {
   /** Call before app.init(): Nest registers its routes there. */
   install(fastify: FastifyInstance): void {
     fastify.addHook('onRoute', (options: RouteOptions) => {
-      const route = LEAN_ROUTES.find((r) => r.url === options.url && (options.method === r.method || (Array.isArray(options.method) && options.method.includes(r.method))));
+      const route = LEAN_ROUTES.find(
+        (r) =>
+          r.url === options.url && (options.method === r.method || (Array.isArray(options.method) && options.method.includes(r.method))),
+      );
       if (!route) return;
       options.handler = this.handlerFor(route);
       this.installed.add(route);
@@ -149,7 +192,8 @@ export class LeanRoutes {
       }
     }
     // Nest runs the first filter that catches; ours catches everything, and the lean path has one.
-    if (filters.length !== 1) throw new Error(`The lean routes need exactly one global filter; request-pipeline.ts lists ${filters.length}`);
+    if (filters.length !== 1)
+      throw new Error(`The lean routes need exactly one global filter; request-pipeline.ts lists ${filters.length}`);
     return { guards, pipes, interceptors, filters };
   }
 }

@@ -5,7 +5,11 @@ describe('securityHeaders', () => {
   it("equals what helmet's middleware sets on a response, for the same options", () => {
     const options = { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } }, hsts: { maxAge: 60 } };
     const set: Record<string, string> = {};
-    helmet(options)({} as never, { setHeader: (k: string, v: string) => (set[k] = String(v)), removeHeader: (k: string) => delete set[k] } as never, () => undefined);
+    helmet(options)(
+      {} as never,
+      { setHeader: (k: string, v: string) => (set[k] = String(v)), removeHeader: (k: string) => delete set[k] } as never,
+      () => undefined,
+    );
     const headers = securityHeaders(options);
     expect(headers).toEqual(set);
     expect(headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");

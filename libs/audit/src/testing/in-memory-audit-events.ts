@@ -31,7 +31,9 @@ export class InMemoryAuditEventsRepository extends AuditEventsRepository {
           (!filter.to || e.at < filter.to),
       )
       .sort((a, b) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    const rows = matches.slice(filter.offset, filter.offset + filter.limit).map((e) => Object.assign(new AuditEventEntity(), structuredClone(e)));
+    const rows = matches
+      .slice(filter.offset, filter.offset + filter.limit)
+      .map((e) => Object.assign(new AuditEventEntity(), structuredClone(e)));
     return { rows, total: matches.length };
   }
 }

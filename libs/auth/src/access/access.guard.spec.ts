@@ -30,10 +30,8 @@ class ClassLevelController {
 function strategy(caller: Caller | null) {
   return {
     getPassportInstance: () => ({
-      authenticate:
-        (_name: string, _opts: unknown, done: (err: unknown, user: unknown, info: unknown) => void) =>
-        () =>
-          done(null, caller ?? false, caller ? undefined : new Error('nope')),
+      authenticate: (_name: string, _opts: unknown, done: (err: unknown, user: unknown, info: unknown) => void) => () =>
+        done(null, caller ?? false, caller ? undefined : new Error('nope')),
     }),
   };
 }
@@ -51,7 +49,12 @@ function context(handler: () => void, cls: object, headers: Record<string, strin
 
 const user = (role: Caller['roles'][number]): Caller => ({ id: 'u', kind: 'user', roles: [role] });
 
-async function decide(handler: () => void, cls: object, caller: Caller | null, headers: Record<string, string> = { authorization: 'Bearer x' }) {
+async function decide(
+  handler: () => void,
+  cls: object,
+  caller: Caller | null,
+  headers: Record<string, string> = { authorization: 'Bearer x' },
+) {
   const limiter = { canActivate: jest.fn().mockResolvedValue(true) };
   const guard = new AccessGuard(
     strategy(caller) as unknown as JwtStrategy,

@@ -14,7 +14,10 @@ interface HttpRequest {
 }
 
 /** What a route declares: `@Public()`, or the least role from `@Roles()`; undeclared means admin. */
-export function accessRule(reflector: Reflector, ctx: Pick<ExecutionContext, 'getHandler' | 'getClass'>): { public: true } | { public: false; role: Role; declared: boolean } {
+export function accessRule(
+  reflector: Reflector,
+  ctx: Pick<ExecutionContext, 'getHandler' | 'getClass'>,
+): { public: true } | { public: false; role: Role; declared: boolean } {
   const targets = [ctx.getHandler(), ctx.getClass()];
   if (reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return { public: true };
   const role = reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE_KEY, targets);

@@ -199,7 +199,14 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
 
 function toKeySnapshot(k: ApiKeyEntity | null): KeySnapshot | false {
   return k
-    ? { readAt: Date.now(), id: k.id, role: k.role, keyHash: k.keyHash, expiresAt: k.expiresAt?.getTime() ?? null, revoked: Boolean(k.revokedAt) }
+    ? {
+        readAt: Date.now(),
+        id: k.id,
+        role: k.role,
+        keyHash: k.keyHash,
+        expiresAt: k.expiresAt?.getTime() ?? null,
+        revoked: Boolean(k.revokedAt),
+      }
     : false;
 }
 
@@ -207,4 +214,3 @@ function usable(k: KeySnapshot | false | undefined): Caller | null {
   if (!k || k.revoked || (k.expiresAt !== null && k.expiresAt <= Date.now())) return null;
   return { id: k.id, kind: 'api-key', roles: [k.role] };
 }
-

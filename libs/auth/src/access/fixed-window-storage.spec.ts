@@ -19,7 +19,7 @@ describe('FixedWindowThrottlerStorage', () => {
     now += 30_000;
     expect((await s.increment('k', 60_000, 5, 0, 'default')).isBlocked).toBe(true);
     now += 30_000;
-    expect((await s.increment('k', 60_000, 5, 0, 'default'))).toEqual(expect.objectContaining({ isBlocked: false, totalHits: 1 }));
+    expect(await s.increment('k', 60_000, 5, 0, 'default')).toEqual(expect.objectContaining({ isBlocked: false, totalHits: 1 }));
     s.onModuleDestroy();
   });
 

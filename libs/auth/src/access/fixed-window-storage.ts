@@ -42,7 +42,12 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnModuleDe
     if (w.hits >= limit) {
       // Blocked until the window ends (or for blockDuration when one is configured).
       w.blockedUntil = blockDuration ? now + blockDuration : w.start + ttl;
-      return { totalHits: w.hits + 1, timeToExpire, isBlocked: true, timeToBlockExpire: Math.max(1, Math.ceil((w.blockedUntil - now) / 1000)) };
+      return {
+        totalHits: w.hits + 1,
+        timeToExpire,
+        isBlocked: true,
+        timeToBlockExpire: Math.max(1, Math.ceil((w.blockedUntil - now) / 1000)),
+      };
     }
     w.hits += 1;
     return { totalHits: w.hits, timeToExpire, isBlocked: false, timeToBlockExpire: 0 };

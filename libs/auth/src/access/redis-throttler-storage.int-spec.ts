@@ -54,7 +54,12 @@ describe('RedisThrottlerStorage', () => {
     const [a, b] = [storage(undefined), storage(undefined)];
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).increment('shared', 60_000, 25, 0, 'default')));
     expect(results.filter((r) => !r.isBlocked)).toHaveLength(25);
-    expect(results.filter((r) => !r.isBlocked).map((r) => r.totalHits).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(
+      results
+        .filter((r) => !r.isBlocked)
+        .map((r) => r.totalHits)
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
   it('lets its keys expire when their window ends', async () => {

@@ -56,7 +56,10 @@ describe('ResilientThrottlerStorage', () => {
       proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
       redis = new Redis(`redis://${proxy.address}`, redisOptions.failFast);
       redis.on('error', () => undefined);
-      s = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, prefix), new FixedWindowThrottlerStorage(), { logger: log, probeIntervalMs: 50 });
+      s = new ResilientThrottlerStorage(new RedisThrottlerStorage(redis, prefix), new FixedWindowThrottlerStorage(), {
+        logger: log,
+        probeIntervalMs: 50,
+      });
       redis.on('close', () => s.fallBack());
       redis.on('ready', () => void s.tryShared());
       await until(() => redis.status === 'ready');

@@ -10,7 +10,11 @@ import { ApiKeysService } from './api-keys.service';
 /** Service accounts' rules (create, list, revoke, expiry, last use) over in-memory repositories. */
 describe('ApiKeysService', () => {
   const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
-  const admin: Actor = { caller: { id: '11111111-1111-4111-8111-111111111111', kind: 'user', roles: ['admin'] }, requestId: 'r', ip: '::1' };
+  const admin: Actor = {
+    caller: { id: '11111111-1111-4111-8111-111111111111', kind: 'user', roles: ['admin'] },
+    requestId: 'r',
+    ip: '::1',
+  };
   let p: ReturnType<typeof inMemoryAuthPersistence>;
   let directory: CallerDirectory;
   let usage: ApiKeyUsage;
@@ -48,7 +52,11 @@ describe('ApiKeysService', () => {
       expect(JSON.stringify(row)).not.toContain(created.key);
       expect(JSON.stringify(p.audit.events)).not.toContain(created.clientSecret);
       expect(p.audit.events).toEqual([
-        expect.objectContaining({ action: 'api-key.created', targetId: created.id, details: expect.objectContaining({ clientId: created.clientId }) }),
+        expect.objectContaining({
+          action: 'api-key.created',
+          targetId: created.id,
+          details: expect.objectContaining({ clientId: created.clientId }),
+        }),
       ]);
       expect(await directory.apiKey(created.key)).toEqual({ id: created.id, kind: 'api-key', roles: ['ml-engineer'] });
       expect(await keys.findClient(created.clientId)).toMatchObject({ id: created.id });
@@ -56,9 +64,9 @@ describe('ApiKeysService', () => {
     });
 
     it('refuses an expiry in the past, writing nothing; a system-made key has no creator', async () => {
-      await expect(keys.create({ name: 'old', role: 'consumer', expiresAt: new Date(Date.now() - 1000).toISOString() }, admin)).rejects.toBeInstanceOf(
-        ValidationFailedError,
-      );
+      await expect(
+        keys.create({ name: 'old', role: 'consumer', expiresAt: new Date(Date.now() - 1000).toISOString() }, admin),
+      ).rejects.toBeInstanceOf(ValidationFailedError);
       expect(p.apiKeys.store.all()).toHaveLength(0);
       const created = await keys.create({ name: 'sys', role: 'consumer' }, null);
       expect(p.apiKeys.store.rows.get(created.id)!.createdBy).toBeNull();

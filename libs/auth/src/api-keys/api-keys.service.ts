@@ -71,7 +71,11 @@ export class ApiKeysService {
 
   async list(query: ListApiKeysQueryDto): Promise<Page<ApiKeyDto>> {
     const { rows, total } = await this.keys.list({ includeRevoked: query.includeRevoked, limit: query.limit, offset: query.offset });
-    return toPage(rows.map((k) => toApiKeyDto(k, this.usage.pendingFor(k.id))), total, query);
+    return toPage(
+      rows.map((k) => toApiKeyDto(k, this.usage.pendingFor(k.id))),
+      total,
+      query,
+    );
   }
 
   /** Revokes at once (idempotent); the very next request with the key or its tokens is refused. */

@@ -22,7 +22,6 @@ import { TokenPairDto } from './dto/token-pair.dto';
 const BAD_CREDENTIALS = 'The email or password is not correct.';
 const BAD_REFRESH = 'The refresh token is invalid, expired or revoked; sign in again.';
 
-
 @Injectable()
 export class AuthService {
   constructor(

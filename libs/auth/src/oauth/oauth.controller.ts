@@ -28,7 +28,11 @@ export class OAuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
-  issueToken(@Body() body: TokenRequestDto, @Headers('authorization') authorization: string | undefined, @CurrentOrigin() origin: RequestOrigin) {
+  issueToken(
+    @Body() body: TokenRequestDto,
+    @Headers('authorization') authorization: string | undefined,
+    @CurrentOrigin() origin: RequestOrigin,
+  ) {
     return this.auth.clientCredentials(body, authorization, origin);
   }
 }

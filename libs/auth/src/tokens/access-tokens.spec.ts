@@ -60,7 +60,14 @@ describe('AccessTokens (HS256)', () => {
     const header = JSON.parse(Buffer.from(issued.token.split('.')[0], 'base64url').toString());
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
     const payload = JSON.parse(Buffer.from(issued.token.split('.')[1], 'base64url').toString());
-    expect(payload).toMatchObject({ sub: 'user-1', roles: ['ml-engineer'], kind: 'user', jti: issued.jti, iss: 'modelgate', aud: 'modelgate-api' });
+    expect(payload).toMatchObject({
+      sub: 'user-1',
+      roles: ['ml-engineer'],
+      kind: 'user',
+      jti: issued.jti,
+      iss: 'modelgate',
+      aud: 'modelgate-api',
+    });
     expect(payload.exp - payload.iat).toBe(900);
     expect(tokens.verify(issued.token)).toEqual({ sub: 'user-1', roles: ['ml-engineer'], kind: 'user', jti: issued.jti });
   });
@@ -125,9 +132,7 @@ describe('AccessTokens (RS256 with a configured key pair)', () => {
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   writeFileSync(join(dir, 'private.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(dir, 'public.pem'), publicPem);
-  const tokens = new AccessTokens(
-    jwtConfig({ privateKeyFile: join(dir, 'private.pem'), publicKeyFile: join(dir, 'public.pem') }),
-  );
+  const tokens = new AccessTokens(jwtConfig({ privateKeyFile: join(dir, 'private.pem'), publicKeyFile: join(dir, 'public.pem') }));
 
   it('signs with RS256 and verifies with the public key', () => {
     const issued = tokens.issue({ id: 'key-1', roles: ['consumer'], kind: 'api-key' });

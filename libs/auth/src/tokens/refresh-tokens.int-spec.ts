@@ -26,14 +26,22 @@ describe('RefreshTokensService on TypeORM', () => {
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
     } as ConstructorParameters<typeof DataSource>[0]).initialize();
     await ds.runMigrations();
-    tokens = new RefreshTokensService(new TypeormRefreshTokensRepository(ds), new TypeormUsersRepository(ds), new TypeormUnitOfWork(ds), config);
+    tokens = new RefreshTokensService(
+      new TypeormRefreshTokensRepository(ds),
+      new TypeormUsersRepository(ds),
+      new TypeormUnitOfWork(ds),
+      config,
+    );
     const [row] = await ds.query(`INSERT INTO users (email, password_hash, roles) VALUES ('r@t.test', 'x', '{consumer}') RETURNING id`);
     userId = row.id;
   }, 60_000);
   afterAll(() => ds?.destroy());
 
   const state = async (familyId: string) =>
-    ds.query(`SELECT used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE family_id = $1 ORDER BY created_at, id`, [familyId]);
+    ds.query(
+      `SELECT used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE family_id = $1 ORDER BY created_at, id`,
+      [familyId],
+    );
 
   it('issues opaque prefixed tokens and stores only their hash', async () => {
     const { token, familyId } = await tokens.issue(userId);

@@ -13,7 +13,11 @@ describe('UsersService', () => {
   let users: UsersService;
   let admin: Actor;
 
-  const actorFor = (id: string, roles: Role[] = ['admin']): Actor => ({ caller: { id, kind: 'user', roles }, requestId: 'r', ip: '127.0.0.1' });
+  const actorFor = (id: string, roles: Role[] = ['admin']): Actor => ({
+    caller: { id, kind: 'user', roles },
+    requestId: 'r',
+    ip: '127.0.0.1',
+  });
   const row = (id: string) => p.users.store.rows.get(id)!;
   const issueToken = (userId: string, familyId = 'f-' + userId) =>
     p.refreshTokens.insert({ userId, familyId, tokenHash: `${familyId}-${Math.random()}`, expiresAt: new Date(Date.now() + 60_000) });
@@ -54,7 +58,9 @@ describe('UsersService', () => {
       await expect(users.create({ email: 'ROOT@t.test', password: 'x-password-12', roles: ['consumer'] }, admin)).rejects.toMatchObject({
         code: 'USER_EMAIL_TAKEN',
       });
-      await expect(users.create({ email: 'root@t.test', password: 'x-password-12', roles: ['consumer'] }, admin)).rejects.toBeInstanceOf(ConflictError);
+      await expect(users.create({ email: 'root@t.test', password: 'x-password-12', roles: ['consumer'] }, admin)).rejects.toBeInstanceOf(
+        ConflictError,
+      );
       expect(p.audit.events).toHaveLength(before);
     });
   });
@@ -146,7 +152,11 @@ describe('UsersService', () => {
     await users.remove(u.id, admin);
     expect(p.users.store.rows.has(u.id)).toBe(false);
     expect(await directory.user(u.id, 't', 1)).toMatchObject({ ok: false, code: 'CREDENTIALS_REVOKED' });
-    expect(p.audit.events.at(-1)).toMatchObject({ action: 'user.deleted', targetId: u.id, details: { email: 'gus@t.test', roles: ['consumer'] } });
+    expect(p.audit.events.at(-1)).toMatchObject({
+      action: 'user.deleted',
+      targetId: u.id,
+      details: { email: 'gus@t.test', roles: ['consumer'] },
+    });
   });
 
   describe('changeOwnPassword', () => {

@@ -41,7 +41,12 @@ export class TypeormUsersRepository extends UsersRepository {
     const qb = this.repo().createQueryBuilder('u');
     if (filter.emailContains) qb.andWhere(`u.email LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(filter.emailContains)}%` });
     if (filter.role) qb.andWhere(':role = ANY(u.roles)', { role: filter.role });
-    const [rows, total] = await qb.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(filter.limit).skip(filter.offset).getManyAndCount();
+    const [rows, total] = await qb
+      .orderBy('u.created_at', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .take(filter.limit)
+      .skip(filter.offset)
+      .getManyAndCount();
     return { rows, total };
   }
 

@@ -48,7 +48,11 @@ describe('RedisClusterEvents', () => {
     const atA: ClusterPayload[] = [];
     const atB: ClusterPayload[] = [];
     const otherTopic: ClusterPayload[] = [];
-    const offs = [a.subscribe('t', (p) => atA.push(p)), b.subscribe('t', (p) => atB.push(p)), b.subscribe('other', (p) => otherTopic.push(p))];
+    const offs = [
+      a.subscribe('t', (p) => atA.push(p)),
+      b.subscribe('t', (p) => atB.push(p)),
+      b.subscribe('other', (p) => otherTopic.push(p)),
+    ];
     a.publish('t', { n: 1 });
     b.publish('t', { n: 2 });
     await until(() => atA.length === 1 && atB.length === 1);

@@ -125,7 +125,9 @@ export class RedisClusterEvents implements ClusterEvents {
   private subscriptionLost(): void {
     if (this.closed || !this.subscribed || this.lostSubscription) return;
     this.lostSubscription = true;
-    this.logger.warn('cluster events unavailable (Redis unreachable): other replicas\' changes reach this one by cache expiry until it returns');
+    this.logger.warn(
+      "cluster events unavailable (Redis unreachable): other replicas' changes reach this one by cache expiry until it returns",
+    );
   }
 
   private async resubscribed(): Promise<void> {

@@ -11,12 +11,9 @@ import { z } from 'zod';
 
 const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'password', 'jwt-secret', 'development']);
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 
 const optionalUrl = z
   .string()
@@ -49,7 +46,11 @@ export const configSchema = z
     PGLITE_DATA_DIR: z.string().optional(),
     REDIS_URL: optionalUrl,
     // Namespace of this deployment's keys and channels in a shared Redis (rate limits, cluster events).
-    REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('modelgate:'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .default('modelgate:'),
     BODY_LIMIT_BYTES: int(1_048_576, 1024),
     // Deepest nesting of arrays/objects a JSON body may have (checked before parsing; v2 tensors need ~12).
     JSON_MAX_DEPTH: int(64, 8, 1000),
@@ -129,7 +130,11 @@ export const configSchema = z
     TRAINING_STALE_AFTER_SECONDS: int(60, 1, 86_400),
     TRAINING_SWEEP_INTERVAL_SECONDS: int(30, 0, 86_400),
     TRAINING_MAX_ATTEMPTS: int(2, 1, 10),
-    TRAINING_QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('modelgate'),
+    TRAINING_QUEUE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .default('modelgate'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_PRIVATE_KEY_FILE) {
@@ -310,9 +315,7 @@ function readDotenv(path: string): Record<string, string> {
   return existsSync(path) ? parseDotenv(readFileSync(path)) : {};
 }
 
-export function loadConfig(
-  env: Record<string, string | undefined> = { ...readDotenv(resolve('.env')), ...process.env },
-): AppConfig {
+export function loadConfig(env: Record<string, string | undefined> = { ...readDotenv(resolve('.env')), ...process.env }): AppConfig {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigValidationError(
@@ -328,7 +331,9 @@ export function loadConfig(
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       jsonMaxDepth: e.JSON_MAX_DEPTH,
       tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
-      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      corsOrigins: e.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       trustProxy: e.TRUST_PROXY,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
@@ -341,8 +346,7 @@ export function loadConfig(
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       staleIfErrorMs: e.STALE_IF_ERROR_MS,
-      embeddedDir:
-        e.PGLITE_DATA_DIR === 'memory' ? 'memory' : resolve(e.PGLITE_DATA_DIR ?? join(e.DATA_DIR, 'pglite')),
+      embeddedDir: e.PGLITE_DATA_DIR === 'memory' ? 'memory' : resolve(e.PGLITE_DATA_DIR ?? join(e.DATA_DIR, 'pglite')),
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
@@ -357,8 +361,7 @@ export function loadConfig(
       privateKeyFile: e.JWT_PRIVATE_KEY_FILE,
       publicKeyFile: e.JWT_PUBLIC_KEY_FILE,
     },
-    bootstrapAdmin:
-      e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,

@@ -58,10 +58,13 @@ describe('toProblem', () => {
   describe('bounds what a problem echoes', () => {
     it('cuts detail (and the v2 error) and string extensions to 1 KB, instance to 256 characters, with an ellipsis', () => {
       const shape = `[${Array.from({ length: 200_000 }, () => 1).join(', ')}]`;
-      const p = toProblem(new DomainError('unprocessable', 'X', `expects [-1, 4], got ${shape}`, { extensions: { reason: shape, limit: 4 } }), {
-        requestId: 'r',
-        instance: `/v2/models/${'m'.repeat(5000)}/infer`,
-      });
+      const p = toProblem(
+        new DomainError('unprocessable', 'X', `expects [-1, 4], got ${shape}`, { extensions: { reason: shape, limit: 4 } }),
+        {
+          requestId: 'r',
+          instance: `/v2/models/${'m'.repeat(5000)}/infer`,
+        },
+      );
       for (const key of ['detail', 'error', 'reason'] as const) {
         expect((p.body[key] as string).length).toBe(PROBLEM_LIMITS.maxTextChars);
         expect(p.body[key]).toMatch(/…$/);
@@ -74,7 +77,10 @@ describe('toProblem', () => {
     });
 
     it('keeps 20 errors and says how many more there were; cuts long fields and messages', () => {
-      const errors = Array.from({ length: 6002 }, (_, i) => ({ field: `weights[${i}]`, message: `weight ${'w'.repeat(1000)} ${i} is missing` }));
+      const errors = Array.from({ length: 6002 }, (_, i) => ({
+        field: `weights[${i}]`,
+        message: `weight ${'w'.repeat(1000)} ${i} is missing`,
+      }));
       const p = toProblem(new ValidationFailedError(errors), ctx);
       expect(p.body.errors).toHaveLength(21);
       expect(p.body.errors![20]).toEqual({ field: 'weights', message: 'and 5982 more errors' });
@@ -83,7 +89,10 @@ describe('toProblem', () => {
     });
 
     it("keeps a list that already ends with its own 'and N more errors' entry", () => {
-      const errors = [...Array.from({ length: 20 }, (_, i) => ({ field: `instances[${i}]`, message: 'bad' })), { field: 'instances', message: 'and 80 more errors' }];
+      const errors = [
+        ...Array.from({ length: 20 }, (_, i) => ({ field: `instances[${i}]`, message: 'bad' })),
+        { field: 'instances', message: 'and 80 more errors' },
+      ];
       expect(boundFieldErrors(errors)).toEqual(errors);
     });
 
@@ -94,7 +103,10 @@ describe('toProblem', () => {
   });
 
   it('answers router refusals as problems without echoing the URL', () => {
-    const tooLong = Object.assign(new Error(`'/v1/models/${'a'.repeat(300)}' is exceeding the max param length`), { statusCode: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' });
+    const tooLong = Object.assign(new Error(`'/v1/models/${'a'.repeat(300)}' is exceeding the max param length`), {
+      statusCode: 414,
+      code: 'FST_ERR_MAX_PARAM_LENGTH',
+    });
     expect(toProblem(tooLong, ctx)).toMatchObject({ status: 414, body: { code: 'URI_TOO_LONG' } });
     expect(toProblem(tooLong, ctx).body.detail).not.toContain('aaaa');
     const badUrl = Object.assign(new Error("'/%' is not a valid url component"), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
@@ -106,7 +118,10 @@ describe('toProblem', () => {
     const p = toProblem(typeError, ctx);
     expect(p.status).toBe(422);
     expect(p.body.detail).toBe('Unprocessable Entity.');
-    const fastify = Object.assign(new Error('Unsupported Media Type: application/xml'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    const fastify = Object.assign(new Error('Unsupported Media Type: application/xml'), {
+      statusCode: 415,
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    });
     expect(toProblem(fastify, ctx).body.detail).toBe('Unsupported Media Type: application/xml');
   });
 });

@@ -184,7 +184,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message.join('; '))
+          ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? error.message);
     if (status === HttpStatus.NOT_FOUND && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(message)) {
       return build(404, 'ROUTE_NOT_FOUND', `No route matches ${message.replace(/^Cannot /, '')}.`);

@@ -37,9 +37,7 @@ export function createRootLogger(config: AppConfig): PinoInstance {
     base: { service: 'modelgate' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    ...(config.log.pretty
-      ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
+    ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
 }
 

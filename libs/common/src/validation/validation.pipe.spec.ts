@@ -9,9 +9,7 @@ describe('flattenValidationErrors', () => {
       { property: 'name', constraints: { matches: 'name must match a pattern' }, children: [] },
       {
         property: 'architecture',
-        children: [
-          { property: 'hiddenLayers', children: [{ property: '0', constraints: { min: 'must be at least 1' }, children: [] }] },
-        ],
+        children: [{ property: 'hiddenLayers', children: [{ property: '0', constraints: { min: 'must be at least 1' }, children: [] }] }],
       },
       { property: 'role', constraints: { whitelistValidation: 'property role should not exist' }, children: [] },
     ]);
@@ -25,8 +23,7 @@ describe('flattenValidationErrors', () => {
 
 describe('the global validation pipe: list sizes before per-element rules', () => {
   let perElementCalls = 0;
-  const CountEach = () =>
-    ValidateBy({ name: 'countEach', validator: { validate: () => (perElementCalls++, true) } }, { each: true });
+  const CountEach = () => ValidateBy({ name: 'countEach', validator: { validate: () => (perElementCalls++, true) } }, { each: true });
 
   class Inner {
     @IsArray()
@@ -89,6 +86,8 @@ describe('the global validation pipe: list sizes before per-element rules', () =
     const error = await run({ names: ['a', 'a', 2] });
     expect(error.errors!.map((e) => e.field)).toEqual(['names', 'names']);
     expect(perElementCalls).toBe(3);
-    await expect(pipe.transform({ names: ['a', 'b'], inner: { values: [1] } }, { type: 'body', metatype: Outer })).resolves.toBeInstanceOf(Outer);
+    await expect(pipe.transform({ names: ['a', 'b'], inner: { values: [1] } }, { type: 'body', metatype: Outer })).resolves.toBeInstanceOf(
+      Outer,
+    );
   });
 });

@@ -72,9 +72,7 @@ export class ModelRegistry1764000002000 implements MigrationInterface {
         CONSTRAINT "model_versions_successor_fkey" FOREIGN KEY ("model_id", "successor_version")
           REFERENCES "model_versions"("model_id", "version") ON DELETE RESTRICT
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX "model_versions_one_production_idx" ON "model_versions" ("model_id") WHERE stage = 'production'`,
-    );
+    await q.query(`CREATE UNIQUE INDEX "model_versions_one_production_idx" ON "model_versions" ("model_id") WHERE stage = 'production'`);
     // The sunset sweep scans only deprecated versions.
     await q.query(`CREATE INDEX "model_versions_sunset_idx" ON "model_versions" ("sunset_at") WHERE stage = 'deprecated'`);
 
@@ -127,9 +125,7 @@ export class ModelRegistry1764000002000 implements MigrationInterface {
       )`);
 
     for (const table of ['models', 'model_versions', 'model_aliases', 'model_traffic']) {
-      await q.query(
-        `CREATE TRIGGER "${table}_set_updated_at" BEFORE UPDATE ON "${table}" FOR EACH ROW EXECUTE FUNCTION set_updated_at()`,
-      );
+      await q.query(`CREATE TRIGGER "${table}_set_updated_at" BEFORE UPDATE ON "${table}" FOR EACH ROW EXECUTE FUNCTION set_updated_at()`);
     }
   }
 

@@ -7,4 +7,12 @@ import { Training1764000004000 } from './1764000004000-training';
 import { CredentialVersions1764000005000 } from './1764000005000-credential-versions';
 
 /** Every migration, in order. Listed explicitly so that tsc output, jest and the CLI agree. */
-export const MIGRATIONS = [Baseline1764000000000, AuditEvents1764000001000, Identity1764000001100, ModelRegistry1764000002000, Serving1764000003000, Training1764000004000, CredentialVersions1764000005000];
+export const MIGRATIONS = [
+  Baseline1764000000000,
+  AuditEvents1764000001000,
+  Identity1764000001100,
+  ModelRegistry1764000002000,
+  Serving1764000003000,
+  Training1764000004000,
+  CredentialVersions1764000005000,
+];

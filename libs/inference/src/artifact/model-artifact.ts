@@ -106,7 +106,9 @@ export function parseArtifact(files: ArtifactFiles): ParsedArtifact {
   // tfjs wants an ArrayBuffer of exactly the weights; a small Buffer is a view into Node's shared
   // pool and must be copied out, a large one already owns its ArrayBuffer (no second copy).
   const weightData = (
-    all.byteOffset === 0 && all.buffer.byteLength === all.length ? all.buffer : all.buffer.slice(all.byteOffset, all.byteOffset + all.length)
+    all.byteOffset === 0 && all.buffer.byteLength === all.length
+      ? all.buffer
+      : all.buffer.slice(all.byteOffset, all.byteOffset + all.length)
   ) as ArrayBuffer;
   return {
     framework,

@@ -89,7 +89,15 @@ describe('selectTfBackend', () => {
   it('the real loader starts wasm from the binaries inside the npm package (no network)', async () => {
     const selection = await selectTfBackend('wasm');
     expect(selection.backend).toBe('wasm');
-    const product = tf.tidy(() => tf.tensor2d([[1, 2], [3, 4]]).matMul(tf.tensor2d([[1], [1]])).dataSync());
+    const product = tf.tidy(() =>
+      tf
+        .tensor2d([
+          [1, 2],
+          [3, 4],
+        ])
+        .matMul(tf.tensor2d([[1], [1]]))
+        .dataSync(),
+    );
     expect(Array.from(product)).toEqual([3, 7]);
   });
 

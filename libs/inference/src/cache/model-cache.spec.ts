@@ -61,7 +61,12 @@ describe('ModelCache', () => {
     const registry = new Registry();
     const cache = new ModelCache({ maxModels: 2, maxBytes: 10_000 }, new InferenceMetrics(registry));
     const models = { a: fakeModel('a'), b: fakeModel('b'), c: fakeModel('c') };
-    const load = (k: keyof typeof models) => cache.use(k, async () => models[k], () => undefined);
+    const load = (k: keyof typeof models) =>
+      cache.use(
+        k,
+        async () => models[k],
+        () => undefined,
+      );
     await load('a');
     await load('b');
     await load('a'); // a is now the most recently used
@@ -77,10 +82,22 @@ describe('ModelCache', () => {
   it('stays within maxBytes, evicting as many models as needed', async () => {
     const cache = new ModelCache({ maxModels: 10, maxBytes: 1000 });
     const small = [fakeModel('s1', 400), fakeModel('s2', 400)];
-    await cache.use('s1', async () => small[0], () => undefined);
-    await cache.use('s2', async () => small[1], () => undefined);
+    await cache.use(
+      's1',
+      async () => small[0],
+      () => undefined,
+    );
+    await cache.use(
+      's2',
+      async () => small[1],
+      () => undefined,
+    );
     const big = fakeModel('big', 900);
-    await cache.use('big', async () => big, () => undefined);
+    await cache.use(
+      'big',
+      async () => big,
+      () => undefined,
+    );
     expect(cache.keys()).toEqual(['big']);
     expect(cache.bytes).toBe(900);
     expect(small.map((m) => m.disposed)).toEqual([1, 1]);
@@ -90,7 +107,11 @@ describe('ModelCache', () => {
     const cache = new ModelCache({ maxModels: 1, maxBytes: 10_000 });
     const a = fakeModel('a');
     const lease = await cache.acquire('a', async () => a);
-    await cache.use('b', async () => fakeModel('b'), () => undefined); // evicts a
+    await cache.use(
+      'b',
+      async () => fakeModel('b'),
+      () => undefined,
+    ); // evicts a
     expect(cache.has('a')).toBe(false);
     expect(a.disposed).toBe(0);
     expect(await lease.model.predict([[1]])).toEqual([[1]]);
@@ -124,13 +145,21 @@ describe('ModelCache', () => {
   it('invalidate() drops and disposes a model; a load under way when invalidated is not admitted', async () => {
     const cache = new ModelCache({ maxModels: 4, maxBytes: 10_000 });
     const v1 = fakeModel('v1');
-    await cache.use('m:1', async () => v1, () => undefined);
+    await cache.use(
+      'm:1',
+      async () => v1,
+      () => undefined,
+    );
     expect(cache.invalidate('m:1')).toBe(true);
     expect(v1.disposed).toBe(1);
 
     const gate = deferred<LoadedModel>();
     const stale = fakeModel('stale');
-    const inFlight = cache.use('m:2', () => gate.promise, (m) => m.predict([[1]]));
+    const inFlight = cache.use(
+      'm:2',
+      () => gate.promise,
+      (m) => m.predict([[1]]),
+    );
     cache.invalidate('m:2');
     gate.resolve(stale);
     expect(await inFlight).toEqual([[1]]); // the caller that asked still gets an answer
@@ -140,7 +169,12 @@ describe('ModelCache', () => {
 
   it('invalidateWhere() drops every matching key', async () => {
     const cache = new ModelCache({ maxModels: 10, maxBytes: 10_000 });
-    for (const key of ['a:1', 'a:2', 'b:1']) await cache.use(key, async () => fakeModel(key), () => undefined);
+    for (const key of ['a:1', 'a:2', 'b:1'])
+      await cache.use(
+        key,
+        async () => fakeModel(key),
+        () => undefined,
+      );
     expect(cache.invalidateWhere((k) => k.startsWith('a:'))).toBe(2);
     expect(cache.keys()).toEqual(['b:1']);
   });
@@ -148,8 +182,16 @@ describe('ModelCache', () => {
   it('clear() on shutdown disposes everything', async () => {
     const cache = new ModelCache({ maxModels: 10, maxBytes: 10_000 });
     const models = [fakeModel('x'), fakeModel('y')];
-    await cache.use('x', async () => models[0], () => undefined);
-    await cache.use('y', async () => models[1], () => undefined);
+    await cache.use(
+      'x',
+      async () => models[0],
+      () => undefined,
+    );
+    await cache.use(
+      'y',
+      async () => models[1],
+      () => undefined,
+    );
     cache.onModuleDestroy();
     expect(models.map((m) => m.disposed)).toEqual([1, 1]);
     expect(cache.size).toBe(0);

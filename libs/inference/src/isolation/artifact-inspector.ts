@@ -202,7 +202,10 @@ class InspectionThread {
           else reject(crashed(message?.message ?? 'no answer.'));
         },
       };
-      this.worker.postMessage(request, request.files.map(([, data]) => data.buffer as ArrayBuffer));
+      this.worker.postMessage(
+        request,
+        request.files.map(([, data]) => data.buffer as ArrayBuffer),
+      );
     });
   }
 
@@ -230,5 +233,8 @@ async function transferableCopies(files: ArtifactFiles): Promise<[string, Uint8A
 }
 
 function crashed(detail: string): InvalidArtifactError {
-  return new InvalidArtifactError('inspection-crashed', `The model crashed the inference engine while it was loaded and test-run: ${detail}`);
+  return new InvalidArtifactError(
+    'inspection-crashed',
+    `The model crashed the inference engine while it was loaded and test-run: ${detail}`,
+  );
 }

@@ -11,7 +11,8 @@ const MAX_LENGTH = 300;
 const JS_INTERNALS =
   /Cannot (read|set) propert|is not a function|is not iterable|is not a constructor|Cannot convert|is not defined|Maximum call stack|Cannot destructure|Cannot create property/;
 
-const OUT_OF_MEMORY = /Invalid (typed )?array length|Array buffer allocation failed|memory limit reached|out of memory|Cannot enlarge memory/i;
+const OUT_OF_MEMORY =
+  /Invalid (typed )?array length|Array buffer allocation failed|memory limit reached|out of memory|Cannot enlarge memory/i;
 
 export function engineMessage(error: unknown): string {
   if (!(error instanceof Error) && !(typeof error === 'object' && error !== null && 'message' in error)) return 'unknown error.';
@@ -25,6 +26,9 @@ export function engineMessage(error: unknown): string {
     return 'the computation failed inside the inference engine (out of memory or an invalid operation).';
   }
   // tfjs appends a request to file an issue with tfjs to some messages: not the uploader's business.
-  const line = text.split('\n')[0].replace(/\s*File an issue at \S+.*$/, '').trim();
+  const line = text
+    .split('\n')[0]
+    .replace(/\s*File an issue at \S+.*$/, '')
+    .trim();
   return line.length > MAX_LENGTH ? `${line.slice(0, MAX_LENGTH)}…` : line;
 }

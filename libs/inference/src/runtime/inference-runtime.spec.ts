@@ -160,7 +160,8 @@ describe.each(['wasm', 'cpu'] as const)('InferenceRuntime on the %s backend', (b
       editModelJson(readFixtureArtifact('graph'), (json) => delete json.modelTopology.versions),
       editModelJson(readFixtureArtifact('graph'), (json) => (json.modelTopology.node[3].input = ['x', 'Missing'])),
     ];
-    for (const files of broken) expect((await invalid(runtime, files)).reason).toMatch(/load-failed|run-failed|weight-size-mismatch|parameter-mismatch/);
+    for (const files of broken)
+      expect((await invalid(runtime, files)).reason).toMatch(/load-failed|run-failed|weight-size-mismatch|parameter-mismatch/);
     expect({ tensors: tf.memory().numTensors, variables: variables() }).toEqual(before);
   });
 
@@ -186,7 +187,10 @@ describe.each(['wasm', 'cpu'] as const)('InferenceRuntime on the %s backend', (b
     });
 
     it('an unsupported format', async () => {
-      const error = await invalid(runtime, editModelJson(classifier(), (json) => (json.format = 'onnx')));
+      const error = await invalid(
+        runtime,
+        editModelJson(classifier(), (json) => (json.format = 'onnx')),
+      );
       expect(error.reason).toBe('unsupported-format');
       expect(error.message).toContain("Unsupported model format 'onnx'");
     });
@@ -202,7 +206,10 @@ describe.each(['wasm', 'cpu'] as const)('InferenceRuntime on the %s backend', (b
     });
 
     it('a manifest that does not match the weights (wrong shape)', async () => {
-      const error = await invalid(runtime, editModelJson(classifier(), (json) => (json.weightsManifest[0].weights[0].shape = [4, 17])));
+      const error = await invalid(
+        runtime,
+        editModelJson(classifier(), (json) => (json.weightsManifest[0].weights[0].shape = [4, 17])),
+      );
       expect(error.reason).toBe('weight-size-mismatch');
     });
 
@@ -217,7 +224,10 @@ describe.each(['wasm', 'cpu'] as const)('InferenceRuntime on the %s backend', (b
     });
 
     it('a malformed manifest entry', async () => {
-      const error = await invalid(runtime, editModelJson(classifier(), (json) => (json.weightsManifest[0].weights[1].dtype = 'float64')));
+      const error = await invalid(
+        runtime,
+        editModelJson(classifier(), (json) => (json.weightsManifest[0].weights[1].dtype = 'float64')),
+      );
       expect(error.reason).toBe('invalid-manifest');
       expect(error.message).toContain("unsupported dtype 'float64'");
     });
@@ -230,7 +240,10 @@ describe.each(['wasm', 'cpu'] as const)('InferenceRuntime on the %s backend', (b
     });
 
     it('a weight path escaping the artifact', async () => {
-      const error = await invalid(runtime, editModelJson(classifier(), (json) => (json.weightsManifest[0].paths = ['../../etc/passwd'])));
+      const error = await invalid(
+        runtime,
+        editModelJson(classifier(), (json) => (json.weightsManifest[0].paths = ['../../etc/passwd'])),
+      );
       expect(error.reason).toBe('unsafe-path');
     });
 

@@ -3,7 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { ArtifactFiles, Datatype, ModelSignature, TensorSpec } from '../artifact/artifact.types';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
 import { ParsedArtifact, parseArtifact } from '../artifact/model-artifact';
-import { BackendLogger, selectTfBackend, TfBackendLoader, TfBackendName, TfBackendPreference, TfBackendSelection } from '../backend/tf-backend';
+import {
+  BackendLogger,
+  selectTfBackend,
+  TfBackendLoader,
+  TfBackendName,
+  TfBackendPreference,
+  TfBackendSelection,
+} from '../backend/tf-backend';
 import { InferenceEngineHealth } from '../engine/engine-health';
 import { DEFAULT_MODEL_LIMITS, ModelLimits, outputValuesPerRow } from '../limits/model-limits';
 import { activationBytesPerRow, buildWithinParameters, inferenceParameterCount, withZeroInitializers } from './guarded-build';

@@ -213,8 +213,7 @@ export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
   const dims = spec.shape.slice(1);
   const known = dims.reduce((n, d) => (d > 0 ? n * d : n), 1);
   const unknown = dims.filter((d) => d < 0).length;
-  const resolved =
-    unknown === 0 ? dims : unknown === 1 && width % known === 0 ? dims.map((d) => (d < 0 ? width / known : d)) : undefined;
+  const resolved = unknown === 0 ? dims : unknown === 1 && width % known === 0 ? dims.map((d) => (d < 0 ? width / known : d)) : undefined;
   if (!resolved || resolved.reduce((n, d) => n * d, 1) !== width) {
     throw new DomainError(
       'unprocessable',
@@ -223,7 +222,12 @@ export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
     );
   }
   const dtype = DTYPE_OF[spec.datatype];
-  const values = dtype === 'int32' ? new Int32Array(rows.length * width) : dtype === 'bool' ? new Uint8Array(rows.length * width) : new Float32Array(rows.length * width);
+  const values =
+    dtype === 'int32'
+      ? new Int32Array(rows.length * width)
+      : dtype === 'bool'
+        ? new Uint8Array(rows.length * width)
+        : new Float32Array(rows.length * width);
   let offset = 0;
   for (const row of rows) {
     if (row.length !== width) {

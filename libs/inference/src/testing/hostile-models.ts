@@ -27,10 +27,7 @@ function layersModel(layers: unknown[], weights: { name: string; shape: number[]
     },
     weightsManifest: weights.length ? [{ paths: ['weights.bin'], weights: weights.map((w) => ({ ...w, dtype: 'float32' })) }] : [],
   };
-  return [
-    { path: 'model.json', data: Buffer.from(JSON.stringify(modelJson)) },
-    ...(weights.length ? [{ path: 'weights.bin', data }] : []),
-  ];
+  return [{ path: 'model.json', data: Buffer.from(JSON.stringify(modelJson)) }, ...(weights.length ? [{ path: 'weights.bin', data }] : [])];
 }
 
 function dense(name: string, units: number, inputWidth?: number): unknown {
@@ -73,7 +70,10 @@ interface GraphNode {
   attr?: Record<string, unknown>;
 }
 
-function graphModel(nodes: GraphNode[], weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; values: number[] }[]): ArtifactFile[] {
+function graphModel(
+  nodes: GraphNode[],
+  weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; values: number[] }[],
+): ArtifactFile[] {
   const data = Buffer.alloc(weights.reduce((n, w) => n + w.values.length * 4, 0));
   let offset = 0;
   for (const w of weights) {

@@ -23,7 +23,16 @@ describe('validateRows', () => {
   const opts = { maxRows: 5 };
 
   it('returns valid rows as numbers, unchanged', () => {
-    expect(validateRows(iris, [[5.1, 3.5, 1.4, 0.2], [6, 3, 5, 2]], opts)).toEqual([
+    expect(
+      validateRows(
+        iris,
+        [
+          [5.1, 3.5, 1.4, 0.2],
+          [6, 3, 5, 2],
+        ],
+        opts,
+      ),
+    ).toEqual([
       [5.1, 3.5, 1.4, 0.2],
       [6, 3, 5, 2],
     ]);
@@ -127,7 +136,19 @@ describe('validateRows', () => {
 
   it('accepts rows nested like a rank-3 input and flattens them; rejects a wrong nesting', () => {
     const image: ModelSignature = { ...iris, inputs: [{ name: 'pixels', datatype: 'FP32', shape: [-1, 2, 2] }] };
-    expect(validateRows(image, [[[1, 2], [3, 4]], [5, 6, 7, 8]], opts)).toEqual([
+    expect(
+      validateRows(
+        image,
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [5, 6, 7, 8],
+        ],
+        opts,
+      ),
+    ).toEqual([
       [1, 2, 3, 4],
       [5, 6, 7, 8],
     ]);
@@ -138,9 +159,18 @@ describe('validateRows', () => {
   it('lets a free feature dimension vary per request but not within one', () => {
     const free: ModelSignature = { ...iris, inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }] };
     expect(validateRows(free, [[1, 2, 3]], opts)).toEqual([[1, 2, 3]]);
-    expect(failure(() => validateRows(free, [[1, 2, 3], [1, 2]], opts)).errors).toEqual([
-      { field: 'instances[1]', message: 'has 2 values but earlier rows have 3' },
-    ]);
+    expect(
+      failure(() =>
+        validateRows(
+          free,
+          [
+            [1, 2, 3],
+            [1, 2],
+          ],
+          opts,
+        ),
+      ).errors,
+    ).toEqual([{ field: 'instances[1]', message: 'has 2 values but earlier rows have 3' }]);
   });
 
   it('bounds the error list for a large bad request', () => {

@@ -62,7 +62,10 @@ export function validateRows(signature: ModelSignature, rows: unknown, options: 
       flat = byFeatureName(row as Record<string, unknown>, featureNames, at, report, input, dims);
       fieldOf = (i) => `${at}.${featureNames?.[i]}`;
     } else {
-      report({ field: at, message: `must be a list of ${describeWidth(dims)} numbers${featureNames ? ' or an object keyed by feature name' : ''}` });
+      report({
+        field: at,
+        message: `must be a list of ${describeWidth(dims)} numbers${featureNames ? ' or an object keyed by feature name' : ''}`,
+      });
     }
     if (!flat) return;
     // Inputs with a free (-1) feature dimension still need rows of one width to form one tensor.
@@ -109,7 +112,10 @@ function flatten(row: unknown[], dims: number[], at: string, report: (e: FieldEr
       return true;
     }
     if (!Array.isArray(value) || (dims[depth] >= 0 && value.length !== dims[depth])) {
-      report({ field: path, message: `expected a list of ${dims[depth] >= 0 ? dims[depth] : 'n'} at depth ${depth + 1} of shape ${formatShape(dims)}` });
+      report({
+        field: path,
+        message: `expected a list of ${dims[depth] >= 0 ? dims[depth] : 'n'} at depth ${depth + 1} of shape ${formatShape(dims)}`,
+      });
       return false;
     }
     return value.every((v, i) => walk(v, depth + 1, `${path}[${i}]`));

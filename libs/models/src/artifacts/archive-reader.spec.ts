@@ -32,7 +32,10 @@ describe('readArchive', () => {
   });
 
   it('reads a .tar.gz, including the one this service produces for downloads', async () => {
-    const tgz = tarArchive([{ path: 'model.json', data: MODEL }, { path: 'group1-shard1of1.bin', data: WEIGHTS }]);
+    const tgz = tarArchive([
+      { path: 'model.json', data: MODEL },
+      { path: 'group1-shard1of1.bin', data: WEIGHTS },
+    ]);
     expect(detectArchiveFormat(tgz)).toBe('tar.gz');
     const files = await readArchive(tgz, LIMITS);
     expect(files.get('model.json')).toEqual(MODEL);
@@ -87,16 +90,28 @@ describe('readArchive', () => {
 
   it('refuses a zip whose files add up past the limit, by declared size and by inflated bytes', async () => {
     const big = Buffer.alloc(40 * 1024);
-    expect(await reason(zipArchive([{ path: 'a.bin', data: big, deflate: true }, { path: 'b.bin', data: big, deflate: true }]))).toBe(
-      'too-large-decompressed',
-    );
+    expect(
+      await reason(
+        zipArchive([
+          { path: 'a.bin', data: big, deflate: true },
+          { path: 'b.bin', data: big, deflate: true },
+        ]),
+      ),
+    ).toBe('too-large-decompressed');
     // An entry that claims to be small but inflates to more than it claims.
     const liar = zipArchive([{ path: 'model.json', data: Buffer.alloc(200 * 1024), deflate: true, declaredSize: 10 }]);
     expect(await reason(liar)).toBe('too-large-decompressed');
   });
 
   it('refuses a path that appears twice', async () => {
-    expect(await reason(tarArchive([{ path: 'model.json', data: MODEL }, { path: 'model.json', data: MODEL }]))).toBe('duplicate-path');
+    expect(
+      await reason(
+        tarArchive([
+          { path: 'model.json', data: MODEL },
+          { path: 'model.json', data: MODEL },
+        ]),
+      ),
+    ).toBe('duplicate-path');
   });
 
   it('refuses a gzip inside a gzip', async () => {

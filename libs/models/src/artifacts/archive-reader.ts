@@ -163,7 +163,10 @@ async function readTarGz(data: Buffer, limits: ArchiveLimits): Promise<ArtifactF
   const budget = new Budget(limits);
   let failure: Error | undefined;
   const fail = (error: unknown) => {
-    failure ??= error instanceof UnsafeArchiveError ? error : new UnsafeArchiveError('corrupt', `The tar cannot be read: ${(error as Error).message}.`);
+    failure ??=
+      error instanceof UnsafeArchiveError
+        ? error
+        : new UnsafeArchiveError('corrupt', `The tar cannot be read: ${(error as Error).message}.`);
   };
   // Files are joined (a slice at a time) in the order the tar lists them.
   let adding = Promise.resolve();
@@ -177,7 +180,10 @@ async function readTarGz(data: Buffer, limits: ArchiveLimits): Promise<ArtifactF
         return void entry.resume();
       }
       if (TAR_LINK_TYPES.has(entry.type)) {
-        throw new UnsafeArchiveError('link', `"${entry.path}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link; links are refused.`);
+        throw new UnsafeArchiveError(
+          'link',
+          `"${entry.path}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link; links are refused.`,
+        );
       }
       if (!TAR_FILE_TYPES.has(entry.type)) {
         throw new UnsafeArchiveError('special-file', `"${entry.path}" is a ${entry.type}, not a regular file.`);
@@ -225,24 +231,28 @@ async function readTarGz(data: Buffer, limits: ArchiveLimits): Promise<ArtifactF
   try {
     let inflated = 0;
     let sinceYield = 0;
-    await pipeline(Readable.from(slices(data, GZIP_INPUT_SLICE)), createGunzip({ chunkSize: 64 * 1024 }), async (tarball: AsyncIterable<Buffer>) => {
-      for await (const chunk of tarball) {
-        // The bomb guard: inflating stops at the cap.
-        inflated += chunk.length;
-        if (inflated > cap) throw (stopped = tooLarge(limits));
-        if (head) {
-          head.push(chunk);
-          if (inflated >= 4) checkHead(Buffer.concat(head));
-        } else if (!nested) {
-          write(chunk);
+    await pipeline(
+      Readable.from(slices(data, GZIP_INPUT_SLICE)),
+      createGunzip({ chunkSize: 64 * 1024 }),
+      async (tarball: AsyncIterable<Buffer>) => {
+        for await (const chunk of tarball) {
+          // The bomb guard: inflating stops at the cap.
+          inflated += chunk.length;
+          if (inflated > cap) throw (stopped = tooLarge(limits));
+          if (head) {
+            head.push(chunk);
+            if (inflated >= 4) checkHead(Buffer.concat(head));
+          } else if (!nested) {
+            write(chunk);
+          }
+          sinceYield += chunk.length;
+          if (sinceYield >= SLICE_BYTES) {
+            sinceYield = 0;
+            await yieldToLoop();
+          }
         }
-        sinceYield += chunk.length;
-        if (sinceYield >= SLICE_BYTES) {
-          sinceYield = 0;
-          await yieldToLoop();
-        }
-      }
-    });
+      },
+    );
   } catch (error) {
     if (stopped) throw stopped;
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limits);

@@ -121,7 +121,14 @@ describe('promotion to production', () => {
   });
 
   it('supersedes nothing when there is no production version', () => {
-    const plan = planTransition({ version: state('staging'), to: 'production', currentProduction: null, isAdmin: false, now: NOW, defaultSunsetDays: 90 });
+    const plan = planTransition({
+      version: state('staging'),
+      to: 'production',
+      currentProduction: null,
+      isAdmin: false,
+      now: NOW,
+      defaultSunsetDays: 90,
+    });
     expect(plan.superseded).toBeUndefined();
   });
 
@@ -147,18 +154,35 @@ describe('promotion to production', () => {
 describe('deprecation and sunset', () => {
   it('takes an explicit sunsetAt on a move to deprecated', () => {
     const sunsetAt = new Date('2026-02-01T00:00:00.000Z');
-    const plan = planTransition({ version: state('production'), to: 'deprecated', sunsetAt, currentProduction: null, isAdmin: false, now: NOW, defaultSunsetDays: 90 });
+    const plan = planTransition({
+      version: state('production'),
+      to: 'deprecated',
+      sunsetAt,
+      currentProduction: null,
+      isAdmin: false,
+      now: NOW,
+      defaultSunsetDays: 90,
+    });
     expect(plan.next).toEqual({ stage: 'deprecated', deprecatedAt: NOW, sunsetAt, successorVersion: null });
   });
 
   it('defaults the sunset of a manual deprecation', () => {
-    const plan = planTransition({ version: state('production'), to: 'deprecated', currentProduction: null, isAdmin: false, now: NOW, defaultSunsetDays: 7 });
+    const plan = planTransition({
+      version: state('production'),
+      to: 'deprecated',
+      currentProduction: null,
+      isAdmin: false,
+      now: NOW,
+      defaultSunsetDays: 7,
+    });
     expect(plan.next.sunsetAt).toEqual(new Date(NOW.getTime() + 7 * DAY_MS));
   });
 
   it('rejects sunsetAt on any other move, and a sunsetAt in the past', () => {
     const base = { currentProduction: null, isAdmin: true, now: NOW, defaultSunsetDays: 90 };
-    expect(() => planTransition({ ...base, version: state('draft'), to: 'staging', sunsetAt: new Date('2027-01-01') })).toThrow(ValidationFailedError);
+    expect(() => planTransition({ ...base, version: state('draft'), to: 'staging', sunsetAt: new Date('2027-01-01') })).toThrow(
+      ValidationFailedError,
+    );
     expect(() => planTransition({ ...base, version: state('production'), to: 'deprecated', sunsetAt: new Date('2025-01-01') })).toThrow(
       ValidationFailedError,
     );
@@ -174,13 +198,20 @@ describe('deprecation and sunset', () => {
 
   it('refuses to move a version whose sunset has passed (it is effectively retired)', () => {
     const v = state('deprecated', { deprecatedAt: new Date('2025-01-01'), sunsetAt: new Date(NOW.getTime() - 1000), successorVersion: 4 });
-    expect(() => planTransition({ version: v, to: 'production', currentProduction: null, isAdmin: true, now: NOW, defaultSunsetDays: 90 })).toThrow(
-      expect.objectContaining({ extensions: { from: 'retired', to: 'production', allowedTargets: [] } }),
-    );
+    expect(() =>
+      planTransition({ version: v, to: 'production', currentProduction: null, isAdmin: true, now: NOW, defaultSunsetDays: 90 }),
+    ).toThrow(expect.objectContaining({ extensions: { from: 'retired', to: 'production', allowedTargets: [] } }));
   });
 
   it('stamps the sunset of a retirement with now unless it had already passed', () => {
-    const plan = planTransition({ version: state('staging'), to: 'retired', currentProduction: null, isAdmin: true, now: NOW, defaultSunsetDays: 90 });
+    const plan = planTransition({
+      version: state('staging'),
+      to: 'retired',
+      currentProduction: null,
+      isAdmin: true,
+      now: NOW,
+      defaultSunsetDays: 90,
+    });
     expect(plan.next).toEqual({ stage: 'retired', deprecatedAt: null, sunsetAt: NOW, successorVersion: null });
   });
 });

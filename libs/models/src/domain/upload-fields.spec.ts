@@ -15,14 +15,19 @@ describe('upload fields', () => {
   it('refuses JSON nested deeper than the cap before parsing it (400 JSON_TOO_DEEP naming the field)', () => {
     const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     expect(() => parseVersionFields({ metrics: deep(10_000) })).toThrow(JsonTooDeepError);
-    expect(() => parseVersionFields({ params: deep(5) }, 4)).toThrow(expect.objectContaining({ code: 'JSON_TOO_DEEP', extensions: { maxDepth: 4, field: 'params' } }));
+    expect(() => parseVersionFields({ params: deep(5) }, 4)).toThrow(
+      expect.objectContaining({ code: 'JSON_TOO_DEEP', extensions: { maxDepth: 4, field: 'params' } }),
+    );
     expect(parseVersionFields({ params: deep(4) }, 4).params).toEqual(JSON.parse(deep(4)));
   });
 
   it('parses every optional field', () => {
-    expect(
-      parseVersionFields({ description: ' v2 ', labels: '["a","b"]', metrics: '{"accuracy":0.9}', params: '{"epochs":5}' }),
-    ).toEqual({ description: 'v2', labels: ['a', 'b'], metrics: { accuracy: 0.9 }, params: { epochs: 5 } });
+    expect(parseVersionFields({ description: ' v2 ', labels: '["a","b"]', metrics: '{"accuracy":0.9}', params: '{"epochs":5}' })).toEqual({
+      description: 'v2',
+      labels: ['a', 'b'],
+      metrics: { accuracy: 0.9 },
+      params: { epochs: 5 },
+    });
     expect(parseVersionFields({})).toEqual({ description: null, labels: null, metrics: {}, params: {} });
   });
 

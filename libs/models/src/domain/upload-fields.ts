@@ -88,7 +88,11 @@ export function labelsFromArtifact(files: ArtifactFiles): string[] | null {
   try {
     parsed = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new ValidationFailedError([{ field: 'labels.json', message: 'labels.json must be valid JSON' }], 'labels.json is not valid.', 'unprocessable');
+    throw new ValidationFailedError(
+      [{ field: 'labels.json', message: 'labels.json must be valid JSON' }],
+      'labels.json is not valid.',
+      'unprocessable',
+    );
   }
   const labels = checkLabels(parsed, 'labels.json', errors);
   if (errors.length) throw new ValidationFailedError(errors, 'labels.json is not valid.', 'unprocessable');

@@ -76,7 +76,8 @@ export class ModelVersionDto {
     type: 'object',
     nullable: true,
     additionalProperties: true,
-    description: 'Where the version came from when not uploaded: {trainingJobId, datasetId, datasetSha256} or {quantizedFromVersion, dtype}',
+    description:
+      'Where the version came from when not uploaded: {trainingJobId, datasetId, datasetSha256} or {quantizedFromVersion, dtype}',
   })
   source: Record<string, unknown> | null;
 }

@@ -10,10 +10,20 @@ export class CanaryDto {
   @Max(MAX_VERSION_NUMBER)
   version: number;
 
-  @ApiProperty({ minimum: 0, exclusiveMinimum: true, maximum: 100, exclusiveMaximum: true, example: 10, description: 'Share of production traffic, 0 < percent < 100' })
+  @ApiProperty({
+    minimum: 0,
+    exclusiveMinimum: true,
+    maximum: 100,
+    exclusiveMaximum: true,
+    example: 10,
+    description: 'Share of production traffic, 0 < percent < 100',
+  })
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive({ message: 'percent must be greater than 0' })
-  @ValidateBy({ name: 'lessThan100', validator: { validate: (v) => typeof v === 'number' && v < 100, defaultMessage: () => 'percent must be less than 100' } })
+  @ValidateBy({
+    name: 'lessThan100',
+    validator: { validate: (v) => typeof v === 'number' && v < 100, defaultMessage: () => 'percent must be less than 100' },
+  })
   percent: number;
 }
 

@@ -69,7 +69,10 @@ export class ModelVersionEntity {
   sha256: string;
 
   // bigint comes back from pg as a string; artifacts are far below 2^53 bytes.
-  @Column('bigint', { name: 'size_bytes', transformer: { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  @Column('bigint', {
+    name: 'size_bytes',
+    transformer: { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
+  })
   sizeBytes: number;
 
   @Column('text', { name: 'artifact_key' })

@@ -56,7 +56,8 @@ export class ModelAliasesController {
   @Roles('ml-engineer')
   @ApiOperation({
     summary: 'Send a share of production traffic to a canary version, or stop ({canary: null})',
-    description: 'The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100.',
+    description:
+      'The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100.',
   })
   @ApiOkResponse({ type: TrafficDto })
   @ApiProblemResponses(400, 404, 409)

@@ -64,7 +64,10 @@ export class ModelVersionsController {
   @Roles('ml-engineer')
   @ApiOperation({ summary: "Download the version's artifact as a .tar.gz (reproducible: same bytes every time)" })
   @ApiProduces('application/gzip')
-  @ApiOkResponse({ description: 'model.json and weight files', content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiOkResponse({
+    description: 'model.json and weight files',
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiProblemResponses(400, 404, 503)
   downloadModelVersionArtifact(@Param() { name, version }: ModelVersionParams) {
     return this.versions.download(name, version).then(asTarGzAttachment);

@@ -15,7 +15,10 @@ describe('AliasesService', () => {
   it('sets an alias, moves it, and lists it after the derived production alias', async () => {
     const set = await r.aliases.set('iris', 'champion', 1, engineer);
     expect(set).toMatchObject({ alias: 'champion', version: 1, derived: false, updatedAt: expect.any(String) });
-    expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-alias.set', details: { alias: 'champion', version: 1, previousVersion: null } });
+    expect(r.p.audit.events.at(-1)).toMatchObject({
+      action: 'model-alias.set',
+      details: { alias: 'champion', version: 1, previousVersion: null },
+    });
 
     await r.aliases.set('iris', 'champion', 2, engineer);
     expect(r.p.audit.events.at(-1)).toMatchObject({ details: { version: 2, previousVersion: 1 } });

@@ -30,17 +30,15 @@ export class AliasesService {
     const production = await this.versions.findProduction(model.id);
     const stored = await this.aliases.listByModel(model.id);
     const all: AliasDto[] = [
-        ...(production
-          ? [{ alias: PRODUCTION_ALIAS, version: production.version, derived: true, updatedAt: null, updatedBy: null }]
-          : []),
-        ...stored.map((a) => ({
-          alias: a.alias,
-          version: a.version,
-          derived: false,
-          updatedAt: a.updatedAt.toISOString(),
-          updatedBy: a.updatedBy,
-        })),
-      ];
+      ...(production ? [{ alias: PRODUCTION_ALIAS, version: production.version, derived: true, updatedAt: null, updatedBy: null }] : []),
+      ...stored.map((a) => ({
+        alias: a.alias,
+        version: a.version,
+        derived: false,
+        updatedAt: a.updatedAt.toISOString(),
+        updatedBy: a.updatedBy,
+      })),
+    ];
     return toPage(all.slice(query.offset, query.offset + query.limit), all.length, query);
   }
 
@@ -78,7 +76,13 @@ export class AliasesService {
       if (!existing) throw new ModelAliasNotFoundError(name, alias);
       await this.aliases.delete(model.id, alias, tx);
       await this.audit.record(
-        { action: 'model-alias.deleted', actor, targetType: 'model', targetId: model.id, details: { model: name, alias, version: existing.version } },
+        {
+          action: 'model-alias.deleted',
+          actor,
+          targetType: 'model',
+          targetId: model.id,
+          details: { model: name, alias, version: existing.version },
+        },
         tx,
       );
     });

@@ -53,7 +53,11 @@ describe('LifecycleService', () => {
     expect(previous.successorVersion).toBe(2);
     expect(previous.deprecatedAt!.getTime()).toBeGreaterThanOrEqual(started);
     expect(previous.sunsetAt!.getTime() - previous.deprecatedAt!.getTime()).toBe(DEFAULT_SUNSET_DAYS * DAY_MS);
-    expect((await r.lifecycle.history('iris', 1)).at(-1)).toMatchObject({ from: 'production', to: 'deprecated', reason: 'superseded by version 2' });
+    expect((await r.lifecycle.history('iris', 1)).at(-1)).toMatchObject({
+      from: 'production',
+      to: 'deprecated',
+      reason: 'superseded by version 2',
+    });
     // Demoted first (the one-production index), under the model's lock, then the versions in order.
     const tx = r.p.transactions.transactions.at(-1)!;
     expect(tx.locks).toEqual(['model:iris:update', `version:${row(2).id}:update`, `version:${row(1).id}:update`]);
@@ -85,7 +89,9 @@ describe('LifecycleService', () => {
     const dto = await r.lifecycle.transition('iris', 1, { to: 'retired' }, undefined, admin);
     expect(dto.stage).toBe('retired');
     expect(row(1).sunsetAt).not.toBeNull();
-    await expect(r.lifecycle.transition('iris', 1, { to: 'staging' }, undefined, admin)).rejects.toMatchObject({ code: 'INVALID_STAGE_TRANSITION' });
+    await expect(r.lifecycle.transition('iris', 1, { to: 'staging' }, undefined, admin)).rejects.toMatchObject({
+      code: 'INVALID_STAGE_TRANSITION',
+    });
   });
 
   it('takes an explicit sunset only when deprecating, and only in the future', async () => {
@@ -120,7 +126,12 @@ describe('LifecycleService', () => {
     expect(await r.lifecycle.retireSunsetVersions(afterSunset)).toBe(1);
     expect(await r.lifecycle.retireSunsetVersions(afterSunset)).toBe(0);
     expect(stages()).toEqual(['retired', 'production']);
-    expect((await r.lifecycle.history('iris', 1)).at(-1)).toMatchObject({ from: 'deprecated', to: 'retired', actor: 'system', reason: 'sunset date passed' });
+    expect((await r.lifecycle.history('iris', 1)).at(-1)).toMatchObject({
+      from: 'deprecated',
+      to: 'retired',
+      actor: 'system',
+      reason: 'sunset date passed',
+    });
     expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-version.transitioned', actor: null });
   });
 });

@@ -19,7 +19,12 @@ export async function lockModelNamed(models: ModelsRepository, name: string, tx:
   return found(await models.findByNameForUpdate(name, tx), name);
 }
 
-export async function versionOf(versions: ModelVersionsRepository, model: ModelEntity, version: number, tx?: Transaction): Promise<ModelVersionEntity> {
+export async function versionOf(
+  versions: ModelVersionsRepository,
+  model: ModelEntity,
+  version: number,
+  tx?: Transaction,
+): Promise<ModelVersionEntity> {
   return foundVersion(await versions.findByNumber(model.id, version, tx), model, version);
 }
 

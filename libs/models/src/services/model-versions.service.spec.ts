@@ -18,7 +18,11 @@ describe('ModelVersionsService', () => {
     expect(row).toMatchObject({ version: 1, artifactKey: `${r.p.models.store.rows[0].id}/${id}` });
     expect(r.storage.artifacts.has(row.artifactKey)).toBe(true);
     expect(r.p.versions.history.rows).toMatchObject([{ versionId: id, fromStage: null, toStage: 'staging' }]);
-    expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-version.created', targetId: id, details: { model: 'iris', version: 1 } });
+    expect(r.p.audit.events.at(-1)).toMatchObject({
+      action: 'model-version.created',
+      targetId: id,
+      details: { model: 'iris', version: 1 },
+    });
     expect((await r.reader.version('iris', 1)).versionId).toBe(id);
     expect(r.emitted.at(-1)).toEqual({ type: 'version', modelName: 'iris', version: 1 });
   });
@@ -52,11 +56,17 @@ describe('ModelVersionsService', () => {
 
   it('creates the model on the way only when asked, auditing it as implicit', async () => {
     await expect(
-      r.versions.register('unknown', { files: new Map(), metadata: { description: null, labels: null, metrics: {}, params: {} } }, engineer),
+      r.versions.register(
+        'unknown',
+        { files: new Map(), metadata: { description: null, labels: null, metrics: {}, params: {} } },
+        engineer,
+      ),
     ).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     const { dto } = await r.addVersion('trained', 'staging');
     expect(dto).toMatchObject({ model: 'trained', version: 1, stage: 'staging' });
-    expect(r.p.audit.events.find((e) => e.action === 'model.created' && e.details?.implicit)).toMatchObject({ details: { model: 'trained' } });
+    expect(r.p.audit.events.find((e) => e.action === 'model.created' && e.details?.implicit)).toMatchObject({
+      details: { model: 'trained' },
+    });
   });
 
   it('lists versions newest first, filtered on the effective stage', async () => {

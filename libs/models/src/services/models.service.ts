@@ -29,8 +29,14 @@ export class ModelsService {
       .run(async (tx) => {
         // The unique constraint decides races; this check keeps the common case out of the error log.
         if (await this.models.nameTaken(dto.name, tx)) throw new ModelAlreadyExistsError(dto.name);
-        const model = await this.models.insert({ name: dto.name, description: dto.description ?? null, task: dto.task ?? null, tags: unique(dto.tags ?? []) }, tx);
-        await this.audit.record({ action: 'model.created', actor, targetType: 'model', targetId: model.id, details: { model: model.name } }, tx);
+        const model = await this.models.insert(
+          { name: dto.name, description: dto.description ?? null, task: dto.task ?? null, tags: unique(dto.tags ?? []) },
+          tx,
+        );
+        await this.audit.record(
+          { action: 'model.created', actor, targetType: 'model', targetId: model.id, details: { model: model.name } },
+          tx,
+        );
         return model;
       })
       .catch((error: unknown) => {
@@ -43,7 +49,13 @@ export class ModelsService {
   }
 
   async list(query: ListModelsQueryDto): Promise<Page<ModelDto>> {
-    const { rows, total } = await this.models.list({ tag: query.tag, task: query.task, q: query.q, limit: query.limit, offset: query.offset });
+    const { rows, total } = await this.models.list({
+      tag: query.tag,
+      task: query.task,
+      q: query.q,
+      limit: query.limit,
+      offset: query.offset,
+    });
     const production = await this.versions.productionNumbers(rows.map((r) => r.id));
     return toPage(
       rows.map((r) => toModelDto(r, production.get(r.id) ?? null)),
@@ -69,7 +81,10 @@ export class ModelsService {
       if (dto.tags !== undefined) changes.tags = unique(dto.tags);
       if (Object.keys(changes).length) {
         await this.models.update(model.id, changes, tx);
-        await this.audit.record({ action: 'model.updated', actor, targetType: 'model', targetId: model.id, details: { model: name, changes } }, tx);
+        await this.audit.record(
+          { action: 'model.updated', actor, targetType: 'model', targetId: model.id, details: { model: name, changes } },
+          tx,
+        );
       }
       return toModelDto(await modelNamed(this.models, name, tx), production);
     });

@@ -20,14 +20,20 @@ describe('TrafficService', () => {
     expect(await r.traffic.set('iris', { canary: { version: 2, percent: 10 } }, engineer)).toEqual({ canary: { version: 2, percent: 10 } });
     expect(await r.traffic.get('iris')).toEqual({ canary: { version: 2, percent: 10 } });
     expect(await r.reader.canary('iris')).toEqual({ version: 2, percent: 10 });
-    expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-traffic.set', details: { canary: { version: 2, percent: 10 }, previous: null } });
+    expect(r.p.audit.events.at(-1)).toMatchObject({
+      action: 'model-traffic.set',
+      details: { canary: { version: 2, percent: 10 }, previous: null },
+    });
 
     await r.traffic.set('iris', { canary: { version: 2, percent: 25 } }, engineer);
     expect(r.p.traffic.store.rows).toHaveLength(1);
 
     expect(await r.traffic.set('iris', { canary: null }, engineer)).toEqual({ canary: null });
     expect(await r.traffic.get('iris')).toEqual({ canary: null });
-    expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-traffic.cleared', details: { canary: null, previous: { version: 2, percent: 25 } } });
+    expect(r.p.audit.events.at(-1)).toMatchObject({
+      action: 'model-traffic.cleared',
+      details: { canary: null, previous: { version: 2, percent: 25 } },
+    });
     expect(r.emitted.filter((e) => e.type === 'traffic')).toHaveLength(3);
   });
 

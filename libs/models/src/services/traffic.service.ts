@@ -44,11 +44,17 @@ export class TrafficService {
         if (stage === 'retired') throw new ModelVersionRetiredError(name, version, 'conflict');
         if (stage === 'draft') {
           // A canary serves consumers, who may not call draft versions.
-          throw new ConflictError('CANARY_VERSION_NOT_ELIGIBLE', `Version ${version} is a draft; promote it to staging before it takes traffic.`);
+          throw new ConflictError(
+            'CANARY_VERSION_NOT_ELIGIBLE',
+            `Version ${version} is a draft; promote it to staging before it takes traffic.`,
+          );
         }
         const production = await this.versions.findProduction(model.id, tx);
         if (production?.version === version) {
-          throw new ConflictError('CANARY_VERSION_NOT_ELIGIBLE', `Version ${version} is the production version; a canary must be another version.`);
+          throw new ConflictError(
+            'CANARY_VERSION_NOT_ELIGIBLE',
+            `Version ${version} is the production version; a canary must be another version.`,
+          );
         }
         await this.traffic.upsert({ modelId: model.id, canaryVersion: version, canaryPercent: percent, updatedBy: principalOf(actor) }, tx);
       }

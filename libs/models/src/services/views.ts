@@ -6,7 +6,6 @@ import { ModelVersionEntity } from '../entities/model-version.entity';
 import { StageTransitionEntity } from '../entities/stage-transition.entity';
 import { isoOrNull } from '@app/common';
 
-
 export function toModelDto(m: ModelEntity, productionVersion: number | null): ModelDto {
   return {
     id: m.id,

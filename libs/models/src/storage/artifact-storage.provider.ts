@@ -15,7 +15,10 @@ export const artifactStorageProvider: Provider = {
 
 type StorageLogger = Pick<LoggerService, 'log' | 'warn' | 'error'>;
 
-export async function createArtifactStorage(config: AppConfig, logger: StorageLogger = new Logger('ArtifactStorage')): Promise<ArtifactStorage> {
+export async function createArtifactStorage(
+  config: AppConfig,
+  logger: StorageLogger = new Logger('ArtifactStorage'),
+): Promise<ArtifactStorage> {
   const warning = sharedStorageWarning(config);
   if (warning) logger.warn(warning);
   return new ReportedArtifactStorage(await chooseAdapter(config, logger), logger);

@@ -124,7 +124,13 @@ describe('start-up warning: Postgres with filesystem storage', () => {
     const logger = recordingLogger();
     await createArtifactStorage(loadConfig({ ...base, DATA_DIR: dataDir, PGLITE_DATA_DIR: 'memory' }), logger);
     expect(logger.lines).toEqual([]);
-    const s3 = loadConfig({ ...base, DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/modelgate', STORAGE_DRIVER: 's3', S3_BUCKET: 'modelgate' });
+    const s3 = loadConfig({
+      ...base,
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/modelgate',
+      STORAGE_DRIVER: 's3',
+      S3_BUCKET: 'modelgate',
+    });
     expect(sharedStorageWarning(s3)).toBeUndefined();
   });
 });

@@ -180,7 +180,8 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
   async insert(version: NewModelVersion, tx: Transaction): Promise<ModelVersionEntity> {
     locks(tx);
     const rows = this.store.rows;
-    if (rows.some((v) => v.id === version.id || v.artifactKey === version.artifactKey)) throw new RegistryWriteConflict('model_versions_pkey');
+    if (rows.some((v) => v.id === version.id || v.artifactKey === version.artifactKey))
+      throw new RegistryWriteConflict('model_versions_pkey');
     if (rows.some((v) => v.modelId === version.modelId && v.version === version.version)) {
       throw new RegistryWriteConflict('model_versions_model_id_version_key');
     }
@@ -225,13 +226,19 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
   }
 
   async productionNumbers(modelIds: string[]): Promise<Map<string, number>> {
-    return new Map(this.store.rows.filter((v) => modelIds.includes(v.modelId) && v.stage === 'production').map((v) => [v.modelId, v.version]));
+    return new Map(
+      this.store.rows.filter((v) => modelIds.includes(v.modelId) && v.stage === 'production').map((v) => [v.modelId, v.version]),
+    );
   }
 
   async listLiveProduction(): Promise<ProductionVersion[]> {
     const live = this.models?.store.rows.filter((m) => m.deletedAt === null) ?? [];
     return live
-      .flatMap((model) => this.store.rows.filter((v) => v.modelId === model.id && v.stage === 'production').map((v) => ({ model: copy(model), version: copy(v) })))
+      .flatMap((model) =>
+        this.store.rows
+          .filter((v) => v.modelId === model.id && v.stage === 'production')
+          .map((v) => ({ model: copy(model), version: copy(v) })),
+      )
       .sort((a, b) => a.model.name.localeCompare(b.model.name));
   }
 

@@ -74,7 +74,11 @@ export function registryServices() {
   const addVersion = async (name: string, stage: NewVersion['stage'] = 'draft', actor: Actor | null = null) =>
     versions.register(
       name,
-      { files: new Map([['model.json', Buffer.from('{}')]]), metadata: { description: null, labels: null, metrics: {}, params: {} }, stage },
+      {
+        files: new Map([['model.json', Buffer.from('{}')]]),
+        metadata: { description: null, labels: null, metrics: {}, params: {} },
+        stage,
+      },
       actor,
       { createModel: { task: null } },
     );

@@ -10,6 +10,10 @@ export class ModelVersionRetiredError extends DomainError {
 
 export class DraftVersionForbiddenError extends DomainError {
   constructor(model: string, version: number) {
-    super('forbidden', 'MODEL_VERSION_DRAFT', `Version ${version} of model "${model}" is a draft: only ml-engineers and admins may call it.`);
+    super(
+      'forbidden',
+      'MODEL_VERSION_DRAFT',
+      `Version ${version} of model "${model}" is a draft: only ml-engineers and admins may call it.`,
+    );
   }
 }

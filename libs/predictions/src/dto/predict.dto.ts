@@ -9,7 +9,12 @@ export class PredictRequestDto {
   @ApiProperty({
     description: 'Rows to predict: arrays of numbers, or objects keyed by feature name when the version has named features',
     type: 'array',
-    items: { oneOf: [{ type: 'array', items: { type: 'number' } }, { type: 'object', additionalProperties: { type: 'number' } }] },
+    items: {
+      oneOf: [
+        { type: 'array', items: { type: 'number' } },
+        { type: 'object', additionalProperties: { type: 'number' } },
+      ],
+    },
     example: [[5.1, 3.5, 1.4, 0.2]],
   })
   @Allow()
@@ -26,7 +31,11 @@ export class PredictResponseDto {
   @ApiProperty({ type: 'array', items: { type: 'array', items: { type: 'number' } }, example: [[0.97, 0.02, 0.01]] })
   predictions: number[][];
 
-  @ApiPropertyOptional({ type: [String], description: 'Predicted class of each row (classification versions with labels)', example: ['setosa'] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Predicted class of each row (classification versions with labels)',
+    example: ['setosa'],
+  })
   labels?: string[];
 }
 
@@ -37,7 +46,10 @@ export class V2TensorDto {
   @ApiProperty({ type: [Number], example: [1, 4] })
   shape: number[];
 
-  @ApiProperty({ enum: ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL'], example: 'FP32' })
+  @ApiProperty({
+    enum: ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL'],
+    example: 'FP32',
+  })
   datatype: string;
 
   @ApiProperty({ description: 'Flat (row-major) or nested values', type: 'array', items: {}, example: [5.1, 3.5, 1.4, 0.2] })

@@ -2,7 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 
 export class UpdateServingSettingsDto {
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 86_400, description: 'Response cache TTL; null turns the cache off' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: 86_400,
+    description: 'Response cache TTL; null turns the cache off',
+  })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()

@@ -7,8 +7,9 @@ import { ValidationFailedError } from '@app/common';
  * over thousands of numbers first (what the global ValidationPipe would do with the DTO) would cost
  * more than the prediction. The DTO classes still document the body in OpenAPI.
  */
-export const InferenceBody = createParamDecorator((allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> =>
-  inferenceEnvelope(ctx.switchToHttp().getRequest<{ body?: unknown }>().body, allowed),
+export const InferenceBody = createParamDecorator(
+  (allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> =>
+    inferenceEnvelope(ctx.switchToHttp().getRequest<{ body?: unknown }>().body, allowed),
 );
 
 /** The envelope check of {@link InferenceBody}, for the lean predict routes too. */

@@ -7,7 +7,9 @@ import { InferenceProtocolService } from '../serving/inference-protocol.service'
 import { PredictionService } from '../serving/prediction.service';
 import { InferenceBody, V2_INFER_FIELDS } from './inference-body.decorator';
 
-const READY = { schema: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, ready: { type: 'boolean' } } } };
+const READY = {
+  schema: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, ready: { type: 'boolean' } } },
+};
 
 /** Open Inference Protocol (KServe v2 / Triton): the same models, the protocol's snake_case shapes. */
 @ApiTags('inference (v2)')
@@ -97,7 +99,11 @@ export class InferenceProtocolController {
   @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto })
   @ApiProblemResponses(400, 404, 410, 422, 429, 503)
-  inferWithVersionV2(@Param() { name, version }: ModelVersionParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
+  inferWithVersionV2(
+    @Param() { name, version }: ModelVersionParams,
+    @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.predictions.inferV2({ kind: 'version', model: name, version }, body, actor);
   }
 }

@@ -38,7 +38,11 @@ export class PredictController {
   @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
   @ApiProblemResponses(400, 404, 410, 422, 429, 503)
-  predictWithVersion(@Param() { name, version }: ModelVersionParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
+  predictWithVersion(
+    @Param() { name, version }: ModelVersionParams,
+    @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.predictions.predictV1({ kind: 'version', model: name, version }, body.instances, actor);
   }
 
@@ -49,7 +53,11 @@ export class PredictController {
   @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
   @ApiProblemResponses(400, 404, 410, 422, 429, 503)
-  predictWithAlias(@Param() { name, alias }: ModelAliasParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
+  predictWithAlias(
+    @Param() { name, alias }: ModelAliasParams,
+    @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.predictions.predictV1({ kind: 'alias', model: name, alias }, body.instances, actor);
   }
 }

@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { Actor, AppConfig, deprecationHeaders, DomainError, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
+import {
+  Actor,
+  AppConfig,
+  deprecationHeaders,
+  DomainError,
+  hasRole,
+  InjectConfig,
+  MetricsRegistry,
+  toProblem,
+  WithHeaders,
+} from '@app/common';
 import { DynamicBatcher, InferenceRuntime, maxRowsForOutputs, ModelCache, outputValuesPerRow, validateRows } from '@app/inference';
 import { effectiveStage, RegistryReader, ServableVersion } from '@app/models';
 import { ResponseCache } from '../cache/response-cache';
@@ -81,10 +91,19 @@ export class PredictionService {
     return this.metered(target, actor, 'v2', async (version) => {
       const decoded = decodeInferRequest(request, version.inputs[0]);
       // The same checks as v1 (finite values, row width, row count) on the decoded rows.
-      const rows = validateRows(signatureOf(version), decoded, { maxRows: this.config.inference.maxRowsPerRequest, field: 'inputs[0].data' });
+      const rows = validateRows(signatureOf(version), decoded, {
+        maxRows: this.config.inference.maxRowsPerRequest,
+        field: 'inputs[0].data',
+      });
       const outcome = await this.run(version, rows, actor);
       const body = encodeInferResponse(
-        { modelName: version.modelName, version: version.version, id: request.id ?? actor.requestId, outputs: version.outputs, requested: request.outputs },
+        {
+          modelName: version.modelName,
+          version: version.version,
+          id: request.id ?? actor.requestId,
+          outputs: version.outputs,
+          requested: request.outputs,
+        },
         outcome.outputs,
       );
       return { rows: rows.length, outcome, body };
@@ -100,7 +119,11 @@ export class PredictionService {
 
   /** Loads (or finds) the version in the model cache: what "ready" means for a version. */
   async warm(version: ServableVersion): Promise<void> {
-    await this.models.use(modelKey(version), () => this.load(version), () => undefined);
+    await this.models.use(
+      modelKey(version),
+      () => this.load(version),
+      () => undefined,
+    );
   }
 
   private async metered<T>(
@@ -164,7 +187,13 @@ export class PredictionService {
     if (cached) return { outputs: cached, computeMs: 0, cache: 'hit' };
 
     const labels = { model: version.modelName, version: String(version.version) };
-    const result = await this.batcher.submit(key, rows, (batch) => this.models.use(key, () => this.load(version), (m) => m.predict(batch)));
+    const result = await this.batcher.submit(key, rows, (batch) =>
+      this.models.use(
+        key,
+        () => this.load(version),
+        (m) => m.predict(batch),
+      ),
+    );
     this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
     this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);
     if (cacheKey) this.responses.set(cacheKey, result.outputs, settings.responseCacheTtlSeconds!);

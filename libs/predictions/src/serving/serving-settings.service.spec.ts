@@ -61,7 +61,13 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
     it('changes only what is given, over the defaults first and the stored settings after', async () => {
       const { service } = setup();
       const first = await service.update('iris', { logPayloads: true }, engineer);
-      expect(first).toMatchObject({ model: 'iris', responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 30, updatedBy: 'u-eng' });
+      expect(first).toMatchObject({
+        model: 'iris',
+        responseCacheTtlSeconds: null,
+        logPayloads: true,
+        payloadRetentionDays: 30,
+        updatedBy: 'u-eng',
+      });
       expect(first.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
       const second = await service.update('iris', { responseCacheTtlSeconds: 60 }, engineer);
       expect(second).toMatchObject({ responseCacheTtlSeconds: 60, logPayloads: true, payloadRetentionDays: 30 });
@@ -133,7 +139,14 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
       service.logPayload(version, engineer, [[1, 2]], [[0.9]], 7);
       await new Promise((r) => setImmediate(r));
       expect(logs.rows).toEqual([
-        expect.objectContaining({ modelId: MODELS.iris, version: 3, requestId: 'req-1', callerId: 'u-eng', input: [[1, 2]], output: [[0.9]] }),
+        expect.objectContaining({
+          modelId: MODELS.iris,
+          version: 3,
+          requestId: 'req-1',
+          callerId: 'u-eng',
+          input: [[1, 2]],
+          output: [[0.9]],
+        }),
       ]);
       expect(logs.rows[0].expiresAt.getTime()).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
       logs.failure = new Error('connection refused');

@@ -71,7 +71,15 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
   logPayload(version: ServableVersion, actor: Actor, input: number[][], output: number[][], retentionDays: number): void {
     const expiresAt = new Date(Date.now() + retentionDays * 86_400_000);
     this.logs
-      .insert({ modelId: version.modelId, version: version.version, requestId: actor.requestId, callerId: actor.caller.id, input, output, expiresAt })
+      .insert({
+        modelId: version.modelId,
+        version: version.version,
+        requestId: actor.requestId,
+        callerId: actor.caller.id,
+        input,
+        output,
+        expiresAt,
+      })
       .catch((error: unknown) => this.rootLogger.warn({ err: error, model: version.modelName }, 'prediction payload not stored'));
   }
 

@@ -87,7 +87,8 @@ export class InMemoryServingSettingsRepository extends ServingSettingsRepository
   async upsert(modelId: string, settings: ServingSettings, updatedBy: string): Promise<ModelServingSettingsEntity> {
     const ttl = settings.responseCacheTtlSeconds;
     if (ttl !== null && !(ttl >= 1 && ttl <= 86_400)) throw new Error('model_serving_settings_ttl_range');
-    if (!(settings.payloadRetentionDays >= 1 && settings.payloadRetentionDays <= 3650)) throw new Error('model_serving_settings_retention_range');
+    if (!(settings.payloadRetentionDays >= 1 && settings.payloadRetentionDays <= 3650))
+      throw new Error('model_serving_settings_retention_range');
     const row = Object.assign(new ModelServingSettingsEntity(), { modelId, ...settings, updatedBy, updatedAt: new Date() });
     this.rows.set(modelId, row);
     return Object.assign(new ModelServingSettingsEntity(), row);

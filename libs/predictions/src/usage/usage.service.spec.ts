@@ -10,7 +10,19 @@ import { UsageService } from './usage.service';
 const T0 = Date.parse('2030-01-10T00:00:00.000Z');
 
 function event(changes: Partial<UsageRecord>): UsageRecord {
-  return { at: new Date(T0), modelName: 'iris', version: 1, callerId: 'k-1', callerKind: 'api-key', api: 'v1', status: 200, rows: 1, latencyMs: 10, computeMs: 1, ...changes };
+  return {
+    at: new Date(T0),
+    modelName: 'iris',
+    version: 1,
+    callerId: 'k-1',
+    callerKind: 'api-key',
+    api: 'v1',
+    status: 200,
+    rows: 1,
+    latencyMs: 10,
+    computeMs: 1,
+    ...changes,
+  };
 }
 
 describe('UsageService (over an in-memory ledger)', () => {
@@ -20,7 +32,9 @@ describe('UsageService (over an in-memory ledger)', () => {
 
   beforeEach(() => {
     repo = new InMemoryUsageEventsRepository();
-    const config = { serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000 } } as unknown as AppConfig;
+    const config = {
+      serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000 },
+    } as unknown as AppConfig;
     const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
     const logger = { warn: jest.fn(), error: jest.fn() } as unknown as PinoInstance;
     recorder = new UsageRecorder(repo, config, logger, new MetricsRegistry(), jobs);

@@ -24,7 +24,20 @@ export interface V2InferResponse {
   outputs: { name: string; shape: number[]; datatype: Datatype; data: number[] | boolean[] }[];
 }
 
-const SUPPORTED: readonly string[] = ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL'];
+const SUPPORTED: readonly string[] = [
+  'FP32',
+  'FP64',
+  'FP16',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'BOOL',
+];
 const INTEGER_RANGES: Record<string, [number, number]> = {
   INT8: [-128, 127],
   INT16: [-32_768, 32_767],
@@ -114,8 +127,7 @@ export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): 
     invalid(`${field}.shape`, `${field}.shape must be an array of non-negative integers`);
   }
   const expected = input.shape;
-  const mismatch =
-    shape.length !== expected.length || shape.some((d, i) => expected[i] !== -1 && expected[i] !== d);
+  const mismatch = shape.length !== expected.length || shape.some((d, i) => expected[i] !== -1 && expected[i] !== d);
   if (mismatch) {
     invalid(`${field}.shape`, `input "${input.name}" expects shape ${formatShape(expected)}, got ${formatShape(shape)}`);
   }
@@ -140,8 +152,14 @@ export function encodeInferResponse(
   const wanted = args.requested?.map((o) => o?.name) ?? [spec.name];
   const unknown = wanted.filter((n) => n !== spec.name);
   if (unknown.length) {
-    const named = unknown.slice(0, 5).map((n) => `"${String(n).slice(0, 100)}"`).join(', ');
-    invalid('outputs', `unknown output ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; this model has "${spec.name}"`);
+    const named = unknown
+      .slice(0, 5)
+      .map((n) => `"${String(n).slice(0, 100)}"`)
+      .join(', ');
+    invalid(
+      'outputs',
+      `unknown output ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; this model has "${spec.name}"`,
+    );
   }
   const width = predictions[0]?.length ?? 0;
   return {

@@ -16,8 +16,13 @@ export class DatasetTooLargeError extends DomainError {
 
 export class DatasetInUseError extends DomainError {
   constructor(id: string, jobs: string[]) {
-    super('conflict', 'DATASET_IN_USE', `Dataset ${id} is used by unfinished training jobs (${jobs.join(', ')}); cancel them or let them finish first.`, {
-      extensions: { trainingJobs: jobs },
-    });
+    super(
+      'conflict',
+      'DATASET_IN_USE',
+      `Dataset ${id} is used by unfinished training jobs (${jobs.join(', ')}); cancel them or let them finish first.`,
+      {
+        extensions: { trainingJobs: jobs },
+      },
+    );
   }
 }

@@ -32,11 +32,18 @@ export class MalformedDatasetError extends DomainError {
     message: string,
     readonly location: DatasetErrorLocation = {},
   ) {
-    const where = [location.line !== undefined ? `line ${location.line}` : '', location.column !== undefined ? `column '${location.column}'` : '']
+    const where = [
+      location.line !== undefined ? `line ${location.line}` : '',
+      location.column !== undefined ? `column '${location.column}'` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     super('unprocessable', 'DATASET_MALFORMED', where ? `${where}: ${message}` : message, {
-      extensions: { reason, ...(location.line !== undefined ? { line: location.line } : {}), ...(location.column !== undefined ? { column: location.column } : {}) },
+      extensions: {
+        reason,
+        ...(location.line !== undefined ? { line: location.line } : {}),
+        ...(location.column !== undefined ? { column: location.column } : {}),
+      },
       errors: [{ field: 'file', message: where ? `${where}: ${message}` : message }],
     });
   }

@@ -42,7 +42,10 @@ describe('readDataset', () => {
       { name: 'name', type: 'string' },
       { name: 'value, quoted', type: 'number' },
     ]);
-    expect(data.values).toEqual([['hello, world', 'multi\nline'], [1, 2]]);
+    expect(data.values).toEqual([
+      ['hello, world', 'multi\nline'],
+      [1, 2],
+    ]);
   });
 
   it('reads JSON lines, sniffed from the content', async () => {
@@ -55,7 +58,11 @@ describe('readDataset', () => {
       { name: 'ok', type: 'boolean' },
     ]);
     expect(data.rows).toBe(2);
-    expect(data.values).toEqual([[1, 2.5], ['a', 'b'], [true, false]]);
+    expect(data.values).toEqual([
+      [1, 2.5],
+      ['a', 'b'],
+      [true, false],
+    ]);
   });
 
   it('names the line and column of a ragged row', async () => {
@@ -146,16 +153,27 @@ describe('readDataset', () => {
       const e = await failure(`a,b\n1,2\n3,"${'x'.repeat(40_000_000)}`);
       expect(e).toMatchObject({ reason: 'field-too-large', location: { line: 3 } });
       expect(e.message).toMatch(/longer than 65536 characters \(DATASET_MAX_FIELD_CHARS\)/);
-      expect(await failure(`a,b\n1,${'y'.repeat(101)}\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({ reason: 'field-too-large', location: { line: 2 } });
+      expect(await failure(`a,b\n1,${'y'.repeat(101)}\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({
+        reason: 'field-too-large',
+        location: { line: 2 },
+      });
       // Quoted line breaks and doubled quotes are characters of the value.
-      expect(await failure(`a,b\n1,"${'\n""'.repeat(60)}"\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({ reason: 'field-too-large' });
+      expect(await failure(`a,b\n1,"${'\n""'.repeat(60)}"\n`, { limits: { maxFieldChars: 100 } })).toMatchObject({
+        reason: 'field-too-large',
+      });
       expect((await readDataset(utf8(`a,b\n1,"${'y'.repeat(100)}"\n`), { limits: { maxFieldChars: 100 } })).rows).toBe(1);
     });
 
     it('caps a record (a CSV record or a JSON line) at DATASET_MAX_RECORD_CHARS', async () => {
       const limits = { maxRecordChars: 100, maxFieldChars: 60 };
-      expect(await failure(`a,b\n${'x'.repeat(60)},${'y'.repeat(60)}\n`, { limits })).toMatchObject({ reason: 'record-too-large', location: { line: 2 } });
-      expect(await failure(`{"a":1}\n{"a":${'1'.repeat(120)}}\n`, { limits })).toMatchObject({ reason: 'record-too-large', location: { line: 2 } });
+      expect(await failure(`a,b\n${'x'.repeat(60)},${'y'.repeat(60)}\n`, { limits })).toMatchObject({
+        reason: 'record-too-large',
+        location: { line: 2 },
+      });
+      expect(await failure(`{"a":1}\n{"a":${'1'.repeat(120)}}\n`, { limits })).toMatchObject({
+        reason: 'record-too-large',
+        location: { line: 2 },
+      });
     });
 
     it('reports an error in the records before the one that breaks a cap first', async () => {
@@ -194,7 +212,10 @@ describe('readDataset', () => {
 
     it('refuses them as JSON lines fields, and accepts a stored dataset that has one (checked when it was uploaded)', async () => {
       expect(await failure('{"x":1,"__proto__":2}\n')).toMatchObject({ reason: 'reserved-column-name', location: { column: '__proto__' } });
-      expect((await readDataset(utf8('x,constructor\n1,2\n'), { limits: ALREADY_CHECKED })).columns.map((c) => c.name)).toEqual(['x', 'constructor']);
+      expect((await readDataset(utf8('x,constructor\n1,2\n'), { limits: ALREADY_CHECKED })).columns.map((c) => c.name)).toEqual([
+        'x',
+        'constructor',
+      ]);
     });
   });
 

@@ -83,7 +83,11 @@ export async function readDataset(bytes: Uint8Array, options: ReadDatasetOptions
   const text = await decodeUtf8(bytes);
   if (text.every((piece) => piece.trim() === '')) throw new MalformedDatasetError('empty-file', 'The file is empty.');
   const format = options.format ?? sniffFormat(text);
-  const caps = { ...DEFAULT_DATASET_LIMITS, ...options.limits, ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}) };
+  const caps = {
+    ...DEFAULT_DATASET_LIMITS,
+    ...options.limits,
+    ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}),
+  };
   const limits: ReadLimits = { ...caps, collect: options.collect ?? false, reservedNames: options.limits !== ALREADY_CHECKED };
   return format === 'csv' ? readCsv(text, limits) : readJsonLines(text, limits);
 }
@@ -210,7 +214,11 @@ class ColumnTyper {
     else if (typeof value === 'string') type = 'string';
     else if (typeof value === 'boolean') type = 'boolean';
     else if (value === null) throw this.emptyValue(index, line);
-    else throw new MalformedDatasetError('type-mismatch', 'Values must be numbers, strings or booleans (not objects or arrays).', { line, column: this.names[index] });
+    else
+      throw new MalformedDatasetError('type-mismatch', 'Values must be numbers, strings or booleans (not objects or arrays).', {
+        line,
+        column: this.names[index],
+      });
     const known = this.types[index];
     if (known === undefined) this.decide(index, type, line);
     else if (known !== type) throw this.mismatch(index, line, `${JSON.stringify(value).slice(0, 40)} is a ${type}`);
@@ -279,7 +287,11 @@ function fieldTooLarge(maxFieldChars: number, line: number, column?: string): Ma
 }
 
 function recordTooLarge(maxRecordChars: number, line: number): MalformedDatasetError {
-  return new MalformedDatasetError('record-too-large', `The record is longer than ${maxRecordChars} characters (DATASET_MAX_RECORD_CHARS).`, { line });
+  return new MalformedDatasetError(
+    'record-too-large',
+    `The record is longer than ${maxRecordChars} characters (DATASET_MAX_RECORD_CHARS).`,
+    { line },
+  );
 }
 
 function checkHeader(names: string[], limits: ReadLimits, line: number): void {
@@ -523,7 +535,8 @@ async function readJsonLines(text: readonly string[], limits: ReadLimits): Promi
     const record = value as Record<string, unknown>;
     if (!typer || !index) {
       const names = Object.keys(record);
-      if (names.length === 0) throw new MalformedDatasetError('bad-header', 'The first object has no fields to name the columns.', { line });
+      if (names.length === 0)
+        throw new MalformedDatasetError('bad-header', 'The first object has no fields to name the columns.', { line });
       checkHeader(names, limits, line);
       typer = new ColumnTyper(names, limits.collect);
       index = new Map(names.map((n, c) => [n, c]));

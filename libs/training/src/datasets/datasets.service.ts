@@ -47,7 +47,8 @@ export class DatasetsService {
     const name = upload.name?.trim() ?? '';
     const errors = [];
     if (!upload.file) errors.push({ field: 'file', message: 'file (CSV with a header, or JSON lines) is required' });
-    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push({ field: 'name', message: `name must have 1 to ${MAX_NAME_LENGTH} characters` });
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH)
+      errors.push({ field: 'name', message: `name must have 1 to ${MAX_NAME_LENGTH} characters` });
     if (errors.length) throw new ValidationFailedError(errors);
     const { filename, data } = upload.file!;
 
@@ -74,7 +75,13 @@ export class DatasetsService {
           uow,
         );
         await this.audit.record(
-          { action: 'dataset.created', actor, targetType: 'dataset', targetId: id, details: { name, rows: contents.rows, sha256: saved.sha256 } },
+          {
+            action: 'dataset.created',
+            actor,
+            targetType: 'dataset',
+            targetId: id,
+            details: { name, rows: contents.rows, sha256: saved.sha256 },
+          },
           uow,
         );
         return saved;
@@ -89,7 +96,10 @@ export class DatasetsService {
   }
 
   async list(query: ListDatasetsQueryDto, actor: Actor): Promise<Page<DatasetDto>> {
-    const [rows, total] = await this.datasets.list(isAdmin(actor) ? {} : { ownerId: actor.caller.id }, { limit: query.limit, offset: query.offset });
+    const [rows, total] = await this.datasets.list(isAdmin(actor) ? {} : { ownerId: actor.caller.id }, {
+      limit: query.limit,
+      offset: query.offset,
+    });
     return toPage(rows.map(toDatasetDto), total, query);
   }
 
@@ -107,7 +117,10 @@ export class DatasetsService {
       const users = await this.jobs.unfinishedIdsForDataset(id, 10, uow);
       if (users.length) throw new DatasetInUseError(id, users);
       await this.datasets.softDelete(id, uow);
-      await this.audit.record({ action: 'dataset.deleted', actor, targetType: 'dataset', targetId: id, details: { name: dataset.name } }, uow);
+      await this.audit.record(
+        { action: 'dataset.deleted', actor, targetType: 'dataset', targetId: id, details: { name: dataset.name } },
+        uow,
+      );
     });
     await this.storage.delete(dataset.storageKey).catch((error: unknown) => {
       this.logger.error({ err: error, storageKey: dataset.storageKey, msg: 'dataset deleted, but its file could not be removed' });
@@ -159,4 +172,3 @@ export function toDatasetDto(d: DatasetEntity): DatasetDto {
     createdBy: d.createdBy,
   };
 }
-

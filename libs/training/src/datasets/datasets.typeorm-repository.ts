@@ -30,7 +30,10 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
   }
 
   async lockLiveForShare(id: string, uow: Transaction): Promise<{ sha256: string } | null> {
-    const rows = (await managerOf(uow, this.db.manager).query(`SELECT sha256 FROM datasets WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, [id])) as {
+    const rows = (await managerOf(uow, this.db.manager).query(
+      `SELECT sha256 FROM datasets WHERE id = $1 AND deleted_at IS NULL FOR SHARE`,
+      [id],
+    )) as {
       sha256: string;
     }[];
     return rows[0] ?? null;

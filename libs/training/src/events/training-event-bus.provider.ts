@@ -23,7 +23,10 @@ export const trainingEventBusProvider: Provider = {
     const timeout = new Promise<false>((resolve) => setTimeout(resolve, 2_000, false).unref());
     if (!(await Promise.race([subscribed, timeout]))) {
       logger.warn('Redis is not reachable: training events will flow once it is');
-      void subscribed.then(() => logger.log('training events subscribed'), () => undefined);
+      void subscribed.then(
+        () => logger.log('training events subscribed'),
+        () => undefined,
+      );
     }
     return bus;
   },

@@ -22,7 +22,10 @@ describe('TrainerThreads (worker_threads, run from TypeScript sources)', () => {
   it('trains in a thread, reporting the backend and every epoch', async () => {
     const epochs: number[] = [];
     let backend: string | undefined;
-    const run = threads.start({ spec: spec(4), format: 'csv', data }, { onStarted: (b) => (backend = b), onEpoch: (r) => epochs.push(r.epoch) });
+    const run = threads.start(
+      { spec: spec(4), format: 'csv', data },
+      { onStarted: (b) => (backend = b), onEpoch: (r) => epochs.push(r.epoch) },
+    );
     const result = await run.result;
     expect(backend).toBe('wasm');
     expect(epochs).toEqual([1, 2, 3, 4]);

@@ -18,7 +18,7 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'Upload a dataset (CSV with a header, or JSON lines)',
     description:
-      "Columns and their types (number, string, boolean) are inferred: a column takes the type of its first value and every later value must fit it. " +
+      'Columns and their types (number, string, boolean) are inferred: a column takes the type of its first value and every later value must fit it. ' +
       'A malformed file (ragged row, non-numeric value in a numeric column, empty file, missing header, bad UTF-8, bad JSON line) is refused with 422 ' +
       'naming the line and column (`line`, `column` members). Larger than MAX_DATASET_BYTES → 413.',
   })
@@ -53,7 +53,8 @@ export class DatasetsController {
   @Roles('ml-engineer')
   @ApiOperation({
     summary: 'Delete a dataset (owner or admin)',
-    description: 'Its file is removed; training jobs keep its id and sha256 as lineage. Refused (409) while a queued or running job uses it.',
+    description:
+      'Its file is removed; training jobs keep its id and sha256 as lineage. Refused (409) while a queued or running job uses it.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 404, 409)

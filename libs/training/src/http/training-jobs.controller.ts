@@ -74,7 +74,8 @@ export class TrainingJobsController {
   @Roles('ml-engineer')
   @ApiOperation({
     summary: 'Cancel a training job',
-    description: 'A queued job is cancelled at once; a running one stops within one epoch and ends cancelled. A succeeded or failed job → 409.',
+    description:
+      'A queued job is cancelled at once; a running one stops within one epoch and ends cancelled. A succeeded or failed job → 409.',
   })
   @ApiAcceptedResponse({ type: TrainingJobDto })
   @ApiProblemResponses(400, 404, 409)

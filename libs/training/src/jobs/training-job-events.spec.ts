@@ -65,7 +65,9 @@ function setup() {
 }
 
 const summary = (events: MessageEvent[]) =>
-  events.map((e) => (e.type === 'progress' ? `${(e.data as { attempt: number }).attempt}.${(e.data as EpochRecord).epoch}` : String(e.type)));
+  events.map((e) =>
+    e.type === 'progress' ? `${(e.data as { attempt: number }).attempt}.${(e.data as EpochRecord).epoch}` : String(e.type),
+  );
 
 const tick = () => new Promise((r) => setImmediate(r));
 const actor = {} as Actor;

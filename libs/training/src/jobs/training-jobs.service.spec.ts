@@ -69,7 +69,9 @@ describe('TrainingJobsService over in-memory repositories', () => {
     const dto = await service.create(request, owner);
     expect(dto).toMatchObject({ status: 'queued', attempts: 0, modelName: 'iris', progress: { epoch: 0, epochs: 3 } });
     expect(await jobs.getById(dto.id)).toMatchObject({ datasetSha256: 'c'.repeat(64), ownerId: 'user-1', workerId: null });
-    expect(audit.events).toEqual([expect.objectContaining({ event: expect.objectContaining({ action: 'training-job.created', targetId: dto.id }), inUnitOfWork: true })]);
+    expect(audit.events).toEqual([
+      expect.objectContaining({ event: expect.objectContaining({ action: 'training-job.created', targetId: dto.id }), inUnitOfWork: true }),
+    ]);
     expect(transactions.committed).toBe(1);
     expect(enqueued).toEqual([dto.id]);
   });

@@ -60,15 +60,22 @@ export class TrainingJobsService {
     } catch (error) {
       if (!(error instanceof DatasetNotFoundError)) throw error;
     }
-    const errors = dataset ? this.check(dto, dataset) : [{ field: 'datasetId', message: `no dataset ${dto.datasetId} (or it was deleted)` }];
-    if (errors.length) throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
+    const errors = dataset
+      ? this.check(dto, dataset)
+      : [{ field: 'datasetId', message: `no dataset ${dto.datasetId} (or it was deleted)` }];
+    if (errors.length)
+      throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
     const spec = resolveSpec(dto);
 
     const job = await this.transactions.run(async (uow) => {
       // The dataset row is locked so that a concurrent delete waits for this job (and then refuses).
       const live = await this.datasetRows.lockLiveForShare(dataset!.id, uow);
       if (!live) {
-        throw new ValidationFailedError([{ field: 'datasetId', message: `dataset ${dataset!.id} was deleted` }], undefined, 'unprocessable');
+        throw new ValidationFailedError(
+          [{ field: 'datasetId', message: `dataset ${dataset!.id} was deleted` }],
+          undefined,
+          'unprocessable',
+        );
       }
       const row = await this.jobs.create(
         {
@@ -135,7 +142,13 @@ export class TrainingJobsService {
     if (!cancelledNow) await this.jobs.requestCancel(id);
     const fresh = await this.jobs.getById(id);
     if (fresh.status === 'succeeded' || fresh.status === 'failed') throw new TrainingJobFinishedError(id, fresh.status);
-    await this.audit.record({ action: 'training-job.cancel-requested', actor, targetType: 'training-job', targetId: id, details: { status: fresh.status } });
+    await this.audit.record({
+      action: 'training-job.cancel-requested',
+      actor,
+      targetType: 'training-job',
+      targetId: id,
+      details: { status: fresh.status },
+    });
     const event = cancelledNow ? { type: 'status' as const, jobId: id, job: toJobDto(fresh) } : { type: 'cancel' as const, jobId: id };
     await this.bus.publish(event).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: id, msg: 'could not publish a training cancel; the worker sees it at its next heartbeat' });
@@ -149,14 +162,18 @@ export class TrainingJobsService {
     const limits = this.config.training;
     const columns = new Map(dataset.columns.map((c) => [c.name, c]));
     // Named once, and briefly: a request naming 1,000 missing columns must not copy the whole list 1,000 times.
-    const listed = dataset.columns.slice(0, 20).map((c) => c.name).join(', ');
+    const listed = dataset.columns
+      .slice(0, 20)
+      .map((c) => c.name)
+      .join(', ');
     const allNames = dataset.columns.length > 20 ? `${listed}, … (${dataset.columns.length} columns)` : listed;
     const names = () => allNames;
 
     dto.features.forEach((name, i) => {
       const column = columns.get(name);
       if (!column) errors.push({ field: `features[${i}]`, message: `column '${name}' is not in the dataset (columns: ${names()})` });
-      else if (column.type !== 'number') errors.push({ field: `features[${i}]`, message: `column '${name}' is a ${column.type} column; features must be numeric` });
+      else if (column.type !== 'number')
+        errors.push({ field: `features[${i}]`, message: `column '${name}' is a ${column.type} column; features must be numeric` });
     });
     const target = columns.get(dto.target);
     if (!target) {
@@ -164,7 +181,8 @@ export class TrainingJobsService {
     } else if (dto.features.includes(dto.target)) {
       errors.push({ field: 'target', message: 'the target cannot also be a feature' });
     } else if (dto.task === 'regression') {
-      if (target.type !== 'number') errors.push({ field: 'target', message: `regression needs a numeric target; '${dto.target}' is a ${target.type} column` });
+      if (target.type !== 'number')
+        errors.push({ field: 'target', message: `regression needs a numeric target; '${dto.target}' is a ${target.type} column` });
     } else {
       if (target.type === 'number' && target.integer === false) {
         errors.push({
@@ -183,10 +201,15 @@ export class TrainingJobsService {
       errors.push({ field: 'architecture.hiddenLayers', message: `at most ${limits.maxLayers} hidden layers (TRAINING_MAX_LAYERS)` });
     }
     hiddenLayers.forEach((units, i) => {
-      if (units > limits.maxUnits) errors.push({ field: `architecture.hiddenLayers[${i}]`, message: `at most ${limits.maxUnits} units per layer (TRAINING_MAX_UNITS)` });
+      if (units > limits.maxUnits)
+        errors.push({
+          field: `architecture.hiddenLayers[${i}]`,
+          message: `at most ${limits.maxUnits} units per layer (TRAINING_MAX_UNITS)`,
+        });
     });
     const h = dto.hyperparameters;
-    if (h.epochs > limits.maxEpochs) errors.push({ field: 'hyperparameters.epochs', message: `at most ${limits.maxEpochs} epochs (TRAINING_MAX_EPOCHS)` });
+    if (h.epochs > limits.maxEpochs)
+      errors.push({ field: 'hyperparameters.epochs', message: `at most ${limits.maxEpochs} epochs (TRAINING_MAX_EPOCHS)` });
     if ((h.batchSize ?? DEFAULTS.batchSize) > limits.maxBatchSize) {
       errors.push({ field: 'hyperparameters.batchSize', message: `at most ${limits.maxBatchSize} (TRAINING_MAX_BATCH_SIZE)` });
     }

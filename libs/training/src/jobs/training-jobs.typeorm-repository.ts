@@ -57,7 +57,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
   }
 
   async isCancelRequested(id: string): Promise<boolean> {
-    const rows = (await this.db.query(`SELECT cancel_requested_at FROM training_jobs WHERE id = $1`, [id])) as { cancel_requested_at: Date | null }[];
+    const rows = (await this.db.query(`SELECT cancel_requested_at FROM training_jobs WHERE id = $1`, [id])) as {
+      cancel_requested_at: Date | null;
+    }[];
     return Boolean(rows[0]?.cancel_requested_at);
   }
 
@@ -77,7 +79,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
 
   async queuedAmong(ids: string[]): Promise<QueueTicket[]> {
     if (!ids.length) return [];
-    const rows = (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE id = ANY($1) AND status = 'queued'`, [ids])) as TicketRow[];
+    const rows = (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE id = ANY($1) AND status = 'queued'`, [
+      ids,
+    ])) as TicketRow[];
     return rows.map(ticket);
   }
 
@@ -90,7 +94,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
   }
 
   async allQueued(): Promise<QueueTicket[]> {
-    const rows = (await this.db.query(`SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' ORDER BY created_at`)) as TicketRow[];
+    const rows = (await this.db.query(
+      `SELECT id, ${GENERATION_SQL} FROM training_jobs WHERE status = 'queued' ORDER BY created_at`,
+    )) as TicketRow[];
     return rows.map(ticket);
   }
 
@@ -144,7 +150,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
 
   async heartbeat(id: string, workerId: string): Promise<HeldJob | null> {
     return held(
-      rowsOf(await this.db.query(`UPDATE training_jobs SET heartbeat_at = now() WHERE ${HELD} RETURNING cancel_requested_at`, [id, workerId])),
+      rowsOf(
+        await this.db.query(`UPDATE training_jobs SET heartbeat_at = now() WHERE ${HELD} RETURNING cancel_requested_at`, [id, workerId]),
+      ),
     );
   }
 

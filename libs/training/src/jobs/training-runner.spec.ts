@@ -35,7 +35,14 @@ class FakeRun implements TrainingRun {
     this.handlers.onEpoch(anEpoch(n), 5);
   }
   succeed(): void {
-    this.settle({ status: 'succeeded', files: [], labels: null, metrics: { loss: 0.1 }, history: [], preprocessing: { standardize: { mean: [], std: [] } } });
+    this.settle({
+      status: 'succeeded',
+      files: [],
+      labels: null,
+      metrics: { loss: 0.1 },
+      history: [],
+      preprocessing: { standardize: { mean: [], std: [] } },
+    });
   }
   stop(reason: StopReason): void {
     this.stopped ??= reason;
@@ -65,7 +72,11 @@ function setup(heartbeatIntervalMs = 60_000) {
   const config = { training: { heartbeatIntervalMs }, http: { shutdownTimeoutMs: 2_000 } } as unknown as AppConfig;
   const datasets = { readFile: async () => ({ dataset: { format: 'csv' }, data: DATA }) } as unknown as DatasetsService;
   const versions = { register: jest.fn(async () => ({ dto: { version: 7 }, id: 'version-7-id' })) };
-  const metrics = { finished: { inc: () => undefined }, running: { inc: () => undefined, dec: () => undefined }, epochSeconds: { observe: () => undefined } };
+  const metrics = {
+    finished: { inc: () => undefined },
+    running: { inc: () => undefined, dec: () => undefined },
+    epochSeconds: { observe: () => undefined },
+  };
   const runner = () =>
     new TrainingRunner(
       jobs,
@@ -97,7 +108,14 @@ describe('TrainingRunner over an in-memory repository', () => {
     await runs;
 
     expect(threads.runs).toHaveLength(1);
-    expect(await jobs.getById(id)).toMatchObject({ status: 'succeeded', attempts: 1, modelVersion: 7, modelVersionId: 'version-7-id', progressEpoch: 5, error: null });
+    expect(await jobs.getById(id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      modelVersion: 7,
+      modelVersionId: 'version-7-id',
+      progressEpoch: 5,
+      error: null,
+    });
     await until(() => published.some((e) => e.type === 'status'));
     expect(published.find((e) => e.type === 'status')).toMatchObject({ jobId: id, job: { status: 'succeeded' } });
   });

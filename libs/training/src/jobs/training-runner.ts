@@ -132,7 +132,9 @@ export class TrainingRunner {
         onEpoch: (record, epochs) => {
           progress = progress
             .then(() => this.recordEpoch(entry, record, epochs))
-            .catch((error: unknown) => this.logger.warn({ err: error, jobId: job.id, epoch: record.epoch, msg: 'could not record an epoch' }));
+            .catch((error: unknown) =>
+              this.logger.warn({ err: error, jobId: job.id, epoch: record.epoch, msg: 'could not record an epoch' }),
+            );
         },
       },
     );
@@ -235,11 +237,7 @@ export class TrainingRunner {
   }
 
   /** The final write; publishes the `status` event once it is committed. */
-  private async finish(
-    entry: ActiveJob,
-    status: FinishStatus,
-    fields: FinishFields,
-  ): Promise<void> {
+  private async finish(entry: ActiveJob, status: FinishStatus, fields: FinishFields): Promise<void> {
     if (!(await this.jobs.finish(entry.job.id, this.workerId, status, fields))) {
       entry.lost = true;
       this.logger.warn({ jobId: entry.job.id, status, msg: 'training job finished, but it is no longer held by this worker' });

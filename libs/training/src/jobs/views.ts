@@ -3,7 +3,6 @@ import { TrainingJobDto } from './dto/training-job.dto';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { isoOrNull } from '@app/common';
 
-
 export function toJobDto(j: TrainingJobEntity): TrainingJobDto {
   return {
     id: j.id,

@@ -80,7 +80,10 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
 
   async list(filter: JobListFilter, page: { limit: number; offset: number }): Promise<[TrainingJobEntity[], number]> {
     const matching = [...this.rows.values()]
-      .filter((r) => (filter.ownerId === undefined || r.ownerId === filter.ownerId) && (filter.status === undefined || r.status === filter.status))
+      .filter(
+        (r) =>
+          (filter.ownerId === undefined || r.ownerId === filter.ownerId) && (filter.status === undefined || r.status === filter.status),
+      )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return [matching.slice(page.offset, page.offset + page.limit).map(copyJob), matching.length];
   }
@@ -197,7 +200,8 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
 
   async recoverStale({ staleAfterSeconds, maxAttempts }: StaleJobsPolicy): Promise<StaleRecovery> {
     const before = this.clock.now().getTime() - staleAfterSeconds * 1000;
-    const silent = () => [...this.rows.values()].filter((r) => r.status === 'running' && r.heartbeatAt !== null && r.heartbeatAt.getTime() < before);
+    const silent = () =>
+      [...this.rows.values()].filter((r) => r.status === 'running' && r.heartbeatAt !== null && r.heartbeatAt.getTime() < before);
     const reason = (r: TrainingJobEntity, outcome: string) =>
       `The worker running this job stopped responding (no heartbeat for over ${staleAfterSeconds} s) on attempt ${r.attempts} of ${maxAttempts}; ${outcome}.`;
 

@@ -181,7 +181,8 @@ function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
   const raw = values[target.index];
   const y = new Float32Array(rows);
   if (spec.task === 'regression') {
-    if (target.type !== 'number') throw new TrainingDataError(`Target '${spec.target}' is a ${target.type} column; regression needs a numeric target.`);
+    if (target.type !== 'number')
+      throw new TrainingDataError(`Target '${spec.target}' is a ${target.type} column; regression needs a numeric target.`);
     for (let r = 0; r < rows; r++) y[r] = raw[r] as number;
     return { x, y, rows, width, labels: null };
   }
@@ -194,7 +195,8 @@ function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
   const distinct = [...new Set(raw.map((v) => String(v)))];
   if (target.type === 'number') distinct.sort((a, b) => Number(a) - Number(b));
   else distinct.sort();
-  if (distinct.length < 2) throw new TrainingDataError(`Target '${spec.target}' has a single class ('${distinct[0]}'); a classifier needs at least two.`);
+  if (distinct.length < 2)
+    throw new TrainingDataError(`Target '${spec.target}' has a single class ('${distinct[0]}'); a classifier needs at least two.`);
   if (distinct.length > MAX_CLASSES) {
     throw new TrainingDataError(`Target '${spec.target}' has ${distinct.length} classes; at most ${MAX_CLASSES} are supported.`);
   }
@@ -224,9 +226,15 @@ function buildModel(spec: TrainingSpec, data: PreparedData, stats: { mean: numbe
   let h = standardize.apply(input) as tf.SymbolicTensor;
   hiddenLayers.forEach((units, i) => {
     h = tf.layers
-      .dense({ units, activation, name: `hidden_${i + 1}`, kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 4, i) }) })
+      .dense({
+        units,
+        activation,
+        name: `hidden_${i + 1}`,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 4, i) }),
+      })
       .apply(h) as tf.SymbolicTensor;
-    if (dropout > 0) h = tf.layers.dropout({ rate: dropout, name: `dropout_${i + 1}`, seed: deriveSeed(seed, 5, i) }).apply(h) as tf.SymbolicTensor;
+    if (dropout > 0)
+      h = tf.layers.dropout({ rate: dropout, name: `dropout_${i + 1}`, seed: deriveSeed(seed, 5, i) }).apply(h) as tf.SymbolicTensor;
   });
   const classification = spec.task === 'classification';
   const output = tf.layers

@@ -43,7 +43,6 @@ export class CreatedApiKeyDto extends PickType(ApiKeyDto, ['id', 'name', 'role',
   clientSecret: string;
 }
 
-
 export function toApiKeyDto(k: ApiKeyEntity, pendingUse?: Date): ApiKeyDto {
   const lastUsed = pendingUse && (!k.lastUsedAt || pendingUse > k.lastUsedAt) ? pendingUse : k.lastUsedAt;
   return {

@@ -14,7 +14,11 @@ export class CreateApiKeyDto {
   @IsIn(ROLES)
   role: Role;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After this instant the key stops working; must be in the future' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'After this instant the key stops working; must be in the future',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   expiresAt?: string | Date;

@@ -92,7 +92,11 @@ export class HyperparametersDto {
 }
 
 export class CreateTrainingJobDto {
-  @ApiProperty({ example: 'iris', pattern: MODEL_NAME_PATTERN.source, description: 'Registered as a new version of this model (created if missing)' })
+  @ApiProperty({
+    example: 'iris',
+    pattern: MODEL_NAME_PATTERN.source,
+    description: 'Registered as a new version of this model (created if missing)',
+  })
   @IsString()
   @Matches(MODEL_NAME_PATTERN, { message: `modelName must match ${MODEL_NAME_PATTERN.source}` })
   modelName: string;
@@ -105,7 +109,11 @@ export class CreateTrainingJobDto {
   @IsIn(['classification', 'regression'])
   task: TrainingTask;
 
-  @ApiProperty({ type: [String], example: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], description: 'Numeric columns, in input order' })
+  @ApiProperty({
+    type: [String],
+    example: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+    description: 'Numeric columns, in input order',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
