@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // The config layer, test harness and tooling are where the environment may be read.
-    files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts', '**/*.int-spec.ts'],
+    files: ['libs/common/src/config/**', 'test/**', 'scripts/**', '**/*.spec.ts', '**/*.int-spec.ts', 'libs/*/src/testing/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

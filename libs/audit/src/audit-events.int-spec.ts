@@ -1,28 +1,25 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/common';
-import { databaseOptions, MIGRATIONS, TypeormUnitOfWork } from '@app/database';
+import { TypeormUnitOfWork } from '@app/database';
 import { TypeormAuditEventsRepository } from './audit-events.typeorm-repository';
 import { AuditService } from './audit.service';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { REDACTED } from './redact';
+import { IntegrationDatabase, integrationDatabase } from '@app/database/testing';
 
 /** The audit log on its TypeORM repository against a real (embedded) Postgres. */
 describe('AuditService on TypeORM', () => {
+  let db: IntegrationDatabase;
   let ds: DataSource;
   let audit: AuditService;
 
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
-    ds = await new DataSource({
-      ...databaseOptions(config),
-      migrations: MIGRATIONS.filter((m) => ['Baseline1764000000000', 'AuditEvents1764000001000'].includes(m.name)),
-      entities: [AuditEventEntity],
-    } as ConstructorParameters<typeof DataSource>[0]).initialize();
-    await ds.runMigrations();
+    // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
+    db = await integrationDatabase({ migrations: ['Baseline1764000000000', 'AuditEvents1764000001000'], entities: [AuditEventEntity] });
+    ds = db.ds;
     audit = new AuditService(new TypeormAuditEventsRepository(ds));
   }, 60_000);
-  afterAll(() => ds?.destroy());
+  afterAll(() => db?.close());
 
   it('stores redacted events; one recorded in a transaction goes with it; lists with filters, newest first', async () => {
     const uow = new TypeormUnitOfWork(ds);

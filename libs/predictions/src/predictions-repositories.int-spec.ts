@@ -1,33 +1,31 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/common';
-import { databaseOptions, MIGRATIONS, TypeormUnitOfWork } from '@app/database';
+import { TypeormUnitOfWork } from '@app/database';
 import { ModelEntity } from '@app/models';
 import { ModelServingSettingsEntity, PredictionLogEntity, UsageEventEntity } from './entities';
 import { TypeormPredictionLogsRepository } from './serving/prediction-logs.typeorm-repository';
 import { TypeormServingSettingsRepository } from './serving/serving-settings.typeorm-repository';
 import type { UsageRecord } from './usage/usage-events.repository';
 import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
+import { IntegrationDatabase, integrationDatabase } from '@app/database/testing';
 
 /** predictions' TypeORM repositories against a real (embedded) Postgres: the SQL is the point. */
 describe('predictions repositories on TypeORM', () => {
+  let db: IntegrationDatabase;
   let ds: DataSource;
   let modelId: string;
   const T0 = Date.parse('2030-01-10T00:00:00.000Z');
 
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
-    ds = await new DataSource({
-      ...databaseOptions(config),
-      migrations: MIGRATIONS.filter((m) =>
-        ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'].includes(m.name),
-      ),
+    // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
+    db = await integrationDatabase({
+      migrations: ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'],
       entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
-    } as ConstructorParameters<typeof DataSource>[0]).initialize();
-    await ds.runMigrations();
+    });
+    ds = db.ds;
     const [row] = await ds.query(`INSERT INTO models (name) VALUES ('int-spec-iris') RETURNING id`);
     modelId = row.id;
   }, 60_000);
-  afterAll(() => ds?.destroy());
+  afterAll(() => db?.close());
 
   const event = (changes: Partial<UsageRecord>): UsageRecord => ({
     at: new Date(T0),

@@ -1,31 +1,30 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@app/common';
-import { databaseOptions, managerOf, MIGRATIONS, TypeormUnitOfWork } from '@app/database';
+import { managerOf, TypeormUnitOfWork } from '@app/database';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { TypeormUsersRepository } from '../users/users.typeorm-repository';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { TypeormRefreshTokensRepository } from './refresh-tokens.typeorm-repository';
+import { IntegrationDatabase, integrationDatabase } from '@app/database/testing';
 
 /** Rotation on its TypeORM repositories against a real (embedded) Postgres: the row locks and the family update are the point. */
 describe('RefreshTokensService on TypeORM', () => {
+  let db: IntegrationDatabase;
   let ds: DataSource;
   let tokens: RefreshTokensService;
   let userId: string;
   const allowed = async () => true;
 
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', JWT_REFRESH_TTL_SECONDS: '3600' });
-    ds = await new DataSource({
-      ...databaseOptions(config),
-      // Only what these tables need, so the test does not depend on other libs' schema.
-      migrations: MIGRATIONS.filter((m) =>
-        ['Baseline1764000000000', 'Identity1764000001100', 'CredentialVersions1764000005000'].includes(m.name),
-      ),
+    // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
+    db = await integrationDatabase({
+      migrations: ['Baseline1764000000000', 'Identity1764000001100', 'CredentialVersions1764000005000'],
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
-    } as ConstructorParameters<typeof DataSource>[0]).initialize();
-    await ds.runMigrations();
+    });
+    ds = db.ds;
+    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', JWT_REFRESH_TTL_SECONDS: '3600' });
     tokens = new RefreshTokensService(
       new TypeormRefreshTokensRepository(ds),
       new TypeormUsersRepository(ds),
@@ -35,7 +34,7 @@ describe('RefreshTokensService on TypeORM', () => {
     const [row] = await ds.query(`INSERT INTO users (email, password_hash, roles) VALUES ('r@t.test', 'x', '{consumer}') RETURNING id`);
     userId = row.id;
   }, 60_000);
-  afterAll(() => ds?.destroy());
+  afterAll(() => db?.close());
 
   const state = async (familyId: string) =>
     ds.query(
