@@ -1,13 +1,14 @@
 import { MessageEvent } from '@nestjs/common';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { Actor, CallerStreams } from '@app/common';
-import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
+import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { TrainingJobEvents } from './training-job-events';
 import type { TrainingJobsRepository } from './training-jobs.repository';
 import type { TrainingJobsService } from './training-jobs.service';
 import { toJobDto } from './views';
+import { InProcessClusterEvents } from '@app/common';
 
 const record = (epoch: number): EpochRecord => ({ epoch, loss: 1 / epoch, valLoss: 1 / epoch, durationMs: 1 });
 
@@ -53,7 +54,7 @@ function job(overrides: Partial<TrainingJobEntity>): TrainingJobEntity {
 
 /** The stream under test, with the job row read through a promise the test resolves when it wants. */
 function setup() {
-  const bus = new InMemoryTrainingEventBus();
+  const bus = new ClusterTrainingEventBus(new InProcessClusterEvents());
   let resolveRead!: (row: TrainingJobEntity) => void;
   const reads: Promise<TrainingJobEntity>[] = [new Promise((r) => (resolveRead = r))];
   const rows = { getById: () => reads.shift() ?? new Promise(() => undefined) } as unknown as TrainingJobsRepository;

@@ -3,7 +3,7 @@ import type { AppConfig } from '@app/common';
 import type { ArtifactStorage } from '@app/models';
 import { DatasetInUseError } from '../datasets/dataset-errors';
 import { DatasetsService } from '../datasets/datasets.service';
-import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
+import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { TrainingEvent } from '../events/training-events';
 import type { TrainingQueue } from '../queue/training-queue';
 import { anActor, until } from '../testing/fixtures';
@@ -15,6 +15,7 @@ import {
 } from '../testing/in-memory-persistence';
 import type { CreateTrainingJobDto } from './dto/create-training-job.dto';
 import { TrainingJobFinishedError, TrainingJobNotFoundError, TrainingJobsService } from './training-jobs.service';
+import { InProcessClusterEvents } from '@app/common';
 
 beforeAll(() => Logger.overrideLogger(false));
 
@@ -34,7 +35,7 @@ async function setup() {
   const datasetRows = new InMemoryDatasetsRepository(jobs.clock);
   const transactions = new InMemoryUnitOfWork();
   const audit = new InMemoryAuditTrail();
-  const bus = new InMemoryTrainingEventBus();
+  const bus = new ClusterTrainingEventBus(new InProcessClusterEvents());
   const published: TrainingEvent[] = [];
   bus.subscribe((e) => published.push(e));
   const enqueued: string[] = [];

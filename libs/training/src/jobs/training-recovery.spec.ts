@@ -2,19 +2,20 @@ import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '@app/common';
 import { ScheduledJobs } from '@app/database';
-import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
+import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { TrainingEvent } from '../events/training-events';
 import type { TrainingQueue } from '../queue/training-queue';
 import { aNewJob, until } from '../testing/fixtures';
 import { InMemoryTrainingJobsRepository, InMemoryUnitOfWork } from '../testing/in-memory-persistence';
 import { TrainingRecovery } from './training-recovery';
+import { InProcessClusterEvents } from '@app/common';
 
 beforeAll(() => Logger.overrideLogger(false));
 
 function setup(kind: TrainingQueue['kind'] = 'bullmq') {
   const jobs = new InMemoryTrainingJobsRepository();
   const transactions = new InMemoryUnitOfWork();
-  const bus = new InMemoryTrainingEventBus();
+  const bus = new ClusterTrainingEventBus(new InProcessClusterEvents());
   const published: TrainingEvent[] = [];
   bus.subscribe((e) => published.push(e));
   const enqueued: [string, number][] = [];

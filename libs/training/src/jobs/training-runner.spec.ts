@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/common';
 import type { ModelVersionsService } from '@app/models';
 import type { DatasetsService } from '../datasets/datasets.service';
-import { InMemoryTrainingEventBus } from '../events/in-memory-event-bus';
+import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { TrainingEvent } from '../events/training-events';
 import type { TrainerThreads, TrainingRun, TrainingRunHandlers } from '../execution/trainer-threads';
 import { aNewJob, anEpoch, until } from '../testing/fixtures';
@@ -11,6 +11,7 @@ import { InMemoryTrainingJobsRepository } from '../testing/in-memory-persistence
 import type { StopReason, TrainingResult } from '../trainer/trainer';
 import type { TrainingMetrics } from './training-metrics';
 import { TrainingRunner } from './training-runner';
+import { InProcessClusterEvents } from '@app/common';
 
 beforeAll(() => Logger.overrideLogger(false));
 
@@ -65,7 +66,7 @@ class FakeThreads {
 
 function setup(heartbeatIntervalMs = 60_000) {
   const jobs = new InMemoryTrainingJobsRepository();
-  const bus = new InMemoryTrainingEventBus();
+  const bus = new ClusterTrainingEventBus(new InProcessClusterEvents());
   const threads = new FakeThreads();
   const published: TrainingEvent[] = [];
   bus.subscribe((e) => published.push(e));
