@@ -13,9 +13,12 @@ export function spawnThread(fromDir: string, name: string, options: WorkerOption
   const compiled = join(fromDir, `${name}.js`);
   if (existsSync(compiled)) return new Worker(compiled, options);
   const source = join(fromDir, `${name}.ts`);
+  // Only a process running from its TypeScript sources gets here (a build always has the .js). The
+  // dev-only loader is resolved inside the thread, so built code never references it.
+  if (!existsSync(source)) throw new Error(`The thread file ${compiled} is missing: rebuild with npm run build.`);
   const bootstrap = [
     `process.env.SWC_NODE_PROJECT = ${JSON.stringify(findTsconfig(fromDir))};`,
-    `require(${JSON.stringify(require.resolve('@swc-node/register'))});`,
+    `require(require.resolve('@swc-node/register', { paths: [${JSON.stringify(fromDir)}] }));`,
     `require(${JSON.stringify(source)});`,
   ].join('\n');
   return new Worker(bootstrap, { ...options, eval: true });
