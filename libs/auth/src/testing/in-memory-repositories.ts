@@ -3,13 +3,16 @@ import { AuditEventInput, AuditTrail } from '@app/audit';
 import type { ApiKeyFilter, NewApiKey } from '../api-keys/api-keys.repository';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import type { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
-import { ExclusiveRun, Transaction, UnitOfWork } from '@app/database';
 import type { RefreshTokenEntity } from '../tokens/entities/refresh-token.entity';
 import type { NewRefreshToken } from '../tokens/refresh-tokens.repository';
 import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository';
 import type { UserEntity } from '../users/entities/user.entity';
 import type { NewUser, SessionStanding, UserFilter, UserStanding } from '../users/users.repository';
 import { UserEmailTaken, UsersRepository } from '../users/users.repository';
+import { Transaction } from '@app/database';
+import { copyRow, InMemoryTransaction, InMemoryUnitOfWork, locksOf, Store } from '@app/database/testing';
+
+export { InMemoryTransaction, InMemoryUnitOfWork };
 
 let lastCreation = 0;
 
@@ -26,30 +29,11 @@ function creationTime(): Date {
  * took, in order ("user:<id>:update", "refresh-token:<id>:update", ...), so tests can check the
  * order the real implementations rely on to avoid deadlocks.
  */
-export class InMemoryTransaction extends Transaction {
-  readonly locks: string[] = [];
-}
-
-interface Store {
-  /** Copies the current state; the function returned puts it back. */
-  snapshot(): () => void;
-}
-
-function copy<T>(row: T): T {
-  return structuredClone(row);
-}
-
-function locks(tx: Transaction | undefined): string[] {
-  if (tx === undefined) return [];
-  if (!(tx instanceof InMemoryTransaction)) throw new TypeError('An in-memory repository was handed a transaction it did not start.');
-  return tx.locks;
-}
-
 class MapStore<T extends { id: string }> implements Store {
   rows = new Map<string, T>();
 
   snapshot(): () => void {
-    const saved = new Map([...this.rows].map(([id, row]) => [id, copy(row)]));
+    const saved = new Map([...this.rows].map(([id, row]) => [id, copyRow(row)]));
     return () => {
       this.rows = saved;
     };
@@ -60,42 +44,17 @@ class MapStore<T extends { id: string }> implements Store {
   }
 }
 
-export class InMemoryUnitOfWork extends UnitOfWork {
-  readonly transactions: InMemoryTransaction[] = [];
-
-  constructor(private readonly stores: Store[]) {
-    super();
-  }
-
-  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const restore = this.stores.map((s) => s.snapshot());
-    const tx = new InMemoryTransaction();
-    this.transactions.push(tx);
-    try {
-      return await work(tx);
-    } catch (error) {
-      for (const r of restore) r();
-      throw error;
-    }
-  }
-
-  /** One process: nobody else can hold the job. */
-  async exclusively<T>(_job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
-    return { ran: true, result: await work() };
-  }
-}
-
 export class InMemoryUsersRepository extends UsersRepository implements Store {
   readonly store = new MapStore<UserEntity>();
   snapshot = () => this.store.snapshot();
 
   async insert(user: NewUser, tx?: Transaction): Promise<UserEntity> {
-    locks(tx);
+    locksOf(tx);
     if (this.store.all().some((u) => u.email === user.email)) throw new UserEmailTaken();
     const now = creationTime();
-    const row = { id: randomUUID(), ...copy(user), disabled: false, credentialVersion: 1, createdAt: now, updatedAt: now } as UserEntity;
+    const row = { id: randomUUID(), ...copyRow(user), disabled: false, credentialVersion: 1, createdAt: now, updatedAt: now } as UserEntity;
     this.store.rows.set(row.id, row);
-    return copy(row);
+    return copyRow(row);
   }
 
   async list(filter: UserFilter): Promise<{ rows: UserEntity[]; total: number }> {
@@ -103,28 +62,28 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
       .all()
       .filter((u) => (!filter.emailContains || u.email.includes(filter.emailContains)) && (!filter.role || u.roles.includes(filter.role)))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
-    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copyRow), total: matches.length };
   }
 
   async findById(id: string, tx?: Transaction): Promise<UserEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.get(id);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async findByIdForUpdate(id: string, tx: Transaction): Promise<UserEntity | null> {
-    locks(tx).push(`user:${id}:update`);
+    locksOf(tx).push(`user:${id}:update`);
     return this.findById(id);
   }
 
   async findByIdForShare(id: string, tx: Transaction): Promise<UserEntity | null> {
-    locks(tx).push(`user:${id}:share`);
+    locksOf(tx).push(`user:${id}:share`);
     return this.findById(id);
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
     const row = this.store.all().find((u) => u.email === email);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async findStanding(id: string): Promise<UserStanding | null> {
@@ -133,7 +92,7 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
   }
 
   async findSessionStandingForShare(id: string, tx: Transaction): Promise<SessionStanding | null> {
-    locks(tx).push(`user:${id}:share`);
+    locksOf(tx).push(`user:${id}:share`);
     const u = this.store.rows.get(id);
     return u ? { id: u.id, disabled: u.disabled, credentialVersion: u.credentialVersion } : null;
   }
@@ -144,25 +103,25 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
 
   async lockEnabledAdminIds(tx: Transaction): Promise<string[]> {
     const ids = this.enabledAdminIds();
-    locks(tx).push(...ids.map((id) => `user:${id}:update`));
+    locksOf(tx).push(...ids.map((id) => `user:${id}:update`));
     return ids;
   }
 
   async save(user: UserEntity, tx: Transaction): Promise<UserEntity> {
-    locks(tx);
+    locksOf(tx);
     if (this.store.all().some((u) => u.id !== user.id && u.email === user.email)) throw new UserEmailTaken();
-    const row = { ...copy(user), updatedAt: new Date() };
+    const row = { ...copyRow(user), updatedAt: new Date() };
     this.store.rows.set(row.id, row);
-    return copy(row);
+    return copyRow(row);
   }
 
   async delete(id: string, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     this.store.rows.delete(id);
   }
 
   async changePassword(id: string, expectedHash: string, passwordHash: string, tx: Transaction): Promise<boolean> {
-    locks(tx).push(`user:${id}:update`);
+    locksOf(tx).push(`user:${id}:update`);
     const u = this.store.rows.get(id);
     if (!u || u.passwordHash !== expectedHash) return false;
     Object.assign(u, { passwordHash, credentialVersion: u.credentialVersion + 1, updatedAt: new Date() });
@@ -188,43 +147,43 @@ export class InMemoryRefreshTokensRepository extends RefreshTokensRepository imp
   snapshot = () => this.store.snapshot();
 
   async insert(token: NewRefreshToken, tx?: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     if (this.store.all().some((t) => t.tokenHash === token.tokenHash)) throw new Error('duplicate token hash');
-    const row = { id: randomUUID(), ...copy(token), usedAt: null, revokedAt: null, createdAt: creationTime() } as RefreshTokenEntity;
+    const row = { id: randomUUID(), ...copyRow(token), usedAt: null, revokedAt: null, createdAt: creationTime() } as RefreshTokenEntity;
     this.store.rows.set(row.id, row);
   }
 
   async findOwnerByHash(tokenHash: string, tx: Transaction): Promise<Pick<RefreshTokenEntity, 'id' | 'userId'> | null> {
-    locks(tx);
+    locksOf(tx);
     const t = this.store.all().find((r) => r.tokenHash === tokenHash);
     return t ? { id: t.id, userId: t.userId } : null;
   }
 
   async findByHash(tokenHash: string, tx: Transaction): Promise<RefreshTokenEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const t = this.store.all().find((r) => r.tokenHash === tokenHash);
-    return t ? copy(t) : null;
+    return t ? copyRow(t) : null;
   }
 
   async findByIdForUpdate(id: string, tx: Transaction): Promise<RefreshTokenEntity | null> {
-    locks(tx).push(`refresh-token:${id}:update`);
+    locksOf(tx).push(`refresh-token:${id}:update`);
     const t = this.store.rows.get(id);
-    return t ? copy(t) : null;
+    return t ? copyRow(t) : null;
   }
 
   async markUsed(id: string, at: Date, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const t = this.store.rows.get(id);
     if (t) t.usedAt = at;
   }
 
   async revokeFamily(familyId: string, at: Date, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     for (const t of this.store.all()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;
   }
 
   async revokeAllForUser(userId: string, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     for (const t of this.store.all()) if (t.userId === userId && !t.revokedAt) t.revokedAt = new Date();
   }
 
@@ -242,11 +201,11 @@ export class InMemoryApiKeysRepository extends ApiKeysRepository implements Stor
   snapshot = () => this.store.snapshot();
 
   async insert(key: NewApiKey, tx?: Transaction): Promise<ApiKeyEntity> {
-    locks(tx);
+    locksOf(tx);
     if (this.store.all().some((k) => k.keyHash === key.keyHash || k.clientId === key.clientId)) throw new Error('duplicate key');
-    const row = { id: randomUUID(), ...copy(key), revokedAt: null, lastUsedAt: null, createdAt: creationTime() } as ApiKeyEntity;
+    const row = { id: randomUUID(), ...copyRow(key), revokedAt: null, lastUsedAt: null, createdAt: creationTime() } as ApiKeyEntity;
     this.store.rows.set(row.id, row);
-    return copy(row);
+    return copyRow(row);
   }
 
   async list(filter: ApiKeyFilter): Promise<{ rows: ApiKeyEntity[]; total: number }> {
@@ -254,26 +213,26 @@ export class InMemoryApiKeysRepository extends ApiKeysRepository implements Stor
       .all()
       .filter((k) => filter.includeRevoked || !k.revokedAt)
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
-    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copyRow), total: matches.length };
   }
 
   async findById(id: string): Promise<ApiKeyEntity | null> {
     const k = this.store.rows.get(id);
-    return k ? copy(k) : null;
+    return k ? copyRow(k) : null;
   }
 
   async findByKeyHash(keyHash: string): Promise<ApiKeyEntity | null> {
     const k = this.store.all().find((r) => r.keyHash === keyHash);
-    return k ? copy(k) : null;
+    return k ? copyRow(k) : null;
   }
 
   async findByClientId(clientId: string): Promise<ApiKeyEntity | null> {
     const k = this.store.all().find((r) => r.clientId === clientId);
-    return k ? copy(k) : null;
+    return k ? copyRow(k) : null;
   }
 
   async revoke(id: string, at: Date, tx?: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const k = this.store.rows.get(id);
     if (k && !k.revokedAt) k.revokedAt = at;
   }
@@ -298,7 +257,7 @@ export class InMemoryAuditTrail extends AuditTrail implements Store {
   }
 
   async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     this.events.push(event);
   }
 

@@ -1,1 +1,2 @@
 export * from './integration-database';
+export * from './in-memory-unit-of-work';

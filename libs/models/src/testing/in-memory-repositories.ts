@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AuditEventInput, AuditTrail } from '@app/audit';
-import { ExclusiveRun, Transaction, UnitOfWork } from '@app/database';
 import type { LifecycleState } from '../domain/lifecycle';
 import { effectiveStage } from '../domain/lifecycle';
 import type { ModelAliasEntity } from '../entities/model-alias.entity';
@@ -19,6 +18,10 @@ import {
 } from '../repositories/model-versions.repository';
 import { ModelChanges, ModelFilter, ModelNameTaken, ModelsRepository, NewModel } from '../repositories/models.repository';
 import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
+import { Transaction } from '@app/database';
+import { copyRow, InMemoryTransaction, InMemoryUnitOfWork, locksOf, Store } from '@app/database/testing';
+
+export { InMemoryTransaction, InMemoryUnitOfWork };
 
 /**
  * In-memory repositories for unit tests of the registry's services: no database, no server. Rows
@@ -27,61 +30,14 @@ import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
  * (unique names, version numbers, one production version per model) are enforced, and each
  * transaction notes the row locks it took, in order ("model:<name>:update", "version:<id>:update").
  */
-export class InMemoryTransaction extends Transaction {
-  readonly locks: string[] = [];
-}
-
-interface Store {
-  /** Copies the current state; the function returned puts it back. */
-  snapshot(): () => void;
-}
-
-function copy<T>(row: T): T {
-  return structuredClone(row);
-}
-
-function locks(tx: Transaction | undefined): string[] {
-  if (tx === undefined) return [];
-  if (!(tx instanceof InMemoryTransaction)) throw new TypeError('An in-memory repository was handed a transaction it did not start.');
-  return tx.locks;
-}
-
 class ArrayStore<T> implements Store {
   rows: T[] = [];
 
   snapshot(): () => void {
-    const saved = this.rows.map(copy);
+    const saved = this.rows.map(copyRow);
     return () => {
       this.rows = saved;
     };
-  }
-}
-
-export class InMemoryUnitOfWork extends UnitOfWork {
-  readonly transactions: InMemoryTransaction[] = [];
-  /** Names of the jobs run exclusively, in order. */
-  readonly exclusiveJobs: string[] = [];
-
-  constructor(private readonly stores: Store[]) {
-    super();
-  }
-
-  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const restore = this.stores.map((s) => s.snapshot());
-    const tx = new InMemoryTransaction();
-    this.transactions.push(tx);
-    try {
-      return await work(tx);
-    } catch (error) {
-      for (const r of restore) r();
-      throw error;
-    }
-  }
-
-  /** One process: nobody else can hold the job. */
-  async exclusively<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
-    this.exclusiveJobs.push(job);
-    return { ran: true, result: await work() };
   }
 }
 
@@ -94,17 +50,17 @@ export class InMemoryModelsRepository extends ModelsRepository implements Store 
   }
 
   async nameTaken(name: string, tx?: Transaction): Promise<boolean> {
-    locks(tx);
+    locksOf(tx);
     return this.store.rows.some((m) => m.name === name);
   }
 
   async insert(model: NewModel, tx: Transaction): Promise<ModelEntity> {
-    locks(tx);
+    locksOf(tx);
     if (this.store.rows.some((m) => m.name === model.name)) throw new ModelNameTaken(model.name);
     const now = new Date();
-    const row: ModelEntity = { id: randomUUID(), ...copy(model), lastVersion: 0, createdAt: now, updatedAt: now, deletedAt: null };
+    const row: ModelEntity = { id: randomUUID(), ...copyRow(model), lastVersion: 0, createdAt: now, updatedAt: now, deletedAt: null };
     this.store.rows.push(row);
-    return copy(row);
+    return copyRow(row);
   }
 
   async insertIfAbsent(name: string, task: string | null, tx: Transaction): Promise<string | null> {
@@ -122,35 +78,35 @@ export class InMemoryModelsRepository extends ModelsRepository implements Store 
           (!q || m.name.toLowerCase().includes(q) || Boolean(m.description?.toLowerCase().includes(q))),
       )
       .sort((a, b) => a.name.localeCompare(b.name));
-    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copyRow), total: matches.length };
   }
 
   async findByName(name: string, tx?: Transaction): Promise<ModelEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.live().find((m) => m.name === name);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async findByNameForUpdate(name: string, tx: Transaction): Promise<ModelEntity | null> {
     const row = await this.findByName(name, tx);
-    if (row) locks(tx).push(`model:${name}:update`);
+    if (row) locksOf(tx).push(`model:${name}:update`);
     return row;
   }
 
   async findByIdWithDeleted(id: string, tx: Transaction): Promise<ModelEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((m) => m.id === id);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async update(id: string, changes: ModelChanges, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((m) => m.id === id);
-    if (row) Object.assign(row, copy(changes), { updatedAt: new Date() });
+    if (row) Object.assign(row, copyRow(changes), { updatedAt: new Date() });
   }
 
   async softDelete(id: string, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((m) => m.id === id);
     if (row) row.deletedAt = new Date();
   }
@@ -158,7 +114,7 @@ export class InMemoryModelsRepository extends ModelsRepository implements Store 
   async allocateVersion(id: string, tx: Transaction): Promise<number | null> {
     const row = this.live().find((m) => m.id === id);
     if (!row) return null;
-    locks(tx).push(`model:${row.name}:update`);
+    locksOf(tx).push(`model:${row.name}:update`);
     row.lastVersion += 1;
     return row.lastVersion;
   }
@@ -178,7 +134,7 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
   }
 
   async insert(version: NewModelVersion, tx: Transaction): Promise<ModelVersionEntity> {
-    locks(tx);
+    locksOf(tx);
     const rows = this.store.rows;
     if (rows.some((v) => v.id === version.id || v.artifactKey === version.artifactKey))
       throw new RegistryWriteConflict('model_versions_pkey');
@@ -187,41 +143,41 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
     }
     this.assertOneProduction(version.modelId, version.id, version.stage);
     const now = new Date();
-    const row: ModelVersionEntity = { ...copy(version), createdAt: now, updatedAt: now };
+    const row: ModelVersionEntity = { ...copyRow(version), createdAt: now, updatedAt: now };
     rows.push(row);
-    return copy(row);
+    return copyRow(row);
   }
 
   async list(modelId: string, filter: VersionFilter): Promise<{ rows: ModelVersionEntity[]; total: number }> {
     const matches = this.ofModel(modelId).filter((v) => !filter.stage || effectiveStage(v, filter.now) === filter.stage);
-    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copy), total: matches.length };
+    return { rows: matches.slice(filter.offset, filter.offset + filter.limit).map(copyRow), total: matches.length };
   }
 
   async listAll(modelId: string): Promise<ModelVersionEntity[]> {
-    return this.ofModel(modelId).map(copy);
+    return this.ofModel(modelId).map(copyRow);
   }
 
   async findByNumber(modelId: string, version: number, tx?: Transaction): Promise<ModelVersionEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((v) => v.modelId === modelId && v.version === version);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async findByNumberForUpdate(modelId: string, version: number, tx: Transaction): Promise<ModelVersionEntity | null> {
     const row = await this.findByNumber(modelId, version, tx);
-    if (row) locks(tx).push(`version:${row.id}:update`);
+    if (row) locksOf(tx).push(`version:${row.id}:update`);
     return row;
   }
 
   async findProduction(modelId: string, tx?: Transaction): Promise<ModelVersionEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((v) => v.modelId === modelId && v.stage === 'production');
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async findProductionForUpdate(modelId: string, tx: Transaction): Promise<ModelVersionEntity | null> {
     const row = await this.findProduction(modelId, tx);
-    if (row) locks(tx).push(`version:${row.id}:update`);
+    if (row) locksOf(tx).push(`version:${row.id}:update`);
     return row;
   }
 
@@ -237,7 +193,7 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
       .flatMap((model) =>
         this.store.rows
           .filter((v) => v.modelId === model.id && v.stage === 'production')
-          .map((v) => ({ model: copy(model), version: copy(v) })),
+          .map((v) => ({ model: copyRow(model), version: copyRow(v) })),
       )
       .sort((a, b) => a.model.name.localeCompare(b.model.name));
   }
@@ -247,12 +203,12 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
       .filter((v) => v.stage === 'deprecated' && v.sunsetAt !== null && v.sunsetAt.getTime() <= now.getTime())
       .sort((a, b) => a.sunsetAt!.getTime() - b.sunsetAt!.getTime())
       .slice(0, limit);
-    locks(tx).push(...due.map((v) => `version:${v.id}:update`));
-    return due.map(copy);
+    locksOf(tx).push(...due.map((v) => `version:${v.id}:update`));
+    return due.map(copyRow);
   }
 
   async updateLifecycle(id: string, state: LifecycleState, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((v) => v.id === id);
     if (!row) return;
     this.assertOneProduction(row.modelId, id, state.stage);
@@ -266,12 +222,12 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
   }
 
   async addTransition(transition: NewStageTransition, tx: Transaction): Promise<void> {
-    locks(tx);
-    this.history.rows.push({ id: randomUUID(), ...copy(transition), at: new Date() });
+    locksOf(tx);
+    this.history.rows.push({ id: randomUUID(), ...copyRow(transition), at: new Date() });
   }
 
   async transitions(versionId: string): Promise<StageTransitionEntity[]> {
-    return this.history.rows.filter((t) => t.versionId === versionId).map(copy);
+    return this.history.rows.filter((t) => t.versionId === versionId).map(copyRow);
   }
 
   private ofModel(modelId: string): ModelVersionEntity[] {
@@ -294,17 +250,17 @@ export class InMemoryModelAliasesRepository extends ModelAliasesRepository imple
     return this.store.rows
       .filter((a) => a.modelId === modelId)
       .sort((a, b) => a.alias.localeCompare(b.alias))
-      .map(copy);
+      .map(copyRow);
   }
 
   async find(modelId: string, alias: string, tx?: Transaction): Promise<ModelAliasEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((a) => a.modelId === modelId && a.alias === alias);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async upsert(assignment: AliasAssignment, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const now = new Date();
     const row = this.store.rows.find((a) => a.modelId === assignment.modelId && a.alias === assignment.alias);
     if (row) Object.assign(row, { version: assignment.version, updatedBy: assignment.updatedBy, updatedAt: now });
@@ -312,7 +268,7 @@ export class InMemoryModelAliasesRepository extends ModelAliasesRepository imple
   }
 
   async delete(modelId: string, alias: string, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     this.store.rows = this.store.rows.filter((a) => !(a.modelId === modelId && a.alias === alias));
   }
 }
@@ -322,9 +278,9 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
   snapshot = () => this.store.snapshot();
 
   async find(modelId: string, tx?: Transaction): Promise<ModelTrafficEntity | null> {
-    locks(tx);
+    locksOf(tx);
     const row = this.store.rows.find((t) => t.modelId === modelId);
-    return row ? copy(row) : null;
+    return row ? copyRow(row) : null;
   }
 
   async upsert(canary: CanaryAssignment, tx: Transaction): Promise<void> {
@@ -333,12 +289,12 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
   }
 
   async delete(modelId: string, tx: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     this.store.rows = this.store.rows.filter((t) => t.modelId !== modelId);
   }
 
   async clearCanaryOf(modelId: string, version: number, tx: Transaction): Promise<boolean> {
-    locks(tx);
+    locksOf(tx);
     const before = this.store.rows.length;
     this.store.rows = this.store.rows.filter((t) => !(t.modelId === modelId && t.canaryVersion === version));
     return this.store.rows.length < before;
@@ -359,7 +315,7 @@ export class InMemoryAuditTrail extends AuditTrail implements Store {
   }
 
   async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
-    locks(tx);
+    locksOf(tx);
     const failure = this.failNext;
     if (failure) {
       this.failNext = undefined;

@@ -1,19 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationFailedError } from '@app/common';
-import { UsageEventsRepository, UsageGroupBy } from './usage-events.repository';
+import { UsageEventsRepository, UsageGroupBy, UsageTotals } from './usage-events.repository';
 import { UsageRecorder } from './usage-recorder';
 
 export type { UsageGroupBy } from './usage-events.repository';
 
-export interface UsageRow {
-  key: string;
-  requests: number;
-  rows: number;
-  errors: number;
-  p50Ms: number;
-  p95Ms: number;
-  computeMs: number;
-}
+/** One group of usage as the API answers it (percentiles rounded). */
+export type UsageRow = UsageTotals;
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
 
