@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEventInput, AuditTrail } from '@app/audit';
+import { InMemoryAuditTrail } from '@app/audit/testing';
 import type { ApiKeyFilter, NewApiKey } from '../api-keys/api-keys.repository';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import type { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
@@ -12,7 +12,7 @@ import { UserEmailTaken, UsersRepository } from '../users/users.repository';
 import { Transaction } from '@app/database';
 import { copyRow, InMemoryTransaction, InMemoryUnitOfWork, locksOf, Store } from '@app/database/testing';
 
-export { InMemoryTransaction, InMemoryUnitOfWork };
+export { InMemoryAuditTrail, InMemoryTransaction, InMemoryUnitOfWork };
 
 let lastCreation = 0;
 
@@ -246,26 +246,6 @@ export class InMemoryApiKeysRepository extends ApiKeysRepository implements Stor
 }
 
 /** The audit events written, in order; those of a rolled-back unit of work disappear with it. */
-export class InMemoryAuditTrail extends AuditTrail implements Store {
-  events: AuditEventInput[] = [];
-
-  snapshot(): () => void {
-    const saved = [...this.events];
-    return () => {
-      this.events = saved;
-    };
-  }
-
-  async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
-    locksOf(tx);
-    this.events.push(event);
-  }
-
-  actions(): string[] {
-    return this.events.map((e) => e.action);
-  }
-}
-
 /** Every fake, sharing one unit of work. */
 export function inMemoryAuthPersistence() {
   const users = new InMemoryUsersRepository();

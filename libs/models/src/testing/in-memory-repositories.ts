@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEventInput, AuditTrail } from '@app/audit';
+import { InMemoryAuditTrail } from '@app/audit/testing';
 import type { LifecycleState } from '../domain/lifecycle';
 import { effectiveStage } from '../domain/lifecycle';
 import type { ModelAliasEntity } from '../entities/model-alias.entity';
@@ -21,7 +21,7 @@ import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
 import { Transaction } from '@app/database';
 import { copyRow, InMemoryTransaction, InMemoryUnitOfWork, locksOf, Store } from '@app/database/testing';
 
-export { InMemoryTransaction, InMemoryUnitOfWork };
+export { InMemoryAuditTrail, InMemoryTransaction, InMemoryUnitOfWork };
 
 /**
  * In-memory repositories for unit tests of the registry's services: no database, no server. Rows
@@ -302,33 +302,6 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
 }
 
 /** The audit events written, in order; those of a rolled-back unit of work disappear with it. */
-export class InMemoryAuditTrail extends AuditTrail implements Store {
-  events: AuditEventInput[] = [];
-  /** Set by a test: the next record() throws this (after nothing was written). */
-  failNext?: Error;
-
-  snapshot(): () => void {
-    const saved = [...this.events];
-    return () => {
-      this.events = saved;
-    };
-  }
-
-  async record(event: AuditEventInput, tx?: Transaction): Promise<void> {
-    locksOf(tx);
-    const failure = this.failNext;
-    if (failure) {
-      this.failNext = undefined;
-      throw failure;
-    }
-    this.events.push(event);
-  }
-
-  actions(): string[] {
-    return this.events.map((e) => e.action);
-  }
-}
-
 /** Every fake, sharing one unit of work. */
 export function inMemoryRegistryPersistence() {
   const models = new InMemoryModelsRepository();

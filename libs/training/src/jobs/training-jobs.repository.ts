@@ -25,6 +25,23 @@ export type NewTrainingJob = Pick<
   | 'clientIp'
 >;
 
+/** The state-machine columns of a job as it is created: queued, no worker, no progress. Implementations add the rest. */
+export const NEW_JOB_STATE = {
+  status: 'queued',
+  progressEpoch: 0,
+  history: [],
+  metrics: null,
+  modelVersionId: null,
+  modelVersion: null,
+  error: null,
+  attempts: 0,
+  workerId: null,
+  heartbeatAt: null,
+  cancelRequestedAt: null,
+  startedAt: null,
+  finishedAt: null,
+} as const satisfies Partial<TrainingJobEntity>;
+
 export type FinishStatus = Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
 export type FinishFields = Partial<Pick<TrainingJobEntity, 'error' | 'metrics' | 'modelVersionId' | 'modelVersion' | 'progressEpoch'>>;
 

@@ -13,6 +13,7 @@ import {
   QueueTicket,
   StaleJobsPolicy,
   StaleRecovery,
+  NEW_JOB_STATE,
   TrainingJobsRepository,
 } from './training-jobs.repository';
 import { rowsOf } from './sql';
@@ -104,31 +105,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     const repo = managerOf(uow, this.db.manager).getRepository(TrainingJobEntity);
     return repo.save(
       repo.create({
-        status: 'queued',
-        modelName: job.modelName,
-        datasetId: job.datasetId,
-        datasetSha256: job.datasetSha256,
-        task: job.task,
-        request: job.request,
-        epochs: job.epochs,
-        progressEpoch: 0,
+        ...job,
+        ...NEW_JOB_STATE,
         history: [],
-        metrics: null,
-        modelVersionId: null,
-        modelVersion: null,
-        error: null,
-        attempts: 0,
-        workerId: null,
-        heartbeatAt: null,
-        cancelRequestedAt: null,
-        ownerId: job.ownerId,
-        ownerKind: job.ownerKind,
-        ownerEmail: job.ownerEmail,
-        createdBy: job.createdBy,
-        requestId: job.requestId,
-        clientIp: job.clientIp,
-        startedAt: null,
-        finishedAt: null,
       }),
     );
   }

@@ -12,6 +12,7 @@ import {
   QueueTicket,
   StaleJobsPolicy,
   StaleRecovery,
+  NEW_JOB_STATE,
   TrainingJobsRepository,
 } from '../jobs/training-jobs.repository';
 import { ExclusiveRun, UnitOfWork, Transaction } from '@app/database';
@@ -119,21 +120,10 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
     const now = this.clock.now();
     const row = Object.assign(new TrainingJobEntity(), {
       ...job,
-      id: randomUUID(),
-      status: 'queued',
-      progressEpoch: 0,
+      ...NEW_JOB_STATE,
       history: [],
-      metrics: null,
-      modelVersionId: null,
-      modelVersion: null,
-      error: null,
-      attempts: 0,
-      workerId: null,
-      heartbeatAt: null,
-      cancelRequestedAt: null,
+      id: randomUUID(),
       createdAt: now,
-      startedAt: null,
-      finishedAt: null,
       updatedAt: now,
     } satisfies TrainingJobEntity);
     this.rows.set(row.id, row);
