@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { AuditModule } from '@app/audit';
 import { AuthModule, UsersService } from '@app/auth';
-import { AppConfig, ConfigModule, createRootLogger, loadConfig, LoggingModule, MetricsModule, Role, ROLES } from '@app/common';
+import { ConfigModule, createRootLogger, LoggingModule, MetricsModule, Role, ROLES } from '@app/common';
+import { API_CONFIG_SLICES, type ApiConfig, loadApiConfig } from '../apps/api/src/api-config';
 import { DatabaseModule } from '@app/database';
 
 const USAGE = `usage:
@@ -17,12 +18,12 @@ from the environment (or .env) like the API does.`;
 /** Just what user management needs: no HTTP server, no models, no inference. */
 @Module({})
 class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: CliModule,
       imports: [
-        ConfigModule.forRoot(config),
-        LoggingModule.forRoot(createRootLogger({ ...config, log: { level: 'warn', pretty: false } })),
+        ConfigModule.forRoot(API_CONFIG_SLICES, config),
+        LoggingModule.forRoot(createRootLogger({ level: 'warn', pretty: false })),
         MetricsModule,
         DatabaseModule.forRoot({ migrate: true }),
         // AuthModule schedules its API key usage flush (ScheduledJobs needs the registry).
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadApiConfig();
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error', 'warn'] });
   try {
     const result = await createUserCommand(app.get(UsersService), rest, readAllStdin);

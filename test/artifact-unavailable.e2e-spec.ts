@@ -51,7 +51,7 @@ describe('replicas whose filesystem artifact storage is not shared (e2e)', () =>
     };
     A = await startTestApp(env, { databaseUrl: database.url, logger });
     B = await startTestApp(env, { databaseUrl: database.url, logger });
-    expect(A.config.artifactStorage).not.toEqual(B.config.artifactStorage); // separate disks
+    expect(A.config.registry.storage).not.toEqual(B.config.registry.storage); // separate disks
     engineer = (await createUser(A, 'ml-engineer')).accessToken;
     await createModel(A, engineer, model, { task: 'classification' });
     await versionIn(A, engineer, model, 'production');

@@ -168,7 +168,7 @@ describe('auth (e2e)', () => {
   });
 
   describe('access tokens', () => {
-    const sign = (claims: object, header: object = { alg: 'HS256', typ: 'JWT' }, key: string | null = t.config.jwt.secret) => {
+    const sign = (claims: object, header: object = { alg: 'HS256', typ: 'JWT' }, key: string | null = t.config.auth.jwt.secret) => {
       const body = `${b64(header)}.${b64(claims)}`;
       return key === null ? `${body}.` : `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
     };
@@ -317,7 +317,7 @@ describe('auth: first admin, brute force and RS256 (e2e)', () => {
       expect(await ds.query(`SELECT email, roles FROM users`)).toEqual([{ email: 'first.admin@modelgate.test', roles: ['admin'] }]);
       // Booting again (another replica, a restart) with an admin present creates nobody.
       await new AdminBootstrap(
-        { ...t.config, bootstrapAdmin: { email: 'second@modelgate.test', password: 'second-admin-password' } },
+        { ...t.config.auth, bootstrapAdmin: { email: 'second@modelgate.test', password: 'second-admin-password' } },
         t.app.get(UsersService),
       ).onApplicationBootstrap();
       expect(await ds.query(`SELECT count(*)::int AS n FROM users`)).toEqual([{ n: 1 }]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import { loadConfig } from '@app/common';
+import { loadApiConfig } from '../apps/api/src/api-config';
 import { createApp } from '../apps/api/src/create-app';
 import { LeanRoutes } from '../apps/api/src/http/lean-routes';
 import { GLOBAL_ENHANCERS } from '../apps/api/src/request-pipeline';
@@ -40,7 +40,7 @@ interface Setup {
 async function startBoth(): Promise<{ lean: TestApp; nest: TestApp; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-parity-'));
   const database = await freshDatabase(process.env.TEST_DATABASE_URL);
-  const config = loadConfig({
+  const config = loadApiConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,

@@ -148,7 +148,7 @@ describe('revocation that holds (e2e)', () => {
 
     it('counts a token without a version (issued before versions existed) as version 1', async () => {
       const u = await createUser(t, 'consumer');
-      const legacy = new JwtService({ secret: t.config.jwt.secret }).sign(
+      const legacy = new JwtService({ secret: t.config.auth.jwt.secret }).sign(
         { roles: ['consumer'], kind: 'user' },
         { algorithm: 'HS256', subject: u.id, jwtid: 'legacy', issuer: 'modelgate', audience: 'modelgate-api', expiresIn: 60 },
       );

@@ -170,7 +170,7 @@ describe('S3 artifact storage on a real S3-compatible server (s3rver)', () => {
     afterAll(() => t?.close(), 30_000);
 
     it('is configured for this server, path-style', () => {
-      expect(t.config.artifactStorage).toMatchObject({ kind: 's3', bucket, endpoint: s3.endpoint, forcePathStyle: true });
+      expect(t.config.registry.storage).toMatchObject({ kind: 's3', bucket, endpoint: s3.endpoint, forcePathStyle: true });
     });
 
     it('uploads into the bucket (created at start-up), predicts from it and downloads it', async () => {

@@ -5,7 +5,8 @@ import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { ApiKeysService, AuthService, UsersService } from '@app/auth';
-import { AppConfig, Public, Roles } from '@app/common';
+import { Public, Roles } from '@app/common';
+import type { ApiConfig } from '../../apps/api/src/api-config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { benchConfig } from './bench-config';
 
@@ -33,7 +34,7 @@ class BenchController {
 
 @Module({})
 class BenchModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: ApiConfig): DynamicModule {
     return { module: BenchModule, imports: [AppModule.forRoot(config, pino({ level: 'silent' }))], controllers: [BenchController] };
   }
 }

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { configVariables } from '@app/common';
+import { API_CONFIG_SLICES } from '../../apps/api/src/api-config';
+import { WORKER_CONFIG_SLICES } from '../../apps/worker/src/worker-config';
 
 /**
  * The import rules live in .dependency-cruiser.cjs (lib direction, no cycles, layers inside a lib,
@@ -22,6 +25,17 @@ function importsOf(file: string): string[] {
   const source = readFileSync(file, 'utf8');
   return [...source.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
 }
+
+/**
+ * Who may read process.env in apps/ and libs/: the config composition (every service setting), the
+ * integration-test database helper (TEST_DATABASE_URL), and the source of a thread started from
+ * TypeScript sources (it sets the dev-only loader's tsconfig inside the new thread).
+ */
+const ENV_READERS = new Set([
+  'libs/common/src/config/config-slice.ts',
+  'libs/database/src/testing/integration-database.ts',
+  'libs/inference/src/isolation/spawn-thread.ts',
+]);
 
 /** typeorm-pglite does not export the pool it builds on, which libs/database must extend. */
 const DIST_ALLOWED = new Set(['typeorm-pglite/dist/pglite-pool']);
@@ -63,5 +77,26 @@ describe('architecture (static)', () => {
       ),
     );
     expect(violations).toEqual([]);
+  });
+
+  it('no service code reads process.env: configuration arrives as injected slices', () => {
+    const readers = ['apps', 'libs']
+      .flatMap((dir) => tsFiles(join(root, dir)))
+      .filter((file) => !/\.(int-)?spec\.ts$/.test(file) && /process\.env\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(readers.filter((file) => !ENV_READERS.has(file))).toEqual([]);
+  });
+
+  it('every variable a config slice reads is documented in the README, and the README lists no unknown one', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const known = new Set([...configVariables(API_CONFIG_SLICES), ...configVariables(WORKER_CONFIG_SLICES)]);
+    expect([...known].filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    // First cells of the README's variable tables (headed `| variable |`): `A` / `B`.
+    const tables = readme.split(/\n\s*\n/).filter((block) => block.startsWith('| variable |'));
+    const listed = tables.flatMap((t) =>
+      [...t.matchAll(/^\| (`[A-Z][A-Z0-9_]+`(?: \/ `[A-Z][A-Z0-9_]+`)*) \|/gm)].flatMap((m) => m[1].match(/[A-Z][A-Z0-9_]+/g) ?? []),
+    );
+    expect(listed.length).toBeGreaterThan(50);
+    expect(listed.filter((name) => !known.has(name))).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ const admins = new WeakMap<TestApp, Promise<TestUser>>();
 export function bootstrapAdmin(t: TestApp): Promise<TestUser> {
   let admin = admins.get(t);
   if (!admin) {
-    const fromConfig = t.config.bootstrapAdmin;
+    const fromConfig = t.config.auth.bootstrapAdmin;
     admin = fromConfig
       ? signIn(t, fromConfig.email, fromConfig.password)
       : createUser(t, 'admin', { email: `admin-${randomBytes(4).toString('hex')}@modelgate.test` });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import pino, { Logger as PinoInstance } from 'pino';
-import { AppConfig, ConfigInput, loadConfig } from '@app/common';
+import { type ApiConfig, type ApiConfigInput, loadApiConfig } from '../../apps/api/src/api-config';
 import { createApp } from '../../apps/api/src/create-app';
 
 export interface StartTestAppOptions {
@@ -26,7 +26,7 @@ export interface StartTestAppOptions {
 
 export interface TestApp {
   app: NestFastifyApplication;
-  config: AppConfig;
+  config: ApiConfig;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -35,12 +35,12 @@ export interface TestApp {
  * Boots the real application in-process. Default: embedded PGlite in memory. With
  * TEST_DATABASE_URL, a fresh Postgres database is created for this suite and dropped afterwards.
  */
-export async function startTestApp(env: ConfigInput = {}, options: StartTestAppOptions = {}): Promise<TestApp> {
+export async function startTestApp(env: ApiConfigInput = {}, options: StartTestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-test-'));
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: async () => undefined }
     : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
-  const config = loadConfig({
+  const config = loadApiConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
+import { ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
@@ -9,6 +9,7 @@ import { ModelsModule } from '@app/models';
 import { ObservabilityModule } from '@app/observability';
 import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
+import { API_CONFIG_SLICES, type ApiConfig } from './api-config';
 import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
 import { GLOBAL_ENHANCER_PROVIDERS, SCHEDULES } from './request-pipeline';
@@ -21,11 +22,11 @@ export interface AppModuleOptions {
 /** Composes the libraries; holds no logic of its own. The global enhancers: request-pipeline.ts. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: PinoInstance, options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(config: ApiConfig, logger: PinoInstance, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(API_CONFIG_SLICES, config),
         // Request pipeline, step 10 (pino-http middleware), off on the lean routes.
         LoggingModule.forRoot(logger, options.leanRoutes === false ? [] : LEAN_ROUTE_INFO),
         ...SCHEDULES,
@@ -38,7 +39,7 @@ export class AppModule {
         AuthModule,
         ModelsModule,
         PredictionsModule,
-        TrainingModule.forRoot(config),
+        TrainingModule.forRoot(config.redis),
       ],
       providers: [...GLOBAL_ENHANCER_PROVIDERS, EngineReadiness],
     };

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, createRootLogger } from '@app/common';
+import { createRootLogger } from '@app/common';
+import type { ApiConfig } from './api-config';
 import { AppModule } from './app.module';
 import { LeanRoutes } from './http/lean-routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
@@ -24,8 +25,8 @@ export interface CreateAppOptions {
  * drive it in-process, the OpenAPI export reads its routes. What runs on a request, and in which
  * order, is request-pipeline.ts; this only calls it.
  */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const logger = options.logger ?? createRootLogger(config);
+export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createRootLogger(config.log);
   const leanRoutes = options.leanRoutes ?? true;
   const settings = pipelineSettings(config);
   const adapter = createAdapter(config, logger, settings);

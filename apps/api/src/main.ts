@@ -1,13 +1,14 @@
-import { createRootLogger, loadConfig } from '@app/common';
+import { createRootLogger } from '@app/common';
 import { InferenceEngineHealth } from '@app/inference';
+import { loadApiConfig } from './api-config';
 import { createApp } from './create-app';
 import { installGracefulShutdown } from './graceful-shutdown';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createRootLogger(config);
+  const config = loadApiConfig();
+  const logger = createRootLogger(config.log);
   const app = await createApp(config, { logger });
-  const shutdown = installGracefulShutdown(app, { timeoutMs: config.http.shutdownTimeoutMs, logger });
+  const shutdown = installGracefulShutdown(app, { timeoutMs: config.runtime.shutdownTimeoutMs, logger });
   // A failed inference engine cannot be repaired in place (its wasm memory may be corrupt): readiness
   // answers 503 at once, so the load balancer drains this replica; then the process exits (code 1)
   // and the orchestrator starts a fresh one.

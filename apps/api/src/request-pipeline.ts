@@ -9,7 +9,6 @@ import type { FastifyReply } from 'fastify';
 import type { HelmetOptions } from 'helmet';
 import type { Logger as PinoInstance } from 'pino';
 import {
-  AppConfig,
   assertJsonDepth,
   createValidationPipe,
   deprecationHeaders,
@@ -19,6 +18,7 @@ import {
   WithHeadersInterceptor,
 } from '@app/common';
 import { AccessGuard } from '@app/auth';
+import type { ApiConfig } from './api-config';
 import { HttpInstrumentation } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
 import { apiHeaderOptions, installSecurityHeaders, securityHeaders } from './http/security-headers';
@@ -69,13 +69,13 @@ export interface PipelineSettings {
   hsts: HelmetOptions['strictTransportSecurity'];
 }
 
-export function pipelineSettings(config: AppConfig): PipelineSettings {
+export function pipelineSettings(config: ApiConfig): PipelineSettings {
   // HSTS only means something over HTTPS; behind a TLS-terminating proxy the proxy sets it.
   const hsts = config.http.tls ? { maxAge: 31_536_000, includeSubDomains: true } : false;
   return { hsts, apiHeaders: apiHeaderOptions(hsts) };
 }
 
-export function createAdapter(config: AppConfig, logger: PinoInstance, settings: PipelineSettings): FastifyAdapter {
+export function createAdapter(config: ApiConfig, logger: PinoInstance, settings: PipelineSettings): FastifyAdapter {
   const tls = config.http.tls;
   const apiHeaders = securityHeaders(settings.apiHeaders);
   return new FastifyAdapter({
@@ -104,7 +104,7 @@ export function createAdapter(config: AppConfig, logger: PinoInstance, settings:
 
 interface FastifyStage {
   name: string;
-  install(app: NestFastifyApplication, config: AppConfig, settings: PipelineSettings): void | Promise<void>;
+  install(app: NestFastifyApplication, config: ApiConfig, settings: PipelineSettings): void | Promise<void>;
 }
 
 export const FASTIFY_STAGES: readonly FastifyStage[] = [
@@ -201,7 +201,7 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
   {
     name: 'api v1 deprecation headers',
     install(app, config) {
-      const v1Deprecation = config.apiV1Deprecation;
+      const v1Deprecation = config.http.apiV1Deprecation;
       if (!v1Deprecation) return;
       // API v1 as a whole is on its way out: every /v1 answer says so (RFC 9745 / RFC 8594).
       const headers = deprecationHeaders({ deprecatedAt: v1Deprecation.deprecatedAt, sunsetAt: v1Deprecation.sunsetAt });
@@ -216,7 +216,7 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
 ];
 
 /** Installs 3–9 in order (before app.init()). */
-export async function installFastifyStages(app: NestFastifyApplication, config: AppConfig, settings: PipelineSettings): Promise<void> {
+export async function installFastifyStages(app: NestFastifyApplication, config: ApiConfig, settings: PipelineSettings): Promise<void> {
   for (const stage of FASTIFY_STAGES) await stage.install(app, config, settings);
 }
 

@@ -1,17 +1,18 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { createRootLogger, loadConfig } from '@app/common';
+import { createRootLogger } from '@app/common';
+import { loadWorkerConfig } from './worker-config';
 import { WorkerModule } from './worker.module';
 
 /** Runs queued background work (training jobs) until SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const rootLogger = createRootLogger(config);
+  const config = loadWorkerConfig();
+  const rootLogger = createRootLogger(config.log);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, rootLogger), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
-  rootLogger.info({ redis: Boolean(config.redisUrl) }, 'worker ready');
+  rootLogger.info({ redis: Boolean(config.redis.url) }, 'worker ready');
 }
 
 main().catch((error: unknown) => {

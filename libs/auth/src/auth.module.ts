@@ -3,7 +3,8 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
-import { APP_CONFIG, AppConfig, CALLER_ACCESS, CallerStreams } from '@app/common';
+import { CALLER_ACCESS, CallerStreams } from '@app/common';
+import { authConfig, type AuthConfig } from './auth.config';
 import { AccessGuard } from './access/access.guard';
 import { ApiKeyStrategy } from './access/api-key.strategy';
 import { CallerDirectory } from './access/caller-directory';
@@ -63,8 +64,8 @@ export class CallerAccessModule {}
     AuditModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [APP_CONFIG, RATE_LIMIT_STORAGE],
-      useFactory: (config: AppConfig, storage) => ({ ...rateLimitOptions(config), storage }),
+      inject: [authConfig.token, RATE_LIMIT_STORAGE],
+      useFactory: (config: AuthConfig, storage) => ({ ...rateLimitOptions(config), storage }),
     }),
   ],
   controllers: [AuthController, OAuthController, UsersController, ApiKeysController],

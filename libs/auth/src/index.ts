@@ -1,4 +1,5 @@
 export * from './auth.module';
+export * from './auth.config';
 export { AccessGuard, accessRule } from './access/access.guard';
 export { CallerDirectory } from './access/caller-directory';
 export { RATE_LIMIT_STORAGE } from './access/rate-limit';

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { databaseConfig, type DatabaseConfig } from './database.config';
 import { databaseOptions } from './database-options';
 import { runMigrations } from './migrate';
 
@@ -18,8 +18,8 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({
+          inject: [databaseConfig.token],
+          useFactory: (config: DatabaseConfig) => ({
             ...databaseOptions(config),
             autoLoadEntities: true,
             // Fail fast at boot rather than retrying for minutes; the orchestrator restarts us.

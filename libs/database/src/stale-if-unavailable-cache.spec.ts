@@ -31,4 +31,18 @@ describe('StaleIfUnavailableCache', () => {
     expect(cache.size).toBe(3);
     expect([...cache.keys()].sort()).toEqual(['b', 'c', 'd']);
   });
+
+  it('lists settled values (to invalidate by a property of the value) and clears everything', async () => {
+    const cache = new StaleIfUnavailableCache<{ owner: string } | false>(60_000, 60_000);
+    await cache.get('h1', async () => ({ owner: 'key-1' }));
+    await cache.get('h2', async () => false);
+    void cache.get('h3', () => new Promise(() => undefined)); // still loading: nothing settled yet
+    expect([...cache.settled()].sort(([a], [b]) => a.localeCompare(b))).toEqual([
+      ['h1', { owner: 'key-1' }],
+      ['h2', false],
+    ]);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    await expect(cache.get('h1', async () => ({ owner: 'key-2' }))).resolves.toEqual({ owner: 'key-2' });
+  });
 });

@@ -47,6 +47,11 @@ export class StaleIfUnavailableCache<T> {
     return entry.value;
   }
 
+  /** Entries whose last read succeeded, with that value (for invalidation by a property of the value). */
+  *settled(): IterableIterator<[string, T]> {
+    for (const [key, entry] of this.entries.entries()) if (entry.good) yield [key, entry.good.value];
+  }
+
   keys(): IterableIterator<string> {
     return this.entries.keys();
   }
@@ -57,5 +62,9 @@ export class StaleIfUnavailableCache<T> {
 
   delete(key: string): void {
     this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }

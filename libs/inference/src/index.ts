@@ -1,3 +1,4 @@
+export * from './inference.config';
 export * from './artifact/artifact.types';
 export * from './artifact/invalid-artifact.error';
 export { parseArtifact, normaliseArtifactPath } from './artifact/model-artifact';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
-import { APP_CONFIG, AppConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { inferenceConfig, type InferenceConfig } from './inference.config';
 import { selectTfBackend, TfBackendSelection } from './backend/tf-backend';
 import { DynamicBatcher } from './batching/dynamic-batcher';
 import { ModelCache } from './cache/model-cache';
@@ -18,9 +19,9 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
   providers: [
     {
       provide: TF_BACKEND_SELECTION,
-      inject: [APP_CONFIG, ROOT_LOGGER],
-      useFactory: (config: AppConfig, logger: PinoInstance) =>
-        selectTfBackend(config.inference.backend, { logger: logger.child({ component: 'inference' }) }),
+      inject: [inferenceConfig.token, ROOT_LOGGER],
+      useFactory: (config: InferenceConfig, logger: PinoInstance) =>
+        selectTfBackend(config.backend, { logger: logger.child({ component: 'inference' }) }),
     },
     {
       provide: InferenceMetrics,
@@ -31,11 +32,11 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
         return metrics;
       },
     },
-    { provide: MODEL_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig): ModelLimits => config.inference.limits },
+    { provide: MODEL_LIMITS, inject: [inferenceConfig.token], useFactory: (config: InferenceConfig): ModelLimits => config.limits },
     {
       provide: INSPECTION_OPTIONS,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): InspectionOptions => ({ ...config.inference.inspection, maxWaiting: 16 }),
+      inject: [inferenceConfig.token],
+      useFactory: (config: InferenceConfig): InspectionOptions => ({ ...config.inspection, maxWaiting: 16 }),
     },
     {
       provide: InferenceEngineHealth,
@@ -47,19 +48,19 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
     ArtifactInspector,
     {
       provide: ModelCache,
-      inject: [APP_CONFIG, InferenceMetrics, ROOT_LOGGER],
-      useFactory: (config: AppConfig, metrics: InferenceMetrics, logger: PinoInstance) =>
-        new ModelCache(config.inference.cache, metrics, logger.child({ component: 'model-cache' })),
+      inject: [inferenceConfig.token, InferenceMetrics, ROOT_LOGGER],
+      useFactory: (config: InferenceConfig, metrics: InferenceMetrics, logger: PinoInstance) =>
+        new ModelCache(config.cache, metrics, logger.child({ component: 'model-cache' })),
     },
     {
       provide: DynamicBatcher,
-      inject: [APP_CONFIG, InferenceMetrics],
-      useFactory: (config: AppConfig, metrics: InferenceMetrics) =>
+      inject: [inferenceConfig.token, InferenceMetrics],
+      useFactory: (config: InferenceConfig, metrics: InferenceMetrics) =>
         new DynamicBatcher(
           {
-            maxBatchRows: config.inference.batching.maxRows,
-            maxDelayMs: config.inference.batching.maxDelayMs,
-            maxQueueRows: config.inference.batching.maxQueueRows,
+            maxBatchRows: config.batching.maxRows,
+            maxDelayMs: config.batching.maxDelayMs,
+            maxQueueRows: config.batching.maxQueueRows,
           },
           metrics,
         ),

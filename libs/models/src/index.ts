@@ -1,3 +1,4 @@
+export * from './registry.config';
 export * from './models.module';
 export * from './entities';
 export * from './domain/lifecycle';

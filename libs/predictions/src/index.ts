@@ -1,3 +1,4 @@
+export * from './serving.config';
 export * from './predictions.module';
 export * from './entities';
 export { PredictionService, modelKey } from './serving/prediction.service';

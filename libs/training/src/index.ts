@@ -1,3 +1,4 @@
+export * from './training.config';
 export * from './training.module';
 export { DatasetEntity } from './datasets/entities/dataset.entity';
 export { TrainingJobEntity, JOB_STATUSES } from './jobs/entities/training-job.entity';

@@ -2,7 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@app/audit';
-import { APP_CONFIG, AppConfig, RedisConnections } from '@app/common';
+import { type RedisConfig, RedisConnections } from '@app/common';
+import { trainingConfig, type TrainingConfig } from './training.config';
 import { ModelsModule } from '@app/models';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
@@ -50,12 +51,12 @@ const coreProviders: Provider[] = [
 function bullMq(): DynamicModule[] {
   return [
     BullModule.forRootAsync({
-      inject: [APP_CONFIG, RedisConnections],
+      inject: [trainingConfig.token, RedisConnections],
       // One shared connection for the queue and the worker (BullMQ duplicates it for the worker's
       // blocking reads and closes those itself); RedisConnections quits it at shutdown, after BullMQ.
-      useFactory: (config: AppConfig, redis: RedisConnections) => ({
+      useFactory: (config: TrainingConfig, redis: RedisConnections) => ({
         connection: redis.create('blocking', 'bullmq'),
-        prefix: config.training.queuePrefix,
+        prefix: config.queuePrefix,
       }),
     }),
     BullModule.registerQueue({ name: TRAINING_QUEUE_NAME }),
@@ -70,13 +71,13 @@ function bullMq(): DynamicModule[] {
 @Module({})
 export class TrainingModule {
   /** The API: routes, job creation, and (without Redis) execution. */
-  static forRoot(config: AppConfig): DynamicModule {
-    const queue: Provider[] = config.redisUrl
+  static forRoot(redis: RedisConfig): DynamicModule {
+    const queue: Provider[] = redis.url
       ? [{ provide: TRAINING_QUEUE, useClass: BullMqTrainingQueue }]
       : [InProcessTrainingQueue, { provide: TRAINING_QUEUE, useExisting: InProcessTrainingQueue }];
     return {
       module: TrainingModule,
-      imports: [...core, ...(config.redisUrl ? bullMq() : [])],
+      imports: [...core, ...(redis.url ? bullMq() : [])],
       controllers: [DatasetsController, TrainingJobsController],
       providers: [...coreProviders, ...queue, TrainingJobsService, TrainingJobEvents, MultipartDatasetInterceptor, TrainingJobVisibleGuard],
       exports: [TrainingRunner, TrainingRecovery, TRAINING_QUEUE],
@@ -84,8 +85,8 @@ export class TrainingModule {
   }
 
   /** apps/worker: the BullMQ consumer (REDIS_URL is required). */
-  static forWorker(config: AppConfig): DynamicModule {
-    if (!config.redisUrl) {
+  static forWorker(redis: RedisConfig): DynamicModule {
+    if (!redis.url) {
       throw new Error('REDIS_URL is not set: without Redis, training jobs run inside the API and the worker has nothing to consume.');
     }
     return {

@@ -1,7 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import {
-  AppConfig,
   Caller,
   CallerAccess,
   CallerStanding,
@@ -12,7 +10,7 @@ import {
   Role,
   StandingChange,
 } from '@app/common';
-import { isDatabaseUnavailable } from '@app/database';
+import { databaseConfig, type DatabaseConfig, StaleIfUnavailableCache } from '@app/database';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { looksLike, SECRET_PREFIX, sha256 } from '../tokens/secrets';
@@ -20,8 +18,6 @@ import { UsersRepository } from '../users/users.repository';
 import { isUuid } from '@app/common';
 
 interface UserSnapshot {
-  /** When it was read from the database (bounds how stale a fallback may be). */
-  readAt: number;
   id: string;
   email: string;
   roles: Role[];
@@ -30,7 +26,6 @@ interface UserSnapshot {
 }
 
 interface KeySnapshot {
-  readAt: number;
   id: string;
   role: Role;
   keyHash: string;
@@ -62,29 +57,10 @@ const TOKEN_REVOKED = "This token was issued before the account's password, role
 export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   static readonly TTL_MS = 5_000;
 
-  private readonly users = new LRUCache<string, UserSnapshot | false>({
-    max: 10_000,
-    ttl: CallerDirectory.TTL_MS,
-    fetchMethod: (id, stale) =>
-      this.orStale(stale, async () => {
-        const u = await this.userRepo.findStanding(id);
-        return u
-          ? { readAt: Date.now(), id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion }
-          : false;
-      }),
-  });
-
-  private readonly keysByHash = new LRUCache<string, KeySnapshot | false>({
-    max: 10_000,
-    ttl: CallerDirectory.TTL_MS,
-    fetchMethod: (keyHash, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findByKeyHash(keyHash))),
-  });
-
-  private readonly keysById = new LRUCache<string, KeySnapshot | false>({
-    max: 10_000,
-    ttl: CallerDirectory.TTL_MS,
-    fetchMethod: (id, stale) => this.orStale(stale, async () => toKeySnapshot(await this.keyRepo.findById(id))),
-  });
+  // Keyed by user id, API key id and API key hash (never by a presented key: see apiKey()).
+  private readonly users: StaleIfUnavailableCache<UserSnapshot | false>;
+  private readonly keysByHash: StaleIfUnavailableCache<KeySnapshot | false>;
+  private readonly keysById: StaleIfUnavailableCache<KeySnapshot | false>;
 
   private readonly unsubscribe: (() => void)[];
   private readonly watchers = new Set<(change: StandingChange) => void>();
@@ -92,9 +68,13 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
   constructor(
     private readonly userRepo: UsersRepository,
     private readonly keyRepo: ApiKeysRepository,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(databaseConfig) database: DatabaseConfig,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
+    const cache = <T>() => new StaleIfUnavailableCache<T>(CallerDirectory.TTL_MS, database.staleIfErrorMs);
+    this.users = cache();
+    this.keysByHash = cache();
+    this.keysById = cache();
     this.unsubscribe = [
       cluster.subscribe(TOPIC, (event) => {
         if (typeof event.id !== 'string') return;
@@ -112,14 +92,13 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     ];
   }
 
-  /** The fresh snapshot, or the expired one while the database is unavailable (within the bound). */
-  private async orStale<T extends { readAt: number }>(stale: T | false | undefined, read: () => Promise<T | false>): Promise<T | false> {
-    try {
-      return await read();
-    } catch (error) {
-      if (stale && isDatabaseUnavailable(error) && Date.now() - stale.readAt <= this.config.database.staleIfErrorMs) return stale;
-      throw error;
-    }
+  private async readUser(id: string): Promise<UserSnapshot | false> {
+    const u = await this.userRepo.findStanding(id);
+    return u ? { id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion } : false;
+  }
+
+  private async readKey(id: string): Promise<KeySnapshot | false> {
+    return toKeySnapshot(await this.keyRepo.findById(id));
   }
 
   /**
@@ -128,7 +107,7 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
    * Tokens without a version (issued before versions existed) count as version 1.
    */
   async user(id: string, tokenId?: string, credentialVersion = 1): Promise<CallerStanding> {
-    const u = isUuid(id) ? await this.users.fetch(id) : undefined;
+    const u = isUuid(id) ? await this.users.get(id, () => this.readUser(id)) : undefined;
     if (!u || u.disabled) return { ok: false, code: 'CREDENTIALS_REVOKED', detail: CREDENTIALS_REVOKED };
     if (credentialVersion !== u.credentialVersion) return { ok: false, code: 'TOKEN_REVOKED', detail: TOKEN_REVOKED };
     return { ok: true, caller: { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId, credentialVersion } };
@@ -139,20 +118,21 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     if (!looksLike(SECRET_PREFIX.apiKey, key)) return null;
     // Hashed on every request (about a microsecond): a memo keyed by the presented key would keep
     // plaintext API keys in memory. Everything cached about keys is keyed by their hash.
-    return usable(await this.keysByHash.fetch(sha256(key)));
+    const keyHash = sha256(key);
+    return usable(await this.keysByHash.get(keyHash, async () => toKeySnapshot(await this.keyRepo.findByKeyHash(keyHash))));
   }
 
   /** The caller for a client-credentials access token (its subject is the key's id). */
   async apiKeyById(id: string, tokenId?: string): Promise<Caller | null> {
     if (!isUuid(id)) return null;
-    const caller = usable(await this.keysById.fetch(id));
+    const caller = usable(await this.keysById.get(id, () => this.readKey(id)));
     return caller && { ...caller, tokenId };
   }
 
   /** CallerAccess: the standing of a caller authenticated earlier (an open event stream's). */
   async recheck(caller: Caller): Promise<CallerStanding> {
     if (caller.kind === 'user') return this.user(caller.id, caller.tokenId, caller.credentialVersion);
-    const key = isUuid(caller.id) ? usable(await this.keysById.fetch(caller.id)) : null;
+    const key = isUuid(caller.id) ? usable(await this.keysById.get(caller.id, () => this.readKey(caller.id))) : null;
     return key ? { ok: true, caller: key } : { ok: false, code: 'CREDENTIALS_REVOKED', detail: CREDENTIALS_REVOKED };
   }
 
@@ -193,14 +173,13 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
 
   private dropApiKey(id: string): void {
     this.keysById.delete(id);
-    for (const [hash, snapshot] of this.keysByHash.entries()) if (snapshot && snapshot.id === id) this.keysByHash.delete(hash);
+    for (const [hash, snapshot] of this.keysByHash.settled()) if (snapshot && snapshot.id === id) this.keysByHash.delete(hash);
   }
 }
 
 function toKeySnapshot(k: ApiKeyEntity | null): KeySnapshot | false {
   return k
     ? {
-        readAt: Date.now(),
         id: k.id,
         role: k.role,
         keyHash: k.keyHash,

@@ -13,7 +13,8 @@ import { AuditService } from '@app/audit';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { ResilientThrottlerStorage } from './resilient-throttler-storage';
-import { actorOf, ApiProblemResponses, AppConfig, Caller, DegradedDependencies, DomainError, RedisConnections } from '@app/common';
+import { actorOf, ApiProblemResponses, Caller, DegradedDependencies, DomainError, RedisConnections } from '@app/common';
+import type { AuthConfig } from '../auth.config';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
 const MINUTE_MS = 60_000;
@@ -89,7 +90,7 @@ function rateLimitStorage(connections: RedisConnections, degraded?: DegradedDepe
 })
 export class RateLimitStorageModule {}
 
-export function rateLimitOptions(config: Pick<AppConfig, 'rateLimit'>): ThrottlerModuleOptions {
+export function rateLimitOptions(config: Pick<AuthConfig, 'rateLimit'>): ThrottlerModuleOptions {
   // One budget per IP and one per account across every AuthRateLimited route (the key ignores the
   // handler): alternating sign-in and password change buys no extra guesses.
   const auth = {

@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Actor, loadConfig, ValidationFailedError } from '@app/common';
+import { Actor, loadConfigSlice, ValidationFailedError } from '@app/common';
+import { databaseConfig } from '@app/database';
 import { ScheduledJobs } from '@app/database';
 import { CallerDirectory } from '../access/caller-directory';
 import { inMemoryAuthPersistence } from '../testing/in-memory-repositories';
@@ -9,7 +10,7 @@ import { ApiKeysService } from './api-keys.service';
 
 /** Service accounts' rules (create, list, revoke, expiry, last use) over in-memory repositories. */
 describe('ApiKeysService', () => {
-  const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
+  const config = loadConfigSlice(databaseConfig, { PGLITE_DATA_DIR: 'memory' });
   const admin: Actor = {
     caller: { id: '11111111-1111-4111-8111-111111111111', kind: 'user', roles: ['admin'] },
     requestId: 'r',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { authConfig, type AuthConfig } from '../auth.config';
 
 interface ScryptParams {
   ln: number;
@@ -38,7 +39,7 @@ export class PasswordHasher {
   private readonly params: ScryptParams;
   private dummy?: Promise<string>;
 
-  constructor(@InjectConfig() config: Pick<AppConfig, 'passwords'>) {
+  constructor(@InjectConfig(authConfig) config: Pick<AuthConfig, 'passwords'>) {
     this.params = { ln: config.passwords.scryptCost, r: BLOCK_SIZE, p: PARALLELISM };
   }
 

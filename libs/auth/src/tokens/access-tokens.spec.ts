@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
-import { AppConfig } from '@app/common';
+import type { AuthConfig } from '../auth.config';
 import { AccessTokenRejected, AccessTokens } from './access-tokens';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
-function jwtConfig(overrides: Partial<AppConfig['jwt']> = {}): Pick<AppConfig, 'jwt'> {
+function jwtConfig(overrides: Partial<AuthConfig['jwt']> = {}): Pick<AuthConfig, 'jwt'> {
   return {
     jwt: {
       secret: SECRET,
@@ -16,6 +16,8 @@ function jwtConfig(overrides: Partial<AppConfig['jwt']> = {}): Pick<AppConfig, '
       audience: 'modelgate-api',
       accessTtlSeconds: 900,
       refreshTtlSeconds: 3600,
+      privateKeyFile: undefined,
+      publicKeyFile: undefined,
       ...overrides,
     },
   };

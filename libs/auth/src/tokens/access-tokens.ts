@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { AppConfig, InjectConfig, Role, ROLES } from '@app/common';
+import { InjectConfig, Role, ROLES } from '@app/common';
+import { authConfig, type AuthConfig } from '../auth.config';
 import { JwtKeys, jwtKeys } from './jwt-keys';
 
 /** The claims ModelGate puts in an access token (besides iss, aud, iat, exp). */
@@ -37,7 +38,7 @@ export class AccessTokens {
   private readonly keys: JwtKeys;
   private readonly jwt: JwtService;
 
-  constructor(@InjectConfig() config: Pick<AppConfig, 'jwt'>) {
+  constructor(@InjectConfig(authConfig) config: Pick<AuthConfig, 'jwt'>) {
     this.keys = jwtKeys(config);
     const k = this.keys;
     this.jwt = new JwtService({

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Algorithm } from 'jsonwebtoken';
-import type { AppConfig } from '@app/common';
+import type { AuthConfig } from '../auth.config';
 
 /**
  * What signs access tokens and what verifies them: one HMAC secret, or an RSA key pair. Parsed
@@ -17,7 +17,7 @@ export interface JwtKeys {
   readonly accessTtlSeconds: number;
 }
 
-export function jwtKeys(config: Pick<AppConfig, 'jwt'>): JwtKeys {
+export function jwtKeys(config: Pick<AuthConfig, 'jwt'>): JwtKeys {
   const { jwt } = config;
   const common = { issuer: jwt.issuer, audience: jwt.audience, accessTtlSeconds: jwt.accessTtlSeconds };
   if (jwt.privateKeyFile && jwt.publicKeyFile) {

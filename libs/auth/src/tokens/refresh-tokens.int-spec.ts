@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { authConfig } from '../auth.config';
 import { managerOf, TypeormUnitOfWork } from '@app/database';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity';
 import { UserEntity } from '../users/entities/user.entity';
@@ -24,7 +25,7 @@ describe('RefreshTokensService on TypeORM', () => {
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity],
     });
     ds = db.ds;
-    const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', JWT_REFRESH_TTL_SECONDS: '3600' });
+    const config = loadConfigSlice(authConfig, { JWT_REFRESH_TTL_SECONDS: '3600' });
     tokens = new RefreshTokensService(
       new TypeormRefreshTokensRepository(ds),
       new TypeormUsersRepository(ds),

@@ -1,11 +1,12 @@
-import { loadConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { authConfig } from '../auth.config';
 import { inMemoryAuthPersistence } from '../testing/in-memory-repositories';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { sha256 } from './secrets';
 
 /** Refresh-token rules (sessions, rotation, reuse detection, logout) over in-memory repositories. */
 describe('RefreshTokensService', () => {
-  const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', JWT_REFRESH_TTL_SECONDS: '3600' });
+  const config = loadConfigSlice(authConfig, { JWT_REFRESH_TTL_SECONDS: '3600' });
   let p: ReturnType<typeof inMemoryAuthPersistence>;
   let tokens: RefreshTokensService;
   let userId: string;

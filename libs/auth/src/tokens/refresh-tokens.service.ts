@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { authConfig, type AuthConfig } from '../auth.config';
 import { Transaction, UnitOfWork } from '@app/database';
 import { UsersRepository } from '../users/users.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -28,7 +29,7 @@ export class RefreshTokensService {
     private readonly tokens: RefreshTokensRepository,
     private readonly users: UsersRepository,
     private readonly transactions: UnitOfWork,
-    @InjectConfig() private readonly config: Pick<AppConfig, 'jwt'>,
+    @InjectConfig(authConfig) private readonly config: Pick<AuthConfig, 'jwt'>,
   ) {}
 
   /** A new token; without a family it starts one (a login). */

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, ConflictError, InjectConfig } from '@app/common';
+import { ConflictError, InjectConfig } from '@app/common';
+import { authConfig, type AuthConfig } from '../auth.config';
 import { UsersService } from './users.service';
 
 /**
@@ -11,7 +12,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrap.name);
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(authConfig) private readonly config: AuthConfig,
     private readonly users: UsersService,
   ) {}
 

@@ -1,4 +1,5 @@
-import { Actor, ConflictError, ForbiddenError, loadConfig, NotFoundError, Role } from '@app/common';
+import { Actor, ConflictError, ForbiddenError, loadConfigSlice, NotFoundError, Role } from '@app/common';
+import { databaseConfig } from '@app/database';
 import { CallerDirectory } from '../access/caller-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { inMemoryAuthPersistence } from '../testing/in-memory-repositories';
@@ -6,7 +7,7 @@ import { UsersService } from './users.service';
 
 /** UsersService's rules over in-memory repositories: no database, no server. */
 describe('UsersService', () => {
-  const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory' });
+  const config = loadConfigSlice(databaseConfig, { PGLITE_DATA_DIR: 'memory' });
   const hasher = new PasswordHasher({ passwords: { scryptCost: 10 } });
   let p: ReturnType<typeof inMemoryAuthPersistence>;
   let directory: CallerDirectory;

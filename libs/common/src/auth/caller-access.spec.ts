@@ -54,7 +54,7 @@ describe('CallerStreams', () => {
   let streams: CallerStreams;
   beforeEach(() => {
     access = new FakeAccess();
-    streams = new CallerStreams(access, { rateLimit: { perMinute: 600, authPerMinute: 10, maxStreamsPerCaller: 2 } });
+    streams = new CallerStreams(access, { maxPerCaller: 2 });
   });
 
   it('lets a caller hold SSE_MAX_STREAMS_PER_CALLER streams; the next is a 429 until one closes', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { streamsConfig, type StreamsConfig } from './streams.config';
+import { InjectConfig } from '../config/config-slice';
 import { DomainError } from '../errors/domain-error';
 import { Actor, Caller, hasRole, Role } from './caller';
 
@@ -58,7 +58,7 @@ export class CallerStreams {
 
   constructor(
     @Inject(CALLER_ACCESS) private readonly access: CallerAccess,
-    @InjectConfig() private readonly config: Pick<AppConfig, 'rateLimit'>,
+    @InjectConfig(streamsConfig) private readonly config: StreamsConfig,
   ) {}
 
   /** Streams currently open for this caller on this replica. */
@@ -74,7 +74,7 @@ export class CallerStreams {
     return new Observable<MessageEvent>((subscriber) => {
       const caller = actor.caller;
       const key = slotKey(caller);
-      const max = this.config.rateLimit.maxStreamsPerCaller;
+      const max = this.config.maxPerCaller;
       const open = this.openByCaller.get(key) ?? 0;
       if (open >= max) {
         subscriber.error(

@@ -1,15 +1,13 @@
-import { DynamicModule, Global, Inject, Module } from '@nestjs/common';
-import { AppConfig } from './app-config';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { AnyConfigSlice, ComposedConfig } from './config-slice';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
-
-/** Injects the validated configuration: `constructor(@InjectConfig() config: AppConfig)`. */
-export const InjectConfig = (): ParameterDecorator => Inject(APP_CONFIG);
-
+/** Provides each composed slice under its own token; a lib injects only the slices it reads. */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  static forRoot<const Slices extends readonly AnyConfigSlice[]>(slices: Slices, config: ComposedConfig<Slices>): DynamicModule {
+    const values = config as Record<string, unknown>;
+    const providers = slices.map((slice) => ({ provide: slice.token, useValue: values[slice.key] }));
+    return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

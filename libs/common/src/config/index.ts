@@ -1,2 +1,4 @@
-export * from './app-config';
+export * from './config-slice';
+export * from './variables';
+export * from './runtime.config';
 export * from './config.module';

@@ -5,7 +5,7 @@ import { LoggerModule, Params } from 'nestjs-pino';
 export type RouteInfo = Exclude<NonNullable<Params['exclude']>[number], string>;
 import pino, { Logger as PinoInstance } from 'pino';
 import type { IncomingMessage } from 'node:http';
-import { AppConfig } from '../config/app-config';
+import type { LogConfig } from './log.config';
 import { requestIdFor } from '../http/request-id';
 
 /** Anything that could carry a secret is censored wherever it appears in a log object. */
@@ -30,14 +30,14 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-export function createRootLogger(config: AppConfig): PinoInstance {
+export function createRootLogger(config: LogConfig): PinoInstance {
   return pino({
-    level: config.log.level,
+    level: config.level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     base: { service: 'modelgate' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+    ...(config.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
 }
 

@@ -1,2 +1,3 @@
 export * from './redis-connections';
 export * from './redis-options';
+export * from './redis.config';

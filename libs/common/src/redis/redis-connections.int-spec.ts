@@ -32,7 +32,7 @@ describe('RedisConnections (real Redis)', () => {
   afterAll(() => new Promise((resolve) => setTimeout(resolve, 2_100)));
 
   it('while Redis is unreachable, a failFast command fails at once; a blocking one waits; shutdown ends both', async () => {
-    const redis = new Quiet({ redisUrl: `redis://127.0.0.1:${await closedPort()}`, redisKeyPrefix: 'mg-int:' });
+    const redis = new Quiet({ url: `redis://127.0.0.1:${await closedPort()}`, keyPrefix: 'mg-int:' });
     const fast = redis.create('failFast', 'rate limits');
     const waiting = redis.create('blocking', 'bullmq');
     await until(() => redis.logger.warn.mock.calls.length > 0); // the outage, logged once
@@ -54,7 +54,7 @@ describe('RedisConnections (real Redis)', () => {
   });
 
   it('quits every connection it made on shutdown, subscribers included', async () => {
-    const redis = new Quiet({ redisUrl: REDIS, redisKeyPrefix: `mg-int-${randomBytes(4).toString('hex')}:` });
+    const redis = new Quiet({ url: REDIS, keyPrefix: `mg-int-${randomBytes(4).toString('hex')}:` });
     const admin = new Redis(REDIS);
     try {
       const clients = [

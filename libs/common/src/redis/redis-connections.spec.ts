@@ -6,7 +6,7 @@ class Quiet extends RedisConnections {
   override readonly logger = { warn: jest.fn(), log: jest.fn() };
 }
 
-const config = { redisUrl: 'redis://127.0.0.1:6399/2', redisKeyPrefix: 'mg-test:' };
+const config = { url: 'redis://127.0.0.1:6399/2', keyPrefix: 'mg-test:' };
 
 describe('RedisConnections', () => {
   it('gives each role its options, all with the one retry strategy', () => {
@@ -38,7 +38,7 @@ describe('RedisConnections', () => {
   });
 
   it('without REDIS_URL is not configured and makes no connection', () => {
-    const redis = new Quiet({ redisKeyPrefix: 'modelgate:' });
+    const redis = new Quiet({ url: undefined, keyPrefix: 'modelgate:' });
     expect(redis.configured).toBe(false);
     expect(() => redis.create('failFast', 'rate limits')).toThrow(/REDIS_URL/);
     expect(redis.list()).toEqual([]);

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
-import type { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { redisConfig, type RedisConfig } from './redis.config';
+import { InjectConfig } from '../config/config-slice';
 import { redisOptions, RedisRole } from './redis-options';
 
 /** How long a connection may take to answer QUIT at shutdown before it is dropped. */
@@ -33,9 +33,9 @@ export class RedisConnections implements OnApplicationShutdown {
   private closed = false;
   protected readonly logger: Pick<Logger, 'warn' | 'log'> = new Logger('Redis');
 
-  constructor(@InjectConfig() config: Pick<AppConfig, 'redisUrl' | 'redisKeyPrefix'>) {
-    this.url = config.redisUrl;
-    this.keyPrefix = config.redisKeyPrefix;
+  constructor(@InjectConfig(redisConfig) config: RedisConfig) {
+    this.url = config.url;
+    this.keyPrefix = config.keyPrefix;
   }
 
   /** The options of a role (a copy). */

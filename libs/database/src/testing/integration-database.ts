@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
-import { loadConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { databaseConfig } from '../database.config';
 import { databaseOptions } from '../database-options';
 import { MIGRATIONS } from '../migrations';
 
@@ -33,7 +34,7 @@ export async function integrationDatabase(options: {
     url = parsed.toString();
     drop = () => withClient(base, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
-  const config = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: 'memory', ...(url ? { DATABASE_URL: url } : {}) });
+  const config = loadConfigSlice(databaseConfig, { PGLITE_DATA_DIR: 'memory', ...(url ? { DATABASE_URL: url } : {}) });
   const ds = await new DataSource({
     ...databaseOptions(config),
     migrations: MIGRATIONS.filter((m) => options.migrations.includes(m.name)),

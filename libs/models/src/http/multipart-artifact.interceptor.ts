@@ -2,7 +2,8 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, Unsupported
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { Observable } from 'rxjs';
-import { AppConfig, InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
+import { InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
+import { registryConfig, type RegistryConfig } from '../registry.config';
 import type { RawVersionFields } from '../domain/upload-fields';
 import { ArtifactTooLargeError, TooManyFilesError } from '../domain/registry-errors';
 import { ArtifactUpload } from '../services/artifact-upload';
@@ -20,7 +21,7 @@ const MAX_TEXT_FIELD_BYTES = 1024 * 1024;
  */
 @Injectable()
 export class MultipartArtifactInterceptor implements NestInterceptor {
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectConfig(registryConfig) private readonly config: RegistryConfig) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = context.switchToHttp().getRequest<RequestWithUpload>();
@@ -32,7 +33,7 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
   }
 
   private async read(req: FastifyRequest): Promise<ArtifactUpload> {
-    const { maxArtifactBytes, maxArtifactFiles } = this.config.registry;
+    const { maxArtifactBytes, maxArtifactFiles } = this.config;
     const upload: ArtifactUpload = { files: [], archives: [], fields: {} };
     let total = 0;
     try {

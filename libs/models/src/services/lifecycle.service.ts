@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@app/audit';
-import { Actor, AppConfig, hasRole, InjectConfig } from '@app/common';
+import { Actor, hasRole, InjectConfig } from '@app/common';
+import { registryConfig, type RegistryConfig } from '../registry.config';
 import { Transaction, UnitOfWork } from '@app/database';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
 import { TransitionVersionDto } from '../dto/version-queries.dto';
@@ -40,7 +41,7 @@ export class LifecycleService {
     private readonly versions: ModelVersionsRepository,
     private readonly traffic: ModelTrafficRepository,
     private readonly transactions: UnitOfWork,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(registryConfig) private readonly config: RegistryConfig,
     private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
   ) {}
@@ -68,7 +69,7 @@ export class LifecycleService {
           sunsetAt: dto.sunsetAt ? new Date(dto.sunsetAt) : undefined,
           isAdmin: hasRole(actor.caller.roles, 'admin'),
           now,
-          defaultSunsetDays: this.config.registry.defaultSunsetDays,
+          defaultSunsetDays: this.config.defaultSunsetDays,
         });
         // Demote first: the partial unique index allows one production row at any instant.
         if (plan.superseded && production) {

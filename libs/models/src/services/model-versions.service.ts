@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '@app/audit';
-import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { Actor, httpConfig, type HttpConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { registryConfig, type RegistryConfig } from '../registry.config';
 import { Transaction, UnitOfWork } from '@app/database';
 import { ArtifactFiles, ArtifactInspector } from '@app/inference';
 import { artifactDigestAsync, artifactSize } from '../artifacts/artifact-digest';
@@ -61,7 +62,8 @@ export class ModelVersionsService {
     private readonly models: ModelsRepository,
     private readonly versions: ModelVersionsRepository,
     private readonly transactions: UnitOfWork,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(registryConfig) private readonly config: RegistryConfig,
+    @InjectConfig(httpConfig) private readonly http: HttpConfig,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
     private readonly inspector: ArtifactInspector,
     private readonly audit: AuditTrail,
@@ -72,8 +74,8 @@ export class ModelVersionsService {
   async upload(name: string, upload: ArtifactUpload, actor: Actor | null): Promise<ModelVersionDto> {
     // Cheap checks first: a missing model or a bad field never costs an unpack or a model load.
     await modelNamed(this.models, name);
-    const metadata = parseVersionFields(upload.fields, this.config.http.jsonMaxDepth);
-    const limits = this.config.registry;
+    const metadata = parseVersionFields(upload.fields, this.http.jsonMaxDepth);
+    const limits = this.config;
     const files = await artifactFilesOf(upload, {
       maxFiles: limits.maxArtifactFiles,
       maxEntries: limits.maxArtifactFiles * 2,

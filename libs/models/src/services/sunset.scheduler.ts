@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { registryConfig, type RegistryConfig } from '../registry.config';
 import { ScheduledJob, ScheduledJobs } from '@app/database';
 import { LifecycleService } from './lifecycle.service';
 
@@ -17,7 +18,7 @@ export class SunsetScheduler implements OnApplicationBootstrap {
   private readonly job: ScheduledJob<number>;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(registryConfig) private readonly config: RegistryConfig,
     private readonly lifecycle: LifecycleService,
     jobs: ScheduledJobs,
   ) {
@@ -25,7 +26,7 @@ export class SunsetScheduler implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.job.every(this.config.registry.sunsetSweepIntervalSeconds * 1000);
+    this.job.every(this.config.sunsetSweepIntervalSeconds * 1000);
   }
 
   /** One pass (joins a pass in progress). Never throws: a failed pass is logged and the next tick retries. */

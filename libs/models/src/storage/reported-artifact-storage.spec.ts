@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, toProblem } from '@app/common';
+import { composeConfig, type ConfigEnv, toProblem } from '@app/common';
+import { databaseConfig } from '@app/database';
+import { registryConfig } from '../registry.config';
+
+const loadConfig = (env: ConfigEnv) => composeConfig([databaseConfig, registryConfig], env);
 import { ArtifactMissingError, ArtifactStorage } from './artifact-storage';
 import { createArtifactStorage, sharedStorageWarning } from './artifact-storage.provider';
 import { FilesystemArtifactStorage } from './filesystem-artifact-storage';

@@ -1,4 +1,5 @@
-import type { Actor, AppConfig, Role } from '@app/common';
+import { type Actor, httpConfig, loadConfigSlice, type Role } from '@app/common';
+import { registryConfig } from '../registry.config';
 import type { ArtifactFiles, ArtifactInspector } from '@app/inference';
 import { AliasesService } from '../services/aliases.service';
 import { LifecycleService } from '../services/lifecycle.service';
@@ -53,10 +54,12 @@ export function actorWith(roles: Role[], id = 'user-1'): Actor {
  */
 export function registryServices() {
   const p = inMemoryRegistryPersistence();
-  const config = {
-    http: { jsonMaxDepth: 32 },
-    registry: { defaultSunsetDays: DEFAULT_SUNSET_DAYS, sunsetSweepIntervalSeconds: 0, maxArtifactFiles: 100, maxArtifactBytes: 1 << 20 },
-  } as unknown as AppConfig;
+  const config = loadConfigSlice(registryConfig, {
+    DEFAULT_SUNSET_DAYS: String(DEFAULT_SUNSET_DAYS),
+    SUNSET_SWEEP_INTERVAL_SECONDS: '0',
+    MAX_ARTIFACT_BYTES: String(1 << 20),
+  });
+  const http = loadConfigSlice(httpConfig, { JSON_MAX_DEPTH: '32' });
   const storage = new InMemoryArtifactStorage();
   const inspector = { inspect: async () => SIGNATURE } as unknown as ArtifactInspector;
   const events = new RegistryEvents();
@@ -64,7 +67,7 @@ export function registryServices() {
   events.events$.subscribe((e) => emitted.push(e));
 
   const models = new ModelsService(p.models, p.versions, p.transactions, p.audit, events);
-  const versions = new ModelVersionsService(p.models, p.versions, p.transactions, config, storage, inspector, p.audit, events);
+  const versions = new ModelVersionsService(p.models, p.versions, p.transactions, config, http, storage, inspector, p.audit, events);
   const lifecycle = new LifecycleService(p.models, p.versions, p.traffic, p.transactions, config, p.audit, events);
   const aliases = new AliasesService(p.models, p.versions, p.aliases, p.transactions, p.audit, events);
   const traffic = new TrafficService(p.models, p.versions, p.traffic, p.transactions, p.audit, events);

@@ -1,9 +1,9 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { loadConfig, RedisConnections } from '@app/common';
+import { loadConfigSlice, RedisConnections, redisConfig } from '@app/common';
 import { RedisHealth } from './redis-health';
 
 describe('RedisHealth', () => {
-  const connect = (env: Record<string, string>) => new RedisConnections(loadConfig(env));
+  const connect = (env: Record<string, string>) => new RedisConnections(loadConfigSlice(redisConfig, env));
 
   it('is not configured without REDIS_URL', () => {
     expect(new RedisHealth(connect({}), new HealthIndicatorService()).configured).toBe(false);

@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { AppConfig, InjectConfig, MetricsRegistry, UnauthenticatedError } from '@app/common';
+import { InjectConfig, MetricsRegistry, UnauthenticatedError } from '@app/common';
+import { metricsConfig, type MetricsConfig } from './metrics.config';
 
 @Injectable()
 export class MetricsService {
   constructor(
     private readonly registry: MetricsRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(metricsConfig) private readonly config: MetricsConfig,
   ) {}
 
   /** The text exposition; when METRICS_TOKEN is set, only for `Authorization: Bearer <token>`. */
   async scrape(authorization?: string): Promise<string> {
-    const token = this.config.metricsToken;
+    const token = this.config.token;
     if (token) {
       const given = Buffer.from(authorization?.replace(/^Bearer\s+/i, '') ?? '');
       const expected = Buffer.from(token);

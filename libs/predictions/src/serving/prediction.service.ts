@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
+import { Actor, deprecationHeaders, DomainError, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
 import {
-  Actor,
-  AppConfig,
-  deprecationHeaders,
-  DomainError,
-  hasRole,
-  InjectConfig,
-  MetricsRegistry,
-  toProblem,
-  WithHeaders,
-} from '@app/common';
-import { DynamicBatcher, InferenceRuntime, maxRowsForOutputs, ModelCache, outputValuesPerRow, validateRows } from '@app/inference';
+  DynamicBatcher,
+  inferenceConfig,
+  type InferenceConfig,
+  InferenceRuntime,
+  maxRowsForOutputs,
+  ModelCache,
+  outputValuesPerRow,
+  validateRows,
+} from '@app/inference';
 import { effectiveStage, RegistryReader, ServableVersion } from '@app/models';
+import { servingConfig, type ServingConfig } from '../serving.config';
 import { ResponseCache } from '../cache/response-cache';
 import { DraftVersionForbiddenError, ModelVersionRetiredError } from '../domain/serving-errors';
 import { ServingSettingsService } from './serving-settings.service';
@@ -52,10 +52,11 @@ export class PredictionService {
     private readonly batcher: DynamicBatcher,
     private readonly usage: UsageRecorder,
     private readonly settings: ServingSettingsService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(servingConfig) serving: ServingConfig,
+    @InjectConfig(inferenceConfig) private readonly inference: InferenceConfig,
     metrics: MetricsRegistry,
   ) {
-    this.responses = new ResponseCache(config.serving.responseCacheMaxEntries);
+    this.responses = new ResponseCache(serving.responseCacheMaxEntries);
     this.requests = new Counter({
       name: 'inference_requests_total',
       help: 'Prediction requests by model, version and HTTP status',
@@ -75,7 +76,7 @@ export class PredictionService {
   async predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
     return this.metered(target, actor, 'v1', async (version) => {
       const rows = validateRows(signatureOf(version), instances, {
-        maxRows: this.config.inference.maxRowsPerRequest,
+        maxRows: this.inference.maxRowsPerRequest,
         featureNames: version.featureNames ?? undefined,
       });
       const outcome = await this.run(version, rows, actor);
@@ -92,7 +93,7 @@ export class PredictionService {
       const decoded = decodeInferRequest(request, version.inputs[0]);
       // The same checks as v1 (finite values, row width, row count) on the decoded rows.
       const rows = validateRows(signatureOf(version), decoded, {
-        maxRows: this.config.inference.maxRowsPerRequest,
+        maxRows: this.inference.maxRowsPerRequest,
         field: 'inputs[0].data',
       });
       const outcome = await this.run(version, rows, actor);
@@ -179,7 +180,7 @@ export class PredictionService {
   }
 
   private async run(version: ServableVersion, rows: number[][], actor: Actor): Promise<Outcome> {
-    assertOutputFits(version, rows.length, this.config.inference.limits.maxOutputValues);
+    assertOutputFits(version, rows.length, this.inference.limits.maxOutputValues);
     const key = modelKey(version);
     const settings = await this.settings.forModel(version.modelId);
     const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, rows) : undefined;

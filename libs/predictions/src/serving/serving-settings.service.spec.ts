@@ -1,7 +1,8 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
-import { Actor, AppConfig, ClusterEvents, createValidationPipe, InProcessClusterEvents, ValidationFailedError } from '@app/common';
-import { DatabaseUnavailableError, ScheduledJobs } from '@app/database';
+import { Actor, ClusterEvents, loadConfigSlice, createValidationPipe, InProcessClusterEvents, ValidationFailedError } from '@app/common';
+import { databaseConfig, DatabaseUnavailableError, ScheduledJobs } from '@app/database';
+import { servingConfig } from '../serving.config';
 import { ModelNotFoundError, RegistryReader, ServableVersion } from '@app/models';
 import { UpdateServingSettingsDto } from '../dto/serving-settings.dto';
 import { InMemoryPredictionLogsRepository, InMemoryServingSettingsRepository, InMemoryUnitOfWork } from '../testing/in-memory-repositories';
@@ -32,12 +33,13 @@ function setup() {
       return { id: MODELS[name], name };
     },
   } as unknown as RegistryReader;
-  const config = { serving: { payloadPurgeIntervalSeconds: 0 }, database: { staleIfErrorMs: 60_000 } } as unknown as AppConfig;
+  const config = loadConfigSlice(servingConfig, { PAYLOAD_PURGE_INTERVAL_SECONDS: '0' });
+  const database = loadConfigSlice(databaseConfig, { STALE_IF_ERROR_MS: '60000' });
   const logger = { warn: jest.fn() };
   const cluster = new RecordingClusterEvents();
   const jobs = new ScheduledJobs(new SchedulerRegistry(), transactions);
   const pino = logger as unknown as PinoInstance;
-  const service = new ServingSettingsService(settings, logs, transactions, registry, config, pino, jobs, cluster);
+  const service = new ServingSettingsService(settings, logs, transactions, registry, config, database, pino, jobs, cluster);
   return { settings, logs, transactions, service, logger, cluster };
 }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
-import { Actor, AppConfig, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
-import { ScheduledJobs, StaleIfUnavailableCache, UnitOfWork } from '@app/database';
+import { Actor, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
+import { databaseConfig, type DatabaseConfig, ScheduledJobs, StaleIfUnavailableCache, UnitOfWork } from '@app/database';
+import { servingConfig, type ServingConfig } from '../serving.config';
 import { RegistryReader, ServableVersion } from '@app/models';
 import type { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { PredictionLogsRepository } from './prediction-logs.repository';
@@ -36,12 +37,13 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     private readonly logs: PredictionLogsRepository,
     private readonly transactions: UnitOfWork,
     private readonly registry: RegistryReader,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(servingConfig) private readonly config: ServingConfig,
+    @InjectConfig(databaseConfig) database: DatabaseConfig,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
     private readonly jobs: ScheduledJobs,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
-    this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, config.database.staleIfErrorMs);
+    this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, database.staleIfErrorMs);
     this.unsubscribe = [
       cluster.subscribe(TOPIC, (event) => typeof event.modelId === 'string' && this.cache.delete(event.modelId)),
       cluster.onResync(() => [...this.cache.keys()].forEach((key) => this.cache.delete(key))),
@@ -93,7 +95,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
   onApplicationBootstrap(): void {
     this.jobs.every(
       PURGE_JOB,
-      this.config.serving.payloadPurgeIntervalSeconds * 1000,
+      this.config.payloadPurgeIntervalSeconds * 1000,
       async () => {
         const n = await this.logs.deleteExpired(new Date());
         if (n) this.logger.log(`purged ${n} stored prediction payload(s) past retention`);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { servingConfig, type ServingConfig } from '../serving.config';
 import { ArtifactMissingError, RegistryReader } from '@app/models';
 import { PredictionService } from './prediction.service';
 
@@ -16,11 +17,11 @@ export class ServingWarmup implements OnApplicationBootstrap {
   constructor(
     private readonly registry: RegistryReader,
     private readonly predictions: PredictionService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(servingConfig) private readonly config: ServingConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.serving.warmOnStart) this.done = this.warm();
+    if (this.config.warmOnStart) this.done = this.warm();
   }
 
   /** Loads every production version into the model cache (failures are logged, not thrown). */

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { AppConfig, InjectConfig } from '@app/common';
-import { StaleIfUnavailableCache } from '@app/database';
+import { InjectConfig } from '@app/common';
+import { databaseConfig, type DatabaseConfig, StaleIfUnavailableCache } from '@app/database';
+import { servingConfig, type ServingConfig } from '../serving.config';
 import { CanarySetting, RegistryReader, ServableVersion } from '@app/models';
 import { routesToCanary } from '../routing/canary';
 
@@ -24,9 +25,10 @@ export class VersionResolver implements OnModuleDestroy {
 
   constructor(
     private readonly registry: RegistryReader,
-    @InjectConfig() config: AppConfig,
+    @InjectConfig(servingConfig) serving: ServingConfig,
+    @InjectConfig(databaseConfig) database: DatabaseConfig,
   ) {
-    this.cache = new StaleIfUnavailableCache(config.serving.resolveTtlMs, config.database.staleIfErrorMs);
+    this.cache = new StaleIfUnavailableCache(serving.resolveTtlMs, database.staleIfErrorMs);
     this.subscription = registry.events$.subscribe((event) => this.invalidate(event.modelName));
     this.subscription.add(registry.resync$.subscribe(() => [...this.cache.keys()].forEach((key) => this.cache.delete(key))));
   }

@@ -1,6 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, MetricsRegistry } from '@app/common';
+import { MetricsRegistry } from '@app/common';
+import type { ServingConfig } from '../serving.config';
 import { ScheduledJobs } from '@app/database';
 import { InMemoryUnitOfWork, InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
 import type { UsageRecord } from './usage-events.repository';
@@ -26,9 +27,7 @@ function setup(serving: { usageFlushMaxBatch?: number; usageBufferMaxEvents?: nu
   const repo = new InMemoryUsageEventsRepository();
   const registry = new MetricsRegistry();
   const logger = { warn: jest.fn(), error: jest.fn() };
-  const config = {
-    serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000, ...serving },
-  } as unknown as AppConfig;
+  const config = { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000, ...serving } as ServingConfig;
   const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
   const recorder = new UsageRecorder(repo, config, logger as unknown as PinoInstance, registry, jobs);
   const counter = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;

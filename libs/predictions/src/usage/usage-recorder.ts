@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
 import { Counter } from 'prom-client';
-import { AppConfig, InjectConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { InjectConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { servingConfig, type ServingConfig } from '../serving.config';
 import { ScheduledJobs } from '@app/database';
 import { UsageEventsRepository, UsageRecord } from './usage-events.repository';
 
@@ -22,7 +23,7 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly events: UsageEventsRepository,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(servingConfig) private readonly config: ServingConfig,
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
     registry: MetricsRegistry,
     private readonly jobs: ScheduledJobs,
@@ -36,16 +37,16 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.jobs.every('predictions.flush-usage-events', this.config.serving.usageFlushIntervalMs, () => this.flush());
+    this.jobs.every('predictions.flush-usage-events', this.config.usageFlushIntervalMs, () => this.flush());
   }
 
   record(event: UsageRecord): void {
-    if (this.buffer.length >= this.config.serving.usageBufferMaxEvents) {
+    if (this.buffer.length >= this.config.usageBufferMaxEvents) {
       this.dropped.inc();
       return;
     }
     this.buffer.push(event);
-    if (this.buffer.length >= this.config.serving.usageFlushMaxBatch) void this.flush();
+    if (this.buffer.length >= this.config.usageFlushMaxBatch) void this.flush();
   }
 
   /** Writes everything buffered so far; concurrent callers share the write in progress. */
@@ -58,7 +59,7 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
 
   private async writeBuffered(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.config.serving.usageFlushMaxBatch);
+      const batch = this.buffer.splice(0, this.config.usageFlushMaxBatch);
       try {
         await this.events.insertBatch(batch);
         this.written.inc(batch.length);

@@ -1,6 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, MetricsRegistry, ValidationFailedError } from '@app/common';
+import { loadConfigSlice, MetricsRegistry, ValidationFailedError } from '@app/common';
+import { servingConfig } from '../serving.config';
 import { ScheduledJobs } from '@app/database';
 import { InMemoryUnitOfWork, InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
 import type { UsageRecord } from './usage-events.repository';
@@ -32,9 +33,11 @@ describe('UsageService (over an in-memory ledger)', () => {
 
   beforeEach(() => {
     repo = new InMemoryUsageEventsRepository();
-    const config = {
-      serving: { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000 },
-    } as unknown as AppConfig;
+    const config = loadConfigSlice(servingConfig, {
+      USAGE_FLUSH_INTERVAL_MS: '60000',
+      USAGE_FLUSH_MAX_BATCH: '100',
+      USAGE_BUFFER_MAX_EVENTS: '1000',
+    });
     const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
     const logger = { warn: jest.fn(), error: jest.fn() } as unknown as PinoInstance;
     recorder = new UsageRecorder(repo, config, logger, new MetricsRegistry(), jobs);

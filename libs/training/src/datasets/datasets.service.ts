@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Actor, AppConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { Actor, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { ARTIFACT_STORAGE, ArtifactStorage, principalOf } from '@app/models';
 import { canAccess, isAdmin } from '../access';
 import { TrainingJobsRepository } from '../jobs/training-jobs.repository';
@@ -39,7 +40,7 @@ export class DatasetsService {
     private readonly jobs: TrainingJobsRepository,
     private readonly transactions: UnitOfWork,
     private readonly audit: AuditTrail,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     @Inject(ARTIFACT_STORAGE) private readonly storage: ArtifactStorage,
   ) {}
 
@@ -52,7 +53,7 @@ export class DatasetsService {
     if (errors.length) throw new ValidationFailedError(errors);
     const { filename, data } = upload.file!;
 
-    const contents = await readDataset(data, { format: formatFromFileName(filename), limits: this.config.training.datasetLimits });
+    const contents = await readDataset(data, { format: formatFromFileName(filename), limits: this.config.datasetLimits });
     const sha256 = await sha256Of(data);
     const id = randomUUID();
     const storageKey = `datasets/${id}`;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { inferenceConfig } from '@app/inference';
 import { TrainingSpec } from '../trainer/training-spec';
 import { TrainerThreads, TrainingThreadError } from './trainer-threads';
 
@@ -15,7 +16,7 @@ const spec = (epochs: number, task: TrainingSpec['task'] = 'classification'): Tr
 });
 
 describe('TrainerThreads (worker_threads, run from TypeScript sources)', () => {
-  const threads = new TrainerThreads(loadConfig({ TF_BACKEND: 'wasm', JWT_SECRET: 'x'.repeat(40) }));
+  const threads = new TrainerThreads(loadConfigSlice(inferenceConfig, { TF_BACKEND: 'wasm' }));
   const data = readFileSync(BLOBS);
   afterAll(() => threads.onApplicationShutdown());
 

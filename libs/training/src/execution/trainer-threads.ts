@@ -2,7 +2,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { inferenceConfig, type InferenceConfig } from '@app/inference';
 import { spawnThread } from '@app/inference';
 import type { DatasetFormat } from '../datasets/dataset-format';
 import type { StopReason, TrainingResult } from '../trainer/trainer';
@@ -51,7 +52,7 @@ export class TrainerThreads implements OnApplicationShutdown {
   private readonly logger = new Logger(TrainerThreads.name);
   private readonly threads = new Set<Worker>();
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectConfig(inferenceConfig) private readonly config: Pick<InferenceConfig, 'backend'>) {}
 
   get active(): number {
     return this.threads.size;
@@ -63,7 +64,7 @@ export class TrainerThreads implements OnApplicationShutdown {
       kind: 'modelgate-training',
       spec: input.spec,
       dataset: { format: input.format, bytes: input.data },
-      backend: this.config.inference.backend,
+      backend: this.config.backend,
       control,
     };
     const thread = spawnThread(__dirname, 'training.thread', { workerData, stdout: true, stderr: true });

@@ -3,7 +3,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { AppConfig, InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
+import { InjectConfig, mapCommonMultipartError, ValidationFailedError } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { DatasetTooLargeError } from '../datasets/dataset-errors';
 import type { DatasetUpload } from '../datasets/dataset-upload';
 
@@ -20,7 +21,7 @@ const COPY_BYTES_PER_TURN = 1024 * 1024;
  */
 @Injectable()
 export class MultipartDatasetInterceptor implements NestInterceptor {
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectConfig(trainingConfig) private readonly config: TrainingConfig) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = context.switchToHttp().getRequest<RequestWithDataset>();
@@ -32,7 +33,7 @@ export class MultipartDatasetInterceptor implements NestInterceptor {
   }
 
   private async read(req: FastifyRequest): Promise<DatasetUpload> {
-    const maxBytes = this.config.training.maxDatasetBytes;
+    const maxBytes = this.config.maxDatasetBytes;
     const upload: DatasetUpload = {};
     try {
       const parts = req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, fieldSize: MAX_NAME_BYTES, parts: 2 } });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { AppConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { trainingConfig } from '../training.config';
 import type { ArtifactStorage } from '@app/models';
 import { DatasetInUseError } from '../datasets/dataset-errors';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -40,9 +41,12 @@ async function setup() {
   bus.subscribe((e) => published.push(e));
   const enqueued: string[] = [];
   const queue: TrainingQueue = { kind: 'bullmq', enqueue: async (id) => void enqueued.push(id) };
-  const config = {
-    training: { maxLayers: 4, maxUnits: 64, maxEpochs: 100, maxBatchSize: 256, datasetLimits: {} },
-  } as unknown as AppConfig;
+  const config = loadConfigSlice(trainingConfig, {
+    TRAINING_MAX_LAYERS: '4',
+    TRAINING_MAX_UNITS: '64',
+    TRAINING_MAX_EPOCHS: '100',
+    TRAINING_MAX_BATCH_SIZE: '256',
+  });
   const storage = { delete: async () => undefined } as unknown as ArtifactStorage;
   const datasets = new DatasetsService(datasetRows, jobs, transactions, audit, config, storage);
   const service = new TrainingJobsService(jobs, datasetRows, transactions, config, datasets, audit, queue, bus);

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Actor, AppConfig, DomainError, FieldError, InjectConfig, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
+import { Actor, DomainError, FieldError, InjectConfig, NotFoundError, Page, toPage, ValidationFailedError } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { principalOf } from '@app/models';
 import { canAccess, isAdmin } from '../access';
 import { DatasetNotFoundError } from '../datasets/dataset-errors';
@@ -46,7 +47,7 @@ export class TrainingJobsService {
     private readonly jobs: TrainingJobsRepository,
     private readonly datasetRows: DatasetsRepository,
     private readonly transactions: UnitOfWork,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     private readonly datasets: DatasetsService,
     private readonly audit: AuditTrail,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
@@ -159,7 +160,7 @@ export class TrainingJobsService {
   /** Everything the request gets wrong against the dataset and the configured limits, at once. */
   private check(dto: CreateTrainingJobDto, dataset: DatasetEntity): FieldError[] {
     const errors: FieldError[] = [];
-    const limits = this.config.training;
+    const limits = this.config;
     const columns = new Map(dataset.columns.map((c) => [c.name, c]));
     // Named once, and briefly: a request naming 1,000 missing columns must not copy the whole list 1,000 times.
     const listed = dataset.columns

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AppConfig } from '@app/common';
+import { loadConfigSlice } from '@app/common';
+import { trainingConfig } from '../training.config';
 import { ScheduledJobs } from '@app/database';
 import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { TrainingEvent } from '../events/training-events';
@@ -20,7 +21,11 @@ function setup(kind: TrainingQueue['kind'] = 'bullmq') {
   bus.subscribe((e) => published.push(e));
   const enqueued: [string, number][] = [];
   const queue: TrainingQueue = { kind, enqueue: async (id, generation) => void enqueued.push([id, generation]) };
-  const config = { training: { staleAfterSeconds: 30, maxAttempts: 2, sweepIntervalSeconds: 0 } } as unknown as AppConfig;
+  const config = loadConfigSlice(trainingConfig, {
+    TRAINING_STALE_AFTER_SECONDS: '30',
+    TRAINING_MAX_ATTEMPTS: '2',
+    TRAINING_SWEEP_INTERVAL_SECONDS: '0',
+  });
   const recovery = new TrainingRecovery(jobs, new ScheduledJobs(new SchedulerRegistry(), transactions), config, queue, bus);
   return { jobs, transactions, published, enqueued, recovery };
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
 import { ScheduledJob, ScheduledJobs } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
@@ -35,7 +36,7 @@ export class TrainingRecovery implements OnApplicationBootstrap {
   constructor(
     private readonly jobs: TrainingJobsRepository,
     scheduled: ScheduledJobs,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
   ) {
@@ -43,7 +44,7 @@ export class TrainingRecovery implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const seconds = this.config.training.sweepIntervalSeconds;
+    const seconds = this.config.sweepIntervalSeconds;
     if (seconds <= 0) return;
     void this.sweep();
     this.job.every(seconds * 1000);
@@ -61,7 +62,7 @@ export class TrainingRecovery implements OnApplicationBootstrap {
   }
 
   private async pass(): Promise<RecoveryReport> {
-    const { staleAfterSeconds: stale, maxAttempts } = this.config.training;
+    const { staleAfterSeconds: stale, maxAttempts } = this.config;
     const { cancelled, failed, requeued } = await this.jobs.recoverStale({ staleAfterSeconds: stale, maxAttempts });
 
     // Queued for longer than the stale delay and not running anywhere: its queue entry may be lost.

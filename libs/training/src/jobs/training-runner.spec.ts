@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { AppConfig } from '@app/common';
+import type { RuntimeConfig } from '@app/common';
+import type { TrainingConfig } from '../training.config';
 import type { ModelVersionsService } from '@app/models';
 import type { DatasetsService } from '../datasets/datasets.service';
 import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
@@ -70,7 +71,8 @@ function setup(heartbeatIntervalMs = 60_000) {
   const threads = new FakeThreads();
   const published: TrainingEvent[] = [];
   bus.subscribe((e) => published.push(e));
-  const config = { training: { heartbeatIntervalMs }, http: { shutdownTimeoutMs: 2_000 } } as unknown as AppConfig;
+  const config = { heartbeatIntervalMs } as TrainingConfig;
+  const runtime = { env: 'test', shutdownTimeoutMs: 2_000 } satisfies RuntimeConfig;
   const datasets = { readFile: async () => ({ dataset: { format: 'csv' }, data: DATA }) } as unknown as DatasetsService;
   const versions = { register: jest.fn(async () => ({ dto: { version: 7 }, id: 'version-7-id' })) };
   const metrics = {
@@ -82,6 +84,7 @@ function setup(heartbeatIntervalMs = 60_000) {
     new TrainingRunner(
       jobs,
       config,
+      runtime,
       datasets,
       versions as unknown as ModelVersionsService,
       threads as unknown as TrainerThreads,

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig, runtimeConfig, type RuntimeConfig } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { ModelVersionsService } from '@app/models';
 import { DatasetsService } from '../datasets/datasets.service';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
@@ -39,7 +40,8 @@ export class TrainingRunner {
 
   constructor(
     private readonly jobs: TrainingJobsRepository,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
+    @InjectConfig(runtimeConfig) private readonly runtime: RuntimeConfig,
     private readonly datasets: DatasetsService,
     private readonly versions: ModelVersionsService,
     private readonly threads: TrainerThreads,
@@ -64,7 +66,7 @@ export class TrainingRunner {
     const entry: ActiveJob = { job, done: new Promise<void>((r) => (release = r)) };
     this.active.set(jobId, entry);
     this.metrics.running.inc();
-    const heartbeat = setInterval(() => void this.beat(entry), this.config.training.heartbeatIntervalMs);
+    const heartbeat = setInterval(() => void this.beat(entry), this.config.heartbeatIntervalMs);
     heartbeat.unref();
     try {
       await this.execute(entry);
@@ -90,7 +92,7 @@ export class TrainingRunner {
     this.shuttingDown = true;
     const entries = [...this.active.values()];
     for (const e of entries) this.stopJob(e.job.id, 'shutdown');
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.config.http.shutdownTimeoutMs).unref());
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.runtime.shutdownTimeoutMs).unref());
     if ((await Promise.race([Promise.all(entries.map((e) => e.done)), timeout])) === 'timeout') {
       this.logger.warn({ msg: 'training jobs did not stop in time; their threads are killed (the recovery sweep will retry them)' });
       await Promise.allSettled(entries.map((e) => e.run?.kill()));

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { TrainingRunner } from '../jobs/training-runner';
 import { TrainingQueue } from './training-queue';
 
@@ -19,7 +20,7 @@ export class InProcessTrainingQueue implements TrainingQueue, BeforeApplicationS
   private closed = false;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     private readonly runner: TrainingRunner,
   ) {}
 
@@ -38,7 +39,7 @@ export class InProcessTrainingQueue implements TrainingQueue, BeforeApplicationS
   }
 
   private pump(): void {
-    while (!this.closed && this.active < this.config.training.concurrency && this.waiting.length) {
+    while (!this.closed && this.active < this.config.concurrency && this.waiting.length) {
       const jobId = this.waiting.shift()!;
       this.active++;
       this.runner

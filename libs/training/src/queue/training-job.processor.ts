@@ -1,7 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { AppConfig, InjectConfig } from '@app/common';
+import { InjectConfig } from '@app/common';
+import { trainingConfig, type TrainingConfig } from '../training.config';
 import { TrainingRunner } from '../jobs/training-runner';
 import { TRAINING_QUEUE, TRAINING_QUEUE_NAME, TrainingQueue } from './training-queue';
 
@@ -16,7 +17,7 @@ export class TrainingJobProcessor extends WorkerHost implements OnApplicationBoo
   private readonly logger = new Logger(TrainingJobProcessor.name);
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     private readonly runner: TrainingRunner,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
   ) {
@@ -24,9 +25,9 @@ export class TrainingJobProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.training.concurrency;
+    this.worker.concurrency = this.config.concurrency;
     this.worker.run().catch((error: unknown) => this.logger.error({ err: error, msg: 'the BullMQ training worker stopped' }));
-    this.logger.log({ msg: 'consuming training jobs', concurrency: this.config.training.concurrency, workerId: this.runner.workerId });
+    this.logger.log({ msg: 'consuming training jobs', concurrency: this.config.concurrency, workerId: this.runner.workerId });
   }
 
   async process(job: Job<{ jobId: string }>): Promise<void> {
