@@ -59,8 +59,14 @@ module.exports = {
   projects: [
     // No server of any kind: pure logic, services over in-memory fakes.
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
-    // Repositories and adapters against real servers: PGlite in-process, or the Postgres and Redis on 127.0.0.1.
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.int-spec.ts'] },
+    // Repositories and adapters against real servers: PGlite in-process, or the Postgres and Redis on 127.0.0.1
+    // (probed once; a suite needing one that is not reachable is skipped, or fails under CI=true: test/support/servers.ts).
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/servers-global-setup.ts',
+    },
     // Checks over the sources and shipped files (import rules, contract, SDK freshness, manifests): nothing runs.
     { ...shared, displayName: 'static', testMatch: ['<rootDir>/test/static/**/*.static-spec.ts'] },
     {

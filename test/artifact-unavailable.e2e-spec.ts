@@ -8,6 +8,7 @@ import { readFixtureReference } from './support/fixtures';
 import { createModel, versionIn } from './support/registry';
 import { freshDatabase, startTestApp, TestApp } from './support/test-app';
 import { blobsSplit, BLOBS_FEATURES, createJob, uploadDataset, waitForJob } from './support/training';
+import { describeWithServers } from './support/servers';
 
 /**
  * The finding this guards: two replicas on one Postgres database whose artifact storage is not
@@ -22,7 +23,7 @@ const POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1
 
 type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
-describe('replicas whose filesystem artifact storage is not shared (e2e)', () => {
+describeWithServers(['postgres'], 'replicas whose filesystem artifact storage is not shared (e2e)', () => {
   let database: { url: string; drop(): Promise<void> };
   let A: TestApp;
   let B: TestApp;

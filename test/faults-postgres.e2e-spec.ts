@@ -5,6 +5,7 @@ import { readFixtureReference } from './support/fixtures';
 import { createModel, versionIn } from './support/registry';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
+import { describeWithServers } from './support/servers';
 
 /**
  * Postgres going away and coming back, with the app's connections running through a loopback
@@ -33,7 +34,7 @@ async function pollUntil(what: string, check: () => Promise<boolean>, deadlineMs
   }
 }
 
-describe('faults: Postgres becomes unreachable and comes back (e2e)', () => {
+describeWithServers(['postgres'], 'faults: Postgres becomes unreachable and comes back (e2e)', () => {
   let proxy: TcpProxy;
   let t: TestApp;
   let admin: TestUser;

@@ -8,6 +8,7 @@ import { readFixtureReference } from './support/fixtures';
 import { multipart } from './support/multipart';
 import { fixtureFiles } from './support/registry';
 import { freshDatabase } from './support/test-app';
+import { describeWithServers } from './support/servers';
 
 /**
  * SIGTERM under load, on a real API process (apps/api/src/main.ts from the sources) and a fresh
@@ -30,7 +31,7 @@ function errorCode(error: unknown): string {
   return cause?.code ?? cause?.message ?? String(error);
 }
 
-describe('graceful shutdown under load (e2e)', () => {
+describeWithServers(['postgres'], 'graceful shutdown under load (e2e)', () => {
   const adminEmail = `admin-${randomBytes(4).toString('hex')}@modelgate.test`;
   const adminPassword = `pw-${randomBytes(12).toString('hex')}`;
   const reference = readFixtureReference('classifier');

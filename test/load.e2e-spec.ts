@@ -5,6 +5,7 @@ import { startCluster, Cluster } from './support/cluster';
 import { readFixtureReference } from './support/fixtures';
 import { multipart } from './support/multipart';
 import { fixtureFiles } from './support/registry';
+import { describeWithServers } from './support/servers';
 
 /**
  * Bounded load on two API replicas sharing Postgres and Redis: 20,000 mixed requests (3 predicts,
@@ -23,7 +24,7 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }
 
-describe('load: 20,000 mixed requests on two replicas (e2e)', () => {
+describeWithServers(['postgres', 'redis'], 'load: 20,000 mixed requests on two replicas (e2e)', () => {
   let cluster: Cluster;
   let db: Client;
   let key: string;

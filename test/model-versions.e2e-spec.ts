@@ -230,7 +230,8 @@ describe('model registry: versions and artifacts (e2e)', () => {
     it('400 naming the field for bad labels, metrics, params, unknown fields, and missing or doubled artifacts', async () => {
       const cases: [Record<string, string>, string][] = [
         [{ labels: '{"not":"an array"}' }, 'labels'],
-        [{ labels: 'setosa,versicolor' }, 'labels'],
+        // Class names may be comma-separated, but none may be empty.
+        [{ labels: 'setosa,,virginica' }, 'labels'],
         [{ metrics: '[0.9]' }, 'metrics'],
         [{ params: 'nope' }, 'params'],
         [{ owner: 'someone' }, 'owner'],

@@ -6,6 +6,7 @@ import { buildOpenApiDocument } from '../apps/api/src/openapi';
 import { authHeader, tokenFor } from './support/auth';
 import { startTcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
+import { describeWithServers } from './support/servers';
 
 describe('platform (e2e)', () => {
   let t: TestApp;
@@ -129,7 +130,7 @@ describe('platform (e2e)', () => {
   });
 });
 
-describe('readiness with Redis (e2e)', () => {
+describeWithServers(['redis'], 'readiness with Redis (e2e)', () => {
   afterAll(async () => {
     // Both apps below use this process's prefixes (BullMQ meta keys, rate-limit counters).
     const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');

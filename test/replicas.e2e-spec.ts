@@ -10,6 +10,7 @@ import { multipart } from './support/multipart';
 import { fixtureFiles } from './support/registry';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { BLOBS_FEATURES, blobsSplit, parseSse } from './support/training';
+import { describeWithServers } from './support/servers';
 
 /**
  * Two API replicas and a worker, as separate processes on one Postgres database, one Redis
@@ -27,7 +28,7 @@ const PROPAGATION_MS = 2_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('several API replicas on one Postgres and one Redis (e2e)', () => {
+describeWithServers(['postgres', 'redis'], 'several API replicas on one Postgres and one Redis (e2e)', () => {
   let proxy: TcpProxy;
   let cluster: Cluster;
   let A: string;

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { authHeader, createUser } from './support/auth';
 import { startTestApp, TestApp } from './support/test-app';
 import { BLOBS_FEATURES, blobsSplit, createJob, getJob, parseSse, uploadDataset, waitForJob } from './support/training';
+import { describeWithServers } from './support/servers';
 
 /**
  * The Redis path: the API only enqueues (BullMQ) and listens (Redis pub/sub); jobs run in a real
@@ -26,7 +27,7 @@ interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-describe('training through BullMQ and a worker process (e2e)', () => {
+describeWithServers(['postgres', 'redis'], 'training through BullMQ and a worker process (e2e)', () => {
   const prefix = `mg-test-${randomBytes(6).toString('hex')}`;
   let t: TestApp;
   let engineer: string;

@@ -32,6 +32,8 @@ function importsOf(file: string): string[] {
  * TypeScript sources (it sets the dev-only loader's tsconfig inside the new thread).
  */
 const ENV_READERS = new Set([
+  // The modelgate CLI is a program of its own: its settings come from flags, its environment and a profile.
+  'libs/sdk/src/cli/main.ts',
   'libs/common/src/config/config-slice.ts',
   'libs/database/src/testing/integration-database.ts',
   'libs/inference/src/isolation/spawn-thread.ts',

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordServerProbe } from './servers';
 
 /**
  * Fixture models and datasets are made once per run by the repo's own generator (never downloaded);
- * the generator skips work whose output is already current.
+ * the generator skips work whose output is already current. Also probes the real servers once
+ * (test/support/servers.ts: suites that need an unreachable one are skipped, or fail under CI).
  */
 export default async function globalSetup(): Promise<void> {
+  await recordServerProbe();
   const generator = join(__dirname, '..', '..', 'scripts', 'generate-fixtures.ts');
   if (!existsSync(generator)) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

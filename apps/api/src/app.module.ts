@@ -12,6 +12,7 @@ import { TrainingModule } from '@app/training';
 import { API_CONFIG_SLICES, type ApiConfig } from './api-config';
 import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
+import { RootRedirectController } from './http/root-redirect.controller';
 import { GLOBAL_ENHANCER_PROVIDERS, SCHEDULES } from './request-pipeline';
 
 export interface AppModuleOptions {
@@ -41,6 +42,7 @@ export class AppModule {
         PredictionsModule,
         TrainingModule.forRoot(config.redis),
       ],
+      controllers: [RootRedirectController],
       providers: [...GLOBAL_ENHANCER_PROVIDERS, EngineReadiness],
     };
   }

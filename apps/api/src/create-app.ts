@@ -1,13 +1,13 @@
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import type { AddressInfo } from 'node:net';
 import type { Logger as PinoInstance } from 'pino';
-import { createRootLogger } from '@app/common';
+import { createRootLogger, NestLogger } from '@app/common';
 import type { ApiConfig } from './api-config';
 import { AppModule } from './app.module';
 import { LeanRoutes } from './http/lean-routes';
-import { buildOpenApiDocument, serveOpenApi } from './openapi';
+import { buildOpenApiDocument, DOCS_PATH, serveOpenApi } from './openapi';
 import { createAdapter, installFastifyStages, pipelineSettings, resolveGlobalEnhancers } from './request-pipeline';
 
 export interface CreateAppOptions {
@@ -34,7 +34,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestLogger));
   // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });
   await installFastifyStages(app, config, settings);
@@ -46,4 +46,27 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   resolveGlobalEnhancers(app);
   lean?.assertInstalled();
   return app;
+}
+
+/**
+ * The address a person types to reach a server listening on `host`: a wildcard bind (0.0.0.0, ::)
+ * is reachable as localhost; an IPv6 literal is bracketed.
+ */
+export function serverUrl(host: string, port: number, tls: boolean): string {
+  const wildcard = host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+  const name = wildcard ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${tls ? 'https' : 'http'}://${name}:${port}`;
+}
+
+/**
+ * Listens on HOST:PORT and says where: one info line with the URL and the API docs (the port is
+ * the one bound, so PORT=0 names the real one). Returns the URL.
+ */
+export async function listen(app: NestFastifyApplication, config: ApiConfig, logger: PinoInstance): Promise<string> {
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const bound = app.getHttpServer().address() as AddressInfo | string | null;
+  const port = bound && typeof bound === 'object' ? bound.port : config.http.port;
+  const url = serverUrl(config.http.host, port, Boolean(config.http.tls));
+  logger.info({ url, docs: `${url}${DOCS_PATH}` }, `ModelGate is listening on ${url} (API docs: ${url}${DOCS_PATH})`);
+  return url;
 }

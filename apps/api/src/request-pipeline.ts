@@ -21,7 +21,7 @@ import { AccessGuard } from '@app/auth';
 import type { ApiConfig } from './api-config';
 import { HttpInstrumentation } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
-import { apiHeaderOptions, installSecurityHeaders, securityHeaders } from './http/security-headers';
+import { apiHeaderOptions, documentHeaderOptions, installSecurityHeaders, securityHeaders } from './http/security-headers';
 
 /*
  * WHAT RUNS ON EVERY REQUEST, IN ORDER. This file is the one place it is registered; create-app.ts
@@ -127,24 +127,12 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
   },
   {
     name: 'security headers',
-    install(app, _config, { apiHeaders, hsts }) {
+    install(app, config, { apiHeaders, hsts }) {
       installSecurityHeaders(app.getHttpAdapter().getInstance(), {
         api: apiHeaders,
         documentsPrefix: '/docs',
-        documents: {
-          // Swagger UI (the only HTML we serve) loads its own scripts and inline styles from /docs.
-          contentSecurityPolicy: {
-            directives: {
-              defaultSrc: ["'self'"],
-              scriptSrc: ["'self'"],
-              styleSrc: ["'self'", "'unsafe-inline'"],
-              imgSrc: ["'self'", 'data:'],
-              frameAncestors: ["'none'"],
-            },
-          },
-          hsts,
-          crossOriginResourcePolicy: { policy: 'same-site' },
-        },
+        // Swagger UI (the only HTML we serve); upgrade-insecure-requests only over TLS.
+        documents: documentHeaderOptions({ tls: Boolean(config.http.tls), hsts }),
       });
     },
   },

@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { createRootLogger } from '@app/common';
+import { createRootLogger, NestLogger } from '@app/common';
 import { loadWorkerConfig } from './worker-config';
 import { WorkerModule } from './worker.module';
 
@@ -9,7 +8,8 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const rootLogger = createRootLogger(config.log);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, rootLogger), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  // Nest's module lines at debug, like the API's (libs/common/src/logging/nest-logger.ts).
+  app.useLogger(app.get(NestLogger));
   app.enableShutdownHooks();
   await app.init();
   rootLogger.info({ redis: Boolean(config.redis.url) }, 'worker ready');

@@ -13,7 +13,7 @@ export class AuditController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Security-relevant events, newest first, with filters' })
-  @ApiPageResponse(AuditEventDto)
+  @ApiPageResponse(AuditEventDto, 'A page of audit events, newest first')
   @ApiProblemResponses(400)
   listAuditEvents(@Query() query: ListAuditEventsQueryDto) {
     return this.audit.list(query);

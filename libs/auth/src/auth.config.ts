@@ -4,20 +4,31 @@ import { defineConfig, int, sharedVariables, type ConfigOf } from '@app/common';
 
 const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'password', 'jwt-secret', 'development']);
 
+/**
+ * An optional value where an empty string means "not set": what `VAR=` in an .env file or a compose
+ * file passing an unset variable on (`${VAR:-}`) produces. Checked by `schema` only when non-empty.
+ */
+const unlessEmpty = (schema: z.ZodString) =>
+  z
+    .string()
+    .transform((v) => (v.trim() === '' ? undefined : v))
+    .pipe(schema.optional())
+    .optional();
+
 /** Tokens, passwords, the first admin and the request rate limits. */
 export const authConfig = defineConfig({
   key: 'auth',
   variables: {
     NODE_ENV: sharedVariables.NODE_ENV,
-    JWT_SECRET: z.string().optional(),
+    JWT_SECRET: unlessEmpty(z.string()),
     JWT_ISSUER: z.string().default('modelgate'),
     JWT_AUDIENCE: z.string().default('modelgate-api'),
     JWT_ACCESS_TTL_SECONDS: int(900, 30, 86_400),
     JWT_REFRESH_TTL_SECONDS: int(1_209_600, 60),
-    JWT_PRIVATE_KEY_FILE: z.string().optional(),
-    JWT_PUBLIC_KEY_FILE: z.string().optional(),
-    ADMIN_EMAIL: z.string().email().optional(),
-    ADMIN_PASSWORD: z.string().min(12).optional(),
+    JWT_PRIVATE_KEY_FILE: unlessEmpty(z.string()),
+    JWT_PUBLIC_KEY_FILE: unlessEmpty(z.string()),
+    ADMIN_EMAIL: unlessEmpty(z.string().trim().email()),
+    ADMIN_PASSWORD: unlessEmpty(z.string().min(12)),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     AUTH_RATE_LIMIT_PER_MINUTE: int(10, 1),
     // log2 of scrypt's N (memory = 128 * N * 8 bytes): 16 is 64 MiB per hash. Stored in each hash,

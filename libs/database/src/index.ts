@@ -1,6 +1,7 @@
 export * from './database.config';
 export * from './database.module';
 export * from './database-options';
+export * from './embedded-lock';
 export * from './migrate';
 export * from './migrations';
 export * from './database-unavailable';

@@ -33,8 +33,20 @@ class SerialPGlitePool extends PGlitePool {
   }
 }
 
-/** A TypeORM `driver` (the pg module's shape) backed by the embedded PGlite database. */
-export function embeddedPostgresDriver(options: PGliteOptions): unknown {
+/**
+ * A TypeORM `driver` (the pg module's shape) backed by the embedded PGlite database. `onClosed`
+ * runs once the pool has ended (the data source destroyed): it releases the data directory.
+ */
+export function embeddedPostgresDriver(options: PGliteOptions, onClosed?: () => void): unknown {
   new PGliteDriver(options); // registers the options (and the boolean serializer) for the instance
-  return { Pool: SerialPGlitePool, Client: EventEmitter };
+  if (!onClosed) return { Pool: SerialPGlitePool, Client: EventEmitter };
+  class ReleasingPool extends SerialPGlitePool {
+    override end(callback: (err: unknown) => void): void {
+      super.end((err: unknown) => {
+        onClosed?.();
+        callback(err);
+      });
+    }
+  }
+  return { Pool: ReleasingPool, Client: EventEmitter };
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { runExclusively } from './run-exclusively';
+import { describeWithServers } from '../../../test/support/servers';
 
 /** Two processes' schedulers firing together, as two DataSources (two pools) on the real Postgres. */
-describe('runExclusively', () => {
+describeWithServers(['postgres'], 'runExclusively', () => {
   const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const sources = [0, 1].map(() => new DataSource({ type: 'postgres', url, poolSize: 2 }));
   const job = `test-job-${randomBytes(4).toString('hex')}`;

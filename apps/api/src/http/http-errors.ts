@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoInstance } from 'pino';
-import { PROBLEM_CONTENT_TYPE, problemType, REQUEST_ID_HEADER, sendProblem } from '@app/common';
+import { type ErrorCode, PROBLEM_CONTENT_TYPE, problemType, REQUEST_ID_HEADER, sendProblem } from '@app/common';
 
 /**
  * Fastify's router refuses a malformed URL (400) or an over-long path parameter (414) before any
@@ -22,7 +22,7 @@ export function frameworkErrorHandler(apiHeaders: Readonly<Record<string, string
 
 interface ClientError {
   status: number;
-  code: string;
+  code: ErrorCode;
   detail: string;
 }
 

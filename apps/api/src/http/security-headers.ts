@@ -66,3 +66,28 @@ export function apiHeaderOptions(hsts: HelmetOptions['strictTransportSecurity'])
     xXssProtection: false,
   };
 }
+
+/**
+ * helmet's full set for the HTML we serve: Swagger UI under /docs, which loads its own scripts and
+ * inline styles from /docs. `upgrade-insecure-requests` only when this server speaks TLS: over plain
+ * HTTP, a browser on any host but localhost would fetch the page's scripts over https, from a port
+ * that does not speak it, and show a blank page. (Behind a TLS-terminating proxy the page is https
+ * already, and its scripts are same-origin.)
+ */
+export function documentHeaderOptions(options: { tls: boolean; hsts: HelmetOptions['strictTransportSecurity'] }): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        // null removes helmet's default directive.
+        upgradeInsecureRequests: options.tls ? [] : null,
+      },
+    },
+    strictTransportSecurity: options.hsts,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  };
+}

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
+import { describeWithServers } from '../../../../test/support/servers';
 
 /** Against the real Redis on 127.0.0.1:6379, under a key prefix of this run's own. */
-describe('RedisThrottlerStorage', () => {
+describeWithServers(['redis'], 'RedisThrottlerStorage', () => {
   const prefix = `mg-unit-${randomBytes(6).toString('hex')}:`;
   const clients: Redis[] = [];
   let now = 0;

@@ -5,6 +5,7 @@ import { startTcpProxy, TcpProxy } from '../../../../test/support/tcp-proxy';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { ResilientThrottlerStorage, SharedThrottlerStorage } from './resilient-throttler-storage';
+import { describeWithServers } from '../../../../test/support/servers';
 
 const hit = (s: ResilientThrottlerStorage, key = 'k') => s.increment(key, 60_000, 3, 0, 'default');
 
@@ -44,7 +45,7 @@ describe('ResilientThrottlerStorage', () => {
     sharedCounts.onModuleDestroy();
   });
 
-  describe('with the real Redis behind a proxy that is cut', () => {
+  describeWithServers(['redis'], 'with the real Redis behind a proxy that is cut', () => {
     let proxy: TcpProxy;
     let redis: Redis;
     let s: ResilientThrottlerStorage;

@@ -14,7 +14,7 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create a service account: an API key and OAuth2 client credentials, shown only in this answer' })
-  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The service account; `key` and `clientSecret` are shown only here' })
   @ApiProblemResponses(400)
   createApiKey(@Body() body: CreateApiKeyDto, @CurrentActor() actor: Actor) {
     return this.apiKeys.create(body, actor);
@@ -22,7 +22,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never their secrets)' })
-  @ApiPageResponse(ApiKeyDto)
+  @ApiPageResponse(ApiKeyDto, 'A page of API keys (no secrets)')
   @ApiProblemResponses(400)
   listApiKeys(@Query() query: ListApiKeysQueryDto) {
     return this.apiKeys.list(query);
@@ -32,7 +32,7 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key; the next request with it (or its tokens) is refused' })
   @ApiNoContentResponse({ description: 'Revoked (also when it already was)' })
-  @ApiProblemResponses(404)
+  @ApiProblemResponses('API_KEY_NOT_FOUND')
   revokeApiKey(@Param('id') id: string, @CurrentActor() actor: Actor) {
     return this.apiKeys.revoke(id, actor);
   }

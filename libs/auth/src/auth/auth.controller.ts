@@ -25,8 +25,8 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @AuthRateLimited('email', 'auth.login.throttled')
   @ApiOperation({ summary: 'Sign in with email and password: an access token (JWT) and a refresh token' })
-  @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblemResponses(400, 401)
+  @ApiOkResponse({ type: TokenPairDto, description: 'Signed in: send the access token as `Authorization: Bearer <accessToken>`' })
+  @ApiProblemResponses(400, 'INVALID_CREDENTIALS')
   login(@Body() body: LoginDto, @CurrentOrigin() origin: RequestOrigin) {
     return this.auth.login(body, origin);
   }
@@ -36,8 +36,8 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Trade a refresh token (single use) for a new pair; reusing one revokes its whole session' })
-  @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblemResponses(400, 401)
+  @ApiOkResponse({ type: TokenPairDto, description: 'A new access token and refresh token (the one sent is used up)' })
+  @ApiProblemResponses(400, [401, 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED'])
   refreshTokens(@Body() body: RefreshTokenDto, @CurrentOrigin() origin: RequestOrigin) {
     return this.auth.refresh(body.refreshToken, origin);
   }
@@ -55,7 +55,7 @@ export class AuthController {
   @Get('me')
   @Roles('consumer')
   @ApiOperation({ summary: 'Who is calling: the user or service account behind the credentials' })
-  @ApiOkResponse({ type: MeDto })
+  @ApiOkResponse({ type: MeDto, description: 'The caller: id, email (users) and roles' })
   getMe(@CurrentCaller() caller: Caller) {
     return this.auth.me(caller);
   }
@@ -70,8 +70,8 @@ export class AuthController {
       'Every session (refresh token) and every access token issued before, the one used here included, stop working: sign in again with the new password. ' +
       'Attempts count against the same per-account and per-IP limits as sign-in (429 beyond).',
   })
-  @ApiNoContentResponse({ description: 'Changed' })
-  @ApiProblemResponses(400)
+  @ApiNoContentResponse({ description: 'Changed; sign in again with the new password' })
+  @ApiProblemResponses(400, [403, 'CURRENT_PASSWORD_INCORRECT', 'NOT_A_USER'])
   changeMyPassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor) {
     return this.users.changeOwnPassword(actor, body.currentPassword, body.newPassword);
   }

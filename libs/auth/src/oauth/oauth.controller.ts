@@ -25,7 +25,7 @@ export class OAuthController {
     description: 'Errors follow RFC 6749 §5.2 (`{error, error_description}`), not problem+json.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'A bearer access token (RFC 6749 §5.1)' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   issueToken(

@@ -15,15 +15,15 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Create a user' })
-  @ApiCreatedResponse({ type: UserDto })
-  @ApiProblemResponses(400, 409)
+  @ApiCreatedResponse({ type: UserDto, description: 'The new user' })
+  @ApiProblemResponses(400, 'USER_EMAIL_TAKEN')
   createUser(@Body() body: CreateUserDto, @CurrentActor() actor: Actor) {
     return this.users.create(body, actor);
   }
 
   @Get()
   @ApiOperation({ summary: 'List users' })
-  @ApiPageResponse(UserDto)
+  @ApiPageResponse(UserDto, 'A page of users')
   @ApiProblemResponses(400)
   listUsers(@Query() query: ListUsersQueryDto) {
     return this.users.list(query);
@@ -31,16 +31,16 @@ export class UsersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a user' })
-  @ApiOkResponse({ type: UserDto })
-  @ApiProblemResponses(404)
+  @ApiOkResponse({ type: UserDto, description: 'The user' })
+  @ApiProblemResponses('USER_NOT_FOUND')
   getUser(@Param('id') id: string) {
     return this.users.get(id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a user\u2019s email, password, roles or disabled flag (nothing else)' })
-  @ApiOkResponse({ type: UserDto })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiOkResponse({ type: UserDto, description: 'The updated user' })
+  @ApiProblemResponses(400, 'USER_NOT_FOUND', [409, 'USER_EMAIL_TAKEN', 'LAST_ADMIN'])
   updateUser(@Param('id') id: string, @Body() body: UpdateUserDto, @CurrentActor() actor: Actor) {
     return this.users.update(id, body, actor);
   }
@@ -49,7 +49,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblemResponses(404, 409)
+  @ApiProblemResponses('USER_NOT_FOUND', 'LAST_ADMIN')
   deleteUser(@Param('id') id: string, @CurrentActor() actor: Actor) {
     return this.users.remove(id, actor);
   }

@@ -3,6 +3,7 @@ import { Observable } from 'rxjs';
 import { streamsConfig, type StreamsConfig } from './streams.config';
 import { InjectConfig } from '../config/config-slice';
 import { DomainError } from '../errors/domain-error';
+import type { ErrorCode } from '../errors/error-codes';
 import { Actor, Caller, hasRole, Role } from './caller';
 
 /** Why a credential that authenticated a caller no longer holds: the code a new request with it gets (401). */
@@ -149,7 +150,7 @@ export class CallerStreams {
   }
 
   /** Why the caller may no longer follow the stream (the data of the `revoked` event), or null. */
-  private async lost(caller: Caller, rules: HeldStreamRules): Promise<{ status: number; code: string; detail: string } | null> {
+  private async lost(caller: Caller, rules: HeldStreamRules): Promise<StreamRevocation | null> {
     const standing = await this.access.recheck(caller);
     if (!standing.ok) return { status: 401, code: standing.code, detail: standing.detail };
     if (!hasRole(standing.caller.roles, rules.role) || (rules.allowed && !rules.allowed(standing.caller))) {
@@ -157,6 +158,13 @@ export class CallerStreams {
     }
     return null;
   }
+}
+
+/** The data of a stream's last `revoked` event: the status and code a new request would get. */
+export interface StreamRevocation {
+  status: 401 | 403;
+  code: Extract<ErrorCode, RevocationCode | 'INSUFFICIENT_ROLE'>;
+  detail: string;
 }
 
 function slotKey(caller: Pick<Caller, 'kind' | 'id'>): string {

@@ -4,6 +4,7 @@ import { startTcpProxy, TcpProxy } from '../../../../test/support/tcp-proxy';
 import { ClusterPayload } from './cluster-events';
 import { RedisClusterEvents } from './redis-cluster-events';
 import { redisOptions } from '../redis/redis-options';
+import { describeWithServers } from '../../../../test/support/servers';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -16,7 +17,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 /** Two "replicas" on the real Redis, one of them reaching it through a proxy the test cuts. */
-describe('RedisClusterEvents', () => {
+describeWithServers(['redis'], 'RedisClusterEvents', () => {
   const prefix = `mg-unit-${randomBytes(6).toString('hex')}:`;
   let proxy: TcpProxy;
   let a: RedisClusterEvents;

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * Domain errors say what went wrong in the domain's words; the one HTTP boundary
  * (ProblemDetailsFilter) maps their kind to a status code. Services throw these, never HTTP exceptions.
@@ -37,7 +39,8 @@ export class DomainError extends Error {
 
   constructor(
     readonly kind: DomainErrorKind,
-    readonly code: string,
+    /** A code of the catalogue (error-codes.ts): the compiler refuses any other. */
+    readonly code: ErrorCode,
     message: string,
     options: DomainErrorOptions = {},
   ) {
@@ -56,25 +59,25 @@ export class ValidationFailedError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super('not-found', code, message);
   }
 }
 
 export class ConflictError extends DomainError {
-  constructor(code: string, message: string, extensions?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, extensions?: Record<string, unknown>) {
     super('conflict', code, message, { extensions });
   }
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(message = 'You are not allowed to do this.', code = 'FORBIDDEN') {
+  constructor(message = 'You are not allowed to do this.', code: ErrorCode = 'FORBIDDEN') {
     super('forbidden', code, message);
   }
 }
 
 export class UnauthenticatedError extends DomainError {
-  constructor(message = 'Authentication is required.', code = 'UNAUTHENTICATED') {
+  constructor(message = 'Authentication is required.', code: ErrorCode = 'UNAUTHENTICATED') {
     super('unauthenticated', code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
   }
 }

@@ -1,24 +1,25 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { ConflictError, DomainError, ValidationFailedError } from './domain-error';
+import { isErrorCode } from './error-codes';
 import { boundFieldErrors, PROBLEM_LIMITS, toProblem, truncateText } from './problem-details';
 
 const ctx = { requestId: 'req-1', instance: '/v1/models/x' };
 
 describe('toProblem', () => {
   it('maps a domain error kind to its status and keeps its code, extensions and headers', () => {
-    const p = toProblem(new ConflictError('ILLEGAL_TRANSITION', 'Cannot move', { allowedTargets: ['staging'] }), ctx);
+    const p = toProblem(new ConflictError('INVALID_STAGE_TRANSITION', 'Cannot move', { allowedTargets: ['staging'] }), ctx);
     expect(p.status).toBe(409);
     expect(p.body).toEqual({
-      type: 'https://modelgate.dev/problems/illegal-transition',
+      type: 'https://modelgate.dev/problems/invalid-stage-transition',
       title: 'Conflict',
       status: 409,
       detail: 'Cannot move',
       instance: '/v1/models/x',
-      code: 'ILLEGAL_TRANSITION',
+      code: 'INVALID_STAGE_TRANSITION',
       requestId: 'req-1',
       allowedTargets: ['staging'],
     });
-    const limited = toProblem(new DomainError('rate-limited', 'X', 'slow down', { headers: { 'Retry-After': '3' } }), ctx);
+    const limited = toProblem(new DomainError('rate-limited', 'RATE_LIMITED', 'slow down', { headers: { 'Retry-After': '3' } }), ctx);
     expect(limited.status).toBe(429);
     expect(limited.headers['Retry-After']).toBe('3');
   });
@@ -51,15 +52,15 @@ describe('toProblem', () => {
   });
 
   it('adds the Open Inference Protocol `error` string on /v2 routes', () => {
-    const p = toProblem(new ConflictError('X', 'nope'), { requestId: 'r', instance: '/v2/models/m/infer' });
+    const p = toProblem(new ConflictError('CONFLICT', 'nope'), { requestId: 'r', instance: '/v2/models/m/infer' });
     expect(p.body.error).toBe('nope');
-    expect(toProblem(new ConflictError('X', 'nope'), ctx).body.error).toBeUndefined();
+    expect(toProblem(new ConflictError('CONFLICT', 'nope'), ctx).body.error).toBeUndefined();
   });
   describe('bounds what a problem echoes', () => {
     it('cuts detail (and the v2 error) and string extensions to 1 KB, instance to 256 characters, with an ellipsis', () => {
       const shape = `[${Array.from({ length: 200_000 }, () => 1).join(', ')}]`;
       const p = toProblem(
-        new DomainError('unprocessable', 'X', `expects [-1, 4], got ${shape}`, { extensions: { reason: shape, limit: 4 } }),
+        new DomainError('unprocessable', 'UNPROCESSABLE', `expects [-1, 4], got ${shape}`, { extensions: { reason: shape, limit: 4 } }),
         {
           requestId: 'r',
           instance: `/v2/models/${'m'.repeat(5000)}/infer`,
@@ -72,7 +73,7 @@ describe('toProblem', () => {
       expect(p.body.instance).toHaveLength(PROBLEM_LIMITS.maxInstanceChars);
       expect(p.body.detail).toMatch(/^expects \[-1, 4\], got \[1, 1/);
       expect(p.body.limit).toBe(4);
-      expect(p.body.type).toBe('https://modelgate.dev/problems/x');
+      expect(p.body.type).toBe('https://modelgate.dev/problems/unprocessable');
       expect(JSON.stringify(p.body).length).toBeLessThan(5 * 1024);
     });
 
@@ -123,5 +124,34 @@ describe('toProblem', () => {
       code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
     });
     expect(toProblem(fastify, ctx).body.detail).toBe('Unsupported Media Type: application/xml');
+  });
+
+  it('never lets an extension replace a standard member (status stays the HTTP status)', () => {
+    const p = toProblem(
+      new DomainError('conflict', 'TRAINING_JOB_FINISHED', 'already succeeded', {
+        extensions: { status: 'succeeded', code: 'X', reason: 'r' },
+      }),
+      ctx,
+    );
+    expect(p.body).toMatchObject({ status: 409, code: 'TRAINING_JOB_FINISHED', reason: 'r' });
+  });
+
+  it('answers a 4xx that has no code of its own with HTTP_ERROR (a catalogued code)', () => {
+    const teapot = Object.assign(new Error('short and stout'), { statusCode: 418, code: 'FST_TEAPOT' });
+    expect(toProblem(teapot, ctx)).toMatchObject({ status: 418, body: { code: 'HTTP_ERROR', title: "I'm a Teapot" } });
+  });
+
+  it('only ever writes catalogued codes', () => {
+    const samples: unknown[] = [
+      new NotFoundException('Cannot GET /x'),
+      new NotFoundException('gone fishing'),
+      new BadRequestException('bad'),
+      new HttpException('Too Many Requests', 429),
+      new HttpException('weird', 418),
+      new HttpException('boom', 502),
+      Object.assign(new Error('x'), { statusCode: 406, code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' }),
+      new Error('unexpected'),
+    ];
+    for (const error of samples) expect(isErrorCode(toProblem(error, ctx).body.code)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, DomainErrorKind, FieldError } from './domain-error';
+import type { ErrorCode } from './error-codes';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://modelgate.dev/problems/';
@@ -12,7 +13,7 @@ export interface ProblemDocument {
   status: number;
   detail: string;
   instance: string;
-  code: string;
+  code: ErrorCode;
   requestId: string;
   errors?: FieldError[];
   [extension: string]: unknown;
@@ -41,7 +42,7 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   unavailable: 503,
 };
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -61,7 +62,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-export function problemType(code: string): string {
+export function problemType(code: ErrorCode): string {
   return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
 }
 
@@ -118,6 +119,15 @@ function boundDocument(body: ProblemDocument): ProblemDocument {
   return body;
 }
 
+/** The members RFC 9457 and the contract define: an error's extensions never replace them. */
+export const PROBLEM_MEMBERS: readonly string[] = ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId'];
+
+function extensionsOf(extra: Record<string, unknown>): Record<string, unknown> {
+  const reserved = Object.keys(extra).filter((key) => PROBLEM_MEMBERS.includes(key));
+  if (!reserved.length) return extra;
+  return Object.fromEntries(Object.entries(extra).filter(([key]) => !PROBLEM_MEMBERS.includes(key)));
+}
+
 interface ProblemContext {
   requestId: string;
   instance: string;
@@ -134,7 +144,7 @@ interface FrameworkError {
 export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   const build = (
     status: number,
-    code: string,
+    code: ErrorCode,
     detail: string,
     extra: Partial<ProblemDocument> = {},
     headers: Record<string, string> = {},
@@ -153,7 +163,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
       requestId: ctx.requestId,
       // The Open Inference Protocol's clients read `error`; the problem document carries it too.
       ...(ctx.instance.startsWith('/v2/') || ctx.instance === '/v2' ? { error: detail } : {}),
-      ...extra,
+      ...extensionsOf(extra),
     }),
   });
 
@@ -193,7 +203,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
       return build(429, 'RATE_LIMITED', 'Too many requests; retry after the number of seconds in Retry-After.');
     }
     if (status >= 500) return build(status, 'INTERNAL_ERROR', 'An unexpected error occurred.', {}, {}, true);
-    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, message);
+    return build(status, CODE_BY_STATUS[status] ?? 'HTTP_ERROR', message);
   }
 
   const framework = (error ?? {}) as FrameworkError;
@@ -218,7 +228,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
     // (a library's error) is answered in general terms: its message is about our internals.
     const own = typeof framework.code === 'string' && framework.code.startsWith('FST_');
     const detail = own && framework.message ? framework.message : `${STATUS_CODES[status] ?? 'Bad request'}.`;
-    return build(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, detail);
+    return build(status, CODE_BY_STATUS[status] ?? 'HTTP_ERROR', detail);
   }
 
   return build(500, 'INTERNAL_ERROR', 'An unexpected error occurred.', {}, {}, true);

@@ -1,2 +1,3 @@
 export * from './logging.module';
 export * from './log.config';
+export * from './nest-logger';

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule, Params } from 'nestjs-pino';
 
 /** A route as Nest's middleware configuration names it (path, method, version). */
@@ -7,6 +7,7 @@ import pino, { Logger as PinoInstance } from 'pino';
 import type { IncomingMessage } from 'node:http';
 import type { LogConfig } from './log.config';
 import { requestIdFor } from '../http/request-id';
+import { NestLogger } from './nest-logger';
 
 /** Anything that could carry a secret is censored wherever it appears in a log object. */
 export const REDACTED_PATHS = [
@@ -60,17 +61,19 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
+          // Every route, in path-to-regexp v8 syntax (nestjs-pino 4's default is the legacy `*`).
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           ...(withoutRequestContext.length ? { exclude: withoutRequestContext } : {}),
           pinoHttp: {
             logger,
             autoLogging: false,
             quietReqLogger: true,
-            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+            genReqId: (req: IncomingMessage) => (typeof req.id === 'string' ? req.id : requestIdFor(req)),
           },
         }),
       ],
-      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
-      exports: [LoggerModule, ROOT_LOGGER],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }, NestLogger],
+      exports: [LoggerModule, ROOT_LOGGER, NestLogger],
     };
   }
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisConnections } from './redis-connections';
+import { describeWithServers } from '../../../../test/support/servers';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -26,7 +27,7 @@ async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void>
   }
 }
 
-describe('RedisConnections (real Redis)', () => {
+describeWithServers(['redis'], 'RedisConnections (real Redis)', () => {
   // Node keeps a refused socket's connect-timeout timer (failFast: 2 s) after ioredis drops it:
   // let it run out so Jest exits cleanly.
   afterAll(() => new Promise((resolve) => setTimeout(resolve, 2_100)));

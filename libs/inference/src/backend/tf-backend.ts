@@ -32,6 +32,15 @@ export interface TfBackendSelection {
 export interface BackendLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+/**
+ * The optional native backend is simply absent on most machines (its install downloads
+ * libtensorflow): an expected outcome under `auto`, logged at debug, never at info.
+ */
+function isNativeBindingMissing(attempt: TfBackendAttempt): boolean {
+  return attempt.backend === 'tensorflow' && attempt.error.startsWith("Cannot find module '@tensorflow/tfjs-node'");
 }
 
 /** The .wasm binaries ship inside the npm package; tfjs is pointed at them on disk, never the network. */
@@ -86,14 +95,24 @@ export async function selectTfBackend(
     if (error === undefined) {
       if (backend === 'wasm') capTfjsWasmHeap();
       const selection = { backend, skipped };
-      options.logger?.info({ backend, preference, skipped }, `TensorFlow.js backend: ${backend}`);
+      // The one start-up line naming the inference backend; a missing optional tfjs-node is a note, not an error.
+      const passedOver = skipped.map((s) => ({ backend: s.backend, error: isNativeBindingMissing(s) ? 'not installed' : s.error }));
+      options.logger?.info({ backend, preference, skipped: passedOver }, `TensorFlow.js backend: ${backend}`);
       return selection;
     }
-    skipped.push({ backend, error });
-    options.logger?.[preference === 'auto' && backend !== 'tensorflow' ? 'warn' : 'info'](
-      { backend, error },
-      `TensorFlow.js backend ${backend} is not available`,
-    );
+    const attempt = { backend, error };
+    skipped.push(attempt);
+    if (preference === 'auto' && isNativeBindingMissing(attempt)) {
+      options.logger?.debug?.(
+        { backend, error },
+        `TensorFlow.js backend ${backend} is not available: @tensorflow/tfjs-node is not installed`,
+      );
+    } else {
+      options.logger?.[preference === 'auto' && backend !== 'tensorflow' ? 'warn' : 'info'](
+        { backend, error },
+        `TensorFlow.js backend ${backend} is not available`,
+      );
+    }
   }
   throw new Error(
     `TF_BACKEND=${preference}: no usable TensorFlow.js backend (${skipped.map((s) => `${s.backend}: ${s.error}`).join('; ')})`,

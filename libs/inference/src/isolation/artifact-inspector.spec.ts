@@ -71,12 +71,14 @@ describe('ArtifactInspector: uploads are loaded and test-run in a thread of thei
   });
 
   it('an inspection that takes longer than INSPECTION_TIMEOUT_MS ends its thread and is a 422', async () => {
-    const slow = make({ timeoutMs: 1_000 });
     // A fresh thread (the start of tfjs included) cannot answer within a millisecond-scale budget.
-    const error = await refusal(inspector({ timeoutMs: 1 }).inspect(readFixtureArtifact('classifier')));
+    const hurried = inspector({ timeoutMs: 1 });
+    const error = await refusal(hurried.inspect(readFixtureArtifact('classifier')));
     expect(error.reason).toBe('inspection-timeout');
     expect(error.message).toContain('INSPECTION_TIMEOUT_MS');
-    await expect(slow.inspect(readFixtureArtifact('classifier'))).resolves.toBeDefined();
+    // The same artifact inspects normally under the default budget (no wall-clock assertion here:
+    // how long a thread takes to start depends on the machine's load).
+    await expect(make().inspect(readFixtureArtifact('classifier'))).resolves.toBeDefined();
   });
 
   it('uploads beyond the concurrency and the waiting room are refused with 503 INSPECTION_BUSY', async () => {

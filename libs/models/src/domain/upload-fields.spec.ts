@@ -31,6 +31,33 @@ describe('upload fields', () => {
     expect(parseVersionFields({})).toEqual({ description: null, labels: null, metrics: {}, params: {} });
   });
 
+  it('takes labels as a JSON array or as comma-separated class names (as a form field is typed)', () => {
+    expect(parseVersionFields({ labels: 'red,green,blue' }).labels).toEqual(['red', 'green', 'blue']);
+    expect(parseVersionFields({ labels: ' red , green,blue ' }).labels).toEqual(['red', 'green', 'blue']);
+    expect(parseVersionFields({ labels: 'setosa' }).labels).toEqual(['setosa']);
+    expect(parseVersionFields({ labels: '["red, dark","green"]' }).labels).toEqual(['red, dark', 'green']);
+    // Looks like JSON: parsed as JSON, so a broken array is an error, not a class named "[a".
+    expect(fieldErrors(() => parseVersionFields({ labels: '["a", "b"' }))).toEqual(['labels']);
+    expect(fieldErrors(() => parseVersionFields({ labels: 'a,,b' }))).toEqual(['labels']);
+    expect(fieldErrors(() => parseVersionFields({ labels: 'a,b,' }))).toEqual(['labels']);
+    expect(fieldErrors(() => parseVersionFields({ labels: `a,${'x'.repeat(201)}` }))).toEqual(['labels']);
+  });
+
+  it('treats a field sent empty (or blank) as absent', () => {
+    expect(parseVersionFields({ description: '', labels: '', metrics: '', params: '' })).toEqual({
+      description: null,
+      labels: null,
+      metrics: {},
+      params: {},
+    });
+    expect(parseVersionFields({ description: '  ', labels: ' \n', metrics: '\t', params: ' ' })).toEqual({
+      description: null,
+      labels: null,
+      metrics: {},
+      params: {},
+    });
+  });
+
   it('names each bad field, all at once', () => {
     expect(fieldErrors(() => parseVersionFields({ labels: '{"a":1}', metrics: '[1]', params: 'not json' }))).toEqual([
       'labels',

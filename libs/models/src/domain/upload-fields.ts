@@ -25,17 +25,20 @@ const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /**
  * Parses and checks the optional fields; every problem is reported at once, by field name (400).
- * JSON nested deeper than `maxJsonDepth` is refused before it is parsed (400 JSON_TOO_DEEP): stored
- * as jsonb, it would be walked recursively.
+ * A field sent empty (or only blanks) is absent: HTML forms and Swagger UI send cleared fields so.
+ * `labels` is a JSON array of class names, or the names separated by commas (`red,green,blue`, each
+ * trimmed), as a form field is typed. JSON nested deeper than `maxJsonDepth` is refused before it
+ * is parsed (400 JSON_TOO_DEEP): stored as jsonb, it would be walked recursively.
  */
 export function parseVersionFields(raw: RawVersionFields, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH): VersionMetadata {
   const errors: FieldError[] = [];
+  const text = (field: keyof RawVersionFields): string | undefined => (raw[field]?.trim() ? raw[field] : undefined);
   const json = (field: keyof RawVersionFields): unknown => {
-    const text = raw[field];
-    if (text === undefined) return undefined;
-    assertJsonDepth(text, maxJsonDepth, field);
+    const value = text(field);
+    if (value === undefined) return undefined;
+    assertJsonDepth(value, maxJsonDepth, field);
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(value) as unknown;
     } catch {
       errors.push({ field, message: `${field} must be valid JSON` });
       return undefined;
@@ -50,12 +53,19 @@ export function parseVersionFields(raw: RawVersionFields, maxJsonDepth = DEFAULT
     }
     return value as Record<string, unknown>;
   };
+  const labelList = (): unknown => {
+    const value = text('labels');
+    if (value === undefined) return undefined;
+    // JSON when it looks like JSON (so a broken array is an error, not one odd class name).
+    if (/^\s*[[{"]/.test(value)) return json('labels');
+    return value.split(',').map((label) => label.trim());
+  };
 
-  const description = raw.description?.trim() ? raw.description.trim() : null;
+  const description = text('description')?.trim() ?? null;
   if (description && description.length > MAX_DESCRIPTION) {
     errors.push({ field: 'description', message: `description must be at most ${MAX_DESCRIPTION} characters` });
   }
-  const labelsValue = json('labels');
+  const labelsValue = labelList();
   const labels = labelsValue === undefined ? null : checkLabels(labelsValue, 'labels', errors);
   const metrics = object('metrics');
   const params = object('params');
@@ -65,7 +75,8 @@ export function parseVersionFields(raw: RawVersionFields, maxJsonDepth = DEFAULT
 
 function checkLabels(value: unknown, field: string, errors: FieldError[]): string[] | null {
   if (!Array.isArray(value)) {
-    errors.push({ field, message: `${field} must be a JSON array of class names` });
+    const alternative = field === 'labels' ? ', or class names separated by commas' : '';
+    errors.push({ field, message: `${field} must be a JSON array of class names${alternative}` });
     return null;
   }
   if (value.length === 0 || value.length > MAX_LABELS) {

@@ -18,8 +18,8 @@ export class ModelAliasesController {
   @Get('aliases')
   @Roles('consumer')
   @ApiOperation({ summary: "A model's aliases; `production` is listed (derived) when a version is in production" })
-  @ApiPageResponse(AliasDto)
-  @ApiProblemResponses(400, 404)
+  @ApiPageResponse(AliasDto, "A page of the model's aliases")
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   listModelAliases(@Param() { name }: ModelNameParams, @Query() query: PageQueryDto) {
     return this.aliases.list(name, query);
   }
@@ -27,8 +27,8 @@ export class ModelAliasesController {
   @Put('aliases/:alias')
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'Point an alias at a version (creates or moves it); `production` is reserved' })
-  @ApiOkResponse({ type: AliasDto })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiOkResponse({ type: AliasDto, description: 'The alias, pointing at the version' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], [409, 'ALIAS_RESERVED', 'MODEL_VERSION_RETIRED'])
   setModelAlias(@Param() { name, alias }: ModelAliasParams, @Body() dto: SetAliasDto, @CurrentActor() actor: Actor) {
     return this.aliases.set(name, alias, dto.version, actor);
   }
@@ -38,7 +38,7 @@ export class ModelAliasesController {
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'Remove an alias (the version itself is untouched)' })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_ALIAS_NOT_FOUND'], 'ALIAS_RESERVED')
   deleteModelAlias(@Param() { name, alias }: ModelAliasParams, @CurrentActor() actor: Actor) {
     return this.aliases.remove(name, alias, actor);
   }
@@ -46,8 +46,8 @@ export class ModelAliasesController {
   @Get('traffic')
   @Roles('consumer')
   @ApiOperation({ summary: "The model's canary split of production traffic" })
-  @ApiOkResponse({ type: TrafficDto })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: TrafficDto, description: 'The current split (canary null when none)' })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   getModelTraffic(@Param() { name }: ModelNameParams) {
     return this.traffic.get(name);
   }
@@ -59,8 +59,12 @@ export class ModelAliasesController {
     description:
       'The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100.',
   })
-  @ApiOkResponse({ type: TrafficDto })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiOkResponse({ type: TrafficDto, description: 'The new split' })
+  @ApiProblemResponses(
+    400,
+    [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'],
+    [409, 'CANARY_VERSION_NOT_ELIGIBLE', 'MODEL_VERSION_RETIRED', 'CONCURRENT_MODIFICATION'],
+  )
   setModelTraffic(@Param() { name }: ModelNameParams, @Body() dto: SetTrafficDto, @CurrentActor() actor: Actor) {
     return this.traffic.set(name, dto, actor);
   }

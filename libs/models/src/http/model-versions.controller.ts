@@ -31,12 +31,22 @@ export class ModelVersionsController {
     summary: 'Upload a TensorFlow.js model as a new draft version',
     description:
       'multipart/form-data with `files` (model.json + weight shards) or one `archive` (.zip / .tar.gz). ' +
+      'Optional fields: `description`, `labels` (a JSON array of class names in output order, or the names separated by commas), ' +
+      '`metrics` and `params` (JSON objects). A field left empty counts as not sent, and so does an empty `files` or `archive` part ' +
+      '(a file input left empty). ' +
       'The model is loaded with TensorFlow.js: one that does not load, or whose weights do not match the manifest, is refused with 422.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_VERSION_SCHEMA })
-  @ApiCreatedResponse({ type: ModelVersionDto })
-  @ApiProblemResponses(400, 404, 413, 415, 422, 503)
+  @ApiCreatedResponse({ type: ModelVersionDto, description: 'The new version, in stage draft, with its inputs and outputs' })
+  @ApiProblemResponses(
+    [400, 'VALIDATION_FAILED', 'JSON_TOO_DEEP', 'MALFORMED_MULTIPART'],
+    'MODEL_NOT_FOUND',
+    'ARTIFACT_TOO_LARGE',
+    415,
+    [422, 'INVALID_MODEL_ARTIFACT', 'UNSAFE_ARCHIVE', 'TOO_MANY_FILES', 'VALIDATION_FAILED'],
+    [503, 'INSPECTION_BUSY', 'DATABASE_UNAVAILABLE'],
+  )
   uploadModelVersion(@Param() { name }: ModelNameParams, @UploadedArtifact() upload: ArtifactUpload, @CurrentActor() actor: Actor) {
     return this.versions.upload(name, upload, actor);
   }
@@ -44,8 +54,8 @@ export class ModelVersionsController {
   @Get()
   @Roles('consumer')
   @ApiOperation({ summary: "List a model's versions, newest first (filter by effective stage)" })
-  @ApiPageResponse(ModelVersionDto)
-  @ApiProblemResponses(400, 404)
+  @ApiPageResponse(ModelVersionDto, "A page of the model's versions")
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   listModelVersions(@Param() { name }: ModelNameParams, @Query() query: ListVersionsQueryDto) {
     return this.versions.list(name, query);
   }
@@ -54,8 +64,8 @@ export class ModelVersionsController {
   @Roles('consumer')
   @UseInterceptors(EtagInterceptor)
   @ApiOperation({ summary: 'Get a version' })
-  @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER, description: 'The version' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'])
   getModelVersion(@Param() { name, version }: ModelVersionParams) {
     return this.versions.get(name, version);
   }
@@ -68,7 +78,7 @@ export class ModelVersionsController {
     description: 'model.json and weight files',
     content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'ARTIFACT_UNAVAILABLE')
   downloadModelVersionArtifact(@Param() { name, version }: ModelVersionParams) {
     return this.versions.download(name, version).then(asTarGzAttachment);
   }
@@ -84,8 +94,14 @@ export class ModelVersionsController {
       'draft → staging → production → deprecated → retired; draft/staging → retired; deprecated → production (rollback). ' +
       'Promoting to production deprecates the current production version. Retiring needs the admin role.',
   })
-  @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER })
-  @ApiProblemResponses(400, 404, 409, 412)
+  @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER, description: 'The version in its new stage' })
+  @ApiProblemResponses(
+    400,
+    'RETIREMENT_REQUIRES_ADMIN',
+    [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'],
+    [409, 'INVALID_STAGE_TRANSITION', 'CONCURRENT_MODIFICATION'],
+    'PRECONDITION_FAILED',
+  )
   transitionModelVersion(
     @Param() { name, version }: ModelVersionParams,
     @Body() dto: TransitionVersionDto,
@@ -98,8 +114,8 @@ export class ModelVersionsController {
   @Get(':version/transitions')
   @Roles('consumer')
   @ApiOperation({ summary: "The version's stage history, oldest first (its creation included)" })
-  @ApiOkResponse({ type: [StageTransitionDto] })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: [StageTransitionDto], description: 'Every stage change, oldest first' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'])
   listModelVersionTransitions(@Param() { name, version }: ModelVersionParams) {
     return this.lifecycle.history(name, version);
   }
@@ -112,8 +128,12 @@ export class ModelVersionsController {
       'Its metrics.quantization holds {dtype, sourceVersion, sizeBytesBefore, sizeBytesAfter, maxAbsDiff, meanAbsDiff}, ' +
       'the output differences measured on a fixed, seeded sample of inputs.',
   })
-  @ApiCreatedResponse({ type: ModelVersionDto })
-  @ApiProblemResponses(400, 404, 409, 422, 503)
+  @ApiCreatedResponse({ type: ModelVersionDto, description: 'The quantized copy: a new draft version' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], [409, 'MODEL_VERSION_RETIRED'], 'INVALID_MODEL_ARTIFACT', [
+    503,
+    'ARTIFACT_UNAVAILABLE',
+    'INSPECTION_BUSY',
+  ])
   quantizeModelVersion(@Param() { name, version }: ModelVersionParams, @Body() dto: QuantizeVersionDto, @CurrentActor() actor: Actor) {
     return this.quantization.quantize(name, version, dto.dtype, actor);
   }

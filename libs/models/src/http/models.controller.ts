@@ -19,8 +19,8 @@ export class ModelsController {
   @Post()
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'Register a model (a name; versions are uploaded separately)' })
-  @ApiCreatedResponse({ type: ModelDto })
-  @ApiProblemResponses(400, 409)
+  @ApiCreatedResponse({ type: ModelDto, description: 'The registered model (no versions yet)' })
+  @ApiProblemResponses(400, 'MODEL_ALREADY_EXISTS')
   createModel(@Body() dto: CreateModelDto, @CurrentActor() actor: Actor) {
     return this.models.create(dto, actor);
   }
@@ -28,7 +28,7 @@ export class ModelsController {
   @Get()
   @Roles('consumer')
   @ApiOperation({ summary: 'List models (filter by tag or task, search name and description with q)' })
-  @ApiPageResponse(ModelDto)
+  @ApiPageResponse(ModelDto, 'A page of models, by name')
   @ApiProblemResponses(400)
   listModels(@Query() query: ListModelsQueryDto) {
     return this.models.list(query);
@@ -38,8 +38,8 @@ export class ModelsController {
   @Roles('consumer')
   @UseInterceptors(EtagInterceptor)
   @ApiOperation({ summary: 'Get a model' })
-  @ApiOkResponse({ type: ModelDto, headers: ETAG_HEADER })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: ModelDto, headers: ETAG_HEADER, description: 'The model, with its production and latest versions' })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   getModel(@Param() { name }: ModelNameParams) {
     return this.models.get(name);
   }
@@ -49,8 +49,8 @@ export class ModelsController {
   @UseInterceptors(EtagInterceptor)
   @ApiIfMatch()
   @ApiOperation({ summary: "Update a model's description, task or tags (the name is immutable)" })
-  @ApiOkResponse({ type: ModelDto, headers: ETAG_HEADER })
-  @ApiProblemResponses(400, 404, 412)
+  @ApiOkResponse({ type: ModelDto, headers: ETAG_HEADER, description: 'The updated model' })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND', 'PRECONDITION_FAILED')
   updateModel(
     @Param() { name }: ModelNameParams,
     @Body() dto: UpdateModelDto,
@@ -66,8 +66,8 @@ export class ModelsController {
   @ApiOperation({
     summary: 'Delete a model (soft: its name stays reserved); while a version is in production this needs ?force=true',
   })
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiNoContentResponse({ description: 'Deleted (its name stays reserved)' })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND', 'MODEL_HAS_PRODUCTION_VERSION')
   deleteModel(@Param() { name }: ModelNameParams, @Query() query: DeleteModelQueryDto, @CurrentActor() actor: Actor) {
     return this.models.remove(name, query.force ?? false, actor);
   }

@@ -13,11 +13,15 @@ export type RequestWithUpload = FastifyRequest & { artifactUpload?: ArtifactUplo
 
 const TEXT_FIELDS = new Set<keyof RawVersionFields>(['description', 'labels', 'metrics', 'params']);
 const MAX_TEXT_FIELD_BYTES = 1024 * 1024;
+/** `files` and `archive`: a form may send the one left empty as an empty part (skipped), besides the other's parts. */
+const FILE_INPUTS = 2;
 
 /**
  * Reads a version upload's multipart body (after the auth guard, before the handler) into an
  * ArtifactUpload, under this route's own limits: MAX_ARTIFACT_BYTES in total (413) and
- * MAX_ARTIFACT_FILES parts. The handler and the service never touch the HTTP stream.
+ * MAX_ARTIFACT_FILES parts. The handler and the service never touch the HTTP stream. An empty
+ * `files`/`archive` part (a file input left empty) is skipped; empty text fields are absent
+ * (parseVersionFields).
  */
 @Injectable()
 export class MultipartArtifactInterceptor implements NestInterceptor {
@@ -43,10 +47,10 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
         preservePath: true,
         limits: {
           fileSize: maxArtifactBytes,
-          files: maxArtifactFiles + TEXT_FIELDS.size,
-          fields: TEXT_FIELDS.size,
+          files: maxArtifactFiles + TEXT_FIELDS.size + FILE_INPUTS,
+          fields: TEXT_FIELDS.size + FILE_INPUTS,
           fieldSize: MAX_TEXT_FIELD_BYTES,
-          parts: maxArtifactFiles + 2 * TEXT_FIELDS.size,
+          parts: maxArtifactFiles + 2 * TEXT_FIELDS.size + FILE_INPUTS,
         },
       });
       for await (const part of parts) {
@@ -60,6 +64,9 @@ export class MultipartArtifactInterceptor implements NestInterceptor {
           value = String(part.value ?? '');
         }
         if (field === 'files' || field === 'files[]' || field === 'archive') {
+          // A form (Swagger UI, an HTML form) sends the file input it left empty as an empty part:
+          // nothing was chosen, so nothing was sent.
+          if (isEmptyPart(part.type === 'file' ? part.filename : undefined, value)) continue;
           if (part.type !== 'file') throw badField(field, `${field} must be a file part (with a filename)`);
           (field === 'archive' ? upload.archives : upload.files).push({ filename: part.filename, data: value as Buffer });
         } else if (TEXT_FIELDS.has(field as keyof RawVersionFields)) {
@@ -91,6 +98,11 @@ async function readFilePart(part: MultipartFile): Promise<Buffer> {
   }
   if (part.file.truncated) throw Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' });
   return concatChunks(chunks, size);
+}
+
+/** An empty part where a file goes: a text part with no value, or a file part with no name and no bytes. */
+function isEmptyPart(filename: string | undefined, value: Buffer | string): boolean {
+  return value.length === 0 && !filename;
 }
 
 function badField(field: string, message: string): ValidationFailedError {

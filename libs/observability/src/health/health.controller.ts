@@ -14,7 +14,7 @@ export class HealthController {
   @Get('live')
   @Public()
   @ApiOperation({ operationId: 'getLiveness', summary: 'The process is up' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiOkResponse({ description: 'Alive', schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return this.health.live();
   }
@@ -23,12 +23,13 @@ export class HealthController {
   @Public()
   @ApiOperation({ operationId: 'getReadiness', summary: 'Every dependency (database, Redis when configured) answers' })
   @ApiOkResponse({
+    description: 'Ready: every dependency answers (details per dependency)',
     schema: {
       type: 'object',
       properties: { status: { type: 'string', example: 'ok' }, info: { type: 'object' }, details: { type: 'object' } },
     },
   })
-  @ApiProblemResponses(503)
+  @ApiProblemResponses('NOT_READY')
   ready() {
     return this.health.ready();
   }

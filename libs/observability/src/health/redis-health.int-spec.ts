@@ -1,6 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { loadConfigSlice, RedisConnections, redisConfig } from '@app/common';
 import { RedisHealth } from './redis-health';
+import { itWithServers } from '../../../../test/support/servers';
 
 describe('RedisHealth', () => {
   const connect = (env: Record<string, string>) => new RedisConnections(loadConfigSlice(redisConfig, env));
@@ -22,7 +23,7 @@ describe('RedisHealth', () => {
     }
   });
 
-  it('reports up against the real Redis on 127.0.0.1:6379', async () => {
+  itWithServers(['redis'], 'reports up against the real Redis on 127.0.0.1:6379', async () => {
     const redis = connect({ REDIS_URL: 'redis://127.0.0.1:6379' });
     const health = new RedisHealth(redis, new HealthIndicatorService());
     try {

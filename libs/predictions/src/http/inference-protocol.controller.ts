@@ -6,6 +6,7 @@ import { V2InferRequestDto, V2InferResponseDto, V2ModelMetadataDto, V2ServerMeta
 import { InferenceProtocolService } from '../serving/inference-protocol.service';
 import { PredictionService } from '../serving/prediction.service';
 import { InferenceBody, V2_INFER_FIELDS } from './inference-body.decorator';
+import { INFERENCE_PROBLEMS } from './predict.controller';
 
 const READY = {
   schema: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, ready: { type: 'boolean' } } },
@@ -23,7 +24,7 @@ export class InferenceProtocolController {
   @Get()
   @Roles('consumer')
   @ApiOperation({ summary: 'Server metadata' })
-  @ApiOkResponse({ type: V2ServerMetadataDto })
+  @ApiOkResponse({ type: V2ServerMetadataDto, description: 'The server: name, version, extensions' })
   getServerMetadataV2() {
     return this.protocol.server();
   }
@@ -31,7 +32,7 @@ export class InferenceProtocolController {
   @Get('health/live')
   @Public()
   @ApiOperation({ summary: 'Server liveness (Open Inference Protocol)' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { live: { type: 'boolean' } } } })
+  @ApiOkResponse({ description: 'Alive', schema: { type: 'object', properties: { live: { type: 'boolean' } } } })
   getServerLiveV2() {
     return this.protocol.live();
   }
@@ -39,8 +40,8 @@ export class InferenceProtocolController {
   @Get('health/ready')
   @Public()
   @ApiOperation({ summary: 'Server readiness (Open Inference Protocol)' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { ready: { type: 'boolean' } } } })
-  @ApiProblemResponses(503)
+  @ApiOkResponse({ description: 'The inference engine is ready', schema: { type: 'object', properties: { ready: { type: 'boolean' } } } })
+  @ApiProblemResponses('INFERENCE_ENGINE_FAILED')
   getServerReadyV2() {
     return this.protocol.ready();
   }
@@ -48,8 +49,8 @@ export class InferenceProtocolController {
   @Get('models/:name')
   @Roles('consumer')
   @ApiOperation({ summary: 'Model metadata (the production version)' })
-  @ApiOkResponse({ type: V2ModelMetadataDto })
-  @ApiProblemResponses(400, 404, 410)
+  @ApiOkResponse({ type: V2ModelMetadataDto, description: 'The model: its servable versions, platform, inputs and outputs' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'], 'MODEL_VERSION_RETIRED')
   getModelMetadataV2(@Param() { name }: ModelNameParams, @CurrentActor() actor: Actor) {
     return this.protocol.model({ kind: 'production', model: name }, actor);
   }
@@ -57,8 +58,8 @@ export class InferenceProtocolController {
   @Get('models/:name/versions/:version')
   @Roles('consumer')
   @ApiOperation({ summary: 'Model version metadata' })
-  @ApiOkResponse({ type: V2ModelMetadataDto })
-  @ApiProblemResponses(400, 404, 410)
+  @ApiOkResponse({ type: V2ModelMetadataDto, description: 'The version: platform, inputs and outputs' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_RETIRED', 'MODEL_VERSION_DRAFT')
   getModelVersionMetadataV2(@Param() { name, version }: ModelVersionParams, @CurrentActor() actor: Actor) {
     return this.protocol.model({ kind: 'version', model: name, version }, actor);
   }
@@ -66,8 +67,12 @@ export class InferenceProtocolController {
   @Get('models/:name/ready')
   @Roles('consumer')
   @ApiOperation({ summary: 'Model readiness: the production version is loaded and can answer' })
-  @ApiOkResponse(READY)
-  @ApiProblemResponses(400, 404, 410, 503)
+  @ApiOkResponse({ ...READY, description: 'Whether the production version is ready' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'], 'MODEL_VERSION_RETIRED', [
+    503,
+    'ARTIFACT_UNAVAILABLE',
+    'INFERENCE_ENGINE_FAILED',
+  ])
   getModelReadyV2(@Param() { name }: ModelNameParams, @CurrentActor() actor: Actor) {
     return this.protocol.modelReady({ kind: 'production', model: name }, actor);
   }
@@ -75,8 +80,12 @@ export class InferenceProtocolController {
   @Get('models/:name/versions/:version/ready')
   @Roles('consumer')
   @ApiOperation({ summary: 'Model version readiness' })
-  @ApiOkResponse(READY)
-  @ApiProblemResponses(400, 404, 410, 503)
+  @ApiOkResponse({ ...READY, description: 'Whether the version is ready' })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_RETIRED', 'MODEL_VERSION_DRAFT', [
+    503,
+    'ARTIFACT_UNAVAILABLE',
+    'INFERENCE_ENGINE_FAILED',
+  ])
   getModelVersionReadyV2(@Param() { name, version }: ModelVersionParams, @CurrentActor() actor: Actor) {
     return this.protocol.modelReady({ kind: 'version', model: name, version }, actor);
   }
@@ -86,8 +95,8 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with the production version (canary split applied)' })
   @ApiBody({ type: V2InferRequestDto })
-  @ApiOkResponse({ type: V2InferResponseDto })
-  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
+  @ApiOkResponse({ type: V2InferResponseDto, description: 'The outputs' })
+  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'])
   inferV2(@Param() { name }: ModelNameParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'production', model: name }, body, actor);
   }
@@ -97,8 +106,8 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with a given version' })
   @ApiBody({ type: V2InferRequestDto })
-  @ApiOkResponse({ type: V2InferResponseDto })
-  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
+  @ApiOkResponse({ type: V2InferResponseDto, description: 'The outputs' })
+  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
   inferWithVersionV2(
     @Param() { name, version }: ModelVersionParams,
     @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto,

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
+import { Actor, ApiProblemResponses, CurrentActor, ProblemResponse, Roles } from '@app/common';
 import { ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import { PredictRequestDto, PredictResponseDto } from '../dto/predict.dto';
 import { PredictionService } from '../serving/prediction.service';
@@ -14,6 +14,17 @@ const PREDICT_HEADERS = {
   'X-Cache': { description: 'hit or miss, when the model has a response cache', schema: { type: 'string' } },
 };
 
+/** What every inference route may answer besides its own 404s (shared with the v2 routes). */
+export const INFERENCE_PROBLEMS: readonly ProblemResponse[] = [
+  [400, 'VALIDATION_FAILED', 'MALFORMED_JSON', 'JSON_TOO_DEEP'],
+  'MODEL_VERSION_RETIRED',
+  [422, 'VALIDATION_FAILED', 'EMPTY_INSTANCES', 'INPUT_SHAPE_MISMATCH', 'OUTPUT_TOO_LARGE'],
+  [429, 'RATE_LIMITED', 'INFERENCE_QUEUE_FULL'],
+  [503, 'INFERENCE_ENGINE_FAILED', 'ARTIFACT_UNAVAILABLE', 'INFERENCE_SHUTTING_DOWN', 'DATABASE_UNAVAILABLE'],
+];
+
+const PREDICTION = 'The predictions, one per row (and `labels`, the predicted class of each row, when the version has class labels)';
+
 @ApiTags('predictions')
 @Controller({ path: 'models/:name', version: '1' })
 export class PredictController {
@@ -25,8 +36,8 @@ export class PredictController {
   @ApiOperation({ summary: 'Predict with the production version (canary split applied, sticky per caller)' })
   @ApiHeader({ name: 'X-Request-Id', required: false })
   @ApiBody({ type: PredictRequestDto })
-  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS, description: PREDICTION })
+  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'])
   predict(@Param() { name }: ModelNameParams, @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.predictV1({ kind: 'production', model: name }, body.instances, actor);
   }
@@ -36,8 +47,8 @@ export class PredictController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Predict with a given version (drafts: ml-engineer and admin only)' })
   @ApiBody({ type: PredictRequestDto })
-  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS, description: PREDICTION })
+  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
   predictWithVersion(
     @Param() { name, version }: ModelVersionParams,
     @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto,
@@ -51,8 +62,8 @@ export class PredictController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Predict with the version an alias points at' })
   @ApiBody({ type: PredictRequestDto })
-  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS })
-  @ApiProblemResponses(400, 404, 410, 422, 429, 503)
+  @ApiOkResponse({ type: PredictResponseDto, headers: PREDICT_HEADERS, description: PREDICTION })
+  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_ALIAS_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
   predictWithAlias(
     @Param() { name, alias }: ModelAliasParams,
     @InferenceBody(V1_PREDICT_FIELDS) body: PredictRequestDto,

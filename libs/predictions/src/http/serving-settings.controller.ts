@@ -13,8 +13,8 @@ export class ServingSettingsController {
   @Get()
   @Roles('consumer')
   @ApiOperation({ summary: "A model's serving options (response cache, payload logging and retention)" })
-  @ApiOkResponse({ type: ServingSettingsDto })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: ServingSettingsDto, description: "The model's serving options" })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   getServingSettings(@Param() { name }: ModelNameParams) {
     return this.settings.get(name);
   }
@@ -22,8 +22,8 @@ export class ServingSettingsController {
   @Put()
   @Roles('ml-engineer')
   @ApiOperation({ summary: "Change a model's serving options" })
-  @ApiOkResponse({ type: ServingSettingsDto })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: ServingSettingsDto, description: 'The new serving options' })
+  @ApiProblemResponses(400, 'MODEL_NOT_FOUND')
   updateServingSettings(@Param() { name }: ModelNameParams, @Body() body: UpdateServingSettingsDto, @CurrentActor() actor: Actor) {
     return this.settings.update(name, body, actor);
   }

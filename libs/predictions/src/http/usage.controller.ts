@@ -12,7 +12,7 @@ export class UsageController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Prediction usage for cost analysis: requests, rows, errors, latency percentiles, compute' })
-  @ApiOkResponse({ type: UsageReportDto })
+  @ApiOkResponse({ type: UsageReportDto, description: 'One row per group (model, version or caller) over the period' })
   @ApiProblemResponses(400)
   getUsage(@Query() q: UsageQueryDto) {
     return this.usage.aggregate({ from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, groupBy: q.groupBy });

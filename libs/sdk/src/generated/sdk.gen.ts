@@ -655,7 +655,7 @@ export const listModelVersions = <ThrowOnError extends boolean = false>(options:
 /**
  * Upload a TensorFlow.js model as a new draft version
  *
- * multipart/form-data with `files` (model.json + weight shards) or one `archive` (.zip / .tar.gz). The model is loaded with TensorFlow.js: one that does not load, or whose weights do not match the manifest, is refused with 422.
+ * multipart/form-data with `files` (model.json + weight shards) or one `archive` (.zip / .tar.gz). Optional fields: `description`, `labels` (a JSON array of class names in output order, or the names separated by commas), `metrics` and `params` (JSON objects). A field left empty counts as not sent, and so does an empty `files` or `archive` part (a file input left empty). The model is loaded with TensorFlow.js: one that does not load, or whose weights do not match the manifest, is refused with 422.
  */
 export const uploadModelVersion = <ThrowOnError extends boolean = false>(options: Options<UploadModelVersionData, ThrowOnError>): RequestResult<UploadModelVersionResponses, UploadModelVersionErrors, ThrowOnError> => (options.client ?? client).post<UploadModelVersionResponses, UploadModelVersionErrors, ThrowOnError>({
     ...formDataBodySerializer,

@@ -24,8 +24,8 @@ export class DatasetsController {
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_DATASET_SCHEMA })
-  @ApiCreatedResponse({ type: DatasetDto })
-  @ApiProblemResponses(400, 413, 415, 422)
+  @ApiCreatedResponse({ type: DatasetDto, description: 'The stored dataset, with its inferred columns' })
+  @ApiProblemResponses([400, 'VALIDATION_FAILED', 'MALFORMED_MULTIPART'], 'DATASET_TOO_LARGE', 415, 'DATASET_MALFORMED')
   uploadDataset(@UploadedDataset() upload: DatasetUpload, @CurrentActor() actor: Actor) {
     return this.datasets.upload(upload, actor);
   }
@@ -33,7 +33,7 @@ export class DatasetsController {
   @Get()
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'List datasets, newest first (your own; admins see all)' })
-  @ApiPageResponse(DatasetDto)
+  @ApiPageResponse(DatasetDto, 'A page of datasets')
   @ApiProblemResponses(400)
   listDatasets(@Query() query: ListDatasetsQueryDto, @CurrentActor() actor: Actor) {
     return this.datasets.list(query, actor);
@@ -42,8 +42,8 @@ export class DatasetsController {
   @Get(':id')
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'Get a dataset (owner or admin)' })
-  @ApiOkResponse({ type: DatasetDto })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: DatasetDto, description: 'The dataset' })
+  @ApiProblemResponses(400, 'DATASET_NOT_FOUND')
   getDataset(@Param() { id }: DatasetIdParams, @CurrentActor() actor: Actor) {
     return this.datasets.get(id, actor);
   }
@@ -57,7 +57,7 @@ export class DatasetsController {
       'Its file is removed; training jobs keep its id and sha256 as lineage. Refused (409) while a queued or running job uses it.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, 'DATASET_NOT_FOUND', 'DATASET_IN_USE')
   deleteDataset(@Param() { id }: DatasetIdParams, @CurrentActor() actor: Actor) {
     return this.datasets.delete(id, actor);
   }

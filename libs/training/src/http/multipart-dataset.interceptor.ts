@@ -17,7 +17,8 @@ const COPY_BYTES_PER_TURN = 1024 * 1024;
 /**
  * Reads a dataset upload's multipart body (after the auth guard, before the handler) under this
  * route's own limit, MAX_DATASET_BYTES (413 beyond it). The handler and the service never touch
- * the HTTP stream.
+ * the HTTP stream. An empty `file` part (a file input left empty) is no file: the service then
+ * answers that `file` is required.
  */
 @Injectable()
 export class MultipartDatasetInterceptor implements NestInterceptor {
@@ -39,8 +40,12 @@ export class MultipartDatasetInterceptor implements NestInterceptor {
       const parts = req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, fieldSize: MAX_NAME_BYTES, parts: 2 } });
       for await (const part of parts) {
         if (part.fieldname === 'file') {
+          // A file input left empty (Swagger UI, an HTML form) arrives as an empty part: no file.
+          if (part.type !== 'file' && !String(part.value ?? '')) continue;
           if (part.type !== 'file') throw badField('file', 'file must be a file part (with a filename)');
-          upload.file = { filename: part.filename, data: await readFilePart(req, part) };
+          const data = await readFilePart(req, part);
+          if (!part.filename && data.length === 0) continue;
+          upload.file = { filename: part.filename, data };
         } else if (part.fieldname === 'name') {
           upload.name = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value ?? '');
         } else {

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Sse, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Actor, ApiPageResponse, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
 import { CreateTrainingJobDto } from '../jobs/dto/create-training-job.dto';
+import { TrainingProgressEventDto, TrainingRevokedEventDto } from '../jobs/dto/training-job-events.dto';
 import { ListTrainingJobsQueryDto, TrainingJobDto, TrainingJobIdParams } from '../jobs/dto/training-job.dto';
 import { TrainingJobEvents } from '../jobs/training-job-events';
 import { TrainingJobsService } from '../jobs/training-jobs.service';
@@ -26,8 +27,8 @@ export class TrainingJobsController {
       'it predicts on raw feature values (the standardisation learned on the training split is part of the model). ' +
       'Requests that do not fit the dataset (unknown or non-numeric features, a target unfit for the task) or the TRAINING_MAX_* limits → 422.',
   })
-  @ApiAcceptedResponse({ type: TrainingJobDto })
-  @ApiProblemResponses(400, 422)
+  @ApiAcceptedResponse({ type: TrainingJobDto, description: 'The job, queued' })
+  @ApiProblemResponses(400, [422, 'VALIDATION_FAILED'])
   createTrainingJob(@Body() dto: CreateTrainingJobDto, @CurrentActor() actor: Actor) {
     return this.jobs.create(dto, actor);
   }
@@ -35,7 +36,7 @@ export class TrainingJobsController {
   @Get()
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'List training jobs, newest first (your own; admins see all)' })
-  @ApiPageResponse(TrainingJobDto)
+  @ApiPageResponse(TrainingJobDto, 'A page of training jobs')
   @ApiProblemResponses(400)
   listTrainingJobs(@Query() query: ListTrainingJobsQueryDto, @CurrentActor() actor: Actor) {
     return this.jobs.list(query, actor);
@@ -44,8 +45,8 @@ export class TrainingJobsController {
   @Get(':id')
   @Roles('ml-engineer')
   @ApiOperation({ summary: 'Get a training job (owner or admin)' })
-  @ApiOkResponse({ type: TrainingJobDto })
-  @ApiProblemResponses(400, 404)
+  @ApiOkResponse({ type: TrainingJobDto, description: 'The job, with its progress and history so far' })
+  @ApiProblemResponses(400, 'TRAINING_JOB_NOT_FOUND')
   getTrainingJob(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
     return this.jobs.get(id, actor);
   }
@@ -63,8 +64,27 @@ export class TrainingJobsController {
       'A caller may hold SSE_MAX_STREAMS_PER_CALLER streams at once; the next one is a 429 TOO_MANY_STREAMS with Retry-After.',
   })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
-  @ApiProblemResponses(400, 404, 429)
+  @ApiExtraModels(TrainingProgressEventDto, TrainingJobDto, TrainingRevokedEventDto)
+  @ApiOkResponse({
+    description:
+      'A `text/event-stream`. Each event has a name (`event:`) and JSON `data` (the schema below is the `data` of an event, by name):\n\n' +
+      '| event | data | when |\n|---|---|---|\n' +
+      '| `progress` | TrainingProgressEventDto (`id: <attempt>.<epoch>`) | after each epoch (the epochs done so far first, when joining late) |\n' +
+      '| `status` | TrainingJobDto | once, when the job has finished (succeeded, failed or cancelled); the stream then ends |\n' +
+      '| `revoked` | TrainingRevokedEventDto | once, if the caller loses access while following; the stream then ends |',
+    content: {
+      'text/event-stream': {
+        schema: {
+          oneOf: [
+            { $ref: getSchemaPath(TrainingProgressEventDto) },
+            { $ref: getSchemaPath(TrainingJobDto) },
+            { $ref: getSchemaPath(TrainingRevokedEventDto) },
+          ],
+        },
+      },
+    },
+  })
+  @ApiProblemResponses(400, 'TRAINING_JOB_NOT_FOUND', [429, 'TOO_MANY_STREAMS', 'RATE_LIMITED'])
   streamTrainingJobEvents(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
     return this.events.stream(id, actor);
   }
@@ -77,8 +97,8 @@ export class TrainingJobsController {
     description:
       'A queued job is cancelled at once; a running one stops within one epoch and ends cancelled. A succeeded or failed job → 409.',
   })
-  @ApiAcceptedResponse({ type: TrainingJobDto })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiAcceptedResponse({ type: TrainingJobDto, description: 'The job: cancelled, or cancelRequested while it stops' })
+  @ApiProblemResponses(400, 'TRAINING_JOB_NOT_FOUND', 'TRAINING_JOB_FINISHED')
   cancelTrainingJob(@Param() { id }: TrainingJobIdParams, @CurrentActor() actor: Actor) {
     return this.jobs.cancel(id, actor);
   }
