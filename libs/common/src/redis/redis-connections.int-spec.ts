@@ -37,9 +37,9 @@ describeWithServers(['redis'], 'RedisConnections (real Redis)', () => {
     const fast = redis.create('failFast', 'rate limits');
     const waiting = redis.create('blocking', 'bullmq');
     await until(() => redis.logger.warn.mock.calls.length > 0); // the outage, logged once
-    const started = Date.now();
-    await expect(fast.get(redis.key('anything'))).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(200);
+    // Refused by ioredis at once because nothing is queued while disconnected (not by a timeout,
+    // whose error would differ); no wall-clock assertion, which a loaded machine would break.
+    await expect(fast.get(redis.key('anything'))).rejects.toThrow(/enableOfflineQueue/);
 
     let settled = false;
     const queued = waiting.get(redis.key('anything')).finally(() => (settled = true));
