@@ -22,6 +22,8 @@ export interface StartTestAppOptions {
    * one deployment); the caller creates and drops it, e.g. with freshDatabase().
    */
   databaseUrl?: string;
+  /** Always the embedded database, even under TEST_DATABASE_URL (suites about the default set-up). */
+  embedded?: boolean;
 }
 
 export interface TestApp {
@@ -37,9 +39,11 @@ export interface TestApp {
  */
 export async function startTestApp(env: ApiConfigInput = {}, options: StartTestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-test-'));
-  const database = options.databaseUrl
-    ? { url: options.databaseUrl, drop: async () => undefined }
-    : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
+  const database = options.embedded
+    ? undefined
+    : options.databaseUrl
+      ? { url: options.databaseUrl, drop: async () => undefined }
+      : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
   const config = loadApiConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
