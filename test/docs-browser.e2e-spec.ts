@@ -7,6 +7,7 @@ import { buildOpenApiDocument } from '../apps/api/src/openapi';
 import { apiKeyFor, authHeader, createUser, type TestUser } from './support/auth';
 import { createModel, FIXTURES } from './support/registry';
 import { startTestApp, type TestApp } from './support/test-app';
+import { BROWSER_HOST, chromiumOptions } from './support/browser';
 
 /**
  * Swagger UI, in a real browser (Debian's Chromium), on a host name that is not localhost, over plain
@@ -15,8 +16,7 @@ import { startTestApp, type TestApp } from './support/test-app';
  * as `red,green,blue`, the other fields left empty, the archive input left empty) must answer 201.
  */
 
-const HOST = 'modelgate.test';
-const CHROMIUM = '/usr/bin/chromium';
+const HOST = BROWSER_HOST;
 
 jest.setTimeout(180_000);
 
@@ -39,20 +39,7 @@ describe('Swagger UI in a browser (e2e)', () => {
     await createModel(t, engineer.accessToken, 'iris');
 
     profile = mkdtempSync(join(tmpdir(), 'modelgate-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
-      ],
-    });
+    context = await chromium.launchPersistentContext(profile, chromiumOptions);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/v1/'))

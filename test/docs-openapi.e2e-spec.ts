@@ -80,10 +80,10 @@ describe('API documentation (e2e)', () => {
   });
 
   describe('GET /', () => {
-    it('redirects (302) to /docs, without credentials', async () => {
+    it('redirects (302) to the console, without credentials', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/' });
       expect(res.statusCode).toBe(302);
-      expect(res.headers.location).toBe('/docs');
+      expect(res.headers.location).toBe('/console/');
     });
 
     it('is not an API operation: the OpenAPI document leaves it out', () => {

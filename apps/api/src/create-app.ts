@@ -6,6 +6,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { createRootLogger, NestLogger } from '@app/common';
 import type { ApiConfig } from './api-config';
 import { AppModule } from './app.module';
+import { serveConsole } from './http/console-static';
 import { LeanRoutes } from './http/lean-routes';
 import { buildOpenApiDocument, DOCS_PATH, serveOpenApi } from './openapi';
 import { createAdapter, installFastifyStages, pipelineSettings, resolveGlobalEnhancers } from './request-pipeline';
@@ -42,6 +43,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   const lean = leanRoutes ? new LeanRoutes(app) : undefined;
   lean?.install(app.getHttpAdapter().getInstance());
   serveOpenApi(app, buildOpenApiDocument(app));
+  await serveConsole(app, config.http.consoleDir);
   await app.init();
   resolveGlobalEnhancers(app);
   lean?.assertInstalled();

@@ -21,7 +21,14 @@ import { AccessGuard } from '@app/auth';
 import type { ApiConfig } from './api-config';
 import { HttpInstrumentation } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
-import { apiHeaderOptions, documentHeaderOptions, installSecurityHeaders, securityHeaders } from './http/security-headers';
+import { CONSOLE_PATH } from './http/console-static';
+import {
+  apiHeaderOptions,
+  consoleHeaderOptions,
+  documentHeaderOptions,
+  installSecurityHeaders,
+  securityHeaders,
+} from './http/security-headers';
 
 /*
  * WHAT RUNS ON EVERY REQUEST, IN ORDER. This file is the one place it is registered; create-app.ts
@@ -33,7 +40,7 @@ import { apiHeaderOptions, documentHeaderOptions, installSecurityHeaders, securi
  *      answered as problem documents with the request id and the security headers
  *  Fastify hooks and parsers (`FASTIFY_STAGES`, installed in this order)
  *   3. JSON body parser: nesting capped at JSON_MAX_DEPTH before parsing (400), body limit (413)
- *   4. security headers (helmet, precomputed): the API set, or the Swagger UI set under /docs
+ *   4. security headers (helmet, precomputed): the API set, the Swagger UI set under /docs, or the console's under /console
  *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits)
  *   6. CORS (allowed origins from CORS_ORIGINS; preflights)
  *   7. text/plain parser removed: such a body is a 415 problem
@@ -133,6 +140,8 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
         documentsPrefix: '/docs',
         // Swagger UI (the only HTML we serve); upgrade-insecure-requests only over TLS.
         documents: documentHeaderOptions({ tls: Boolean(config.http.tls), hsts }),
+        // The web console: its own files only (no unsafe-inline).
+        console: { prefix: CONSOLE_PATH, options: consoleHeaderOptions({ tls: Boolean(config.http.tls), hsts }) },
       });
     },
   },

@@ -2,8 +2,8 @@ import { Controller, Get, Redirect, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@app/common';
 
-/** Where `GET /` sends a browser: the API documentation (the web console, once it is served). */
-export const ROOT_REDIRECT_TARGET = '/docs';
+/** Where `GET /` sends a browser: the web console (CONTRACT.md "Console"). */
+export const ROOT_REDIRECT_TARGET = '/console/';
 
 /**
  * `GET /` → 302 to {@link ROOT_REDIRECT_TARGET}, so that opening the server's address in a browser

@@ -39,12 +39,22 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
  */
 export function installSecurityHeaders(
   fastify: FastifyInstance,
-  options: { api: Readonly<HelmetOptions>; documents: Readonly<HelmetOptions>; documentsPrefix: string },
+  options: {
+    api: Readonly<HelmetOptions>;
+    documents: Readonly<HelmetOptions>;
+    documentsPrefix: string;
+    /** The web console's pages and assets (their own CSP: the console's files only). */
+    console?: { prefix: string; options: Readonly<HelmetOptions> };
+  },
 ): void {
   const api = securityHeaders(options.api);
   const documents = securityHeaders(options.documents);
+  const consoleSet = options.console && { prefix: options.console.prefix, headers: securityHeaders(options.console.options) };
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(request.url.startsWith(options.documentsPrefix) ? documents : api);
+    const url = request.url;
+    const inConsole =
+      consoleSet && (url === consoleSet.prefix || url.startsWith(`${consoleSet.prefix}/`) || url.startsWith(`${consoleSet.prefix}?`));
+    void reply.headers(inConsole ? consoleSet.headers : url.startsWith(options.documentsPrefix) ? documents : api);
     done();
   });
 }
@@ -89,5 +99,39 @@ export function documentHeaderOptions(options: { tls: boolean; hsts: HelmetOptio
     },
     strictTransportSecurity: options.hsts,
     crossOriginResourcePolicy: { policy: 'same-site' },
+  };
+}
+
+/**
+ * helmet's full set for the web console (/console/): its own scripts, styles, images and API calls
+ * only (same origin), no inline script or style (the console ships CSS files; React sets styles
+ * through the CSSOM, which CSP does not govern). `upgrade-insecure-requests` only over TLS, as for
+ * the documents.
+ */
+export function consoleHeaderOptions(options: { tls: boolean; hsts: HelmetOptions['strictTransportSecurity'] }): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(options.tls ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: options.hsts,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    // Browsers ignore COOP on an untrustworthy origin (plain HTTP), and say so in the console.
+    crossOriginOpenerPolicy: options.tls ? { policy: 'same-origin' } : false,
+    // The API's answers on the same origin do not ask for origin-keying; the pages must not either.
+    originAgentCluster: false,
+    referrerPolicy: { policy: 'no-referrer' },
   };
 }

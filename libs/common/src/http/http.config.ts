@@ -17,6 +17,8 @@ export const httpConfig = defineConfig({
     TRUST_PROXY: bool.default(false),
     API_V1_DEPRECATED_AT: isoDate,
     API_V1_SUNSET_AT: isoDate,
+    // The built web console served at /console/ (`npm run build` writes it), relative to the working directory.
+    CONSOLE_DIR: z.string().min(1).default('dist/console'),
   },
   check: (e, issue) => {
     if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) issue('TLS_KEY_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
@@ -39,6 +41,8 @@ export const httpConfig = defineConfig({
     apiV1Deprecation: e.API_V1_DEPRECATED_AT
       ? { deprecatedAt: new Date(e.API_V1_DEPRECATED_AT), sunsetAt: e.API_V1_SUNSET_AT ? new Date(e.API_V1_SUNSET_AT) : undefined }
       : undefined,
+    /** The directory of the built web console (index.html, assets/), served at /console/. */
+    consoleDir: e.CONSOLE_DIR,
   }),
 });
 export type HttpConfig = ConfigOf<typeof httpConfig>;

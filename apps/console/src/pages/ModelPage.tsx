@@ -1,0 +1,368 @@
+import {
+  errorFromResponse,
+  listModelVersionTransitions,
+  type ModelVersionDto,
+  networkError,
+  type TransitionVersionDto,
+} from '@modelgate/sdk';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button, Dialog, DialogTrigger, FieldError, Form, Heading, Label, Modal, TextArea, TextField } from 'react-aria-components';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { type Role, type Session, useSession } from '../session';
+import { Empty, ErrorNotice, formatBytes, formatDate, Loading, StageBadge } from '../ui';
+
+type Stage = ModelVersionDto['stage'];
+
+/** The lifecycle's moves (libs/models/src/domain/lifecycle.ts), as actions, with the least role for each. */
+const ACTIONS: Record<Stage, { to: Stage; label: string; role: Role }[]> = {
+  draft: [
+    { to: 'staging', label: 'Promote to staging', role: 'ml-engineer' },
+    { to: 'retired', label: 'Retire', role: 'admin' },
+  ],
+  staging: [
+    { to: 'production', label: 'Promote to production', role: 'ml-engineer' },
+    { to: 'retired', label: 'Retire', role: 'admin' },
+  ],
+  production: [{ to: 'deprecated', label: 'Deprecate', role: 'ml-engineer' }],
+  deprecated: [
+    { to: 'production', label: 'Roll back to production', role: 'ml-engineer' },
+    { to: 'retired', label: 'Retire', role: 'admin' },
+  ],
+  retired: [],
+};
+
+export function ModelPage() {
+  const { name = '' } = useParams();
+  const session = useSession();
+  const { client } = session;
+  const [params, setParams] = useSearchParams();
+
+  const model = useQuery({ queryKey: ['model', name], queryFn: ({ signal }) => client.models.get(name, { signal }) });
+  const versions = useQuery({
+    queryKey: ['versions', name],
+    queryFn: ({ signal }) => client.versions.list(name, { limit: 100 }, { signal }),
+  });
+
+  if (model.isPending) return <Loading label="Loading the model" />;
+  if (model.isError) return <ErrorNotice error={model.error} title={`Could not load the model ${name}`} />;
+  const m = model.data;
+  const items = versions.data?.items ?? [];
+  const requested = Number(params.get('version'));
+  const selected =
+    items.find((v) => v.version === requested) ??
+    items.find((v) => v.version === m.productionVersion) ??
+    items.find((v) => v.version === m.latestVersion) ??
+    items[0];
+
+  return (
+    <section aria-labelledby="page-title">
+      <p className="crumbs">
+        <Link to="/models">Models</Link> / {m.name}
+      </p>
+      <div className="page-head">
+        <h1 id="page-title">{m.name}</h1>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Task</dt>
+          <dd>{m.task ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Tags</dt>
+          <dd>{m.tags.length ? m.tags.join(', ') : '—'}</dd>
+        </div>
+        <div>
+          <dt>Production version</dt>
+          <dd>{m.productionVersion !== null ? `v${m.productionVersion}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatDate(m.createdAt)}</dd>
+        </div>
+      </dl>
+      {m.description && <p>{m.description}</p>}
+
+      <h2>Versions</h2>
+      {versions.isPending ? (
+        <Loading label="Loading the versions" />
+      ) : versions.isError ? (
+        <ErrorNotice error={versions.error} title="Could not load the versions" />
+      ) : items.length === 0 ? (
+        <Empty>
+          <p>
+            This model has no version yet. Upload one with the SDK or the <code>modelgate</code> command.
+          </p>
+        </Empty>
+      ) : (
+        <div className="split">
+          <table className="table versions">
+            <caption className="visually-hidden">Versions of {m.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Stage</th>
+                <th scope="col">Created</th>
+                <th scope="col">Size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...items]
+                .sort((a, b) => b.version - a.version)
+                .map((v) => (
+                  <tr key={v.version} className={v.version === selected?.version ? 'selected' : undefined}>
+                    <th scope="row">
+                      <Link
+                        to={`?version=${v.version}`}
+                        aria-current={v.version === selected?.version ? 'true' : undefined}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          setParams({ version: String(v.version) }, { replace: true });
+                        }}
+                      >
+                        v{v.version}
+                      </Link>
+                    </th>
+                    <td>
+                      <StageBadge stage={v.stage} />
+                    </td>
+                    <td>
+                      <time dateTime={v.createdAt}>{new Date(v.createdAt).toLocaleDateString()}</time>
+                      <div className="muted small">{v.createdBy}</div>
+                    </td>
+                    <td>{formatBytes(v.sizeBytes)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+          {selected && <VersionDetails session={session} version={selected} />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function VersionDetails({ session, version: v }: { session: Session; version: ModelVersionDto }) {
+  const actions = ACTIONS[v.stage].filter((a) => session.can(a.role));
+  const metrics = Object.entries(v.metrics);
+  return (
+    <article className="card version" aria-labelledby="version-title">
+      <div className="page-head">
+        <h2 id="version-title">
+          Version {v.version} <StageBadge stage={v.stage} />
+        </h2>
+        {actions.length > 0 && (
+          <div className="actions" role="group" aria-label="Stage actions">
+            {actions.map((a) => (
+              <TransitionAction key={a.to} model={v.model} version={v.version} action={a} />
+            ))}
+          </div>
+        )}
+      </div>
+      {v.description && <p>{v.description}</p>}
+      <dl className="facts">
+        <div>
+          <dt>Created by</dt>
+          <dd>{v.createdBy}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatDate(v.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Framework</dt>
+          <dd>{v.framework}</dd>
+        </div>
+        <div>
+          <dt>Size</dt>
+          <dd>{formatBytes(v.sizeBytes)}</dd>
+        </div>
+        {v.deprecatedAt && (
+          <div>
+            <dt>Deprecated</dt>
+            <dd>{formatDate(v.deprecatedAt)}</dd>
+          </div>
+        )}
+        {v.sunsetAt && (
+          <div>
+            <dt>Sunset</dt>
+            <dd>{formatDate(v.sunsetAt)}</dd>
+          </div>
+        )}
+        {v.successorVersion !== null && (
+          <div>
+            <dt>Superseded by</dt>
+            <dd>v{v.successorVersion}</dd>
+          </div>
+        )}
+      </dl>
+      <p className="sha">
+        <span className="muted">sha256 </span>
+        <code>{v.sha256}</code>
+      </p>
+
+      <h3>Metrics</h3>
+      {metrics.length ? (
+        <dl className="facts">
+          {metrics.map(([k, value]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof value === 'number' ? Number(value.toPrecision(6)) : JSON.stringify(value)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <p className="muted">No metrics were recorded.</p>
+      )}
+
+      <h3>Signature</h3>
+      <table className="table compact">
+        <caption className="visually-hidden">Inputs and outputs</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tensor</th>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Shape</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...v.inputs.map((t) => ['input', t] as const), ...v.outputs.map((t) => ['output', t] as const)].map(([kind, t]) => (
+            <tr key={`${kind}-${t.name}`}>
+              <td>{kind}</td>
+              <td>
+                <code>{t.name}</code>
+              </td>
+              <td>{t.datatype}</td>
+              <td>[{t.shape.join(', ')}]</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {v.labels && (
+        <p>
+          <span className="muted">Labels: </span>
+          {v.labels.join(', ')}
+        </p>
+      )}
+
+      <h3>History</h3>
+      <Timeline session={session} model={v.model} version={v.version} />
+    </article>
+  );
+}
+
+function Timeline({ session, model, version }: { session: Session; model: string; version: number }) {
+  const history = useQuery({
+    queryKey: ['transitions', model, version],
+    queryFn: async ({ signal }) => {
+      const result = await listModelVersionTransitions({ client: session.client.api, path: { name: model, version }, signal });
+      if (!result.response) throw networkError(result.error);
+      if (!result.response.ok || !result.data) throw errorFromResponse(result.response, result.error);
+      return result.data;
+    },
+  });
+  if (history.isPending) return <Loading label="Loading the history" />;
+  if (history.isError) return <ErrorNotice error={history.error} title="Could not load the history" />;
+  return (
+    <ol className="timeline" aria-label={`Stage history of version ${version}`}>
+      {[...history.data].reverse().map((t, i) => (
+        <li key={`${t.at}-${i}`}>
+          <div>
+            {t.from ? (
+              <>
+                <StageBadge stage={t.from} /> → <StageBadge stage={t.to} />
+              </>
+            ) : (
+              <>
+                created as <StageBadge stage={t.to} />
+              </>
+            )}
+          </div>
+          <div className="muted small">
+            {t.actor} · <time dateTime={t.at}>{formatDate(t.at)}</time>
+          </div>
+          {t.reason && <blockquote className="reason">{t.reason}</blockquote>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function TransitionAction({ model, version, action }: { model: string; version: number; action: { to: Stage; label: string } }) {
+  const { client } = useSession();
+  const queries = useQueryClient();
+  const [reason, setReason] = useState('');
+  const move = useMutation({
+    mutationFn: () => {
+      const body: TransitionVersionDto = { to: action.to, ...(reason.trim() ? { reason: reason.trim() } : {}) };
+      return client.versions.transition(model, version, body);
+    },
+    onSuccess: async () => {
+      await Promise.all([
+        queries.invalidateQueries({ queryKey: ['versions', model] }),
+        queries.invalidateQueries({ queryKey: ['model', model] }),
+        queries.invalidateQueries({ queryKey: ['transitions', model] }),
+        queries.invalidateQueries({ queryKey: ['models'] }),
+      ]);
+    },
+  });
+  const destructive = action.to === 'retired' || action.to === 'deprecated';
+  return (
+    <DialogTrigger
+      onOpenChange={(open) => {
+        if (!open) {
+          move.reset();
+          setReason('');
+        }
+      }}
+    >
+      <Button className={`button ${destructive ? 'button-danger' : 'button-primary'}`}>{action.label}</Button>
+      <Modal className="modal" isDismissable>
+        <Dialog className="dialog" role="alertdialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title">
+                {action.label}: {model} v{version}?
+              </Heading>
+              <p>
+                {action.to === 'production'
+                  ? 'It will serve every request to this model; the current production version, if any, is deprecated.'
+                  : action.to === 'retired'
+                    ? 'A retired version can no longer serve predictions. This cannot be undone.'
+                    : action.to === 'deprecated'
+                      ? 'It keeps serving until its sunset date, then retires.'
+                      : `It moves to ${action.to}.`}
+              </p>
+              {move.isError && <ErrorNotice error={move.error} title="The version was not moved" />}
+              <Form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  move.mutate(undefined, { onSuccess: close });
+                }}
+              >
+                <TextField className="field" isRequired value={reason} onChange={setReason} autoFocus>
+                  <Label>Reason (kept in the history)</Label>
+                  <TextArea rows={3} />
+                  <FieldError />
+                </TextField>
+                <div className="actions">
+                  <Button className="button" onPress={close}>
+                    Cancel
+                  </Button>
+                  <Button
+                    type="submit"
+                    className={`button ${destructive ? 'button-danger' : 'button-primary'}`}
+                    isDisabled={move.isPending}
+                  >
+                    {move.isPending ? 'Working…' : `Confirm: ${action.label.toLowerCase()}`}
+                  </Button>
+                </div>
+              </Form>
+            </>
+          )}
+        </Dialog>
+      </Modal>
+    </DialogTrigger>
+  );
+}

@@ -1,0 +1,53 @@
+import { isModelGateError } from '@modelgate/sdk';
+import type { ReactNode } from 'react';
+
+/** What a person reads when a call fails: the problem's `detail` (and the request id to quote). */
+export function problemMessage(error: unknown): string {
+  if (isModelGateError(error)) {
+    if (error.code === 'NETWORK_ERROR') return 'The server could not be reached. Check your connection and try again.';
+    return error.requestId ? `${error.detail} (request ${error.requestId})` : error.detail;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function ErrorNotice({ error, title = 'Something went wrong' }: { error: unknown; title?: string }) {
+  return (
+    <div className="notice notice-error" role="alert">
+      <strong>{title}</strong>
+      <p>{problemMessage(error)}</p>
+    </div>
+  );
+}
+
+export function Loading({ label }: { label: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      {label}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function StageBadge({ stage }: { stage: string }) {
+  return <span className={`badge badge-${stage}`}>{stage}</span>;
+}
+
+export function formatDate(value: string | null | undefined): string {
+  if (!value) return '—';
+  return new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
