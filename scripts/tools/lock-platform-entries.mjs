@@ -30,10 +30,12 @@ for (const [at, entry] of Object.entries(packages)) {
     const base = at ? `${at}/node_modules/${name}` : `node_modules/${name}`;
     if (packages[base] || packages[`node_modules/${name}`]) continue;
     const tokens = name.split('/').pop().split('-');
-    const os = OS.find((o) => tokens.includes(o)) ?? (tokens.includes('win') ? 'win32' : undefined);
+    const os = OS.find((o) => tokens.includes(o)) ?? (tokens.includes('win') || tokens.includes('windows') ? 'win32' : undefined);
     const cpu = CPU.find(([t]) => tokens.includes(t))?.[1];
-    if (!os || !/^\d+\.\d+\.\d+/.test(spec)) continue;
-    packages[`node_modules/${name}`] = { version: spec, optional: true, os: [os === 'wasi' ? 'wasi' : os], ...(cpu ? { cpu: [cpu] } : {}) };
+    // An exact version, or the lowest one a ^/~ range names (e.g. vite's napi-windows-process-start-time ^0.1.0).
+    const version = spec.replace(/^[\^~]/, '');
+    if (!os || !/^\d+\.\d+\.\d+/.test(version)) continue;
+    packages[`node_modules/${name}`] = { version, optional: true, os: [os === 'wasi' ? 'wasi' : os], ...(cpu ? { cpu: [cpu] } : {}) };
     added++;
   }
 }
