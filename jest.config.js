@@ -56,6 +56,9 @@ const shared = {
 module.exports = {
   // testTimeout is a global option: inside a project entry Jest ignores it (hooks then time out at 5 s).
   testTimeout: 60_000,
+  // A handle a failed test leaves open (a server, a reconnecting client) must not hang the run, and
+  // with it CI, after the results are in: Jest exits once every suite has reported.
+  forceExit: true,
   projects: [
     // No server of any kind: pure logic, services over in-memory fakes.
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },

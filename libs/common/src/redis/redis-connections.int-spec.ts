@@ -28,6 +28,12 @@ async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void>
 }
 
 describeWithServers(['redis'], 'RedisConnections (real Redis)', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const afterCleanup = (cleanup: () => Promise<unknown>) => cleanups.push(cleanup);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
+  });
+
   // Node keeps a refused socket's connect-timeout timer (failFast: 2 s) after ioredis drops it:
   // let it run out so Jest exits cleanly.
   afterAll(() => new Promise((resolve) => setTimeout(resolve, 2_100)));
@@ -36,6 +42,9 @@ describeWithServers(['redis'], 'RedisConnections (real Redis)', () => {
     const redis = new Quiet({ url: `redis://127.0.0.1:${await closedPort()}`, keyPrefix: 'mg-int:' });
     const fast = redis.create('failFast', 'rate limits');
     const waiting = redis.create('blocking', 'bullmq');
+    // A failed assertion must not leave clients reconnecting to the closed port: that kept Jest's
+    // process alive (and busy) after the run.
+    afterCleanup(() => redis.onApplicationShutdown());
     await until(() => redis.logger.warn.mock.calls.length > 0); // the outage, logged once
     // Refused by ioredis at once because nothing is queued while disconnected (not by a timeout,
     // whose error would differ); no wall-clock assertion, which a loaded machine would break.
