@@ -1,13 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { authHeader, bootstrapAdmin, createUser, type TestUser } from './support/auth';
+import { type ConsoleHarness, SCREENSHOTS, signIn, startConsole, watch } from './support/console';
 import { createModel, transition, uploadVersion } from './support/registry';
 import { startTestApp, type TestApp } from './support/test-app';
-import { BROWSER_HOST, chromiumOptions } from './support/browser';
 
 /**
  * The web console (issue 14) in a real browser (Debian's Chromium), served by the real app at
@@ -15,58 +13,12 @@ import { BROWSER_HOST, chromiumOptions } from './support/browser';
  * into a directory of its own (CONSOLE_DIR), so it runs from sources like every other suite.
  */
 
-const HOST = BROWSER_HOST;
-const ROOT = join(__dirname, '..');
-const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
-
 jest.setTimeout(180_000);
 
-/** Builds the console into `dir` (vite, as `npm run build` does). */
-function buildConsole(dir: string): void {
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'apps/console/vite.config.mts',
-      '--outDir',
-      dir,
-      '--emptyOutDir',
-      '--logLevel',
-      'error',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
-  );
-}
-
-/** What a page did that a person should never see: console errors (CSP violations included), page errors, failed answers. */
-interface Watch {
-  problems: string[];
-  /** Every /v1 call: method, path, status. */
-  calls: { method: string; path: string; status: number }[];
-}
-
-function watch(page: Page): Watch {
-  const w: Watch = { problems: [], calls: [] };
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') w.problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => w.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => w.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => {
-    const url = new URL(r.url());
-    if (url.pathname.startsWith('/v1/')) w.calls.push({ method: r.request().method(), path: url.pathname, status: r.status() });
-    if (r.status() >= 400) w.problems.push(`answer ${r.status()}: ${r.request().method()} ${url.pathname}`);
-  });
-  return w;
-}
-
 describe('The web console in a browser (e2e)', () => {
+  let h: ConsoleHarness;
   let t: TestApp;
   let base: string;
-  let consoleDir: string;
-  let browser: Browser;
   let context: BrowserContext;
   let admin: TestUser;
   let engineer: TestUser;
@@ -76,19 +28,15 @@ describe('The web console in a browser (e2e)', () => {
   let unbuilt: { status: number; contentType: unknown; body: unknown };
 
   beforeAll(async () => {
-    consoleDir = mkdtempSync(join(tmpdir(), 'modelgate-console-'));
-    const bare = await startTestApp({ CONSOLE_DIR: join(consoleDir, 'not-built') });
+    const bare = await startTestApp({ CONSOLE_DIR: join(tmpdir(), 'modelgate-console-not-built') });
     try {
       const res = await bare.app.inject({ method: 'GET', url: '/console/models' });
       unbuilt = { status: res.statusCode, contentType: res.headers['content-type'], body: res.json() };
     } finally {
       await bare.close();
     }
-    buildConsole(consoleDir);
-    // Every person in this suite signs in from the same address: the per-IP sign-in limit is not under test here.
-    t = await startTestApp({ CONSOLE_DIR: consoleDir, AUTH_RATE_LIMIT_PER_MINUTE: '1000' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://${HOST}:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    h = await startConsole();
+    ({ t, base } = h);
     admin = await bootstrapAdmin(t);
     engineer = await createUser(t, 'ml-engineer');
     consumer = await createUser(t, 'consumer');
@@ -101,12 +49,10 @@ describe('The web console in a browser (e2e)', () => {
     );
     expect((await uploadVersion(t, engineer.accessToken, 'iris')).statusCode).toBe(201);
     await createModel(t, engineer.accessToken, 'house-prices', { task: 'regression', tags: ['tabular'] });
-
-    browser = await chromium.launch(chromiumOptions);
   });
 
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } });
   });
 
   afterEach(async () => {
@@ -114,20 +60,8 @@ describe('The web console in a browser (e2e)', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+    await h?.close();
   });
-
-  async function signIn(page: Page, user: TestUser): Promise<void> {
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    const signedIn = page.getByRole('heading', { name: 'Models', level: 1 });
-    const failed = page.getByRole('alert');
-    await signedIn.or(failed).first().waitFor();
-    if (await failed.count()) throw new Error(`sign-in failed: ${await failed.first().innerText()}`);
-  }
 
   describe('served at /console/', () => {
     it('GET / redirects to the console', async () => {

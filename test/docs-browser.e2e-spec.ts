@@ -40,14 +40,20 @@ describe('Swagger UI in a browser (e2e)', () => {
 
     profile = mkdtempSync(join(tmpdir(), 'modelgate-chromium-'));
     context = await chromium.launchPersistentContext(profile, chromiumOptions);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => {
+    page = await watch(context.pages()[0] ?? (await context.newPage()));
+  });
+
+  /** Records the page's API requests and failures, and brings it to the front. */
+  async function watch(opened: Page): Promise<Page> {
+    opened.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/v1/'))
         sent.push({ method: request.method(), url: request.url(), headers: request.headers() });
     });
-    page.on('requestfailed', (request) => failures.push(`${request.url()}: ${request.failure()?.errorText}`));
-    page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
-  });
+    opened.on('requestfailed', (request) => failures.push(`${request.url()}: ${request.failure()?.errorText}`));
+    opened.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+    await opened.bringToFront();
+    return opened;
+  }
 
   afterAll(async () => {
     await context?.close();
@@ -122,8 +128,13 @@ describe('Swagger UI in a browser (e2e)', () => {
     expect(stored.json().labels).toEqual(['red', 'green', 'blue']);
   });
 
-  it('keeps the authorization over a reload, and uploads one archive with the files input left empty → 201', async () => {
-    await page.reload();
+  it('keeps the authorization in a new tab, and uploads one archive with the files input left empty → 201', async () => {
+    // A new tab rather than page.reload(): a reloaded page in headless chromium now and then stops
+    // producing animation frames, and every click then waits forever for the element to be "stable".
+    const previous = page;
+    page = await watch(await context.newPage());
+    await previous.close();
+    await page.goto(`${base}/docs`);
     await page.locator('.opblock').first().waitFor({ timeout: 60_000 });
     const op = operation('model versions', 'uploadModelVersion');
     await tryOut(op);

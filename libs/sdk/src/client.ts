@@ -1,5 +1,5 @@
 import { type Credentials, jwtExpiry, type TokenSet } from './auth';
-import { errorFromResponse, isModelGateError, networkError } from './errors';
+import { dataOf, errorFromResponse, isModelGateError, networkError, type OperationResult } from './errors';
 import { type Client, createClient, createConfig } from './generated/client';
 import {
   cancelTrainingJob,
@@ -94,8 +94,6 @@ interface FetchPolicy {
 
 /** Codes of a 401 after which a renewed token may succeed. */
 const RENEWABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_INVALID']);
-
-type Result<T> = { data?: T; error?: unknown; response?: Response };
 
 /**
  * ModelGate's API with its credentials, retries and errors handled:
@@ -296,11 +294,8 @@ export class ModelGateClient {
   // ---- Plumbing ---------------------------------------------------------------------------------
 
   /** The data of a generated operation's result, or its failure as a ModelGateError. */
-  private async unwrap<T>(call: Promise<Result<T>>): Promise<T> {
-    const result = await call;
-    if (result.response?.ok) return result.data as T;
-    if (!result.response) throw isModelGateError(result.error) ? result.error : networkError(result.error);
-    throw errorFromResponse(result.response, result.error);
+  private unwrap<T>(call: Promise<OperationResult<T>>): Promise<T> {
+    return dataOf(call);
   }
 
   private optIn(retry: boolean, authenticate = true): typeof fetch {

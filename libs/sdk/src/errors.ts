@@ -105,6 +105,24 @@ export function errorFromResponse(response: Response, body: unknown): ModelGateE
   );
 }
 
+/** What a generated operation resolves to. */
+export type OperationResult<T> = { data?: T; error?: unknown; response?: Response };
+
+/**
+ * The data of a generated operation's result, or its failure as a ModelGateError: for calling an
+ * operation the ModelGateClient has no method for, with the client's credentials and retries.
+ *
+ * ```ts
+ * const users = await dataOf(listUsers({ client: mg.api }));
+ * ```
+ */
+export async function dataOf<T>(call: Promise<OperationResult<T>>): Promise<T> {
+  const result = await call;
+  if (result.response?.ok) return result.data as T;
+  if (!result.response) throw isModelGateError(result.error) ? result.error : networkError(result.error);
+  throw errorFromResponse(result.response, result.error);
+}
+
 /** The error thrown when no answer arrived. */
 export function networkError(cause: unknown): ModelGateError {
   const message =

@@ -1,10 +1,4 @@
-import {
-  errorFromResponse,
-  listModelVersionTransitions,
-  type ModelVersionDto,
-  networkError,
-  type TransitionVersionDto,
-} from '@modelgate/sdk';
+import { dataOf, listModelVersionTransitions, type ModelVersionDto, type TransitionVersionDto } from '@modelgate/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Dialog, DialogTrigger, FieldError, Form, Heading, Label, Modal, TextArea, TextField } from 'react-aria-components';
@@ -256,10 +250,7 @@ function Timeline({ session, model, version }: { session: Session; model: string
   const history = useQuery({
     queryKey: ['transitions', model, version],
     queryFn: async ({ signal }) => {
-      const result = await listModelVersionTransitions({ client: session.client.api, path: { name: model, version }, signal });
-      if (!result.response) throw networkError(result.error);
-      if (!result.response.ok || !result.data) throw errorFromResponse(result.response, result.error);
-      return result.data;
+      return dataOf(listModelVersionTransitions({ client: session.client.api, path: { name: model, version }, signal }));
     },
   });
   if (history.isPending) return <Loading label="Loading the history" />;
