@@ -5,6 +5,10 @@ import { LoginPage } from './pages/LoginPage';
 import { ModelPage } from './pages/ModelPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { NotYetPage } from './pages/NotYetPage';
+import { adminRoutes } from './pages/admin';
+import { trainingRoutes } from './pages/training';
+import { usageRoutes } from './pages/usage';
+import type { AreaRoute } from './area';
 import { type Role, useSession, useSessionApi } from './session';
 import { Loading } from './ui';
 
@@ -17,6 +21,8 @@ export const SECTIONS: { path: string; label: string; role: Role }[] = [
   { path: 'api-keys', label: 'API keys', role: 'admin' },
   { path: 'audit', label: 'Audit', role: 'admin' },
 ];
+
+const AREA_ROUTES: AreaRoute[] = [...trainingRoutes, ...usageRoutes, ...adminRoutes];
 
 export function App() {
   const { state } = useSessionApi();
@@ -34,8 +40,8 @@ export function App() {
             <Route index element={<Navigate to="/models" replace />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="models/:name" element={<ModelPage />} />
-            {SECTIONS.filter((s) => s.path !== 'models').map((s) => (
-              <Route key={s.path} path={s.path} element={<Allowed role={s.role} element={<NotYetPage title={s.label} />} />} />
+            {AREA_ROUTES.map((r) => (
+              <Route key={r.path} path={r.path} element={<Allowed role={r.role} element={r.element} />} />
             ))}
             <Route path="*" element={<NotYetPage title="Page not found" missing />} />
           </Route>
