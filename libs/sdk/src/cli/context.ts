@@ -1,3 +1,4 @@
+import { json } from './output';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ModelGateClient, type ModelGateClientOptions } from '../client';
@@ -139,6 +140,11 @@ export class CliContext {
 
   out(text: string): void {
     this.io.stdout.write(text);
+  }
+
+  /** The command's answer: JSON with --json, else what `human` makes of it (a table, a record, a sentence). */
+  print<T>(data: T, human: (data: T) => string): void {
+    this.out(this.json ? json(data) : human(data));
   }
 
   /** Progress and notes for people: stderr, so that stdout stays the command's answer. */

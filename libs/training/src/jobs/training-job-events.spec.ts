@@ -5,7 +5,7 @@ import { ClusterTrainingEventBus } from '../events/cluster-training-event-bus';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { TrainingJobEvents } from './training-job-events';
-import type { TrainingJobsRepository } from './training-jobs.repository';
+import { NEW_JOB_STATE, type TrainingJobsRepository } from './training-jobs.repository';
 import type { TrainingJobsService } from './training-jobs.service';
 import { toJobDto } from './views';
 import { InProcessClusterEvents } from '@app/common';
@@ -15,7 +15,6 @@ const record = (epoch: number): EpochRecord => ({ epoch, loss: 1 / epoch, valLos
 function job(overrides: Partial<TrainingJobEntity>): TrainingJobEntity {
   return Object.assign(new TrainingJobEntity(), {
     id: 'job-1',
-    status: 'running',
     modelName: 'm',
     datasetId: 'd',
     datasetSha256: 'x'.repeat(64),
@@ -28,16 +27,13 @@ function job(overrides: Partial<TrainingJobEntity>): TrainingJobEntity {
       hyperparameters: { epochs: 5, batchSize: 32, learningRate: 0.01, validationSplit: 0.2, seed: 1 },
     },
     epochs: 5,
-    progressEpoch: 0,
-    history: [],
-    metrics: null,
-    modelVersionId: null,
-    modelVersion: null,
-    error: null,
+    ...NEW_JOB_STATE,
+    // Claimed by a worker: running from now on.
+    status: 'running',
     attempts: 1,
     workerId: 'w',
     heartbeatAt: new Date(),
-    cancelRequestedAt: null,
+    startedAt: new Date(),
     ownerId: 'u',
     ownerKind: 'user',
     ownerEmail: null,
@@ -45,8 +41,6 @@ function job(overrides: Partial<TrainingJobEntity>): TrainingJobEntity {
     requestId: null,
     clientIp: null,
     createdAt: new Date(),
-    startedAt: new Date(),
-    finishedAt: null,
     updatedAt: new Date(),
     ...overrides,
   });

@@ -18,8 +18,7 @@ export function registerAdmin(program: Command, contextFor: ContextFor): void {
     .action(async (o: { name: string; role: CreateApiKeyDto['role']; expiresAt?: string }, command: Command) => {
       const ctx = contextFor(command);
       const created = await (await ctx.client()).apiKeys.create({ name: o.name, role: o.role, expiresAt: o.expiresAt });
-      if (ctx.json) return ctx.out(json(created));
-      ctx.out(
+      ctx.print(created, () =>
         record([
           ['id', created.id],
           ['name', created.name],
@@ -41,8 +40,7 @@ export function registerAdmin(program: Command, contextFor: ContextFor): void {
     .action(async (o: { all?: boolean }, command: Command) => {
       const ctx = contextFor(command);
       const page = await (await ctx.client()).apiKeys.list({ includeRevoked: o.all === true ? true : undefined, limit: 100 });
-      if (ctx.json) return ctx.out(json(page));
-      ctx.out(
+      ctx.print(page, () =>
         table(
           ['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'EXPIRES', 'REVOKED'],
           page.items.map((k) => [k.id, k.name, k.role, k.keyPrefix, k.createdAt, k.lastUsedAt, k.expiresAt, k.revokedAt]),
@@ -69,8 +67,7 @@ export function registerAdmin(program: Command, contextFor: ContextFor): void {
     .action(async (o: { from?: string; to?: string; groupBy: NonNullable<GetUsageData['query']>['groupBy'] }, command: Command) => {
       const ctx = contextFor(command);
       const report = await (await ctx.client()).usage({ from: o.from, to: o.to, groupBy: o.groupBy });
-      if (ctx.json) return ctx.out(json(report));
-      ctx.out(
+      ctx.print(report, () =>
         table(
           [String(o.groupBy).toUpperCase(), 'REQUESTS', 'ROWS', 'ERRORS', 'P50 MS', 'P95 MS', 'COMPUTE MS'],
           report.items.map((r) => [r.key, r.requests, r.rows, r.errors, r.p50Ms, r.p95Ms, r.computeMs]),

@@ -21,8 +21,7 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
       const ctx = contextFor(command);
       const client = await ctx.client();
       const page = await client.models.list({ tag: o.tag, task: o.task, q: o.search, limit: o.limit, offset: o.offset });
-      if (ctx.json) return ctx.out(json(page));
-      ctx.out(
+      ctx.print(page, () =>
         table(
           ['NAME', 'TASK', 'PRODUCTION', 'LATEST', 'TAGS', 'UPDATED'],
           page.items.map((m) => [m.name, m.task, m.productionVersion, m.latestVersion, m.tags, m.updatedAt]),
@@ -40,7 +39,7 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
     .action(async (name: string, o: { description?: string; task?: string; tag?: string[] }, command: Command) => {
       const ctx = contextFor(command);
       const model = await (await ctx.client()).models.create({ name, description: o.description, task: o.task, tags: o.tag });
-      ctx.out(ctx.json ? json(model) : modelRecord(model));
+      ctx.print(model, modelRecord);
     });
 
   models
@@ -49,7 +48,7 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
     .action(async (name: string, _o: unknown, command: Command) => {
       const ctx = contextFor(command);
       const model = await (await ctx.client()).models.get(name);
-      ctx.out(ctx.json ? json(model) : modelRecord(model));
+      ctx.print(model, modelRecord);
     });
 
   const versions = program.command('versions').description("A model's versions");
@@ -64,8 +63,7 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
     .action(async (model: string, o: { stage?: ModelVersionDto['stage']; limit?: number; offset?: number }, command: Command) => {
       const ctx = contextFor(command);
       const page = await (await ctx.client()).versions.list(model, { stage: o.stage, limit: o.limit, offset: o.offset });
-      if (ctx.json) return ctx.out(json(page));
-      ctx.out(
+      ctx.print(page, () =>
         table(
           ['VERSION', 'STAGE', 'FRAMEWORK', 'SIZE', 'CREATED', 'BY'],
           page.items.map((v) => [v.version, v.stage, v.framework, bytes(v.sizeBytes), v.createdAt, v.createdBy]),
@@ -106,7 +104,7 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
     .action(async (model: string, version: string, _o: unknown, command: Command) => {
       const ctx = contextFor(command);
       const v = await (await ctx.client()).versions.get(model, integer('version')(version));
-      ctx.out(ctx.json ? json(v) : versionRecord(v));
+      ctx.print(v, versionRecord);
     });
 
   versions

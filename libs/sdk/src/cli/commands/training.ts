@@ -39,8 +39,7 @@ export function registerTraining(program: Command, contextFor: ContextFor): void
     .action(async (file: string, o: { name?: string }, command: Command) => {
       const ctx = contextFor(command);
       const dataset = await (await ctx.client()).datasets.upload(file, { name: o.name });
-      if (ctx.json) return ctx.out(json(dataset));
-      ctx.out(
+      ctx.print(dataset, () =>
         record([
           ['id', dataset.id],
           ['name', dataset.name],
