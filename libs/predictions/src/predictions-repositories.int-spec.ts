@@ -18,7 +18,7 @@ describe('predictions repositories on TypeORM', () => {
   beforeAll(async () => {
     // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
     db = await integrationDatabase({
-      migrations: ['Baseline1764000000000', 'ModelRegistry1764000002000', 'Serving1764000003000'],
+      migrations: ['Baseline1764000000000', 'Identity1764000001100', 'ModelRegistry1764000002000', 'Serving1764000003000'],
       entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
     });
     ds = db.ds;

@@ -325,4 +325,35 @@ describe('ModelGateClient errors and uploads', () => {
     ]);
     expect(server.requests[0].json()).toEqual({ to: 'production', reason: 'better' });
   });
+
+  it('updates a version with PATCH (If-Match when given), and surfaces a 409 as a ModelGateError', async () => {
+    const server = fakeFetch((r, nth) =>
+      nth === 1
+        ? jsonResponse(200, { model: 'iris', version: 1, sunsetAt: '2030-06-30T00:00:00.000Z' })
+        : problem(409, 'MODEL_VERSION_NOT_DEPRECATED', 'Version 2 is production: only a deprecated version has a sunset to move.'),
+    );
+    const mg = new ModelGateClient({ baseUrl, apiKey: 'k', fetch: server.fetch });
+    const updated = await mg.versions.update('iris', 1, { sunsetAt: '2030-06-30T00:00:00Z', labels: ['a', 'b'] }, { ifMatch: '"v1"' });
+    expect(updated.sunsetAt).toBe('2030-06-30T00:00:00.000Z');
+    expect(server.requests[0]).toMatchObject({ method: 'PATCH', path: '/v1/models/iris/versions/1' });
+    expect(server.requests[0].headers.get('if-match')).toBe('"v1"');
+    expect(server.requests[0].json()).toEqual({ sunsetAt: '2030-06-30T00:00:00Z', labels: ['a', 'b'] });
+    const error = await mg.versions.update('iris', 2, { sunsetAt: '2030-06-30T00:00:00Z' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 409, code: 'MODEL_VERSION_NOT_DEPRECATED' });
+    expect(server.requests[1].headers.has('if-match')).toBe(false);
+  });
+
+  it('passes the usage query through: interval, model, groupBy and the range', async () => {
+    const server = fakeFetch(() => jsonResponse(200, { items: [] }));
+    const mg = new ModelGateClient({ baseUrl, apiKey: 'k', fetch: server.fetch });
+    await mg.usage({ groupBy: 'version', interval: 'day', model: 'iris', from: '2030-01-01T00:00:00Z' });
+    const url = new URL(server.requests[0].path, baseUrl);
+    expect(url.pathname).toBe('/v1/usage');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      groupBy: 'version',
+      interval: 'day',
+      model: 'iris',
+      from: '2030-01-01T00:00:00Z',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { type Credentials, jwtExpiry, type TokenSet } from './auth';
-import { dataOf, errorFromResponse, isModelGateError, networkError, type OperationResult } from './errors';
+import { dataOf, isModelGateError, networkError, type OperationResult } from './errors';
 import { type Client, createClient, createConfig } from './generated/client';
 import {
   cancelTrainingJob,
@@ -25,6 +25,7 @@ import {
   refreshTokens,
   revokeApiKey,
   transitionModelVersion,
+  updateModelVersion,
   uploadDataset,
   uploadModelVersion,
 } from './generated/sdk.gen';
@@ -41,9 +42,11 @@ import type {
   PredictRequestDto,
   TokenPairDto,
   TransitionVersionDto,
+  UpdateVersionDto,
 } from './generated/types.gen';
 import { type RetryOptions, retryModeFor, withRetries } from './retry';
 import { followTrainingEvents, type TrainingEvent, type TrainingEventsOptions } from './training-events';
+import { uploadProgressFetch, type UploadProgressListener } from './upload-progress';
 import { datasetUploadBody, type FileInput, type VersionMetadata, type VersionSource, versionUploadBody } from './uploads';
 
 export interface ModelGateClientSettings {
@@ -69,6 +72,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface UploadOptions extends CallOptions {
+  /** Called as the body is sent (browsers; Node uploads report nothing). */
+  onUploadProgress?: UploadProgressListener;
+}
+
 export interface PredictOptions extends CallOptions {
   /** A given version instead of the production one. */
   version?: number;
@@ -90,6 +98,8 @@ type Session =
 interface FetchPolicy {
   authenticate: boolean;
   optInRetry?: boolean;
+  /** Sends instead of the client's fetch (an upload that reports its progress). */
+  transport?: typeof fetch;
 }
 
 /** Codes of a 401 after which a renewed token may succeed. */
@@ -187,19 +197,34 @@ export class ModelGateClient {
     get: (model: string, version: number, options: CallOptions = {}) =>
       this.unwrap(getModelVersion({ client: this.api, path: { name: model, version }, signal: options.signal })),
     /** Uploads a new draft version from files, a directory or an archive; `labels`, `metrics` and `params` are plain values. */
-    upload: async (model: string, source: VersionSource, metadata: VersionMetadata = {}, options: CallOptions = {}) =>
+    upload: async (model: string, source: VersionSource, metadata: VersionMetadata = {}, options: UploadOptions = {}) =>
       this.unwrap(
         uploadModelVersion({
           client: this.api,
           path: { name: model },
           body: await versionUploadBody(source, metadata),
           signal: options.signal,
+          fetch: this.uploader(options),
         }),
       ),
     /** Moves a version to another stage (`POST .../transitions`). */
     transition: (model: string, version: number, body: TransitionVersionDto, options: CallOptions & { ifMatch?: string } = {}) =>
       this.unwrap(
         transitionModelVersion({
+          client: this.api,
+          path: { name: model, version },
+          body,
+          signal: options.signal,
+          headers: options.ifMatch ? { 'if-match': options.ifMatch } : undefined,
+        }),
+      ),
+    /**
+     * Changes a version's `description` or `labels`, or moves the `sunsetAt` of a deprecated version
+     * (`PATCH .../versions/{version}`; 409 `MODEL_VERSION_NOT_DEPRECATED` for any other stage).
+     */
+    update: (model: string, version: number, body: UpdateVersionDto, options: CallOptions & { ifMatch?: string } = {}) =>
+      this.unwrap(
+        updateModelVersion({
           client: this.api,
           path: { name: model, version },
           body,
@@ -237,8 +262,15 @@ export class ModelGateClient {
 
   readonly datasets = {
     /** Uploads a CSV (with a header) or JSON-lines file, by path (Node) or as a File; `name` defaults to the file's. */
-    upload: async (file: string | FileInput, options: CallOptions & { name?: string } = {}) =>
-      this.unwrap(uploadDataset({ client: this.api, body: await datasetUploadBody(file, options.name), signal: options.signal })),
+    upload: async (file: string | FileInput, options: UploadOptions & { name?: string } = {}) =>
+      this.unwrap(
+        uploadDataset({
+          client: this.api,
+          body: await datasetUploadBody(file, options.name),
+          signal: options.signal,
+          fetch: this.uploader(options),
+        }),
+      ),
     list: (query: ListDatasetsData['query'] = {}, options: CallOptions = {}) =>
       this.unwrap(listDatasets({ client: this.api, query, signal: options.signal })),
   };
@@ -286,7 +318,11 @@ export class ModelGateClient {
     },
   };
 
-  /** Requests, rows, errors and latencies per model, version or caller (admin). */
+  /**
+   * Requests, rows, errors and latencies per model, version or caller (admin); with `interval`
+   * (`hour` | `day`) per group and UTC time bucket, with `model` one model's only. Callers come
+   * with their `name`.
+   */
   usage(query: GetUsageData['query'] = {}, options: CallOptions = {}) {
     return this.unwrap(getUsage({ client: this.api, query, signal: options.signal }));
   }
@@ -296,6 +332,12 @@ export class ModelGateClient {
   /** The data of a generated operation's result, or its failure as a ModelGateError. */
   private unwrap<T>(call: Promise<OperationResult<T>>): Promise<T> {
     return dataOf(call);
+  }
+
+  /** The client's fetch, over a transport that reports upload progress when asked to (and able to). */
+  private uploader(options: UploadOptions): typeof fetch | undefined {
+    const transport = options.onUploadProgress && uploadProgressFetch(options.onUploadProgress);
+    return transport ? this.fetcher({ authenticate: true, transport }) : undefined;
   }
 
   private optIn(retry: boolean, authenticate = true): typeof fetch {
@@ -322,7 +364,7 @@ export class ModelGateClient {
           if (auth) headers.set(auth.header, auth.value);
         }
         try {
-          return await this.fetchImpl(request.url, {
+          return await (policy.transport ?? this.fetchImpl)(request.url, {
             method: request.method,
             headers,
             body,

@@ -14,6 +14,7 @@ export * from './client';
 export * from './errors';
 export * from './retry';
 export * from './training-events';
+export * from './upload-progress';
 export * from './uploads';
 export { SDK_VERSION } from './version';
 import { type Client, createClient, createConfig } from './generated/client';

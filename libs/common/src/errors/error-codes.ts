@@ -147,6 +147,11 @@ export const ERROR_CODES = catalogue({
     meaning: 'The version cannot move from its stage to the one asked; `allowedTargets` lists where it can.',
     extensions: ['from', 'to', 'allowedTargets'],
   },
+  MODEL_VERSION_NOT_DEPRECATED: {
+    status: [409],
+    meaning: 'Only a deprecated version has a sunset to move; `stage` is the stage the version is in.',
+    extensions: ['stage'],
+  },
   ALIAS_RESERVED: { status: [409], meaning: 'The alias `production` is reserved: it follows the production stage.' },
   CANARY_VERSION_NOT_ELIGIBLE: {
     status: [409],

@@ -16,9 +16,9 @@ export interface VersionMetadata {
   params: Record<string, unknown>;
 }
 
-const MAX_DESCRIPTION = 2000;
-const MAX_LABELS = 10_000;
-const MAX_LABEL_LENGTH = 200;
+export const MAX_DESCRIPTION = 2000;
+export const MAX_LABELS = 10_000;
+export const MAX_LABEL_LENGTH = 200;
 
 /** Nesting allowed in the JSON fields when the caller does not pass JSON_MAX_DEPTH. */
 const DEFAULT_MAX_JSON_DEPTH = 64;

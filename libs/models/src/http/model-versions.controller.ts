@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiPageResponse, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
 import { QuantizeVersionDto } from '../dto/quantize.dto';
+import { UpdateVersionDto } from '../dto/update-version.dto';
 import { UPLOAD_VERSION_SCHEMA } from '../dto/upload-version.dto';
 import { ListVersionsQueryDto, ModelNameParams, ModelVersionParams, TransitionVersionDto } from '../dto/version-queries.dto';
 import { ArtifactUpload } from '../services/artifact-upload';
@@ -68,6 +69,33 @@ export class ModelVersionsController {
   @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'])
   getModelVersion(@Param() { name, version }: ModelVersionParams) {
     return this.versions.get(name, version);
+  }
+
+  @Patch(':version')
+  @Roles('ml-engineer')
+  @UseInterceptors(EtagInterceptor)
+  @ApiIfMatch()
+  @ApiOperation({
+    summary: "Update a version's description or labels, or move the sunset of a deprecated version",
+    description:
+      'At least one of `description`, `labels`, `sunsetAt`. `sunsetAt` moves only while the version is deprecated (409 otherwise) ' +
+      'and not into the past (422); predictions on the version carry the new `Sunset` header at once. Audited (`model-version.updated`).',
+  })
+  @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER, description: 'The updated version' })
+  @ApiProblemResponses(
+    400,
+    [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'],
+    [409, 'MODEL_VERSION_NOT_DEPRECATED'],
+    'PRECONDITION_FAILED',
+    [422, 'VALIDATION_FAILED'],
+  )
+  updateModelVersion(
+    @Param() { name, version }: ModelVersionParams,
+    @Body() dto: UpdateVersionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.versions.update(name, version, dto, ifMatch, actor);
   }
 
   @Get(':version/artifact')

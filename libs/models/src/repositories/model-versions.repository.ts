@@ -7,6 +7,9 @@ import type { StageTransitionEntity } from '../entities/stage-transition.entity'
 /** A version as the registry records it; the database fills in createdAt/updatedAt. */
 export type NewModelVersion = Omit<ModelVersionEntity, 'createdAt' | 'updatedAt'>;
 
+/** The columns a version's PATCH may write (its artifact and stage never change there). */
+export type VersionDetails = Partial<Pick<ModelVersionEntity, 'description' | 'labels' | 'sunsetAt'>>;
+
 /** One row of a version's stage history; `at` is the database's now(). */
 export type NewStageTransition = Omit<StageTransitionEntity, 'id' | 'at'>;
 
@@ -56,6 +59,8 @@ export abstract class ModelVersionsRepository {
   abstract lockSunsetDue(now: Date, limit: number, tx: Transaction): Promise<ModelVersionEntity[]>;
   /** Writes the lifecycle columns; throws RegistryWriteConflict when a unique index refuses the stage. */
   abstract updateLifecycle(id: string, state: LifecycleState, tx: Transaction): Promise<void>;
+  /** Writes the given metadata columns (and updatedAt); the lifecycle stays as it is. */
+  abstract updateDetails(id: string, details: VersionDetails, tx: Transaction): Promise<void>;
   /** Appends to the version's stage history. */
   abstract addTransition(transition: NewStageTransition, tx: Transaction): Promise<void>;
   /** The version's stage history, oldest first. */

@@ -11,6 +11,7 @@ import {
   NewModelVersion,
   NewStageTransition,
   ProductionVersion,
+  VersionDetails,
   VersionFilter,
 } from './model-versions.repository';
 import { conflictOnUniqueViolation } from './registry-write-conflict';
@@ -107,6 +108,11 @@ export class TypeormModelVersionsRepository extends ModelVersionsRepository {
         { stage: state.stage, deprecatedAt: state.deprecatedAt, sunsetAt: state.sunsetAt, successorVersion: state.successorVersion },
       ),
     );
+  }
+
+  async updateDetails(id: string, details: VersionDetails, tx: Transaction): Promise<void> {
+    if (Object.keys(details).length === 0) return;
+    await this.repo(tx).update({ id }, details);
   }
 
   async addTransition(transition: NewStageTransition, tx: Transaction): Promise<void> {

@@ -8,12 +8,15 @@ import { ArtifactFiles, ArtifactInspector } from '@app/inference';
 import { artifactDigestAsync, artifactSize } from '../artifacts/artifact-digest';
 import { artifactTarball } from '../artifacts/artifact-tarball';
 import { ModelVersionDto } from '../dto/model-version.dto';
+import { UpdateVersionDto } from '../dto/update-version.dto';
 import { ListVersionsQueryDto } from '../dto/version-queries.dto';
+import { etagOf, ifMatchSatisfied } from '../domain/etag';
 import { Stage } from '../domain/lifecycle';
 import { MODEL_NAME_PATTERN } from '../domain/model-name';
 import { principalOf } from '../domain/principal';
-import { ConcurrentModificationError, ModelNotFoundError } from '../domain/registry-errors';
+import { ConcurrentModificationError, ModelNotFoundError, PreconditionFailedError } from '../domain/registry-errors';
 import { checkLabelsAgainstOutputs, labelsFromArtifact, parseVersionFields, VersionMetadata } from '../domain/upload-fields';
+import { planVersionUpdate } from '../domain/version-update';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
@@ -21,7 +24,7 @@ import { ModelsRepository } from '../repositories/models.repository';
 import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
 import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
 import { ArtifactUpload, artifactFilesOf } from './artifact-upload';
-import { modelNamed, versionOf } from './lookups';
+import { lockModelNamed, lockVersionOf, modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
 import { toVersionDto } from './views';
 
@@ -185,6 +188,38 @@ export class ModelVersionsService {
 
   async get(name: string, version: number): Promise<ModelVersionDto> {
     return toVersionDto(name, await versionOf(this.versions, await modelNamed(this.models, name), version));
+  }
+
+  /**
+   * PATCH /v1/models/{name}/versions/{version}: description, labels, and the sunset of a deprecated
+   * version, audited with the fields before and after. Under the model's and the version's row locks,
+   * as transitions are, so a move of the sunset and a stage change take turns. The registry event
+   * afterwards drops every replica's cached copy of the version: serving sends the new Sunset at once.
+   */
+  async update(name: string, version: number, dto: UpdateVersionDto, ifMatch: string | undefined, actor: Actor): Promise<ModelVersionDto> {
+    const now = new Date();
+    const updated = await this.transactions.run(async (tx) => {
+      const model = await lockModelNamed(this.models, name, tx);
+      const row = await lockVersionOf(this.versions, model, version, tx);
+      const current = etagOf(toVersionDto(name, row, now));
+      if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
+      const request = { description: dto.description, labels: dto.labels, sunsetAt: dto.sunsetAt ? new Date(dto.sunsetAt) : undefined };
+      const plan = planVersionUpdate(row, request, now);
+      await this.versions.updateDetails(row.id, plan.changes, tx);
+      await this.audit.record(
+        {
+          action: 'model-version.updated',
+          actor,
+          targetType: 'model-version',
+          targetId: row.id,
+          details: { model: name, version, before: plan.before, after: plan.after },
+        },
+        tx,
+      );
+      return toVersionDto(name, await versionOf(this.versions, model, version, tx), now);
+    });
+    this.events.emit({ type: 'version', modelName: name, version });
+    return updated;
   }
 
   /** The artifact as a reproducible .tar.gz (same bytes on every download of a version). */

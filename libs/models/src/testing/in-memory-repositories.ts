@@ -14,6 +14,7 @@ import {
   NewModelVersion,
   NewStageTransition,
   ProductionVersion,
+  VersionDetails,
   VersionFilter,
 } from '../repositories/model-versions.repository';
 import { ModelChanges, ModelFilter, ModelNameTaken, ModelsRepository, NewModel } from '../repositories/models.repository';
@@ -219,6 +220,12 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
       successorVersion: state.successorVersion,
       updatedAt: new Date(),
     });
+  }
+
+  async updateDetails(id: string, details: VersionDetails, tx: Transaction): Promise<void> {
+    locksOf(tx);
+    const row = this.store.rows.find((v) => v.id === id);
+    if (row) Object.assign(row, copyRow(details), { updatedAt: new Date() });
   }
 
   async addTransition(transition: NewStageTransition, tx: Transaction): Promise<void> {

@@ -12,9 +12,12 @@ export class UsageController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Prediction usage for cost analysis: requests, rows, errors, latency percentiles, compute' })
-  @ApiOkResponse({ type: UsageReportDto, description: 'One row per group (model, version or caller) over the period' })
-  @ApiProblemResponses(400)
+  @ApiOkResponse({
+    type: UsageReportDto,
+    description: 'One row per group (model, version or caller) over the period, or per group and time bucket with `interval`',
+  })
+  @ApiProblemResponses(400, [422, 'VALIDATION_FAILED'])
   getUsage(@Query() q: UsageQueryDto) {
-    return this.usage.aggregate({ from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, groupBy: q.groupBy });
+    return this.usage.aggregate({ ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 }

@@ -2,7 +2,7 @@ import { ExclusiveRun, UnitOfWork, Transaction } from '@app/database';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { NewPredictionLog, PredictionLogsRepository } from '../serving/prediction-logs.repository';
 import { ServingSettings, ServingSettingsRepository } from '../serving/serving-settings.repository';
-import { UsageEventsRepository, UsageGroupBy, UsageRecord, UsageTotals } from '../usage/usage-events.repository';
+import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageRecord, UsageTotals } from '../usage/usage-events.repository';
 
 /**
  * In-memory fakes of predictions' repositories, for unit tests (no database): the same conditions
@@ -18,6 +18,10 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
   private failures = 0;
   /** While set, a batch write waits for it (to observe concurrent flushes). */
   gate?: Promise<void>;
+  /** Display names of callers by id (the users and API keys tables, for groupBy=caller). */
+  readonly callerNames = new Map<string, string>();
+  /** Reports asked for (each one statement in the real ledger). */
+  aggregations = 0;
 
   failNext(n = 1): void {
     this.failures = n;
@@ -38,19 +42,35 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
     this.batches.push(batch.length);
   }
 
-  async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy): Promise<UsageTotals[]> {
+  async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter: UsageFilter = {}): Promise<UsageTotals[]> {
+    this.aggregations++;
     const key = (e: UsageRecord) =>
       groupBy === 'model' ? e.modelName : groupBy === 'version' ? `${e.modelName}:${e.version ?? '-'}` : (e.callerId ?? 'anonymous');
-    const groups = new Map<string, UsageRecord[]>();
+    const bucketOf = (e: UsageRecord): Date | undefined => {
+      if (!filter.interval) return undefined;
+      const start = new Date(e.at);
+      start.setUTCMinutes(0, 0, 0);
+      if (filter.interval === 'day') start.setUTCHours(0);
+      return start;
+    };
+    const groups = new Map<string, { key: string; bucket?: Date; events: UsageRecord[] }>();
     for (const e of this.rows.filter((r) => r.at >= range.from && r.at < range.to)) {
-      groups.set(key(e), [...(groups.get(key(e)) ?? []), e]);
+      if (filter.model !== undefined && e.modelName !== filter.model) continue;
+      const bucket = bucketOf(e);
+      const id = `${key(e)}\u0000${bucket?.toISOString() ?? ''}`;
+      const group = groups.get(id) ?? { key: key(e), bucket, events: [] };
+      group.events.push(e);
+      groups.set(id, group);
     }
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return [...groups]
-      .map(([k, events]) => {
+    const nameOf = (k: string) => (k === 'anonymous' ? 'anonymous' : (this.callerNames.get(k) ?? null));
+    return [...groups.values()]
+      .map(({ key: k, bucket, events }) => {
         const latencies = events.map((e) => e.latencyMs).sort((a, b) => a - b);
         return {
           key: k,
+          ...(groupBy === 'caller' ? { name: nameOf(k) } : {}),
+          ...(bucket ? { bucket } : {}),
           requests: events.length,
           rows: sum(events.map((e) => e.rows)),
           errors: events.filter((e) => e.status >= 400).length,
@@ -59,7 +79,12 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
           computeMs: sum(events.map((e) => e.computeMs)),
         };
       })
-      .sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .sort(
+        (a, b) =>
+          (a.bucket?.getTime() ?? 0) - (b.bucket?.getTime() ?? 0) ||
+          b.requests - a.requests ||
+          (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      );
   }
 }
 

@@ -5,9 +5,25 @@ export type UsageRecord = Omit<UsageEventEntity, 'id'>;
 
 export type UsageGroupBy = 'model' | 'version' | 'caller';
 
-/** One group of the ledger over a time range, as stored (no rounding). */
+export const USAGE_INTERVALS = ['hour', 'day'] as const;
+export type UsageInterval = (typeof USAGE_INTERVALS)[number];
+
+/** Narrows a report: one model's events, and/or totals per UTC hour or day. */
+export interface UsageFilter {
+  model?: string;
+  interval?: UsageInterval;
+}
+
+/** One group (and, with an interval, one time bucket) of the ledger over a time range, as stored (no rounding). */
 export interface UsageTotals {
   key: string;
+  /**
+   * groupBy=caller only: the caller's display name (a user's email, an API key's name),
+   * `anonymous` for no caller, null for a caller that no longer exists.
+   */
+  name?: string | null;
+  /** With an interval only: the start of the UTC hour or day. */
+  bucket?: Date;
   requests: number;
   rows: number;
   errors: number;
@@ -24,7 +40,8 @@ export abstract class UsageEventsRepository {
   /**
    * Totals per group of the events at or after `from` and before `to`: the group key is the model
    * name, `model:version` (`-` for none) or the caller id (`anonymous` for none). Most requests
-   * first, then by key.
+   * first, then by key; with an interval, per group and bucket, ordered by bucket first. Caller
+   * names are looked up in the same statement (never one query per row).
    */
-  abstract aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy): Promise<UsageTotals[]>;
+  abstract aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter?: UsageFilter): Promise<UsageTotals[]>;
 }

@@ -1,13 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { UsageEventsRepository, UsageGroupBy, UsageRecord, UsageTotals } from './usage-events.repository';
+import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageInterval, UsageRecord, UsageTotals } from './usage-events.repository';
 
 const KEY_SQL: Record<UsageGroupBy, string> = {
   model: `model_name`,
   version: `model_name || ':' || coalesce(version::text, '-')`,
   caller: `coalesce(caller_id, 'anonymous')`,
 };
+
+// date_trunc on a timestamptz truncates in the session's time zone: buckets are UTC whatever it is.
+const BUCKET_SQL: Record<UsageInterval, string> = {
+  hour: `date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+  day: `date_trunc('day', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+};
+
+/**
+ * Caller ids are user or API key ids (uuid, stored as text). Users and keys are few next to the
+ * ledger, so the names come from one join over the grouped rows.
+ */
+const CALLER_NAME_JOIN = `LEFT JOIN users u ON u.id::text = t.key LEFT JOIN api_keys k ON k.id::text = t.key`;
+const CALLER_NAME_SQL = `CASE WHEN t.key = 'anonymous' THEN 'anonymous' ELSE coalesce(u.email, k.name) END`;
 
 @Injectable()
 export class TypeormUsageEventsRepository extends UsageEventsRepository {
@@ -40,24 +53,38 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
     );
   }
 
-  /** Latency percentiles are computed by Postgres. */
-  async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy): Promise<UsageTotals[]> {
-    const rows: Record<string, string | number>[] = await this.dataSource.query(
-      `SELECT ${KEY_SQL[groupBy]} AS key,
-              count(*)::int AS requests,
-              coalesce(sum(rows), 0)::bigint AS rows,
-              (count(*) FILTER (WHERE status >= 400))::int AS errors,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
-              percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
-              coalesce(sum(compute_ms), 0) AS compute
-         FROM usage_events
-        WHERE at >= $1 AND at < $2
-        GROUP BY 1
-        ORDER BY requests DESC, key`,
-      [range.from, range.to],
+  /** Latency percentiles are computed by Postgres; caller names joined in the same statement. */
+  async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter: UsageFilter = {}): Promise<UsageTotals[]> {
+    const params: unknown[] = [range.from, range.to];
+    let where = `at >= $1 AND at < $2`;
+    if (filter.model !== undefined) {
+      params.push(filter.model);
+      where += ` AND model_name = $${params.length}`;
+    }
+    const interval = filter.interval;
+    const named = groupBy === 'caller';
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `WITH t AS (
+         SELECT ${KEY_SQL[groupBy]} AS key,${interval ? ` ${BUCKET_SQL[interval]} AS bucket,` : ''}
+                count(*)::int AS requests,
+                coalesce(sum(rows), 0)::bigint AS rows,
+                (count(*) FILTER (WHERE status >= 400))::int AS errors,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
+                coalesce(sum(compute_ms), 0) AS compute
+           FROM usage_events
+          WHERE ${where}
+          GROUP BY ${interval ? '1, 2' : '1'}
+       )
+       SELECT t.*${named ? `, ${CALLER_NAME_SQL} AS name` : ''}
+         FROM t ${named ? CALLER_NAME_JOIN : ''}
+        ORDER BY ${interval ? 't.bucket, ' : ''}t.requests DESC, t.key`,
+      params,
     );
     return rows.map((r) => ({
       key: String(r.key),
+      ...(named ? { name: r.name === null ? null : String(r.name) } : {}),
+      ...(interval ? { bucket: new Date(r.bucket as string | Date) } : {}),
       requests: Number(r.requests),
       rows: Number(r.rows),
       errors: Number(r.errors),

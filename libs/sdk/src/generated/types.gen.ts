@@ -395,7 +395,7 @@ export type ProblemDocumentDto = {
     /**
      * Stable machine-readable error code; docs/errors.md lists each one with its status and meaning
      */
-    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INSPECTION_BUSY';
+    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INSPECTION_BUSY';
     /**
      * DATASET_MALFORMED: the column (header name)
      */
@@ -716,20 +716,40 @@ export type UpdateUserDto = {
     roles?: Array<'consumer' | 'ml-engineer' | 'admin'>;
 };
 
+export type UpdateVersionDto = {
+    description?: string | null;
+    /**
+     * Class names in output order, as at upload: as many as the output's classes (else 422). `null` removes them.
+     */
+    labels?: Array<string> | null;
+    /**
+     * A new sunset for a deprecated version (any other stage: 409 MODEL_VERSION_NOT_DEPRECATED); in the future (else 422). Serving sends the new `Sunset` header at once.
+     */
+    sunsetAt?: string;
+};
+
 export type UsageReportDto = {
     items: Array<UsageRowDto>;
 };
 
 export type UsageRowDto = {
     /**
+     * With `interval` only: the start of the UTC hour or day these totals cover
+     */
+    bucket?: string;
+    /**
      * Sum of model compute time (ms) attributed to these requests
      */
     computeMs: number;
     errors: number;
     /**
-     * model name, `model:version`, or caller id
+     * model name, `model:version`, or caller id (`anonymous` for none)
      */
     key: string;
+    /**
+     * groupBy=caller only: the caller's display name: a user's email or the API key's (service account's) name; `anonymous` for none; null when the caller no longer exists
+     */
+    name?: string | null;
     p50Ms: number;
     p95Ms: number;
     requests: number;
@@ -2241,6 +2261,64 @@ export type GetModelVersionResponses = {
 
 export type GetModelVersionResponse = GetModelVersionResponses[keyof GetModelVersionResponses];
 
+export type UpdateModelVersionData = {
+    body: UpdateVersionDto;
+    headers?: {
+        /**
+         * The ETag last read; the write is refused with 412 if the resource changed since
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}';
+};
+
+export type UpdateModelVersionErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource.
+     */
+    409: ProblemDocumentDto;
+    /**
+     * If-Match does not match the current ETag.
+     */
+    412: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong).
+     */
+    422: ProblemDocumentDto;
+};
+
+export type UpdateModelVersionError = UpdateModelVersionErrors[keyof UpdateModelVersionErrors];
+
+export type UpdateModelVersionResponses = {
+    /**
+     * The updated version
+     */
+    200: ModelVersionDto;
+};
+
+export type UpdateModelVersionResponse = UpdateModelVersionResponses[keyof UpdateModelVersionResponses];
+
 export type DownloadModelVersionArtifactData = {
     body?: never;
     path: {
@@ -2712,6 +2790,14 @@ export type GetUsageData = {
          */
         to?: string;
         groupBy?: 'model' | 'version' | 'caller';
+        /**
+         * Totals per UTC hour or day: each item is then one group in one time bucket (`bucket`), ordered by bucket, then most requests. Buckets without events are left out. A range spanning more than 1000 buckets is refused (422).
+         */
+        interval?: 'hour' | 'day';
+        /**
+         * Only this model's events (e.g. with groupBy=version: one model's versions)
+         */
+        model?: string;
     };
     url: '/v1/usage';
 };
@@ -2729,13 +2815,17 @@ export type GetUsageErrors = {
      * Authenticated, but not allowed to do this.
      */
     403: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong).
+     */
+    422: ProblemDocumentDto;
 };
 
 export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
 
 export type GetUsageResponses = {
     /**
-     * One row per group (model, version or caller) over the period
+     * One row per group (model, version or caller) over the period, or per group and time bucket with `interval`
      */
     200: UsageReportDto;
 };

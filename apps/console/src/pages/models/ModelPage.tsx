@@ -1,10 +1,13 @@
-import { dataOf, listModelVersionTransitions, type ModelVersionDto, type TransitionVersionDto } from '@modelgate/sdk';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Button, Dialog, DialogTrigger, FieldError, Form, Heading, Label, Modal, TextArea, TextField } from 'react-aria-components';
+import { dataOf, listModelVersionTransitions, type ModelVersionDto } from '@modelgate/sdk';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { type Role, type Session, useSession } from '../session';
-import { Empty, ErrorNotice, formatBytes, formatDate, Loading, StageBadge } from '../ui';
+import { Rollout } from './Rollout';
+import { Sunset } from './Sunset';
+import { TransitionAction } from './TransitionAction';
+import { TryIt } from './TryIt';
+import { UploadVersion } from './UploadVersion';
+import { type Role, type Session, useSession } from '../../session';
+import { Empty, ErrorNotice, formatBytes, formatDate, Loading, StageBadge } from '../../ui';
 
 type Stage = ModelVersionDto['stage'];
 
@@ -56,6 +59,9 @@ export function ModelPage() {
       </p>
       <div className="page-head">
         <h1 id="page-title">{m.name}</h1>
+        {session.can('ml-engineer') && (
+          <UploadVersion model={m.name} onUploaded={(v) => setParams({ version: String(v.version) }, { replace: true })} />
+        )}
       </div>
       <dl className="facts">
         <div>
@@ -85,7 +91,10 @@ export function ModelPage() {
       ) : items.length === 0 ? (
         <Empty>
           <p>
-            This model has no version yet. Upload one with the SDK or the <code>modelgate</code> command.
+            This model has no version yet.{' '}
+            {session.can('ml-engineer')
+              ? 'Upload one (a TensorFlow.js model.json with its weights, or an archive), or train one.'
+              : 'ML engineers upload or train versions.'}
           </p>
         </Empty>
       ) : (
@@ -132,6 +141,7 @@ export function ModelPage() {
           {selected && <VersionDetails session={session} version={selected} />}
         </div>
       )}
+      {items.length > 0 && <Rollout model={m.name} versions={items} />}
     </section>
   );
 }
@@ -186,7 +196,9 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
         {v.successorVersion !== null && (
           <div>
             <dt>Superseded by</dt>
-            <dd>v{v.successorVersion}</dd>
+            <dd>
+              <Link to={`?version=${v.successorVersion}`}>v{v.successorVersion}</Link>
+            </dd>
           </div>
         )}
       </dl>
@@ -194,6 +206,8 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
         <span className="muted">sha256 </span>
         <code>{v.sha256}</code>
       </p>
+      <Lineage session={session} version={v} />
+      {v.stage === 'deprecated' && <Sunset key={`sunset-${v.model}:${v.version}`} version={v} />}
 
       <h3>Metrics</h3>
       {metrics.length ? (
@@ -240,9 +254,48 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
         </p>
       )}
 
+      {v.stage !== 'retired' && (v.stage !== 'draft' || session.can('ml-engineer')) && (
+        <TryIt key={`try-${v.model}:${v.version}`} version={v} />
+      )}
+
       <h3>History</h3>
       <Timeline session={session} model={v.model} version={v.version} />
     </article>
+  );
+}
+
+/** Where a version came from: the training job and dataset that made it, or the version it was quantized from. */
+function Lineage({ session, version: v }: { session: Session; version: ModelVersionDto }) {
+  const source = v.source ?? {};
+  const job = typeof source.trainingJobId === 'string' ? source.trainingJobId : undefined;
+  const dataset = typeof source.datasetId === 'string' ? source.datasetId : undefined;
+  const from = typeof source.quantizedFromVersion === 'number' ? source.quantizedFromVersion : undefined;
+  if (!job && !dataset && from === undefined) return null;
+  // Training pages are for ML engineers: others see the ids without a link they could not follow.
+  const linkTo = (to: string, text: string) => (session.can('ml-engineer') ? <Link to={to}>{text}</Link> : <code>{text}</code>);
+  return (
+    <dl className="facts lineage" aria-label="Lineage">
+      {job && (
+        <div>
+          <dt>Training job</dt>
+          <dd>{linkTo(`/training/jobs/${job}`, job.slice(0, 8))}</dd>
+        </div>
+      )}
+      {dataset && (
+        <div>
+          <dt>Dataset</dt>
+          <dd>{linkTo(`/training/datasets/${dataset}`, dataset.slice(0, 8))}</dd>
+        </div>
+      )}
+      {from !== undefined && (
+        <div>
+          <dt>Quantized from</dt>
+          <dd>
+            <Link to={`?version=${from}`}>v{from}</Link> ({String(source.dtype ?? '')})
+          </dd>
+        </div>
+      )}
+    </dl>
   );
 }
 
@@ -277,83 +330,5 @@ function Timeline({ session, model, version }: { session: Session; model: string
         </li>
       ))}
     </ol>
-  );
-}
-
-function TransitionAction({ model, version, action }: { model: string; version: number; action: { to: Stage; label: string } }) {
-  const { client } = useSession();
-  const queries = useQueryClient();
-  const [reason, setReason] = useState('');
-  const move = useMutation({
-    mutationFn: () => {
-      const body: TransitionVersionDto = { to: action.to, ...(reason.trim() ? { reason: reason.trim() } : {}) };
-      return client.versions.transition(model, version, body);
-    },
-    onSuccess: async () => {
-      await Promise.all([
-        queries.invalidateQueries({ queryKey: ['versions', model] }),
-        queries.invalidateQueries({ queryKey: ['model', model] }),
-        queries.invalidateQueries({ queryKey: ['transitions', model] }),
-        queries.invalidateQueries({ queryKey: ['models'] }),
-      ]);
-    },
-  });
-  const destructive = action.to === 'retired' || action.to === 'deprecated';
-  return (
-    <DialogTrigger
-      onOpenChange={(open) => {
-        if (!open) {
-          move.reset();
-          setReason('');
-        }
-      }}
-    >
-      <Button className={`button ${destructive ? 'button-danger' : 'button-primary'}`}>{action.label}</Button>
-      <Modal className="modal" isDismissable>
-        <Dialog className="dialog" role="alertdialog">
-          {({ close }) => (
-            <>
-              <Heading slot="title">
-                {action.label}: {model} v{version}?
-              </Heading>
-              <p>
-                {action.to === 'production'
-                  ? 'It will serve every request to this model; the current production version, if any, is deprecated.'
-                  : action.to === 'retired'
-                    ? 'A retired version can no longer serve predictions. This cannot be undone.'
-                    : action.to === 'deprecated'
-                      ? 'It keeps serving until its sunset date, then retires.'
-                      : `It moves to ${action.to}.`}
-              </p>
-              {move.isError && <ErrorNotice error={move.error} title="The version was not moved" />}
-              <Form
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  move.mutate(undefined, { onSuccess: close });
-                }}
-              >
-                <TextField className="field" isRequired value={reason} onChange={setReason} autoFocus>
-                  <Label>Reason (kept in the history)</Label>
-                  <TextArea rows={3} />
-                  <FieldError />
-                </TextField>
-                <div className="actions">
-                  <Button className="button" onPress={close}>
-                    Cancel
-                  </Button>
-                  <Button
-                    type="submit"
-                    className={`button ${destructive ? 'button-danger' : 'button-primary'}`}
-                    isDisabled={move.isPending}
-                  >
-                    {move.isPending ? 'Working…' : `Confirm: ${action.label.toLowerCase()}`}
-                  </Button>
-                </div>
-              </Form>
-            </>
-          )}
-        </Dialog>
-      </Modal>
-    </DialogTrigger>
   );
 }

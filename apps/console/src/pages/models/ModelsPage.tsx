@@ -15,10 +15,11 @@ import {
   TextField,
 } from 'react-aria-components';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { useSession } from '../session';
-import { Empty, ErrorNotice, Loading } from '../ui';
+import { useSession } from '../../session';
+import { Empty, ErrorNotice, Loading } from '../../ui';
 
 const PAGE_SIZE = 20;
+const DAY_MS = 24 * 3600_000;
 
 export function ModelsPage() {
   const { client, can } = useSession();
@@ -39,6 +40,15 @@ export function ModelsPage() {
     queryFn: ({ signal }) => client.models.list({ q: q || undefined, limit: PAGE_SIZE, offset }, { signal }),
     placeholderData: keepPreviousData,
   });
+
+  // Requests per model over the last day, for the roles that may read usage (admins); nobody else is sent the call.
+  const usage = useQuery({
+    queryKey: ['usage', 'models-day'],
+    enabled: can('admin'),
+    queryFn: ({ signal }) =>
+      client.usage({ groupBy: 'model', from: new Date(Date.now() - DAY_MS).toISOString(), to: new Date().toISOString() }, { signal }),
+  });
+  const requests = new Map(usage.data?.items.map((i) => [i.key, i.requests]));
 
   const page = models.data?.page;
   const goTo = (next: number) => setParams({ ...(q ? { q } : {}), ...(next ? { offset: String(next) } : {}) });
@@ -71,6 +81,11 @@ export function ModelsPage() {
                 <th scope="col">Tags</th>
                 <th scope="col">Production</th>
                 <th scope="col">Latest</th>
+                {can('admin') && (
+                  <th scope="col" className="num">
+                    Requests (24 h)
+                  </th>
+                )}
                 <th scope="col">Updated</th>
               </tr>
             </thead>
@@ -97,6 +112,7 @@ export function ModelsPage() {
                   </td>
                   <td>{m.productionVersion !== null ? `v${m.productionVersion}` : '—'}</td>
                   <td>{m.latestVersion !== null ? `v${m.latestVersion}` : '—'}</td>
+                  {can('admin') && <td className="num">{usage.data ? (requests.get(m.name) ?? 0).toLocaleString() : '…'}</td>}
                   <td>{new Date(m.updatedAt).toLocaleDateString()}</td>
                 </tr>
               ))}

@@ -1,4 +1,18 @@
+import { lazy, Suspense } from 'react';
 import type { AreaRoute } from '../../area';
-import { NotYetPage } from '../NotYetPage';
+import { Loading } from '../../ui';
 
-export const usageRoutes: AreaRoute[] = [{ path: 'usage', element: <NotYetPage title="Usage" />, role: 'admin' }];
+// The page (and, later still, its chart library) is downloaded when an admin opens it.
+const UsagePage = lazy(() => import('./UsagePage'));
+
+export const usageRoutes: AreaRoute[] = [
+  {
+    path: 'usage',
+    element: (
+      <Suspense fallback={<Loading label="Loading usage" />}>
+        <UsagePage />
+      </Suspense>
+    ),
+    role: 'admin',
+  },
+];
