@@ -89,15 +89,16 @@ describe('model uploads that attack the engine (e2e)', () => {
       expect(tooMany.json()).toMatchObject({ code: 'OUTPUT_TOO_LARGE', maxRows: 3 });
     });
 
-    it('v2: the same cap', async () => {
+    it('v2: the same cap, as a 400 (invalid inference input on the Open Inference Protocol)', async () => {
       const res = await t.app.inject({
         method: 'POST',
         url: `/v2/models/hostile/versions/${version}/infer`,
         headers: authHeader(token),
         payload: { inputs: [{ name: 'dense_a_input', datatype: 'FP32', shape: [10, 4], data: new Array(40).fill(1) }] },
       });
-      expect(res.statusCode).toBe(422);
+      expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'OUTPUT_TOO_LARGE', maxRows: 3 });
+      expect(res.json().error).toBe(res.json().detail);
     });
   });
 });

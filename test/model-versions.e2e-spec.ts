@@ -56,6 +56,7 @@ describe('model registry: versions and artifacts (e2e)', () => {
         sunsetAt: null,
         successorVersion: null,
         source: null,
+        signatureChanges: [],
       });
     });
 

@@ -245,6 +245,8 @@ function normalise(res: LightMyRequestResponse): Answer {
   delete headers.date;
   // Seconds until a window resets: the two apps' windows may start a second apart.
   for (const name of ['retry-after', 'x-ratelimit-reset']) if (headers[name] !== undefined) headers[name] = '<seconds>';
+  // Measured durations differ run to run; the metric names and the batch rows must not.
+  if (typeof headers['server-timing'] === 'string') headers['server-timing'] = headers['server-timing'].replace(/dur=[0-9.]+/g, 'dur=<ms>');
   let body: unknown = res.body;
   try {
     body = JSON.parse(res.body);
@@ -326,7 +328,6 @@ describe('request pipeline: the lean inference routes answer as the Nest path do
       'v2 200',
       'v2 400',
       'v2 404',
-      'v2 422',
     ]);
   });
 });

@@ -171,7 +171,7 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect(meta.json()).toEqual({
         name: 'modelgate',
         version: expect.any(String),
-        extensions: [],
+        extensions: ['classification', 'statistics'],
         backend: expect.stringMatching(/^(tensorflow|wasm|cpu)$/),
       });
       expect((await t.app.inject({ method: 'GET', url: '/v2/health/live' })).json()).toEqual({ live: true });
@@ -235,7 +235,7 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       }
     });
 
-    it('answers protocol errors as 422 problems that also carry `error`', async () => {
+    it('answers protocol errors as 400 problems (as KServe and Triton do) that also carry `error`', async () => {
       const cases = [
         { inputs: [{ name: 'wrong', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
         { inputs: [{ name: inputName, shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] },
@@ -245,7 +245,7 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       ];
       for (const payload of cases) {
         const res = await predict('/v2/models/iris/infer', payload);
-        expect(res.statusCode).toBe(422);
+        expect(res.statusCode).toBe(400);
         expect(res.json().error).toEqual(res.json().detail);
       }
     });

@@ -90,7 +90,7 @@ describe('bounded work per request (e2e)', () => {
         apiKeyHeader(consumerKey),
       );
       // Parsed and checked against the model (which takes rank 2), not refused at parse.
-      expectProblem(res, 422, 'VALIDATION_FAILED');
+      expectProblem(res, 400, 'VALIDATION_FAILED');
     });
   });
 
@@ -325,7 +325,7 @@ describe('bounded work per request (e2e)', () => {
         { inputs: [{ name: 'features', shape, datatype: 'FP32', data: [1, 2, 3, 4] }] },
         apiKeyHeader(consumerKey),
       );
-      expectProblem(res, 422, 'VALIDATION_FAILED');
+      expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(res.body.length).toBeLessThan(4096);
     });
 
@@ -339,13 +339,13 @@ describe('bounded work per request (e2e)', () => {
   });
 
   describe('v2 values outside their datatype', () => {
-    it('refuses FP16 values beyond ±65504 with a 422 naming the value', async () => {
+    it('refuses FP16 values beyond ±65504 with a 400 naming the value', async () => {
       const res = await post(
         '/v2/models/iris/infer',
         { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP16', data: [1, 70_000, 3, 4] }] },
         apiKeyHeader(consumerKey),
       );
-      const body = expectProblem(res, 422, 'VALIDATION_FAILED');
+      const body = expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(body.errors).toEqual([{ field: 'inputs[0].data[1]', message: expect.stringMatching(/FP16/) }]);
       const ok = await post(
         '/v2/models/iris/infer',

@@ -168,6 +168,7 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
           'X-Request-Id',
           'X-Model-Version',
           'X-Cache',
+          'Server-Timing',
           'ETag',
           'Location',
           'Deprecation',

@@ -17,6 +17,7 @@ import { ServingSettingsService } from './serving/serving-settings.service';
 import { TypeormServingSettingsRepository } from './serving/serving-settings.typeorm-repository';
 import { ServingWarmup } from './serving/serving-warmup';
 import { VersionResolver } from './serving/version-resolver';
+import { InferenceStats } from './stats/inference-stats';
 import { UsageEventsRepository } from './usage/usage-events.repository';
 import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
 import { UsageRecorder } from './usage/usage-recorder';
@@ -35,6 +36,7 @@ import { UsageService } from './usage/usage.service';
     VersionResolver,
     PredictionService,
     InferenceProtocolService,
+    InferenceStats,
     ServingSettingsService,
     ServingWarmup,
     UsageRecorder,

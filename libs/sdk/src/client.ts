@@ -232,16 +232,23 @@ export class ModelGateClient {
           headers: options.ifMatch ? { 'if-match': options.ifMatch } : undefined,
         }),
       ),
-    /** Promotes a version (to `production` unless `to` says otherwise). */
+    /**
+     * Promotes a version (to `production` unless `to` says otherwise). `force: true` (admins only)
+     * overrides the signature guard's 409 `SIGNATURE_MISMATCH`.
+     */
     promote: (
       model: string,
       version: number,
-      options: CallOptions & { to?: TransitionVersionDto['to']; reason?: string; ifMatch?: string } = {},
+      options: CallOptions & { to?: TransitionVersionDto['to']; reason?: string; force?: boolean; ifMatch?: string } = {},
     ) =>
       this.versions.transition(
         model,
         version,
-        { to: options.to ?? 'production', ...(options.reason ? { reason: options.reason } : {}) },
+        {
+          to: options.to ?? 'production',
+          ...(options.reason ? { reason: options.reason } : {}),
+          ...(options.force !== undefined ? { force: options.force } : {}),
+        },
         options,
       ),
   };

@@ -67,13 +67,17 @@ export const ERROR_CODES = catalogue({
   NOT_A_USER: { status: [403], meaning: 'A service account (API key) has no password to change.' },
   CURRENT_PASSWORD_INCORRECT: { status: [403], meaning: 'The current password given to change it is not correct.' },
   RETIREMENT_REQUIRES_ADMIN: { status: [403], meaning: 'Only an admin may retire a model version.' },
+  FORCE_NOT_ALLOWED: {
+    status: [403],
+    meaning: 'Only an admin may send `force: true` to override the signature guard (a transition or a traffic change).',
+  },
   MODEL_VERSION_DRAFT: { status: [403], meaning: 'Draft versions serve predictions to ml-engineers and admins only.' },
 
   // ---- request shape (400, 413, 414, 415, 422, 431, …) ----
   VALIDATION_FAILED: {
     status: [400, 422],
     meaning:
-      'The request fails validation (400), or is well formed but does not fit the model, dataset or limits (422); `errors` names each field.',
+      'The request fails validation (400), or is well formed but does not fit the model, dataset or limits (422; 400 on /v2 inference); `errors` names each field.',
     extensions: ['errors'],
   },
   BAD_REQUEST: { status: [400], meaning: 'The request is malformed (a refusal of the HTTP framework).' },
@@ -157,6 +161,12 @@ export const ERROR_CODES = catalogue({
     status: [409],
     meaning: 'A canary must be a non-draft version other than the production version.',
   },
+  SIGNATURE_MISMATCH: {
+    status: [409],
+    meaning:
+      "The version's inputs or outputs differ from the production version's (a promotion, canary or shadow); `errors` lists each difference. An admin may override with `force: true`.",
+    extensions: ['errors', 'version', 'productionVersion'],
+  },
   CONCURRENT_MODIFICATION: { status: [409], meaning: 'A concurrent write won a race; re-read and retry.' },
   USER_EMAIL_TAKEN: { status: [409], meaning: 'Another user already has this email.' },
   LAST_ADMIN: { status: [409], meaning: 'The last enabled admin cannot be disabled, demoted or deleted.' },
@@ -197,11 +207,12 @@ export const ERROR_CODES = catalogue({
     meaning: 'The dataset file cannot be used; `reason`, `line` and `column` say where and why.',
     extensions: ['reason', 'line', 'column', 'errors'],
   },
-  EMPTY_INSTANCES: { status: [422], meaning: 'The prediction request has no rows.' },
-  INPUT_SHAPE_MISMATCH: { status: [422], meaning: "The rows do not fit the model input's shape." },
+  EMPTY_INSTANCES: { status: [422, 400], meaning: 'The prediction request has no rows (400 on /v2 inference).' },
+  INPUT_SHAPE_MISMATCH: { status: [422, 400], meaning: "The rows do not fit the model input's shape (400 on /v2 inference)." },
   OUTPUT_TOO_LARGE: {
-    status: [422],
-    meaning: 'The rows would produce more than MAX_OUTPUT_VALUES_PER_REQUEST output values; `maxRows` is how many this model takes.',
+    status: [422, 400],
+    meaning:
+      'The rows would produce more than MAX_OUTPUT_VALUES_PER_REQUEST output values (400 on /v2 inference); `maxRows` is how many this model takes.',
     extensions: ['maxRows'],
   },
 

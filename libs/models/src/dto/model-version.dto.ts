@@ -12,6 +12,14 @@ export class TensorSpecDto {
   shape: number[];
 }
 
+export class SignatureChangeDto {
+  @ApiProperty({ example: 'inputs.features.shape', description: '`inputs.<name>` or `outputs.<name>`, then `.datatype` or `.shape`' })
+  field: string;
+
+  @ApiProperty({ example: "shape [-1, 32] differs from production's [-1, 4]" })
+  message: string;
+}
+
 export class ModelVersionDto {
   @ApiProperty({ example: 'iris', description: 'The model name' })
   model: string;
@@ -80,6 +88,16 @@ export class ModelVersionDto {
       'Where the version came from when not uploaded: {trainingJobId, datasetId, datasetSha256} or {quantizedFromVersion, dtype}',
   })
   source: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: [SignatureChangeDto],
+    description:
+      "How this version's inputs and outputs differ from the current production version's (by name: missing or added tensors, " +
+      'datatype and shape changes; -1 only matches -1). Empty for the production version itself, when there is no production ' +
+      'version, or when the signatures agree. A promotion, canary or shadow with changes answers 409 SIGNATURE_MISMATCH unless ' +
+      'an admin sends force: true.',
+  })
+  signatureChanges: SignatureChangeDto[];
 }
 
 export class StageTransitionDto {

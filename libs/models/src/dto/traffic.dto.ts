@@ -1,6 +1,18 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsNumber, IsPositive, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_VERSION_NUMBER } from '../domain/model-name';
 
 export class CanaryDto {
@@ -35,6 +47,17 @@ export class SetTrafficDto {
   @ValidateNested()
   @Type(() => CanaryDto)
   canary: CanaryDto | null;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      'Admin only (anyone else: 403 FORCE_NOT_ALLOWED): send the canary traffic although its signature differs from the ' +
+      "production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.",
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'force must be true or false' })
+  force?: boolean;
 }
 
 export class TrafficDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '@app/common';
 import { STAGES, Stage } from '../domain/lifecycle';
 import { ALIAS_PATTERN, MAX_VERSION_NUMBER, MODEL_NAME_PATTERN } from '../domain/model-name';
@@ -53,4 +53,15 @@ export class TransitionVersionDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   sunsetAt?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "Admin only (anyone else: 403 FORCE_NOT_ALLOWED): promote to production although the version's signature differs from " +
+      "the production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.",
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'force must be true or false' })
+  force?: boolean;
 }

@@ -57,13 +57,16 @@ export class ModelAliasesController {
   @ApiOperation({
     summary: 'Send a share of production traffic to a canary version, or stop ({canary: null})',
     description:
-      'The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100.',
+      'The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100. ' +
+      "A canary whose inputs or outputs differ from the production version's answers 409 SIGNATURE_MISMATCH (each difference in `errors`) " +
+      'unless an admin sends `force: true` (audited); `force` from anyone else is 403 FORCE_NOT_ALLOWED.',
   })
   @ApiOkResponse({ type: TrafficDto, description: 'The new split' })
   @ApiProblemResponses(
     400,
+    'FORCE_NOT_ALLOWED',
     [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'],
-    [409, 'CANARY_VERSION_NOT_ELIGIBLE', 'MODEL_VERSION_RETIRED', 'CONCURRENT_MODIFICATION'],
+    [409, 'CANARY_VERSION_NOT_ELIGIBLE', 'SIGNATURE_MISMATCH', 'MODEL_VERSION_RETIRED', 'CONCURRENT_MODIFICATION'],
   )
   setModelTraffic(@Param() { name }: ModelNameParams, @Body() dto: SetTrafficDto, @CurrentActor() actor: Actor) {
     return this.traffic.set(name, dto, actor);

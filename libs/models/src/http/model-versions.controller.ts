@@ -120,14 +120,17 @@ export class ModelVersionsController {
     summary: 'Move a version to another stage',
     description:
       'draft → staging → production → deprecated → retired; draft/staging → retired; deprecated → production (rollback). ' +
-      'Promoting to production deprecates the current production version. Retiring needs the admin role.',
+      'Promoting to production deprecates the current production version. Retiring needs the admin role. ' +
+      "Signature guard: a promotion to production (a rollback too) of a version whose inputs or outputs differ from the production version's " +
+      "answers 409 SIGNATURE_MISMATCH with each difference in `errors` (the version's `signatureChanges`), unless an admin sends " +
+      '`force: true`, which is recorded in the audit event (`forced`, `signatureChanges`); `force` from anyone else is 403 FORCE_NOT_ALLOWED.',
   })
   @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER, description: 'The version in its new stage' })
   @ApiProblemResponses(
     400,
-    'RETIREMENT_REQUIRES_ADMIN',
+    [403, 'RETIREMENT_REQUIRES_ADMIN', 'FORCE_NOT_ALLOWED'],
     [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'],
-    [409, 'INVALID_STAGE_TRANSITION', 'CONCURRENT_MODIFICATION'],
+    [409, 'INVALID_STAGE_TRANSITION', 'SIGNATURE_MISMATCH', 'CONCURRENT_MODIFICATION'],
     'PRECONDITION_FAILED',
   )
   transitionModelVersion(

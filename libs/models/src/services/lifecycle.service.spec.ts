@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError } from '@app/common';
 import { DAY_MS } from '../domain/lifecycle';
-import { actorWith, DEFAULT_SUNSET_DAYS, registryServices } from '../testing/registry-services';
+import { actorWith, DEFAULT_SUNSET_DAYS, registryServices, SIGNATURE } from '../testing/registry-services';
 
 /** LifecycleService's rules over in-memory repositories: no database, no server. */
 describe('LifecycleService', () => {
@@ -133,5 +133,80 @@ describe('LifecycleService', () => {
       reason: 'sunset date passed',
     });
     expect(r.p.audit.events.at(-1)).toMatchObject({ action: 'model-version.transitioned', actor: null });
+  });
+
+  describe('signature guard', () => {
+    const WIDE = { inputs: [{ name: 'features', datatype: 'FP32' as const, shape: [-1, 32] }], outputs: SIGNATURE.outputs };
+    const SHAPE_CHANGE = [{ field: 'inputs.features.shape', message: "shape [-1, 32] differs from production's [-1, 4]" }];
+
+    beforeEach(async () => {
+      await r.lifecycle.transition('iris', 1, { to: 'production' }, undefined, engineer);
+      await r.addVersion('iris', 'staging', null, WIDE); // 3
+    });
+
+    it('refuses to promote a version whose signature differs, changing nothing; GET shows the differences', async () => {
+      const audited = r.p.audit.events.length;
+      await expect(r.lifecycle.transition('iris', 3, { to: 'production' }, undefined, engineer)).rejects.toMatchObject({
+        code: 'SIGNATURE_MISMATCH',
+        errors: SHAPE_CHANGE,
+        extensions: { version: 3, productionVersion: 1 },
+      });
+      expect(stages()).toEqual(['production', 'staging', 'staging']);
+      expect(r.p.audit.events).toHaveLength(audited);
+      expect((await r.versions.get('iris', 3)).signatureChanges).toEqual(SHAPE_CHANGE);
+      expect((await r.versions.get('iris', 2)).signatureChanges).toEqual([]);
+      expect((await r.versions.list('iris', { limit: 20, offset: 0 })).items.map((v) => v.signatureChanges)).toEqual([
+        SHAPE_CHANGE,
+        [],
+        [],
+      ]);
+    });
+
+    it('promotes a same-signature version, and compares nothing for the first production version', async () => {
+      await expect(r.lifecycle.transition('iris', 2, { to: 'production' }, undefined, engineer)).resolves.toMatchObject({
+        stage: 'production',
+        signatureChanges: [],
+      });
+      const fresh = registryServices();
+      await fresh.addVersion('other', 'staging', null, WIDE);
+      await expect(fresh.lifecycle.transition('other', 1, { to: 'production' }, undefined, engineer)).resolves.toMatchObject({
+        stage: 'production',
+      });
+    });
+
+    it('force: an engineer is refused (403) before anything is read; an admin overrides, audited with the differences', async () => {
+      await expect(r.lifecycle.transition('iris', 3, { to: 'production', force: true }, undefined, engineer)).rejects.toMatchObject({
+        code: 'FORCE_NOT_ALLOWED',
+      });
+      await expect(r.lifecycle.transition('iris', 2, { to: 'retired', force: true }, undefined, engineer)).rejects.toMatchObject({
+        code: 'FORCE_NOT_ALLOWED',
+      });
+      const dto = await r.lifecycle.transition('iris', 3, { to: 'production', force: true, reason: 'new features' }, undefined, admin);
+      expect(dto).toMatchObject({ stage: 'production', signatureChanges: [] });
+      expect(r.p.audit.events.at(-1)).toMatchObject({
+        action: 'model-version.transitioned',
+        details: { version: 3, from: 'staging', to: 'production', forced: true, signatureChanges: SHAPE_CHANGE },
+      });
+      // The superseded version is now the one that differs.
+      expect((await r.versions.get('iris', 1)).signatureChanges).toEqual([
+        { field: 'inputs.features.shape', message: "shape [-1, 4] differs from production's [-1, 32]" },
+      ]);
+    });
+
+    it('guards a rollback too: the deprecated version is compared with the production that replaced it', async () => {
+      await r.lifecycle.transition('iris', 3, { to: 'production', force: true }, undefined, admin);
+      await expect(r.lifecycle.transition('iris', 1, { to: 'production' }, undefined, engineer)).rejects.toMatchObject({
+        code: 'SIGNATURE_MISMATCH',
+        extensions: { version: 1, productionVersion: 3 },
+      });
+      await expect(r.lifecycle.transition('iris', 1, { to: 'production', force: true }, undefined, admin)).resolves.toMatchObject({
+        stage: 'production',
+      });
+    });
+
+    it('an admin force on a matching promotion is not recorded as an override', async () => {
+      await r.lifecycle.transition('iris', 2, { to: 'production', force: true }, undefined, admin);
+      expect(r.p.audit.events.at(-1)!.details).not.toHaveProperty('forced');
+    });
   });
 });

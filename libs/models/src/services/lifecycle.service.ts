@@ -8,6 +8,7 @@ import { TransitionVersionDto } from '../dto/version-queries.dto';
 import { etagOf, ifMatchSatisfied } from '../domain/etag';
 import { LifecycleState, planTransition, Stage } from '../domain/lifecycle';
 import { principalOf } from '../domain/principal';
+import { assertMayForce, guardSignature, SignatureChange } from '../domain/signature-diff';
 import { ConcurrentModificationError, PreconditionFailedError } from '../domain/registry-errors';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
@@ -26,6 +27,8 @@ interface Move {
   next: LifecycleState;
   reason: string | null;
   actor: Actor | null;
+  /** Set when an admin's `force` overrode the signature guard: audited with the differences. */
+  forced?: { forced: true; signatureChanges: SignatureChange[] };
 }
 
 /**
@@ -54,23 +57,30 @@ export class LifecycleService {
     actor: Actor,
   ): Promise<ModelVersionDto> {
     const now = new Date();
+    const isAdmin = hasRole(actor.caller.roles, 'admin');
+    assertMayForce(dto.force, isAdmin);
     let touched: number[] = [];
     const result = await this.transactions
       .run(async (tx) => {
         const model = await lockModelNamed(this.models, name, tx);
         const row = await lockVersionOf(this.versions, model, version, tx);
-        const current = etagOf(toVersionDto(name, row, now));
-        if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
         const production = await this.versions.findProductionForUpdate(model.id, tx);
+        const current = etagOf(toVersionDto(name, row, production, now));
+        if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
         const plan = planTransition({
           version: row,
           to: dto.to,
           currentProduction: production,
           sunsetAt: dto.sunsetAt ? new Date(dto.sunsetAt) : undefined,
-          isAdmin: hasRole(actor.caller.roles, 'admin'),
+          isAdmin,
           now,
           defaultSunsetDays: this.config.defaultSunsetDays,
         });
+        // Rollbacks (deprecated → production) are guarded too: the production they replace may have moved on.
+        const guard =
+          plan.next.stage === 'production'
+            ? guardSignature({ candidate: row, production, move: 'promotion', force: dto.force === true, isAdmin })
+            : { forced: false, changes: [] };
         // Demote first: the partial unique index allows one production row at any instant.
         if (plan.superseded && production) {
           await this.apply(tx, {
@@ -82,9 +92,12 @@ export class LifecycleService {
             actor,
           });
         }
-        await this.apply(tx, { model, row, from: plan.from, next: plan.next, reason: dto.reason ?? null, actor });
+        const forced = guard.forced ? ({ forced: true, signatureChanges: guard.changes } as const) : undefined;
+        await this.apply(tx, { model, row, from: plan.from, next: plan.next, reason: dto.reason ?? null, actor, forced });
         touched = [row.version, ...(production && plan.superseded ? [production.version] : [])];
-        return toVersionDto(name, await versionOf(this.versions, model, version, tx), now);
+        // Production after the move: this version if promoted, none if it left production, else unchanged.
+        const productionAfter = plan.next.stage === 'production' || production?.version === row.version ? null : production;
+        return toVersionDto(name, await versionOf(this.versions, model, version, tx), productionAfter, now);
       })
       .catch((error: unknown) => {
         if (error instanceof RegistryWriteConflict) {
@@ -128,7 +141,7 @@ export class LifecycleService {
   }
 
   private async apply(tx: Transaction, move: Move): Promise<void> {
-    const { model, row, from, next, reason, actor } = move;
+    const { model, row, from, next, reason, actor, forced } = move;
     await this.versions.updateLifecycle(row.id, next, tx);
     await this.versions.addTransition(
       {
@@ -161,6 +174,7 @@ export class LifecycleService {
           reason,
           ...(next.stage === 'deprecated' ? { sunsetAt: next.sunsetAt?.toISOString(), successorVersion: next.successorVersion } : {}),
           ...(canaryCleared ? { canaryCleared } : {}),
+          ...(forced ?? {}),
         },
       },
       tx,

@@ -106,6 +106,7 @@ export class ModelVersionsService {
     const artifactKey = `${model.id}/${id}`;
     await this.storage.put(artifactKey, input.files);
     let created: ModelVersionEntity;
+    let production: ModelVersionEntity | null = null;
     try {
       created = await this.transactions.run(async (tx) => {
         // The row lock taken by the allocation serialises concurrent uploads to the same model until
@@ -159,6 +160,7 @@ export class ModelVersionsService {
           },
           tx,
         );
+        production = await this.versions.findProduction(model.id, tx);
         return row;
       });
     } catch (error) {
@@ -171,7 +173,7 @@ export class ModelVersionsService {
       throw error;
     }
     this.events.emit({ type: 'version', modelName: name, version: created.version });
-    return { id: created.id, dto: toVersionDto(name, created) };
+    return { id: created.id, dto: toVersionDto(name, created, production) };
   }
 
   async list(name: string, query: ListVersionsQueryDto): Promise<Page<ModelVersionDto>> {
@@ -179,15 +181,19 @@ export class ModelVersionsService {
     const model = await modelNamed(this.models, name);
     // Filtered on the effective stage: past its sunset, a deprecated version is listed as retired.
     const { rows, total } = await this.versions.list(model.id, { stage: query.stage, now, limit: query.limit, offset: query.offset });
+    // One read of production serves every item's signatureChanges.
+    const production = await this.versions.findProduction(model.id);
     return toPage(
-      rows.map((r) => toVersionDto(name, r, now)),
+      rows.map((r) => toVersionDto(name, r, production, now)),
       total,
       query,
     );
   }
 
   async get(name: string, version: number): Promise<ModelVersionDto> {
-    return toVersionDto(name, await versionOf(this.versions, await modelNamed(this.models, name), version));
+    const model = await modelNamed(this.models, name);
+    const row = await versionOf(this.versions, model, version);
+    return toVersionDto(name, row, await this.versions.findProduction(model.id));
   }
 
   /**
@@ -201,7 +207,9 @@ export class ModelVersionsService {
     const updated = await this.transactions.run(async (tx) => {
       const model = await lockModelNamed(this.models, name, tx);
       const row = await lockVersionOf(this.versions, model, version, tx);
-      const current = etagOf(toVersionDto(name, row, now));
+      // Production cannot change meanwhile: promotions take the model's row lock held here.
+      const production = await this.versions.findProduction(model.id, tx);
+      const current = etagOf(toVersionDto(name, row, production, now));
       if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
       const request = { description: dto.description, labels: dto.labels, sunsetAt: dto.sunsetAt ? new Date(dto.sunsetAt) : undefined };
       const plan = planVersionUpdate(row, request, now);
@@ -216,7 +224,7 @@ export class ModelVersionsService {
         },
         tx,
       );
-      return toVersionDto(name, await versionOf(this.versions, model, version, tx), now);
+      return toVersionDto(name, await versionOf(this.versions, model, version, tx), production, now);
     });
     this.events.emit({ type: 'version', modelName: name, version });
     return updated;

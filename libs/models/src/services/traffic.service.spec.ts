@@ -1,4 +1,4 @@
-import { actorWith, registryServices } from '../testing/registry-services';
+import { actorWith, registryServices, SIGNATURE } from '../testing/registry-services';
 
 /** TrafficService's canary rules over in-memory repositories: no database, no server. */
 describe('TrafficService', () => {
@@ -51,5 +51,30 @@ describe('TrafficService', () => {
 
   it('a missing model is a 404', async () => {
     await expect(r.traffic.get('nope')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+
+  it('guards the canary signature: 409 on a mismatch, 403 for an engineer forcing, an admin override audited', async () => {
+    const outputs = [{ name: 'output', datatype: 'INT32' as const, shape: [-1, 3] }];
+    await r.addVersion('iris', 'staging', null, { inputs: SIGNATURE.inputs, outputs }); // 5
+    const change = { field: 'outputs.output.datatype', message: "datatype INT32 differs from production's FP32" };
+    await expect(r.traffic.set('iris', { canary: { version: 5, percent: 10 } }, engineer)).rejects.toMatchObject({
+      code: 'SIGNATURE_MISMATCH',
+      errors: [change],
+    });
+    await expect(r.traffic.set('iris', { canary: { version: 5, percent: 10 }, force: true }, engineer)).rejects.toMatchObject({
+      code: 'FORCE_NOT_ALLOWED',
+    });
+    await expect(r.traffic.set('iris', { canary: null, force: true }, engineer)).rejects.toMatchObject({ code: 'FORCE_NOT_ALLOWED' });
+    expect(r.p.traffic.store.rows).toEqual([]);
+
+    expect(await r.traffic.set('iris', { canary: { version: 5, percent: 10 }, force: true }, admin)).toEqual({
+      canary: { version: 5, percent: 10 },
+    });
+    expect(r.p.audit.events.at(-1)).toMatchObject({
+      action: 'model-traffic.set',
+      details: { canary: { version: 5, percent: 10 }, forced: true, signatureChanges: [change] },
+    });
+    await r.traffic.set('iris', { canary: { version: 2, percent: 10 } }, engineer);
+    expect(r.p.audit.events.at(-1)!.details).not.toHaveProperty('forced');
   });
 });

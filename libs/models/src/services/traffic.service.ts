@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@app/audit';
-import { Actor, ConflictError } from '@app/common';
+import { Actor, ConflictError, hasRole } from '@app/common';
 import { UnitOfWork } from '@app/database';
 import { SetTrafficDto, TrafficDto } from '../dto/traffic.dto';
 import { effectiveStage } from '../domain/lifecycle';
 import { principalOf } from '../domain/principal';
+import { assertMayForce, guardSignature, GuardVerdict } from '../domain/signature-diff';
 import { ModelVersionRetiredError } from '../domain/registry-errors';
 import { ModelTrafficRepository } from '../repositories/model-traffic.repository';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
@@ -31,7 +32,10 @@ export class TrafficService {
   }
 
   async set(name: string, dto: SetTrafficDto, actor: Actor): Promise<TrafficDto> {
+    const isAdmin = hasRole(actor.caller.roles, 'admin');
+    assertMayForce(dto.force, isAdmin);
     const result = await this.transactions.run(async (tx) => {
+      let guard: GuardVerdict = { forced: false, changes: [] };
       const model = await lockModelNamed(this.models, name, tx);
       const previous = await this.traffic.find(model.id, tx);
       const before = previous ? { version: previous.canaryVersion, percent: previous.canaryPercent } : null;
@@ -56,6 +60,8 @@ export class TrafficService {
             `Version ${version} is the production version; a canary must be another version.`,
           );
         }
+        // The canary answers production's callers: it must take and give what production does.
+        guard = guardSignature({ candidate: target, production, move: 'canary', force: dto.force === true, isAdmin });
         await this.traffic.upsert({ modelId: model.id, canaryVersion: version, canaryPercent: percent, updatedBy: principalOf(actor) }, tx);
       }
       await this.audit.record(
@@ -64,7 +70,12 @@ export class TrafficService {
           actor,
           targetType: 'model',
           targetId: model.id,
-          details: { model: name, canary: dto.canary ? { ...dto.canary } : null, previous: before },
+          details: {
+            model: name,
+            canary: dto.canary ? { ...dto.canary } : null,
+            previous: before,
+            ...(guard.forced ? { forced: true, signatureChanges: guard.changes } : {}),
+          },
         },
         tx,
       );

@@ -1,6 +1,7 @@
 import { ModelDto } from '../dto/model.dto';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
 import { effectiveStage } from '../domain/lifecycle';
+import { changesVersusProduction } from '../domain/signature-diff';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { StageTransitionEntity } from '../entities/stage-transition.entity';
@@ -20,7 +21,16 @@ export function toModelDto(m: ModelEntity, productionVersion: number | null): Mo
   };
 }
 
-export function toVersionDto(modelName: string, v: ModelVersionEntity, now: Date = new Date()): ModelVersionDto {
+/**
+ * `production` is the model's current production version (null when none): a version's
+ * `signatureChanges` are its differences from it. Lists pass the one production row to every item.
+ */
+export function toVersionDto(
+  modelName: string,
+  v: ModelVersionEntity,
+  production: ModelVersionEntity | null,
+  now: Date = new Date(),
+): ModelVersionDto {
   return {
     model: modelName,
     version: v.version,
@@ -40,6 +50,7 @@ export function toVersionDto(modelName: string, v: ModelVersionEntity, now: Date
     sunsetAt: isoOrNull(v.sunsetAt),
     successorVersion: v.successorVersion,
     source: v.source,
+    signatureChanges: changesVersusProduction(v, production),
   };
 }
 

@@ -1,6 +1,6 @@
 import { type Actor, httpConfig, loadConfigSlice, type Role } from '@app/common';
 import { registryConfig } from '../registry.config';
-import type { ArtifactFiles, ArtifactInspector } from '@app/inference';
+import type { ArtifactFiles, ArtifactInspector, ModelSignature } from '@app/inference';
 import { AliasesService } from '../services/aliases.service';
 import { LifecycleService } from '../services/lifecycle.service';
 import { ModelVersionsService, NewVersion } from '../services/model-versions.service';
@@ -35,11 +35,11 @@ export class InMemoryArtifactStorage implements ArtifactStorage {
   }
 }
 
-/** What the fake inspector reports for every artifact: 4 features in, 3 classes out. */
-const SIGNATURE = {
+/** What the fake inspector reports for an artifact unless told otherwise: 4 features in, 3 classes out. */
+export const SIGNATURE: ModelSignature = {
   framework: 'tfjs-layers',
-  inputs: [{ name: 'features', dtype: 'float32', shape: [-1, 4] }],
-  outputs: [{ name: 'output', dtype: 'float32', shape: [-1, 3] }],
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+  outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 3] }],
 };
 
 export const DEFAULT_SUNSET_DAYS = 30;
@@ -61,7 +61,13 @@ export function registryServices() {
   });
   const http = loadConfigSlice(httpConfig, { JSON_MAX_DEPTH: '32' });
   const storage = new InMemoryArtifactStorage();
-  const inspector = { inspect: async () => SIGNATURE } as unknown as ArtifactInspector;
+  // An artifact whose model.json is a signature (JSON) "loads" with it; any other with SIGNATURE.
+  const inspector = {
+    inspect: async (files: ArtifactFiles) => {
+      const json = JSON.parse(files.get('model.json')?.toString('utf8') ?? '{}') as Partial<ModelSignature>;
+      return json.inputs && json.outputs ? { ...SIGNATURE, ...json } : SIGNATURE;
+    },
+  } as unknown as ArtifactInspector;
   const events = new RegistryEvents();
   const emitted: RegistryEvent[] = [];
   events.events$.subscribe((e) => emitted.push(e));
@@ -73,12 +79,17 @@ export function registryServices() {
   const traffic = new TrafficService(p.models, p.versions, p.traffic, p.transactions, p.audit, events);
   const reader = new RegistryReader(p.models, p.versions, p.aliases, p.traffic, storage, events);
 
-  /** Registers a version (draft unless told) of `name`, created on the way when missing. */
-  const addVersion = async (name: string, stage: NewVersion['stage'] = 'draft', actor: Actor | null = null) =>
+  /** Registers a version (draft unless told) of `name`, created on the way when missing; `signature` replaces SIGNATURE's tensors. */
+  const addVersion = async (
+    name: string,
+    stage: NewVersion['stage'] = 'draft',
+    actor: Actor | null = null,
+    signature?: Pick<ModelSignature, 'inputs' | 'outputs'>,
+  ) =>
     versions.register(
       name,
       {
-        files: new Map([['model.json', Buffer.from('{}')]]),
+        files: new Map([['model.json', Buffer.from(JSON.stringify(signature ?? {}))]]),
         metadata: { description: null, labels: null, metrics: {}, params: {} },
         stage,
       },

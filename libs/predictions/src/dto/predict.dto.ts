@@ -56,9 +56,21 @@ export class V2TensorDto {
   data: unknown;
 }
 
+export class V2RequestedOutputParametersDto {
+  @ApiPropertyOptional({
+    description: 'Classification extension: answer this output as its top k classes, BYTES "<score>:<index>[:<label>]", best first',
+    minimum: 1,
+    example: 2,
+  })
+  classification?: number;
+}
+
 export class V2RequestedOutputDto {
   @ApiProperty()
   name: string;
+
+  @ApiPropertyOptional({ type: V2RequestedOutputParametersDto })
+  parameters?: V2RequestedOutputParametersDto;
 }
 
 /** Open Inference Protocol infer request; tensors are checked by the service against the model. */
@@ -89,11 +101,16 @@ export class V2OutputTensorDto {
   @ApiProperty({ type: [Number], example: [1, 3] })
   shape: number[];
 
-  @ApiProperty({ example: 'FP32' })
+  @ApiProperty({ example: 'FP32', description: "The output's datatype; BYTES for a classification output" })
   datatype: string;
 
-  @ApiProperty({ type: 'array', items: { type: 'number' }, example: [0.97, 0.02, 0.01] })
-  data: number[];
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ type: 'number' }, { type: 'boolean' }, { type: 'string' }] },
+    description: 'Row-major values; for a classification output, strings "<score>:<index>" or "<score>:<index>:<label>"',
+    example: [0.97, 0.02, 0.01],
+  })
+  data: (number | boolean | string)[];
 }
 
 export class V2InferResponseDto {
@@ -145,9 +162,62 @@ export class V2ServerMetadataDto {
   @ApiProperty({ example: '0.1.0' })
   version: string;
 
-  @ApiProperty({ type: [String], example: ['model_repository_extension'] })
+  @ApiProperty({ type: [String], description: 'Open Inference Protocol extensions implemented', example: ['classification', 'statistics'] })
   extensions: string[];
 
   @ApiProperty({ description: 'TensorFlow.js backend in use: tensorflow (tfjs-node), wasm or cpu', example: 'wasm' })
   backend: string;
+}
+
+export class V2StatDurationDto {
+  @ApiProperty({ description: 'Requests counted', example: 12 })
+  count: number;
+
+  @ApiProperty({ description: 'Their cumulative duration in nanoseconds', example: 4_200_000 })
+  ns: number;
+}
+
+export class V2InferenceStatsDto {
+  @ApiProperty({ type: V2StatDurationDto, description: 'Requests answered, and their time from arrival to answer' })
+  success: V2StatDurationDto;
+
+  @ApiProperty({
+    type: V2StatDurationDto,
+    description: 'Requests that failed once the version was resolved (invalid input, a full queue, a model error)',
+  })
+  fail: V2StatDurationDto;
+
+  @ApiProperty({ type: V2StatDurationDto, description: 'Time requests waited in the dynamic batcher' })
+  queue: V2StatDurationDto;
+
+  @ApiProperty({ type: V2StatDurationDto, description: 'Compute time of the batches requests ran in' })
+  compute_infer: V2StatDurationDto;
+}
+
+export class V2ModelStatsDto {
+  @ApiProperty({ example: 'iris' })
+  name: string;
+
+  @ApiProperty({ example: '3' })
+  version: string;
+
+  @ApiProperty({
+    description: 'Milliseconds since the epoch of the last request (0: none on this replica since it started)',
+    example: 1767225600000,
+  })
+  last_inference: number;
+
+  @ApiProperty({ description: 'Rows inferred successfully', example: 40 })
+  inference_count: number;
+
+  @ApiProperty({ description: 'Batches run (concurrent requests share a batch)', example: 9 })
+  execution_count: number;
+
+  @ApiProperty({ type: V2InferenceStatsDto })
+  inference_stats: V2InferenceStatsDto;
+}
+
+export class V2ModelStatsResponseDto {
+  @ApiProperty({ type: [V2ModelStatsDto] })
+  model_stats: V2ModelStatsDto[];
 }

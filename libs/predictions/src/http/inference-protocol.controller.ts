@@ -1,12 +1,26 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, ApiProblemResponses, CurrentActor, Public, Roles } from '@app/common';
+import { Actor, ApiProblemResponses, CurrentActor, ProblemResponse, Public, Roles } from '@app/common';
 import { ModelNameParams, ModelVersionParams } from '@app/models';
-import { V2InferRequestDto, V2InferResponseDto, V2ModelMetadataDto, V2ServerMetadataDto } from '../dto/predict.dto';
+import {
+  V2InferRequestDto,
+  V2InferResponseDto,
+  V2ModelMetadataDto,
+  V2ModelStatsResponseDto,
+  V2ServerMetadataDto,
+} from '../dto/predict.dto';
 import { InferenceProtocolService } from '../serving/inference-protocol.service';
 import { PredictionService } from '../serving/prediction.service';
 import { InferenceBody, V2_INFER_FIELDS } from './inference-body.decorator';
-import { INFERENCE_PROBLEMS } from './predict.controller';
+import { INFERENCE_PROBLEMS, PREDICT_HEADERS } from './predict.controller';
+
+/** v1's problems, except that input which does not fit the model is a 400 here (as KServe and Triton answer), not a 422. */
+const V2_INFERENCE_PROBLEMS: readonly ProblemResponse[] = [
+  [400, 'VALIDATION_FAILED', 'MALFORMED_JSON', 'JSON_TOO_DEEP', 'EMPTY_INSTANCES', 'INPUT_SHAPE_MISMATCH', 'OUTPUT_TOO_LARGE'],
+  ...INFERENCE_PROBLEMS.filter((p) => !Array.isArray(p) || (p[0] !== 400 && p[0] !== 422)),
+];
+
+const STATS = 'Per-replica counters since the process started (rows, batches, success/fail/queue/compute time in ns)';
 
 const READY = {
   schema: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, ready: { type: 'boolean' } } },
@@ -44,6 +58,33 @@ export class InferenceProtocolController {
   @ApiProblemResponses('INFERENCE_ENGINE_FAILED')
   getServerReadyV2() {
     return this.protocol.ready();
+  }
+
+  // Declared before models/:name so that `stats` is never read as a model name.
+  @Get('models/stats')
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Statistics of every version that served on this replica (statistics extension)' })
+  @ApiOkResponse({ type: V2ModelStatsResponseDto, description: STATS })
+  getAllModelStatsV2() {
+    return this.protocol.allStats();
+  }
+
+  @Get('models/:name/stats')
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Statistics of the versions of a model the caller may request (statistics extension)' })
+  @ApiOkResponse({ type: V2ModelStatsResponseDto, description: STATS })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND'])
+  getModelStatsV2(@Param() { name }: ModelNameParams, @CurrentActor() actor: Actor) {
+    return this.protocol.modelStats(name, actor);
+  }
+
+  @Get('models/:name/versions/:version/stats')
+  @Roles('consumer')
+  @ApiOperation({ summary: 'Statistics of a model version (statistics extension)' })
+  @ApiOkResponse({ type: V2ModelStatsResponseDto, description: STATS })
+  @ApiProblemResponses(400, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_RETIRED', 'MODEL_VERSION_DRAFT')
+  getModelVersionStatsV2(@Param() { name, version }: ModelVersionParams, @CurrentActor() actor: Actor) {
+    return this.protocol.versionStats({ kind: 'version', model: name, version }, actor);
   }
 
   @Get('models/:name')
@@ -95,8 +136,8 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with the production version (canary split applied)' })
   @ApiBody({ type: V2InferRequestDto })
-  @ApiOkResponse({ type: V2InferResponseDto, description: 'The outputs' })
-  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'])
+  @ApiOkResponse({ type: V2InferResponseDto, headers: PREDICT_HEADERS, description: 'The outputs' })
+  @ApiProblemResponses(...V2_INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'])
   inferV2(@Param() { name }: ModelNameParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
     return this.predictions.inferV2({ kind: 'production', model: name }, body, actor);
   }
@@ -106,8 +147,8 @@ export class InferenceProtocolController {
   @Roles('consumer')
   @ApiOperation({ summary: 'Inference with a given version' })
   @ApiBody({ type: V2InferRequestDto })
-  @ApiOkResponse({ type: V2InferResponseDto, description: 'The outputs' })
-  @ApiProblemResponses(...INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
+  @ApiOkResponse({ type: V2InferResponseDto, headers: PREDICT_HEADERS, description: 'The outputs' })
+  @ApiProblemResponses(...V2_INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
   inferWithVersionV2(
     @Param() { name, version }: ModelVersionParams,
     @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto,

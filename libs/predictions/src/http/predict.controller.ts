@@ -6,8 +6,13 @@ import { PredictRequestDto, PredictResponseDto } from '../dto/predict.dto';
 import { PredictionService } from '../serving/prediction.service';
 import { InferenceBody, V1_PREDICT_FIELDS } from './inference-body.decorator';
 
-const PREDICT_HEADERS = {
+export const PREDICT_HEADERS = {
   'X-Model-Version': { description: 'The version that answered', schema: { type: 'integer' } },
+  'Server-Timing': {
+    description:
+      'queue;dur=<ms waiting for a batch>, compute;dur=<ms the batch computed>, batch;desc="rows=<rows in that batch>" (all 0 on a response-cache hit)',
+    schema: { type: 'string' },
+  },
   Deprecation: { description: 'On deprecated versions: @<unix seconds> (RFC 9745)', schema: { type: 'string' } },
   Sunset: { description: 'On deprecated versions: when the version retires (RFC 8594)', schema: { type: 'string' } },
   Link: { description: 'On deprecated versions: the successor (rel="successor-version")', schema: { type: 'string' } },

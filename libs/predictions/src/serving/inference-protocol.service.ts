@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor } from '@app/common';
+import { Actor, hasRole } from '@app/common';
 import { InferenceEngineHealth, TF_BACKEND_SELECTION, TfBackendSelection } from '@app/inference';
-import { effectiveStage } from '@app/models';
+import { effectiveStage, ServableVersion } from '@app/models';
+import { InferenceStats, ModelStats } from '../stats/inference-stats';
+import { V2_EXTENSIONS } from '../v2/inference-protocol';
 import { PredictionService } from './prediction.service';
 import { ServingTarget, VersionResolver } from './version-resolver';
 
@@ -15,10 +17,11 @@ export class InferenceProtocolService {
     private readonly resolver: VersionResolver,
     @Inject(TF_BACKEND_SELECTION) private readonly backend: TfBackendSelection,
     private readonly engine: InferenceEngineHealth,
+    private readonly stats: InferenceStats,
   ) {}
 
   server() {
-    return { name: 'modelgate', version: SERVER_VERSION, extensions: [] as string[], backend: this.backend.backend };
+    return { name: 'modelgate', version: SERVER_VERSION, extensions: [...V2_EXTENSIONS], backend: this.backend.backend };
   }
 
   live() {
@@ -36,7 +39,7 @@ export class InferenceProtocolService {
     const all = await this.resolver.versions(target.model);
     return {
       name: version.modelName,
-      versions: all.filter((v) => effectiveStage(v) !== 'retired').map((v) => String(v.version)),
+      versions: requestable(all, actor).map((v) => String(v.version)),
       platform: version.framework === 'tfjs-graph' ? 'tensorflowjs_graph' : 'tensorflowjs_layers',
       inputs: version.inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
       outputs: version.outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
@@ -50,4 +53,30 @@ export class InferenceProtocolService {
     await this.predictions.warm(version);
     return { name: version.modelName, version: String(version.version), ready: true };
   }
+
+  /** GET /v2/models/stats: every version that served a request on this replica since it started. */
+  allStats(): { model_stats: ModelStats[] } {
+    return { model_stats: this.stats.all() };
+  }
+
+  /** GET /v2/models/{name}/stats: each version the caller may request (zeros for those not called yet). */
+  async modelStats(model: string, actor: Actor): Promise<{ model_stats: ModelStats[] }> {
+    const versions = requestable(await this.resolver.versions(model), actor);
+    return { model_stats: versions.map((v) => this.stats.of(v.modelName, v.version)) };
+  }
+
+  /** GET /v2/models/{name}/versions/{version}/stats: the same lifecycle rules as infer (retired 410, drafts 403). */
+  async versionStats(target: ServingTarget, actor: Actor): Promise<{ model_stats: ModelStats[] }> {
+    const version = await this.predictions.servable(target, actor);
+    return { model_stats: [this.stats.of(version.modelName, version.version)] };
+  }
+}
+
+/** The versions a caller may send requests to: never retired ones, drafts only for ml-engineers and admins. */
+function requestable(versions: ServableVersion[], actor: Actor): ServableVersion[] {
+  const drafts = hasRole(actor.caller.roles, 'ml-engineer');
+  return versions.filter((v) => {
+    const stage = effectiveStage(v);
+    return stage !== 'retired' && (stage !== 'draft' || drafts);
+  });
 }

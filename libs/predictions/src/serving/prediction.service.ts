@@ -17,7 +17,16 @@ import { ResponseCache } from '../cache/response-cache';
 import { DraftVersionForbiddenError, ModelVersionRetiredError } from '../domain/serving-errors';
 import { ServingSettingsService } from './serving-settings.service';
 import { UsageRecorder } from '../usage/usage-recorder';
-import { decodeInferRequest, encodeInferResponse, V2InferRequest, V2InferResponse } from '../v2/inference-protocol';
+import { InferenceStats } from '../stats/inference-stats';
+import {
+  asProtocolError,
+  decodeInferRequest,
+  encodeInferResponse,
+  planOutputs,
+  servedOutputs,
+  V2InferRequest,
+  V2InferResponse,
+} from '../v2/inference-protocol';
 import { ServingTarget, VersionResolver } from './version-resolver';
 
 export interface PredictResponse {
@@ -29,7 +38,10 @@ export interface PredictResponse {
 
 interface Outcome {
   outputs: number[][];
+  /** Wait for the batch, its compute, and its rows (all 0 on a response-cache hit: nothing ran). */
+  queueMs: number;
   computeMs: number;
+  batchRows: number;
   cache: 'hit' | 'miss' | undefined;
 }
 
@@ -52,6 +64,7 @@ export class PredictionService {
     private readonly batcher: DynamicBatcher,
     private readonly usage: UsageRecorder,
     private readonly settings: ServingSettingsService,
+    private readonly stats: InferenceStats,
     @InjectConfig(servingConfig) serving: ServingConfig,
     @InjectConfig(inferenceConfig) private readonly inference: InferenceConfig,
     metrics: MetricsRegistry,
@@ -90,24 +103,30 @@ export class PredictionService {
   /** POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol) */
   async inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
     return this.metered(target, actor, 'v2', async (version) => {
-      const decoded = decodeInferRequest(request, version.inputs[0]);
-      // The same checks as v1 (finite values, row width, row count) on the decoded rows.
-      const rows = validateRows(signatureOf(version), decoded, {
-        maxRows: this.inference.maxRowsPerRequest,
-        field: 'inputs[0].data',
-      });
-      const outcome = await this.run(version, rows, actor);
-      const body = encodeInferResponse(
-        {
-          modelName: version.modelName,
-          version: version.version,
-          id: request.id ?? actor.requestId,
-          outputs: version.outputs,
-          requested: request.outputs,
-        },
-        outcome.outputs,
-      );
-      return { rows: rows.length, outcome, body };
+      try {
+        const decoded = decodeInferRequest(request, version.inputs[0]);
+        // The same checks as v1 (finite values, row width, row count) on the decoded rows.
+        const rows = validateRows(signatureOf(version), decoded, {
+          maxRows: this.inference.maxRowsPerRequest,
+          field: 'inputs[0].data',
+        });
+        const plans = planOutputs(servedOutputs(version.outputs), request.outputs);
+        const outcome = await this.run(version, rows, actor);
+        const body = encodeInferResponse(
+          {
+            modelName: version.modelName,
+            version: version.version,
+            id: request.id ?? actor.requestId,
+            outputs: version.outputs,
+            plans,
+            labels: version.labels,
+          },
+          outcome.outputs,
+        );
+        return { rows: rows.length, outcome, body };
+      } catch (error) {
+        throw asProtocolError(error);
+      }
     });
   }
 
@@ -145,7 +164,7 @@ export class PredictionService {
       const result = await work(version);
       rows = result.rows;
       computeMs = result.outcome.computeMs;
-      return new WithHeaders(result.body, this.headers(version, result.outcome.cache));
+      return new WithHeaders(result.body, this.headers(version, result.outcome));
     } catch (error) {
       failure = error;
       status = toProblem(error, { requestId: actor.requestId, instance: '' }).status;
@@ -156,6 +175,10 @@ export class PredictionService {
       // mint a metric series per name (unbounded cardinality on /metrics).
       const labels = { model: version?.modelName ?? modelNameLabel(target, failure), version: String(version?.version ?? '') };
       this.requests.inc({ ...labels, status: String(status) });
+      if (version) {
+        if (failure === undefined) this.stats.succeeded(version.modelName, version.version, rows, latencyMs);
+        else this.stats.failed(version.modelName, version.version, latencyMs);
+      }
       this.usage.record({
         at: new Date(),
         modelName: target.model,
@@ -185,30 +208,43 @@ export class PredictionService {
     const settings = await this.settings.forModel(version.modelId);
     const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, rows) : undefined;
     const cached = cacheKey ? this.responses.get(cacheKey) : undefined;
-    if (cached) return { outputs: cached, computeMs: 0, cache: 'hit' };
+    if (cached) return { outputs: cached, queueMs: 0, computeMs: 0, batchRows: 0, cache: 'hit' };
 
     const labels = { model: version.modelName, version: String(version.version) };
-    const result = await this.batcher.submit(key, rows, (batch) =>
-      this.models.use(
+    const result = await this.batcher.submit(key, rows, (batch) => {
+      // The first queued request's executor runs the whole batch: one execution however many requests share it.
+      this.stats.executed(version.modelName, version.version);
+      return this.models.use(
         key,
         () => this.load(version),
         (m) => m.predict(batch),
-      ),
-    );
+      );
+    });
     this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
     this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);
+    this.stats.batched(version.modelName, version.version, result.queueMs, result.computeMs);
     if (cacheKey) this.responses.set(cacheKey, result.outputs, settings.responseCacheTtlSeconds!);
     if (settings.logPayloads) this.settings.logPayload(version, actor, rows, result.outputs, settings.payloadRetentionDays);
-    return { outputs: result.outputs, computeMs: result.computeMs, cache: cacheKey ? 'miss' : undefined };
+    return {
+      outputs: result.outputs,
+      queueMs: result.queueMs,
+      computeMs: result.computeMs,
+      batchRows: result.batchRows,
+      cache: cacheKey ? 'miss' : undefined,
+    };
   }
 
   private async load(version: ServableVersion) {
     return this.runtime.load(await this.registry.readArtifact(version));
   }
 
-  private headers(version: ServableVersion, cache: 'hit' | 'miss' | undefined): Record<string, string> {
-    const headers: Record<string, string> = { 'X-Model-Version': String(version.version) };
-    if (cache) headers['X-Cache'] = cache;
+  private headers(version: ServableVersion, outcome: Outcome): Record<string, string> {
+    const headers: Record<string, string> = {
+      'X-Model-Version': String(version.version),
+      // Why the caller waited: the batching queue, the model's compute, and the batch it shared.
+      'Server-Timing': `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, batch;desc="rows=${outcome.batchRows}"`,
+    };
+    if (outcome.cache) headers['X-Cache'] = outcome.cache;
     if (effectiveStage(version) === 'deprecated' && version.deprecatedAt) {
       Object.assign(
         headers,

@@ -1,6 +1,6 @@
-import { ValidationFailedError } from '@app/common';
+import { DomainError, ValidationFailedError } from '@app/common';
 import type { TensorSpec } from '@app/inference';
-import { decodeInferRequest, encodeInferResponse } from './inference-protocol';
+import { asProtocolError, decodeInferRequest, encodeInferResponse } from './inference-protocol';
 
 const input: TensorSpec = { name: 'features', datatype: 'FP32', shape: [-1, 3] };
 
@@ -122,5 +122,51 @@ describe('Open Inference Protocol codec', () => {
     expect(
       reason(() => encodeInferResponse({ modelName: 'm', version: 1, id: 'x', outputs, requested: [{ name: 'logits' }] }, [[1, 2]])),
     ).toMatch(/unknown output "logits"/);
+  });
+
+  it('answers classification as "<score>:<index>[:<label>]", best first, ties by index', () => {
+    const outputs: TensorSpec[] = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }];
+    const predictions = [
+      [0.25, 0.5, 0.25],
+      [0.1234567891, 0.000012345678, 0.8765],
+    ];
+    const requested = [{ name: 'probabilities', parameters: { classification: 3 } }];
+    const labelled = encodeInferResponse({ modelName: 'm', version: 1, id: 'x', outputs, requested, labels: ['a', 'b', 'c'] }, predictions);
+    expect(labelled.outputs).toEqual([
+      {
+        name: 'probabilities',
+        datatype: 'BYTES',
+        shape: [2, 3],
+        data: ['0.500000:1:b', '0.250000:0:a', '0.250000:2:c', '0.876500:2:c', '0.123457:0:a', '0.0000123457:1:b'],
+      },
+    ]);
+    const plain = encodeInferResponse(
+      { modelName: 'm', version: 1, id: 'x', outputs, requested: [{ ...requested[0], parameters: { classification: 1 } }] },
+      predictions,
+    );
+    expect(plain.outputs[0]).toMatchObject({ shape: [2, 1], data: ['0.500000:1', '0.876500:2'] });
+    for (const k of [0, 4, 1.5, '1', null]) {
+      const bad = [{ name: 'probabilities', parameters: { classification: k } }];
+      expect(reason(() => encodeInferResponse({ modelName: 'm', version: 1, id: 'x', outputs, requested: bad }, predictions))).toMatch(
+        /classification must be an integer from 1 to 3/,
+      );
+    }
+  });
+
+  it('turns invalid-input errors into 400s for v2, keeping code, text and members; others pass through', () => {
+    const invalid = new ValidationFailedError([{ field: 'inputs', message: 'no' }], 'bad input', 'unprocessable');
+    const mapped = asProtocolError(invalid) as DomainError;
+    expect(mapped).toMatchObject({
+      kind: 'bad-request',
+      code: 'VALIDATION_FAILED',
+      message: 'bad input',
+      errors: [{ field: 'inputs', message: 'no' }],
+    });
+    const tooLarge = new DomainError('unprocessable', 'OUTPUT_TOO_LARGE', 'too big', { extensions: { maxRows: 3 } });
+    expect(asProtocolError(tooLarge)).toMatchObject({ kind: 'bad-request', code: 'OUTPUT_TOO_LARGE', extensions: { maxRows: 3 } });
+    const artifact = new DomainError('unprocessable', 'INVALID_MODEL_ARTIFACT', 'broken');
+    expect(asProtocolError(artifact)).toBe(artifact);
+    const gone = new DomainError('gone', 'MODEL_VERSION_RETIRED', 'retired');
+    expect(asProtocolError(gone)).toBe(gone);
   });
 });

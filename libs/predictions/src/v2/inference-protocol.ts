@@ -1,4 +1,4 @@
-import { FieldError, ValidationFailedError } from '@app/common';
+import { DomainError, FieldError, ValidationFailedError } from '@app/common';
 import type { Datatype, TensorSpec } from '@app/inference';
 
 /** Open Inference Protocol (KServe v2 / Triton) tensors, as they travel in JSON. */
@@ -14,14 +14,43 @@ export interface V2InferRequest {
   id?: string;
   parameters?: Record<string, unknown>;
   inputs: V2Tensor[];
-  outputs?: { name: string; parameters?: Record<string, unknown> }[];
+  outputs?: { name: string; parameters?: object }[];
+}
+
+export interface V2OutputTensor {
+  name: string;
+  shape: number[];
+  datatype: Datatype | 'BYTES';
+  data: number[] | boolean[] | string[];
 }
 
 export interface V2InferResponse {
   model_name: string;
   model_version: string;
   id: string;
-  outputs: { name: string; shape: number[]; datatype: Datatype; data: number[] | boolean[] }[];
+  outputs: V2OutputTensor[];
+}
+
+/** The Open Inference Protocol extensions this server implements (listed by `GET /v2`). */
+export const V2_EXTENSIONS: readonly string[] = ['classification', 'statistics'];
+
+/** Errors that mean "this input does not fit the model": 422 on v1, 400 on v2 (as KServe and Triton answer). */
+const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
+  'VALIDATION_FAILED',
+  'EMPTY_INSTANCES',
+  'INPUT_SHAPE_MISMATCH',
+  'OUTPUT_TOO_LARGE',
+]);
+
+/** The v2 form of an error: invalid inference input is a 400 (same code, text and members); anything else as it is. */
+export function asProtocolError(error: unknown): unknown {
+  if (!(error instanceof DomainError) || error.kind !== 'unprocessable' || !INVALID_INPUT_CODES.has(error.code)) return error;
+  return new DomainError('bad-request', error.code, error.message, {
+    errors: error.errors,
+    extensions: error.extensions,
+    headers: error.headers,
+    cause: error,
+  });
 }
 
 const SUPPORTED: readonly string[] = [
@@ -143,29 +172,108 @@ export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): 
   return Array.from({ length: batch }, (_, r) => values.slice(r * width, (r + 1) * width));
 }
 
-/** Shapes predictions as v2 output tensors (row-major flat data), honouring a requested subset. */
+/** An output to answer: the tensor, or (classification extension) its top `classification` classes. */
+export interface OutputPlan {
+  spec: TensorSpec;
+  classification?: number;
+}
+
+function listNames(names: unknown[]): string {
+  const named = names
+    .slice(0, 5)
+    .map((n) => `"${String(n).slice(0, 100)}"`)
+    .join(', ');
+  return `${named}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
+}
+
+/** Values per row of an output, when its shape fixes it (undefined with an unknown dimension). */
+function rowWidth(spec: TensorSpec): number | undefined {
+  const dims = spec.shape.slice(1);
+  return dims.some((d) => d < 0) ? undefined : dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks the requested outputs (names, the classification parameter) against the model's before
+ * anything runs. Without `outputs`, every output as a tensor.
+ */
+export function planOutputs(outputs: TensorSpec[], requested: unknown): OutputPlan[] {
+  if (requested === undefined || (Array.isArray(requested) && requested.length === 0)) return outputs.map((spec) => ({ spec }));
+  if (!Array.isArray(requested)) invalid('outputs', 'outputs must be a list of {name, parameters?}');
+  const names = outputs.map((o) => `"${o.name}"`).join(', ');
+  const unknown = requested.filter((o) => !outputs.some((spec) => spec.name === (o as { name?: unknown } | null)?.name));
+  if (unknown.length) {
+    invalid('outputs', `unknown output ${listNames(unknown.map((o) => (o as { name?: unknown } | null)?.name))}; this model has ${names}`);
+  }
+  return (requested as { name: string; parameters?: unknown }[]).map((o, i) => {
+    const spec = outputs.find((s) => s.name === o.name)!;
+    const parameters = o.parameters;
+    if (parameters === undefined) return { spec };
+    if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+      invalid(`outputs[${i}].parameters`, `outputs[${i}].parameters must be an object`);
+    }
+    const k = (parameters as { classification?: unknown }).classification;
+    if (k === undefined) return { spec };
+    const width = rowWidth(spec);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || (width !== undefined && k > width)) {
+      invalid(
+        `outputs[${i}].parameters.classification`,
+        `classification must be an integer from 1 to ${width ?? 'the number of classes'} (output "${spec.name}" has ${width ?? 'an unknown number of'} classes)`,
+      );
+    }
+    return { spec, classification: k };
+  });
+}
+
+/** Models served here answer one output tensor (rows of predictions): requests are planned against it. */
+export function servedOutputs(outputs: TensorSpec[]): TensorSpec[] {
+  return outputs.slice(0, 1);
+}
+
+/** Triton's classification entry: "<score>:<index>" or "<score>:<index>:<label>", best first. */
+function classify(predictions: number[][], k: number, labels: readonly string[] | undefined, field: string): string[] {
+  const data: string[] = [];
+  for (const row of predictions) {
+    if (k > row.length) invalid(field, `classification must be an integer from 1 to ${row.length} (the output has ${row.length} classes)`);
+    const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
+    for (let j = 0; j < k; j++) {
+      const index = order[j];
+      const label = labels && labels.length === row.length ? `:${labels[index]}` : '';
+      data.push(`${row[index].toPrecision(6)}:${index}${label}`);
+    }
+  }
+  return data;
+}
+
+/** Shapes predictions as v2 output tensors (row-major flat data), honouring a requested subset and classification. */
 export function encodeInferResponse(
-  args: { modelName: string; version: number; id: string; outputs: TensorSpec[]; requested?: { name: string }[] },
+  args: {
+    modelName: string;
+    version: number;
+    id: string;
+    outputs: TensorSpec[];
+    requested?: unknown;
+    /** The outputs as {@link planOutputs} checked them (else planned here from `requested`). */
+    plans?: OutputPlan[];
+    /** The version's class labels: classification entries name them. */
+    labels?: readonly string[] | null;
+  },
   predictions: number[][],
 ): V2InferResponse {
-  const spec = args.outputs[0];
-  const wanted = args.requested?.map((o) => o?.name) ?? [spec.name];
-  const unknown = wanted.filter((n) => n !== spec.name);
-  if (unknown.length) {
-    const named = unknown
-      .slice(0, 5)
-      .map((n) => `"${String(n).slice(0, 100)}"`)
-      .join(', ');
-    invalid(
-      'outputs',
-      `unknown output ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; this model has "${spec.name}"`,
-    );
-  }
+  const plans = args.plans ?? planOutputs(servedOutputs(args.outputs), args.requested);
   const width = predictions[0]?.length ?? 0;
   return {
     model_name: args.modelName,
     model_version: String(args.version),
     id: args.id,
-    outputs: [{ name: spec.name, shape: [predictions.length, width], datatype: spec.datatype, data: predictions.flat() }],
+    outputs: plans.map(({ spec, classification }, i) =>
+      classification === undefined
+        ? { name: spec.name, shape: [predictions.length, width], datatype: spec.datatype, data: predictions.flat() }
+        : {
+            name: spec.name,
+            shape: [predictions.length, classification],
+            datatype: 'BYTES',
+            data: classify(predictions, classification, args.labels ?? undefined, `outputs[${i}].parameters.classification`),
+          },
+    ),
   };
 }

@@ -2,7 +2,7 @@
 
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
+import type { CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -607,7 +607,7 @@ export const getModelTraffic = <ThrowOnError extends boolean = false>(options: O
 /**
  * Send a share of production traffic to a canary version, or stop ({canary: null})
  *
- * The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100.
+ * The canary must be a staging or deprecated version of this model (not draft, retired or the production one); 0 < percent < 100. A canary whose inputs or outputs differ from the production version's answers 409 SIGNATURE_MISMATCH (each difference in `errors`) unless an admin sends `force: true` (audited); `force` from anyone else is 403 FORCE_NOT_ALLOWED.
  */
 export const setModelTraffic = <ThrowOnError extends boolean = false>(options: Options<SetModelTrafficData, ThrowOnError>): RequestResult<SetModelTrafficResponses, SetModelTrafficErrors, ThrowOnError> => (options.client ?? client).put<SetModelTrafficResponses, SetModelTrafficErrors, ThrowOnError>({
     security: [
@@ -825,7 +825,7 @@ export const listModelVersionTransitions = <ThrowOnError extends boolean = false
 /**
  * Move a version to another stage
  *
- * draft → staging → production → deprecated → retired; draft/staging → retired; deprecated → production (rollback). Promoting to production deprecates the current production version. Retiring needs the admin role.
+ * draft → staging → production → deprecated → retired; draft/staging → retired; deprecated → production (rollback). Promoting to production deprecates the current production version. Retiring needs the admin role. Signature guard: a promotion to production (a rollback too) of a version whose inputs or outputs differ from the production version's answers 409 SIGNATURE_MISMATCH with each difference in `errors` (the version's `signatureChanges`), unless an admin sends `force: true`, which is recorded in the audit event (`forced`, `signatureChanges`); `force` from anyone else is 403 FORCE_NOT_ALLOWED.
  */
 export const transitionModelVersion = <ThrowOnError extends boolean = false>(options: Options<TransitionModelVersionData, ThrowOnError>): RequestResult<TransitionModelVersionResponses, TransitionModelVersionErrors, ThrowOnError> => (options.client ?? client).post<TransitionModelVersionResponses, TransitionModelVersionErrors, ThrowOnError>({
     security: [
@@ -1130,6 +1130,27 @@ export const getServerLiveV2 = <ThrowOnError extends boolean = false>(options?: 
 export const getServerReadyV2 = <ThrowOnError extends boolean = false>(options?: Options<GetServerReadyV2Data, ThrowOnError>): RequestResult<GetServerReadyV2Responses, GetServerReadyV2Errors, ThrowOnError> => (options?.client ?? client).get<GetServerReadyV2Responses, GetServerReadyV2Errors, ThrowOnError>({ url: '/v2/health/ready', ...options });
 
 /**
+ * Statistics of every version that served on this replica (statistics extension)
+ */
+export const getAllModelStatsV2 = <ThrowOnError extends boolean = false>(options?: Options<GetAllModelStatsV2Data, ThrowOnError>): RequestResult<GetAllModelStatsV2Responses, GetAllModelStatsV2Errors, ThrowOnError> => (options?.client ?? client).get<GetAllModelStatsV2Responses, GetAllModelStatsV2Errors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v2/models/stats',
+    ...options
+});
+
+/**
  * Model metadata (the production version)
  */
 export const getModelMetadataV2 = <ThrowOnError extends boolean = false>(options: Options<GetModelMetadataV2Data, ThrowOnError>): RequestResult<GetModelMetadataV2Responses, GetModelMetadataV2Errors, ThrowOnError> => (options.client ?? client).get<GetModelMetadataV2Responses, GetModelMetadataV2Errors, ThrowOnError>({
@@ -1197,6 +1218,27 @@ export const getModelReadyV2 = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Statistics of the versions of a model the caller may request (statistics extension)
+ */
+export const getModelStatsV2 = <ThrowOnError extends boolean = false>(options: Options<GetModelStatsV2Data, ThrowOnError>): RequestResult<GetModelStatsV2Responses, GetModelStatsV2Errors, ThrowOnError> => (options.client ?? client).get<GetModelStatsV2Responses, GetModelStatsV2Errors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v2/models/{name}/stats',
+    ...options
+});
+
+/**
  * Model version metadata
  */
 export const getModelVersionMetadataV2 = <ThrowOnError extends boolean = false>(options: Options<GetModelVersionMetadataV2Data, ThrowOnError>): RequestResult<GetModelVersionMetadataV2Responses, GetModelVersionMetadataV2Errors, ThrowOnError> => (options.client ?? client).get<GetModelVersionMetadataV2Responses, GetModelVersionMetadataV2Errors, ThrowOnError>({
@@ -1260,5 +1302,26 @@ export const getModelVersionReadyV2 = <ThrowOnError extends boolean = false>(opt
         }
     ],
     url: '/v2/models/{name}/versions/{version}/ready',
+    ...options
+});
+
+/**
+ * Statistics of a model version (statistics extension)
+ */
+export const getModelVersionStatsV2 = <ThrowOnError extends boolean = false>(options: Options<GetModelVersionStatsV2Data, ThrowOnError>): RequestResult<GetModelVersionStatsV2Responses, GetModelVersionStatsV2Errors, ThrowOnError> => (options.client ?? client).get<GetModelVersionStatsV2Responses, GetModelVersionStatsV2Errors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v2/models/{name}/versions/{version}/stats',
     ...options
 });

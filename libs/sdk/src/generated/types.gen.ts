@@ -330,6 +330,10 @@ export type ModelVersionDto = {
      */
     sha256: string;
     /**
+     * How this version's inputs and outputs differ from the current production version's (by name: missing or added tensors, datatype and shape changes; -1 only matches -1). Empty for the production version itself, when there is no production version, or when the signatures agree. A promotion, canary or shadow with changes answers 409 SIGNATURE_MISMATCH unless an admin sends force: true.
+     */
+    signatureChanges: Array<SignatureChangeDto>;
+    /**
      * Total bytes of the artifact files
      */
     sizeBytes: number;
@@ -395,7 +399,7 @@ export type ProblemDocumentDto = {
     /**
      * Stable machine-readable error code; docs/errors.md lists each one with its status and meaning
      */
-    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INSPECTION_BUSY';
+    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'FORCE_NOT_ALLOWED' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'SIGNATURE_MISMATCH' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INSPECTION_BUSY';
     /**
      * DATASET_MALFORMED: the column (header name)
      */
@@ -524,6 +528,18 @@ export type SetAliasDto = {
 
 export type SetTrafficDto = {
     canary: CanaryDto | null;
+    /**
+     * Admin only (anyone else: 403 FORCE_NOT_ALLOWED): send the canary traffic although its signature differs from the production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.
+     */
+    force?: boolean;
+};
+
+export type SignatureChangeDto = {
+    /**
+     * `inputs.<name>` or `outputs.<name>`, then `.datatype` or `.shape`
+     */
+    field: string;
+    message: string;
 };
 
 export type StageTransitionDto = {
@@ -678,6 +694,10 @@ export type TrainingRevokedEventDto = {
 };
 
 export type TransitionVersionDto = {
+    /**
+     * Admin only (anyone else: 403 FORCE_NOT_ALLOWED): promote to production although the version's signature differs from the production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.
+     */
+    force?: boolean;
     reason?: string;
     /**
      * Only with to=deprecated: when the version retires (default: now + DEFAULT_SUNSET_DAYS)
@@ -781,6 +801,25 @@ export type V2InferResponseDto = {
     outputs: Array<V2OutputTensorDto>;
 };
 
+export type V2InferenceStatsDto = {
+    /**
+     * Compute time of the batches requests ran in
+     */
+    compute_infer: V2StatDurationDto;
+    /**
+     * Requests that failed once the version was resolved (invalid input, a full queue, a model error)
+     */
+    fail: V2StatDurationDto;
+    /**
+     * Time requests waited in the dynamic batcher
+     */
+    queue: V2StatDurationDto;
+    /**
+     * Requests answered, and their time from arrival to answer
+     */
+    success: V2StatDurationDto;
+};
+
 export type V2ModelMetadataDto = {
     inputs: Array<V2TensorMetadataDto>;
     name: string;
@@ -789,8 +828,36 @@ export type V2ModelMetadataDto = {
     versions: Array<string>;
 };
 
+export type V2ModelStatsDto = {
+    /**
+     * Batches run (concurrent requests share a batch)
+     */
+    execution_count: number;
+    /**
+     * Rows inferred successfully
+     */
+    inference_count: number;
+    inference_stats: V2InferenceStatsDto;
+    /**
+     * Milliseconds since the epoch of the last request (0: none on this replica since it started)
+     */
+    last_inference: number;
+    name: string;
+    version: string;
+};
+
+export type V2ModelStatsResponseDto = {
+    model_stats: Array<V2ModelStatsDto>;
+};
+
 export type V2OutputTensorDto = {
-    data: Array<number>;
+    /**
+     * Row-major values; for a classification output, strings "<score>:<index>" or "<score>:<index>:<label>"
+     */
+    data: Array<number | boolean | string>;
+    /**
+     * The output's datatype; BYTES for a classification output
+     */
     datatype: string;
     name: string;
     shape: Array<number>;
@@ -798,6 +865,14 @@ export type V2OutputTensorDto = {
 
 export type V2RequestedOutputDto = {
     name: string;
+    parameters?: V2RequestedOutputParametersDto;
+};
+
+export type V2RequestedOutputParametersDto = {
+    /**
+     * Classification extension: answer this output as its top k classes, BYTES "<score>:<index>[:<label>]", best first
+     */
+    classification?: number;
 };
 
 export type V2ServerMetadataDto = {
@@ -805,9 +880,23 @@ export type V2ServerMetadataDto = {
      * TensorFlow.js backend in use: tensorflow (tfjs-node), wasm or cpu
      */
     backend: string;
+    /**
+     * Open Inference Protocol extensions implemented
+     */
     extensions: Array<string>;
     name: string;
     version: string;
+};
+
+export type V2StatDurationDto = {
+    /**
+     * Requests counted
+     */
+    count: number;
+    /**
+     * Their cumulative duration in nanoseconds
+     */
+    ns: number;
 };
 
 export type V2TensorDto = {
@@ -3111,6 +3200,35 @@ export type GetServerReadyV2Responses = {
 
 export type GetServerReadyV2Response = GetServerReadyV2Responses[keyof GetServerReadyV2Responses];
 
+export type GetAllModelStatsV2Data = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v2/models/stats';
+};
+
+export type GetAllModelStatsV2Errors = {
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+};
+
+export type GetAllModelStatsV2Error = GetAllModelStatsV2Errors[keyof GetAllModelStatsV2Errors];
+
+export type GetAllModelStatsV2Responses = {
+    /**
+     * Per-replica counters since the process started (rows, batches, success/fail/queue/compute time in ns)
+     */
+    200: V2ModelStatsResponseDto;
+};
+
+export type GetAllModelStatsV2Response = GetAllModelStatsV2Responses[keyof GetAllModelStatsV2Responses];
+
 export type GetModelMetadataV2Data = {
     body?: never;
     path: {
@@ -3185,10 +3303,6 @@ export type InferV2Errors = {
      */
     410: ProblemDocumentDto;
     /**
-     * Understood but not processable (names what is wrong).
-     */
-    422: ProblemDocumentDto;
-    /**
      * Too many requests; see Retry-After.
      */
     429: ProblemDocumentDto;
@@ -3259,6 +3373,45 @@ export type GetModelReadyV2Responses = {
 };
 
 export type GetModelReadyV2Response = GetModelReadyV2Responses[keyof GetModelReadyV2Responses];
+
+export type GetModelStatsV2Data = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v2/models/{name}/stats';
+};
+
+export type GetModelStatsV2Errors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetModelStatsV2Error = GetModelStatsV2Errors[keyof GetModelStatsV2Errors];
+
+export type GetModelStatsV2Responses = {
+    /**
+     * Per-replica counters since the process started (rows, batches, success/fail/queue/compute time in ns)
+     */
+    200: V2ModelStatsResponseDto;
+};
+
+export type GetModelStatsV2Response = GetModelStatsV2Responses[keyof GetModelStatsV2Responses];
 
 export type GetModelVersionMetadataV2Data = {
     body?: never;
@@ -3336,10 +3489,6 @@ export type InferWithVersionV2Errors = {
      */
     410: ProblemDocumentDto;
     /**
-     * Understood but not processable (names what is wrong).
-     */
-    422: ProblemDocumentDto;
-    /**
      * Too many requests; see Retry-After.
      */
     429: ProblemDocumentDto;
@@ -3411,3 +3560,47 @@ export type GetModelVersionReadyV2Responses = {
 };
 
 export type GetModelVersionReadyV2Response = GetModelVersionReadyV2Responses[keyof GetModelVersionReadyV2Responses];
+
+export type GetModelVersionStatsV2Data = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v2/models/{name}/versions/{version}/stats';
+};
+
+export type GetModelVersionStatsV2Errors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+};
+
+export type GetModelVersionStatsV2Error = GetModelVersionStatsV2Errors[keyof GetModelVersionStatsV2Errors];
+
+export type GetModelVersionStatsV2Responses = {
+    /**
+     * Per-replica counters since the process started (rows, batches, success/fail/queue/compute time in ns)
+     */
+    200: V2ModelStatsResponseDto;
+};
+
+export type GetModelVersionStatsV2Response = GetModelVersionStatsV2Responses[keyof GetModelVersionStatsV2Responses];
