@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Module, VersioningType } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import { hasRole, Role, Roles } from '@app/common';
 import { AppModule } from '../apps/api/src/app.module';
 import { buildOpenApiDocument } from '../apps/api/src/openapi';
+import { createAdapter, pipelineSettings } from '../apps/api/src/request-pipeline';
 import { apiKeyFor, apiKeyHeader, authHeader, tokenFor } from './support/auth';
 import { routeTable, RouteEntry, routesOf } from './support/route-table';
 import { startTestApp, TestApp } from './support/test-app';
@@ -26,10 +27,15 @@ interface Principal {
 /** The API key column uses a middle role, so both its allowed and its forbidden cases are real. */
 const API_KEY_ROLE: Role = 'ml-engineer';
 
+/** `::` is a literal colon (TF Serving's `/v1/models/{name}:predict`); `:name` a parameter. */
+const eachParam = (pattern: string, replace: (name: string) => string) =>
+  pattern
+    .split('::')
+    .map((part) => part.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => replace(name)))
+    .join(':');
+
 function concretePath(pattern: string): string {
-  return pattern.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) =>
-    /id$/i.test(name) ? randomUUID() : /version/i.test(name) ? '1' : `matrix-${name.toLowerCase()}`,
-  );
+  return eachParam(pattern, (name) => (/id$/i.test(name) ? randomUUID() : /version/i.test(name) ? '1' : `matrix-${name.toLowerCase()}`));
 }
 
 type Verdict = 'allowed' | 'unauthenticated' | 'forbidden';
@@ -124,7 +130,7 @@ describe('authorization matrix (e2e)', () => {
     const doc = buildOpenApiDocument(t.app);
     const wrong: string[] = [];
     for (const route of routes) {
-      const openApiPath = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      const openApiPath = eachParam(route.path, (name) => `{${name}}`);
       const op = (doc.paths[openApiPath] as Record<string, { security?: unknown[] }> | undefined)?.[route.method.toLowerCase()];
       if (!op) continue; // excluded from the document (e.g. /metrics)
       const secured = Boolean(op.security?.length);
@@ -166,7 +172,9 @@ describe('a route without an access declaration', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(base.config, pino({ level: 'silent' })), UndeclaredModule],
     }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createAdapter(base.config, pino({ level: 'silent' }), pipelineSettings(base.config)),
+    );
     app.enableVersioning({ type: VersioningType.URI });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

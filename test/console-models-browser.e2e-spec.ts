@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { authHeader, bootstrapAdmin, createUser, type TestUser } from './support/auth';
 import { type ConsoleHarness, seriousViolations, openSignedIn, SCREENSHOTS, startConsole } from './support/console';
-import { createModel, FIXTURES, transition, uploadVersion } from './support/registry';
+import { createModel, FIXTURES, fixtureFiles, transition, uploadVersion } from './support/registry';
 
 /**
  * The console's model pages (issue 14) in a real browser: upload a version by drag and drop or by
@@ -222,6 +222,65 @@ describe('Model pages of the web console in a browser (e2e)', () => {
     expect(new Date(stored.json().sunsetAt).getTime()).toBe(moved.getTime());
     // Only admins read usage: the engineer was not sent that request.
     expect(w.calls.filter((c) => c.path === '/v1/usage')).toEqual([]);
+    expect(w.problems).toEqual([]);
+  });
+
+  it('a version whose signature differs from production’s shows the differences; an engineer cannot override them, an admin can', async () => {
+    const { t } = h;
+    await createModel(t, engineer.accessToken, 'guarded');
+    for (const fixture of ['classifier', 'mlp-bench']) {
+      const up = await uploadVersion(t, engineer.accessToken, 'guarded', fixtureFiles(fixture));
+      expect(up.statusCode).toBe(201);
+      expect((await transition(t, engineer.accessToken, 'guarded', up.json().version, { to: 'staging' })).statusCode).toBe(200);
+    }
+    expect((await transition(t, engineer.accessToken, 'guarded', 1, { to: 'production' })).statusCode).toBe(200);
+    const difference = /inputs\.features\.shape: shape \[-1, 32\] differs from production's \[-1, 4\]/;
+
+    const engineerSide = await openSignedIn(h, context, engineer);
+    await engineerSide.page.goto(`${h.base}/console/models/guarded?version=2`);
+    const note = engineerSide.page.getByRole('note', { name: 'Signature differences from production' });
+    await note.getByText(difference).waitFor();
+    await engineerSide.page.getByRole('button', { name: 'Promote to production' }).click();
+    const dialog = engineerSide.page.getByRole('alertdialog');
+    await dialog.getByText('Only an admin can promote it over these differences.').waitFor();
+    expect(await dialog.getByRole('checkbox').count()).toBe(0);
+    await dialog.getByLabel(/Reason/).fill('wider inputs');
+    await dialog.getByRole('button', { name: 'Confirm: promote to production' }).click();
+    await dialog
+      .getByRole('alert')
+      .getByText(/differs from production version 1/)
+      .waitFor();
+    expect(engineerSide.w.problems).toEqual([
+      'answer 409: POST /v1/models/guarded/versions/2/transitions',
+      'console error: Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
+
+    const { page, w } = await openSignedIn(h, context, admin);
+    await page.goto(`${h.base}/console/models/guarded?version=2`);
+    await page.getByRole('button', { name: 'Promote to production' }).click();
+    const adminDialog = page.getByRole('alertdialog');
+    await adminDialog.getByText(difference).waitFor();
+    // The box's label is what a person clicks (the input itself is visually hidden).
+    await adminDialog.getByText(/Promote anyway/).click();
+    expect(await adminDialog.getByRole('checkbox', { name: /Promote anyway/ }).isChecked()).toBe(true);
+    await adminDialog.getByLabel(/Reason/).fill('callers migrated to 32 features');
+    await adminDialog.getByRole('button', { name: 'Confirm: promote to production' }).click();
+    await adminDialog.waitFor({ state: 'detached' });
+    await page
+      .getByRole('heading', { name: /Version 2/ })
+      .getByText('production')
+      .waitFor();
+    const audit = await t.app.inject({
+      method: 'GET',
+      url: '/v1/audit-events?action=model-version.transitioned&limit=100',
+      headers: authHeader(admin.accessToken),
+    });
+    const forced = audit
+      .json()
+      .items.find((e: { details: { model?: string; forced?: boolean } }) => e.details.model === 'guarded' && e.details.forced);
+    expect(forced?.details.signatureChanges).toEqual([
+      { field: 'inputs.features.shape', message: "shape [-1, 32] differs from production's [-1, 4]" },
+    ]);
     expect(w.problems).toEqual([]);
   });
 });

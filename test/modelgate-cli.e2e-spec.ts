@@ -148,6 +148,20 @@ describe('modelgate CLI (e2e)', () => {
     const shown = await cli(['versions', 'get', 'iris-cli', '1']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/stage\s*│\s*production/);
+
+    // A version taking 32 features over production's 4: refused, and only an admin's --force overrides it.
+    const wide = fixturePath('mlp-bench');
+    const third = await cliJson(['versions', 'upload', 'iris-cli', join(wide, 'model.json'), join(wide, 'group1-shard1of1.bin')]);
+    await cliJson(['versions', 'promote', 'iris-cli', String(third.version), '--to', 'staging']);
+    const mismatch = await cli(['versions', 'promote', 'iris-cli', String(third.version)]);
+    expect(mismatch.code).toBe(5);
+    expect(mismatch.stderr).toMatch(/SIGNATURE_MISMATCH \(409\)[\s\S]*inputs\.features\.shape/);
+    const notAdmin = await cli(['versions', 'promote', 'iris-cli', String(third.version), '--force']);
+    expect(notAdmin.stderr).toMatch(/FORCE_NOT_ALLOWED \(403\)/);
+    const forced = await cliJson(['--profile', 'admin', 'versions', 'promote', 'iris-cli', String(third.version), '--force']);
+    expect(forced).toMatchObject({ version: third.version, stage: 'production' });
+    // Back to the 4-feature version, as the rest of this suite expects.
+    await cliJson(['--profile', 'admin', 'versions', 'promote', 'iris-cli', '1', '--force']);
     expect(shown.stdout).toContain('setosa, versicolor, virginica');
   });
 

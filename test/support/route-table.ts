@@ -1,3 +1,4 @@
+import { fastifyColonPath } from '@app/predictions';
 import { INestApplication, RequestMethod, Type, VERSION_NEUTRAL } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer, Reflector } from '@nestjs/core';
@@ -88,7 +89,8 @@ export function routeTable(app: INestApplication): RouteEntry[] {
     }
   }
   for (const r of routes) {
-    if (!fastify.hasRoute({ method: r.method as HTTPMethods, url: r.path })) {
+    // TF Serving's `:name::predict` routes are registered with a pattern on the name (find-my-way reads a name up to the next '/').
+    if (!fastify.hasRoute({ method: r.method as HTTPMethods, url: fastifyColonPath(r.path) })) {
       throw new Error(`route table out of step with the router: ${r.method} ${r.path} (${r.controller}.${r.handler})`);
     }
   }

@@ -18,6 +18,7 @@ import {
   WithHeadersInterceptor,
 } from '@app/common';
 import { AccessGuard } from '@app/auth';
+import { installTfServingRoutes } from '@app/predictions';
 import type { ApiConfig } from './api-config';
 import { HttpInstrumentation } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
@@ -85,7 +86,7 @@ export function pipelineSettings(config: ApiConfig): PipelineSettings {
 export function createAdapter(config: ApiConfig, logger: PinoInstance, settings: PipelineSettings): FastifyAdapter {
   const tls = config.http.tls;
   const apiHeaders = securityHeaders(settings.apiHeaders);
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
@@ -104,6 +105,9 @@ export function createAdapter(config: ApiConfig, logger: PinoInstance, settings:
     frameworkErrors: frameworkErrorHandler(apiHeaders),
     clientErrorHandler: clientErrorHandler(apiHeaders, logger),
   });
+  // Before any route exists: TF Serving's `{name}:predict` paths need a literal colon after a parameter.
+  installTfServingRoutes(adapter.getInstance());
+  return adapter;
 }
 
 // ---------------------------------------------------------------------------------------------

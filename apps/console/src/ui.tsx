@@ -1,5 +1,6 @@
 import { isModelGateError } from '@modelgate/sdk';
 import type { ReactNode } from 'react';
+import { Button } from 'react-aria-components';
 
 /** What a person reads when a call fails: the problem's `detail` (and the request id to quote). */
 export function problemMessage(error: unknown): string {
@@ -50,4 +51,62 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A form's Cancel and submit buttons; the submit button says what is happening while `pending`. */
+export function FormActions(props: {
+  onCancel: () => void;
+  submit: string;
+  pendingLabel: string;
+  pending: boolean;
+  /** The submit button is disabled (nothing to send yet). */
+  disabled?: boolean;
+  /** Cancel is disabled while pending (an upload under way). */
+  holdCancel?: boolean;
+  danger?: boolean;
+}) {
+  return (
+    <div className="actions">
+      <Button className="button" onPress={props.onCancel} isDisabled={props.holdCancel && props.pending}>
+        Cancel
+      </Button>
+      <Button
+        type="submit"
+        className={`button ${props.danger ? 'button-danger' : 'button-primary'}`}
+        isDisabled={props.pending || props.disabled}
+      >
+        {props.pending ? props.pendingLabel : props.submit}
+      </Button>
+    </div>
+  );
+}
+
+/** Previous / next over a collection's `page` (limit, offset, total). */
+export function Pager({
+  label,
+  offset,
+  limit,
+  total,
+  onOffset,
+}: {
+  label: string;
+  offset: number;
+  limit: number;
+  total: number;
+  onOffset: (offset: number) => void;
+}) {
+  if (total <= limit && offset === 0) return null;
+  return (
+    <nav className="pager" aria-label={label}>
+      <Button className="button" isDisabled={offset === 0} onPress={() => onOffset(Math.max(0, offset - limit))}>
+        Previous
+      </Button>
+      <span aria-live="polite">
+        {total === 0 || offset >= total ? 0 : offset + 1}–{Math.min(offset + limit, total)} of {total}
+      </span>
+      <Button className="button" isDisabled={offset + limit >= total} onPress={() => onOffset(offset + limit)}>
+        Next
+      </Button>
+    </nav>
+  );
 }

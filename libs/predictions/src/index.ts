@@ -9,3 +9,4 @@ export { ServingWarmup } from './serving/serving-warmup';
 export { PredictController } from './http/predict.controller';
 export { InferenceProtocolController } from './http/inference-protocol.controller';
 export { inferenceEnvelope, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from './http/inference-body.decorator';
+export { fastifyColonPath, installTfServingRoutes } from './tf-serving/tf-serving-routes';

@@ -7,6 +7,7 @@ import { ModelServingSettingsEntity, PredictionLogEntity, UsageEventEntity } fro
 import { InferenceProtocolController } from './http/inference-protocol.controller';
 import { PredictController } from './http/predict.controller';
 import { ServingSettingsController } from './http/serving-settings.controller';
+import { TfServingController } from './http/tf-serving.controller';
 import { UsageController } from './http/usage.controller';
 import { InferenceProtocolService } from './serving/inference-protocol.service';
 import { PredictionLogsRepository } from './serving/prediction-logs.repository';
@@ -16,6 +17,7 @@ import { ServingSettingsRepository } from './serving/serving-settings.repository
 import { ServingSettingsService } from './serving/serving-settings.service';
 import { TypeormServingSettingsRepository } from './serving/serving-settings.typeorm-repository';
 import { ServingWarmup } from './serving/serving-warmup';
+import { TfServingService } from './tf-serving/tf-serving.service';
 import { VersionResolver } from './serving/version-resolver';
 import { InferenceStats } from './stats/inference-stats';
 import { UsageEventsRepository } from './usage/usage-events.repository';
@@ -26,7 +28,7 @@ import { UsageService } from './usage/usage.service';
 /** v1 (TF Serving style) and v2 (Open Inference Protocol) predictions over the registry and runtime. */
 @Module({
   imports: [TypeOrmModule.forFeature([UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity]), InferenceModule, ModelsModule],
-  controllers: [PredictController, InferenceProtocolController, UsageController, ServingSettingsController],
+  controllers: [PredictController, InferenceProtocolController, TfServingController, UsageController, ServingSettingsController],
   providers: [
     { provide: UsageEventsRepository, useClass: TypeormUsageEventsRepository },
     { provide: ServingSettingsRepository, useClass: TypeormServingSettingsRepository },
@@ -36,6 +38,7 @@ import { UsageService } from './usage/usage.service';
     VersionResolver,
     PredictionService,
     InferenceProtocolService,
+    TfServingService,
     InferenceStats,
     ServingSettingsService,
     ServingWarmup,

@@ -2,7 +2,7 @@
 
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
+import type { CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TfClassifyData, TfClassifyErrors, TfClassifyResponses, TfClassifyWithLabelData, TfClassifyWithLabelErrors, TfClassifyWithLabelResponses, TfClassifyWithVersionData, TfClassifyWithVersionErrors, TfClassifyWithVersionResponses, TfMetadataData, TfMetadataErrors, TfMetadataResponses, TfPredictData, TfPredictErrors, TfPredictResponses, TfPredictWithLabelData, TfPredictWithLabelErrors, TfPredictWithLabelResponses, TfPredictWithVersionData, TfPredictWithVersionErrors, TfPredictWithVersionResponses, TfRegressData, TfRegressErrors, TfRegressResponses, TfRegressWithLabelData, TfRegressWithLabelErrors, TfRegressWithLabelResponses, TfRegressWithVersionData, TfRegressWithVersionErrors, TfRegressWithVersionResponses, TfVersionMetadataData, TfVersionMetadataErrors, TfVersionMetadataResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -513,6 +513,102 @@ export const predictWithAlias = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * TF Serving classify with the version a label (alias) points at
+ */
+export const tfClassifyWithLabel = <ThrowOnError extends boolean = false>(options: Options<TfClassifyWithLabelData, ThrowOnError>): RequestResult<TfClassifyWithLabelResponses, TfClassifyWithLabelErrors, ThrowOnError> => (options.client ?? client).post<TfClassifyWithLabelResponses, TfClassifyWithLabelErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/labels/{alias}:classify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving predict with the version a label (alias) points at
+ */
+export const tfPredictWithLabel = <ThrowOnError extends boolean = false>(options: Options<TfPredictWithLabelData, ThrowOnError>): RequestResult<TfPredictWithLabelResponses, TfPredictWithLabelErrors, ThrowOnError> => (options.client ?? client).post<TfPredictWithLabelResponses, TfPredictWithLabelErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/labels/{alias}:predict',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving regress with the version a label (alias) points at
+ */
+export const tfRegressWithLabel = <ThrowOnError extends boolean = false>(options: Options<TfRegressWithLabelData, ThrowOnError>): RequestResult<TfRegressWithLabelResponses, TfRegressWithLabelErrors, ThrowOnError> => (options.client ?? client).post<TfRegressWithLabelResponses, TfRegressWithLabelErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/labels/{alias}:regress',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving model metadata (the production version's signature)
+ */
+export const tfMetadata = <ThrowOnError extends boolean = false>(options: Options<TfMetadataData, ThrowOnError>): RequestResult<TfMetadataResponses, TfMetadataErrors, ThrowOnError> => (options.client ?? client).get<TfMetadataResponses, TfMetadataErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/metadata',
+    ...options
+});
+
+/**
  * Predict with the production version (canary split applied, sticky per caller)
  */
 export const predict = <ThrowOnError extends boolean = false>(options: Options<PredictData, ThrowOnError>): RequestResult<PredictResponses, PredictErrors, ThrowOnError> => (options.client ?? client).post<PredictResponses, PredictErrors, ThrowOnError>({
@@ -750,6 +846,27 @@ export const downloadModelVersionArtifact = <ThrowOnError extends boolean = fals
 });
 
 /**
+ * TF Serving model version metadata
+ */
+export const tfVersionMetadata = <ThrowOnError extends boolean = false>(options: Options<TfVersionMetadataData, ThrowOnError>): RequestResult<TfVersionMetadataResponses, TfVersionMetadataErrors, ThrowOnError> => (options.client ?? client).get<TfVersionMetadataResponses, TfVersionMetadataErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}/metadata',
+    ...options
+});
+
+/**
  * Predict with a given version (drafts: ml-engineer and admin only)
  */
 export const predictWithVersion = <ThrowOnError extends boolean = false>(options: Options<PredictWithVersionData, ThrowOnError>): RequestResult<PredictWithVersionResponses, PredictWithVersionErrors, ThrowOnError> => (options.client ?? client).post<PredictWithVersionResponses, PredictWithVersionErrors, ThrowOnError>({
@@ -842,6 +959,156 @@ export const transitionModelVersion = <ThrowOnError extends boolean = false>(opt
         }
     ],
     url: '/v1/models/{name}/versions/{version}/transitions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving classify with a given version
+ */
+export const tfClassifyWithVersion = <ThrowOnError extends boolean = false>(options: Options<TfClassifyWithVersionData, ThrowOnError>): RequestResult<TfClassifyWithVersionResponses, TfClassifyWithVersionErrors, ThrowOnError> => (options.client ?? client).post<TfClassifyWithVersionResponses, TfClassifyWithVersionErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}:classify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving predict with a given version (drafts: ml-engineer and admin only)
+ */
+export const tfPredictWithVersion = <ThrowOnError extends boolean = false>(options: Options<TfPredictWithVersionData, ThrowOnError>): RequestResult<TfPredictWithVersionResponses, TfPredictWithVersionErrors, ThrowOnError> => (options.client ?? client).post<TfPredictWithVersionResponses, TfPredictWithVersionErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}:predict',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving regress with a given version
+ */
+export const tfRegressWithVersion = <ThrowOnError extends boolean = false>(options: Options<TfRegressWithVersionData, ThrowOnError>): RequestResult<TfRegressWithVersionResponses, TfRegressWithVersionErrors, ThrowOnError> => (options.client ?? client).post<TfRegressWithVersionResponses, TfRegressWithVersionErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}:regress',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving classify with the production version (versions with named features)
+ */
+export const tfClassify = <ThrowOnError extends boolean = false>(options: Options<TfClassifyData, ThrowOnError>): RequestResult<TfClassifyResponses, TfClassifyErrors, ThrowOnError> => (options.client ?? client).post<TfClassifyResponses, TfClassifyErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}:classify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving predict with the production version (canary split applied)
+ */
+export const tfPredict = <ThrowOnError extends boolean = false>(options: Options<TfPredictData, ThrowOnError>): RequestResult<TfPredictResponses, TfPredictErrors, ThrowOnError> => (options.client ?? client).post<TfPredictResponses, TfPredictErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}:predict',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * TF Serving regress with the production version (versions with named features)
+ */
+export const tfRegress = <ThrowOnError extends boolean = false>(options: Options<TfRegressData, ThrowOnError>): RequestResult<TfRegressResponses, TfRegressErrors, ThrowOnError> => (options.client ?? client).post<TfRegressResponses, TfRegressErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}:regress',
     ...options,
     headers: {
         'Content-Type': 'application/json',

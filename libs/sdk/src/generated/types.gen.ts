@@ -565,6 +565,117 @@ export type TensorSpecDto = {
     shape: Array<number>;
 };
 
+export type TfClassifyResponseDto = {
+    /**
+     * Per example, every class as [label, score] ("" when the version has no labels)
+     */
+    results: Array<Array<Array<string | number>>>;
+};
+
+export type TfExamplesRequestDto = {
+    /**
+     * Features shared by every example (merged into each; none may appear in examples too)
+     */
+    context?: {
+        [key: string]: number;
+    };
+    /**
+     * Examples: objects of feature name → value
+     */
+    examples: Array<{
+        [key: string]: number;
+    }>;
+    /**
+     * Serving signature: absent or "serving_default" (the only one a version exposes); also "tensorflow/serving/classify" or "tensorflow/serving/regress" on those routes
+     */
+    signature_name?: string;
+};
+
+export type TfMetadataResponseDto = {
+    metadata: TfModelMetadataDto;
+    model_spec: TfModelSpecDto;
+};
+
+export type TfModelMetadataDto = {
+    signature_def: TfSignatureDefMapDto;
+};
+
+export type TfModelSpecDto = {
+    name: string;
+    signature_name: string;
+    /**
+     * The version, as a string (as TF Serving writes it)
+     */
+    version: string;
+};
+
+export type TfPredictRequestDto = {
+    /**
+     * Columnar format: the input tensor (rows), or an object of input name → tensor
+     */
+    inputs?: Array<unknown> | {
+        [key: string]: Array<unknown>;
+    };
+    /**
+     * Row format: one entry per row (a list of numbers, or an object keyed by the input name or by feature names)
+     */
+    instances?: Array<unknown>;
+    /**
+     * Serving signature: absent or "serving_default" (the only one a version exposes)
+     */
+    signature_name?: string;
+};
+
+export type TfPredictResponseDto = {
+    /**
+     * Columnar format answer: the output tensor
+     */
+    outputs?: Array<unknown>;
+    /**
+     * Row format answer: one output per row
+     */
+    predictions?: Array<unknown>;
+};
+
+export type TfRegressResponseDto = {
+    /**
+     * One value per example
+     */
+    results: Array<number>;
+};
+
+export type TfSignatureDefDto = {
+    inputs: {
+        [key: string]: TfTensorInfoDto;
+    };
+    method_name: string;
+    outputs: {
+        [key: string]: TfTensorInfoDto;
+    };
+};
+
+export type TfSignatureDefMapDto = {
+    signature_def: TfSignatureDefsDto;
+};
+
+export type TfSignatureDefsDto = {
+    serving_default: TfSignatureDefDto;
+};
+
+export type TfTensorInfoDto = {
+    dtype: string;
+    name: string;
+    tensor_shape: TfTensorShapeDto;
+};
+
+export type TfTensorShapeDto = {
+    dim: Array<{
+        name?: string;
+        size?: string;
+    }>;
+    unknown_rank: boolean;
+};
+
 export type TokenPairDto = {
     /**
      * JWT for Authorization: Bearer
@@ -1956,6 +2067,205 @@ export type PredictWithAliasResponses = {
 
 export type PredictWithAliasResponse = PredictWithAliasResponses[keyof PredictWithAliasResponses];
 
+export type TfClassifyWithLabelData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/labels/{alias}:classify';
+};
+
+export type TfClassifyWithLabelErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfClassifyWithLabelError = TfClassifyWithLabelErrors[keyof TfClassifyWithLabelErrors];
+
+export type TfClassifyWithLabelResponses = {
+    /**
+     * Every class of each example, as [label, score]
+     */
+    200: TfClassifyResponseDto;
+};
+
+export type TfClassifyWithLabelResponse = TfClassifyWithLabelResponses[keyof TfClassifyWithLabelResponses];
+
+export type TfPredictWithLabelData = {
+    body: TfPredictRequestDto;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/labels/{alias}:predict';
+};
+
+export type TfPredictWithLabelErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfPredictWithLabelError = TfPredictWithLabelErrors[keyof TfPredictWithLabelErrors];
+
+export type TfPredictWithLabelResponses = {
+    /**
+     * Row format: `predictions`; columnar format: `outputs`
+     */
+    200: TfPredictResponseDto;
+};
+
+export type TfPredictWithLabelResponse = TfPredictWithLabelResponses[keyof TfPredictWithLabelResponses];
+
+export type TfRegressWithLabelData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+        alias: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/labels/{alias}:regress';
+};
+
+export type TfRegressWithLabelErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfRegressWithLabelError = TfRegressWithLabelErrors[keyof TfRegressWithLabelErrors];
+
+export type TfRegressWithLabelResponses = {
+    /**
+     * One value per example
+     */
+    200: TfRegressResponseDto;
+};
+
+export type TfRegressWithLabelResponse = TfRegressWithLabelResponses[keyof TfRegressWithLabelResponses];
+
+export type TfMetadataData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/metadata';
+};
+
+export type TfMetadataErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+};
+
+export type TfMetadataError = TfMetadataErrors[keyof TfMetadataErrors];
+
+export type TfMetadataResponses = {
+    /**
+     * GetModelMetadataResponse, as TF Serving writes it
+     */
+    200: TfMetadataResponseDto;
+};
+
+export type TfMetadataResponse = TfMetadataResponses[keyof TfMetadataResponses];
+
 export type PredictData = {
     body: PredictRequestDto;
     headers?: {
@@ -2452,6 +2762,50 @@ export type DownloadModelVersionArtifactResponses = {
 
 export type DownloadModelVersionArtifactResponse = DownloadModelVersionArtifactResponses[keyof DownloadModelVersionArtifactResponses];
 
+export type TfVersionMetadataData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/metadata';
+};
+
+export type TfVersionMetadataErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+};
+
+export type TfVersionMetadataError = TfVersionMetadataErrors[keyof TfVersionMetadataErrors];
+
+export type TfVersionMetadataResponses = {
+    /**
+     * GetModelMetadataResponse, as TF Serving writes it
+     */
+    200: TfMetadataResponseDto;
+};
+
+export type TfVersionMetadataResponse = TfVersionMetadataResponses[keyof TfVersionMetadataResponses];
+
 export type PredictWithVersionData = {
     body: PredictRequestDto;
     path: {
@@ -2653,6 +3007,315 @@ export type TransitionModelVersionResponses = {
 };
 
 export type TransitionModelVersionResponse = TransitionModelVersionResponses[keyof TransitionModelVersionResponses];
+
+export type TfClassifyWithVersionData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}:classify';
+};
+
+export type TfClassifyWithVersionErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfClassifyWithVersionError = TfClassifyWithVersionErrors[keyof TfClassifyWithVersionErrors];
+
+export type TfClassifyWithVersionResponses = {
+    /**
+     * Every class of each example, as [label, score]
+     */
+    200: TfClassifyResponseDto;
+};
+
+export type TfClassifyWithVersionResponse = TfClassifyWithVersionResponses[keyof TfClassifyWithVersionResponses];
+
+export type TfPredictWithVersionData = {
+    body: TfPredictRequestDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}:predict';
+};
+
+export type TfPredictWithVersionErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfPredictWithVersionError = TfPredictWithVersionErrors[keyof TfPredictWithVersionErrors];
+
+export type TfPredictWithVersionResponses = {
+    /**
+     * Row format: `predictions`; columnar format: `outputs`
+     */
+    200: TfPredictResponseDto;
+};
+
+export type TfPredictWithVersionResponse = TfPredictWithVersionResponses[keyof TfPredictWithVersionResponses];
+
+export type TfRegressWithVersionData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}:regress';
+};
+
+export type TfRegressWithVersionErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfRegressWithVersionError = TfRegressWithVersionErrors[keyof TfRegressWithVersionErrors];
+
+export type TfRegressWithVersionResponses = {
+    /**
+     * One value per example
+     */
+    200: TfRegressResponseDto;
+};
+
+export type TfRegressWithVersionResponse = TfRegressWithVersionResponses[keyof TfRegressWithVersionResponses];
+
+export type TfClassifyData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}:classify';
+};
+
+export type TfClassifyErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfClassifyError = TfClassifyErrors[keyof TfClassifyErrors];
+
+export type TfClassifyResponses = {
+    /**
+     * Every class of each example, as [label, score]
+     */
+    200: TfClassifyResponseDto;
+};
+
+export type TfClassifyResponse = TfClassifyResponses[keyof TfClassifyResponses];
+
+export type TfPredictData = {
+    body: TfPredictRequestDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}:predict';
+};
+
+export type TfPredictErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfPredictError = TfPredictErrors[keyof TfPredictErrors];
+
+export type TfPredictResponses = {
+    /**
+     * Row format: `predictions`; columnar format: `outputs`
+     */
+    200: TfPredictResponseDto;
+};
+
+export type TfPredictResponse = TfPredictResponses[keyof TfPredictResponses];
+
+export type TfRegressData = {
+    body: TfExamplesRequestDto;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}:regress';
+};
+
+export type TfRegressErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * The resource is gone (retired).
+     */
+    410: ProblemDocumentDto;
+    /**
+     * Too many requests; see Retry-After.
+     */
+    429: ProblemDocumentDto;
+    /**
+     * A dependency is unavailable; see Retry-After.
+     */
+    503: ProblemDocumentDto;
+};
+
+export type TfRegressError = TfRegressErrors[keyof TfRegressErrors];
+
+export type TfRegressResponses = {
+    /**
+     * One value per example
+     */
+    200: TfRegressResponseDto;
+};
+
+export type TfRegressResponse = TfRegressResponses[keyof TfRegressResponses];
 
 export type ListTrainingJobsData = {
     body?: never;

@@ -3,9 +3,9 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Button, Checkbox, FieldError, Form, Input, Label, Text, TextField } from 'react-aria-components';
 import { type Role, useSession } from '../../session';
-import { Empty, ErrorNotice, formatDate, Loading } from '../../ui';
+import { Empty, ErrorNotice, formatDate, Loading, FormActions } from '../../ui';
 import { ActionDialog, ConfirmAction } from './ActionDialog';
-import { Pager } from './Pager';
+import { Pager } from '../../ui';
 import { CheckMark, isRole, ROLES } from './RolesField';
 import { offsetOf, PAGE_SIZE, useUrlFilters } from './search-params';
 import { SecretField } from './Secrets';
@@ -227,14 +227,7 @@ function CreateApiKey({ onCreated }: { onCreated: (message: string) => void }) {
                 </Text>
                 <FieldError />
               </TextField>
-              <div className="actions">
-                <Button className="button" onPress={close}>
-                  Cancel
-                </Button>
-                <Button type="submit" className="button button-primary" isDisabled={create.isPending}>
-                  {create.isPending ? 'Creating…' : 'Create key'}
-                </Button>
-              </div>
+              <FormActions onCancel={close} submit="Create key" pendingLabel="Creating…" pending={create.isPending} />
             </Form>
           </>
         )

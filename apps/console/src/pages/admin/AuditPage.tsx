@@ -5,7 +5,7 @@ import { Button, Form, Input, Label, TextField } from 'react-aria-components';
 import { Link } from 'react-router';
 import { useSession } from '../../session';
 import { Empty, ErrorNotice, Loading } from '../../ui';
-import { Pager } from './Pager';
+import { Pager } from '../../ui';
 import { offsetOf, PAGE_SIZE, useUrlFilters, withParams } from './search-params';
 import './admin.css';
 

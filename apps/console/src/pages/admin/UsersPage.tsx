@@ -1,11 +1,11 @@
 import { createUser, dataOf, deleteUser, listUsers, updateUser, type UpdateUserDtoWritable, type UserDto } from '@modelgate/sdk';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { Button, FieldError, Form, Input, Label, SearchField, TextField } from 'react-aria-components';
+import { FieldError, Form, Input, Label, SearchField, TextField } from 'react-aria-components';
 import { type Role, useSession } from '../../session';
-import { Empty, ErrorNotice, formatDate, Loading } from '../../ui';
+import { Empty, ErrorNotice, formatDate, Loading, FormActions } from '../../ui';
 import { ActionDialog, ConfirmAction } from './ActionDialog';
-import { Pager } from './Pager';
+import { Pager } from '../../ui';
 import { isRole, RoleBadges, ROLES, RolesField } from './RolesField';
 import { offsetOf, PAGE_SIZE, useUrlFilters } from './search-params';
 import { PasswordField } from './Secrets';
@@ -182,14 +182,7 @@ function CreateUser({ onCreated }: { onCreated: Say }) {
             </TextField>
             <PasswordField label="Password" value={password} onChange={setPassword} />
             <RolesField value={roles} onChange={setRoles} />
-            <div className="actions">
-              <Button className="button" onPress={close}>
-                Cancel
-              </Button>
-              <Button type="submit" className="button button-primary" isDisabled={create.isPending}>
-                {create.isPending ? 'Creating…' : 'Create user'}
-              </Button>
-            </div>
+            <FormActions onCancel={close} submit="Create user" pendingLabel="Creating…" pending={create.isPending} />
           </Form>
         </>
       )}
@@ -228,14 +221,7 @@ function ChangeRoles({ user, onDone }: { user: UserDto; onDone: Say }) {
             }}
           >
             <RolesField value={roles} onChange={setRoles} autoFocus />
-            <div className="actions">
-              <Button className="button" onPress={close}>
-                Cancel
-              </Button>
-              <Button type="submit" className="button button-primary" isDisabled={save.isPending}>
-                {save.isPending ? 'Saving…' : 'Save roles'}
-              </Button>
-            </div>
+            <FormActions onCancel={close} submit="Save roles" pendingLabel="Saving…" pending={save.isPending} />
           </Form>
         </>
       )}
@@ -274,14 +260,7 @@ function ResetPassword({ user, onDone }: { user: UserDto; onDone: Say }) {
             }}
           >
             <PasswordField label="New password" value={password} onChange={setPassword} autoFocus />
-            <div className="actions">
-              <Button className="button" onPress={close}>
-                Cancel
-              </Button>
-              <Button type="submit" className="button button-primary" isDisabled={reset.isPending}>
-                {reset.isPending ? 'Saving…' : 'Set password'}
-              </Button>
-            </div>
+            <FormActions onCancel={close} submit="Set password" pendingLabel="Saving…" pending={reset.isPending} />
           </Form>
         </>
       )}

@@ -2,6 +2,7 @@ import { dataOf, listModelVersionTransitions, type ModelVersionDto } from '@mode
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Rollout } from './Rollout';
+import { SignatureChanges } from './SignatureChanges';
 import { Sunset } from './Sunset';
 import { TransitionAction } from './TransitionAction';
 import { TryIt } from './TryIt';
@@ -158,7 +159,13 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
         {actions.length > 0 && (
           <div className="actions" role="group" aria-label="Stage actions">
             {actions.map((a) => (
-              <TransitionAction key={a.to} model={v.model} version={v.version} action={a} />
+              <TransitionAction
+                key={a.to}
+                model={v.model}
+                version={v.version}
+                action={a}
+                signatureChanges={a.to === 'production' ? v.signatureChanges : []}
+              />
             ))}
           </div>
         )}
@@ -224,6 +231,7 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
       )}
 
       <h3>Signature</h3>
+      {v.signatureChanges.length > 0 && <SignatureChanges changes={v.signatureChanges} />}
       <table className="table compact">
         <caption className="visually-hidden">Inputs and outputs</caption>
         <thead>

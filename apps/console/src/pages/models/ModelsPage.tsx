@@ -16,7 +16,7 @@ import {
 } from 'react-aria-components';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Loading } from '../../ui';
+import { Empty, ErrorNotice, Loading, FormActions, Pager } from '../../ui';
 
 const PAGE_SIZE = 20;
 const DAY_MS = 24 * 3600_000;
@@ -118,19 +118,7 @@ export function ModelsPage() {
               ))}
             </tbody>
           </table>
-          {page && (
-            <nav className="pager" aria-label="Pages of models">
-              <Button className="button" isDisabled={offset === 0} onPress={() => goTo(Math.max(0, offset - PAGE_SIZE))}>
-                Previous
-              </Button>
-              <span aria-live="polite">
-                {page.total === 0 ? 0 : offset + 1}–{Math.min(offset + PAGE_SIZE, page.total)} of {page.total}
-              </span>
-              <Button className="button" isDisabled={offset + PAGE_SIZE >= page.total} onPress={() => goTo(offset + PAGE_SIZE)}>
-                Next
-              </Button>
-            </nav>
-          )}
+          {page && <Pager label="Pages of models" offset={offset} limit={PAGE_SIZE} total={page.total} onOffset={goTo} />}
         </>
       )}
     </section>
@@ -194,14 +182,7 @@ function CreateModel() {
                   <Label>Description</Label>
                   <TextArea rows={3} />
                 </TextField>
-                <div className="actions">
-                  <Button className="button" onPress={close}>
-                    Cancel
-                  </Button>
-                  <Button type="submit" className="button button-primary" isDisabled={create.isPending}>
-                    {create.isPending ? 'Creating…' : 'Create model'}
-                  </Button>
-                </div>
+                <FormActions onCancel={close} submit="Create model" pendingLabel="Creating…" pending={create.isPending} />
               </Form>
             </>
           )}

@@ -1,20 +1,46 @@
 import type { ModelVersionDto, TransitionVersionDto } from '@modelgate/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Dialog, DialogTrigger, FieldError, Form, Heading, Label, Modal, TextArea, TextField } from 'react-aria-components';
+import {
+  Button,
+  Checkbox,
+  Dialog,
+  DialogTrigger,
+  FieldError,
+  Form,
+  Heading,
+  Label,
+  Modal,
+  TextArea,
+  TextField,
+} from 'react-aria-components';
 import { useSession } from '../../session';
 import { ErrorNotice } from '../../ui';
+import { SignatureChanges } from './SignatureChanges';
 
 type Stage = ModelVersionDto['stage'];
 
 /** A stage move with a reason and a confirmation. */
-export function TransitionAction({ model, version, action }: { model: string; version: number; action: { to: Stage; label: string } }) {
-  const { client } = useSession();
+export function TransitionAction(props: {
+  model: string;
+  version: number;
+  action: { to: Stage; label: string };
+  /** Differences from production's signature that this move would put in front of production's callers. */
+  signatureChanges?: ModelVersionDto['signatureChanges'];
+}) {
+  const { model, version, action } = props;
+  const changes = props.signatureChanges ?? [];
+  const { client, can } = useSession();
   const queries = useQueryClient();
   const [reason, setReason] = useState('');
+  const [force, setForce] = useState(false);
   const move = useMutation({
     mutationFn: () => {
-      const body: TransitionVersionDto = { to: action.to, ...(reason.trim() ? { reason: reason.trim() } : {}) };
+      const body: TransitionVersionDto = {
+        to: action.to,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+        ...(force ? { force: true } : {}),
+      };
       return client.versions.transition(model, version, body);
     },
     onSuccess: async () => {
@@ -33,6 +59,7 @@ export function TransitionAction({ model, version, action }: { model: string; ve
         if (!open) {
           move.reset();
           setReason('');
+          setForce(false);
         }
       }}
     >
@@ -53,6 +80,18 @@ export function TransitionAction({ model, version, action }: { model: string; ve
                       ? 'It keeps serving until its sunset date, then retires.'
                       : `It moves to ${action.to}.`}
               </p>
+              {changes.length > 0 && (
+                <>
+                  <SignatureChanges changes={changes} />
+                  {can('admin') ? (
+                    <Checkbox className="checkbox" isSelected={force} onChange={setForce}>
+                      Promote anyway: production’s callers must change with it (recorded in the audit log)
+                    </Checkbox>
+                  ) : (
+                    <p className="muted small">Only an admin can promote it over these differences.</p>
+                  )}
+                </>
+              )}
               {move.isError && <ErrorNotice error={move.error} title="The version was not moved" />}
               <Form
                 onSubmit={(e) => {

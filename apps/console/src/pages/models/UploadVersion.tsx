@@ -19,7 +19,7 @@ import {
   TextField,
 } from 'react-aria-components';
 import { useSession } from '../../session';
-import { ErrorNotice, formatBytes } from '../../ui';
+import { ErrorNotice, formatBytes, FormActions } from '../../ui';
 
 const ARCHIVE = /\.(zip|tar\.gz|tgz)$/i;
 
@@ -161,14 +161,14 @@ export function UploadVersion({ model, onUploaded }: { model: string; onUploaded
                   </ProgressBar>
                 )}
                 {upload.isError && <ErrorNotice error={upload.error} title="The version was not uploaded" />}
-                <div className="actions">
-                  <Button className="button" onPress={close} isDisabled={upload.isPending}>
-                    Cancel
-                  </Button>
-                  <Button type="submit" className="button button-primary" isDisabled={!source || upload.isPending}>
-                    {upload.isPending ? 'Uploading…' : 'Upload'}
-                  </Button>
-                </div>
+                <FormActions
+                  onCancel={close}
+                  submit="Upload"
+                  pendingLabel="Uploading…"
+                  pending={upload.isPending}
+                  disabled={!source}
+                  holdCancel
+                />
               </Form>
             </>
           )}

@@ -112,12 +112,15 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
     .description('Move a version to another stage (default: production; draft goes to staging first)')
     .option('--to <stage>', `the target stage (${STAGES.join(', ')})`, stage, 'production')
     .option('--reason <text>', 'why (kept in the history and the audit log)')
-    .action(async (model: string, version: string, o: { to: TransitionVersionDto['to']; reason?: string }, command: Command) => {
-      const ctx = contextFor(command);
-      const v = await (await ctx.client()).versions.promote(model, integer('version')(version), { to: o.to, reason: o.reason });
-      if (ctx.json) return ctx.out(json(v));
-      ctx.out(`${v.model} version ${v.version} is now ${v.stage}.\n`);
-    });
+    .option('--force', "admins: promote although its signature differs from production's (audited)")
+    .action(
+      async (model: string, version: string, o: { to: TransitionVersionDto['to']; reason?: string; force?: boolean }, command: Command) => {
+        const ctx = contextFor(command);
+        const client = await ctx.client();
+        const v = await client.versions.promote(model, integer('version')(version), { to: o.to, reason: o.reason, force: o.force });
+        ctx.print(v, () => `${v.model} version ${v.version} is now ${v.stage}.\n`);
+      },
+    );
 }
 
 function modelRecord(m: ModelDto): string {
