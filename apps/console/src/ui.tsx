@@ -1,6 +1,6 @@
 import { isModelGateError } from '@modelgate/sdk';
 import type { ReactNode } from 'react';
-import { Button } from 'react-aria-components';
+import { Button, FieldError, Label, ListBox, ListBoxItem, Popover, Select, SelectValue, Text } from 'react-aria-components';
 
 /** What a person reads when a call fails: the problem's `detail` (and the request id to quote). */
 export function problemMessage(error: unknown): string {
@@ -108,5 +108,53 @@ export function Pager({
         Next
       </Button>
     </nav>
+  );
+}
+
+/** A select of plain items (react-aria), controlled by key; an item's `detail` shows in the list only. */
+export function Picker(props: {
+  label: string;
+  value: string | null;
+  onChange: (key: string | null) => void;
+  items: { id: string; label: string; detail?: string }[];
+  name?: string;
+  isRequired?: boolean;
+  description?: string;
+  validate?: () => string | null;
+  className?: string;
+  labelClassName?: string;
+}) {
+  return (
+    <Select
+      className={props.className ?? 'field'}
+      name={props.name}
+      isRequired={props.isRequired}
+      value={props.value}
+      onChange={(k) => props.onChange(k === null ? null : String(k))}
+      validate={props.validate}
+    >
+      <Label className={props.labelClassName}>{props.label}</Label>
+      <Button className="picker-button">
+        {/* The chosen item's name only (its detail is for the list). */}
+        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder ? defaultChildren : selectedText)}</SelectValue>
+        <span aria-hidden="true">▾</span>
+      </Button>
+      {props.description && (
+        <Text slot="description" className="hint">
+          {props.description}
+        </Text>
+      )}
+      <FieldError />
+      <Popover className="picker-popover">
+        <ListBox className="picker-list" items={props.items}>
+          {(item) => (
+            <ListBoxItem className="picker-item" id={item.id} textValue={item.label}>
+              <span>{item.label}</span>
+              {item.detail && <span className="muted small">{item.detail}</span>}
+            </ListBoxItem>
+          )}
+        </ListBox>
+      </Popover>
+    </Select>
   );
 }

@@ -9,21 +9,9 @@ import {
 } from '@modelgate/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import {
-  Button,
-  Form,
-  Input,
-  Label,
-  ListBox,
-  ListBoxItem,
-  NumberField,
-  Popover,
-  Select,
-  SelectValue,
-  TextField,
-} from 'react-aria-components';
+import { Button, Form, Input, Label, NumberField, TextField } from 'react-aria-components';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, formatDate, Loading } from '../../ui';
+import { Empty, ErrorNotice, formatDate, Loading, Picker } from '../../ui';
 
 /** Versions a canary or an alias may point at: neither retired nor (for a canary) draft or production. */
 const canaryCandidates = (versions: ModelVersionDto[]) => versions.filter((v) => v.stage === 'staging' || v.stage === 'deprecated');
@@ -217,20 +205,11 @@ function Aliases({ model, versions, editable }: { model: string; versions: Model
 
 function VersionSelect(props: { label: string; versions: ModelVersionDto[]; selected: number; onChange: (version: number) => void }) {
   return (
-    <Select className="field" selectedKey={props.selected} onSelectionChange={(key) => props.onChange(Number(key))}>
-      <Label>{props.label}</Label>
-      <Button className="button select-button">
-        <SelectValue />
-      </Button>
-      <Popover className="popover">
-        <ListBox className="listbox">
-          {props.versions.map((v) => (
-            <ListBoxItem key={v.version} id={v.version} className="listbox-item">
-              {`v${v.version} (${v.stage})`}
-            </ListBoxItem>
-          ))}
-        </ListBox>
-      </Popover>
-    </Select>
+    <Picker
+      label={props.label}
+      value={String(props.selected)}
+      onChange={(key) => key !== null && props.onChange(Number(key))}
+      items={props.versions.map((v) => ({ id: String(v.version), label: `v${v.version} (${v.stage})` }))}
+    />
   );
 }

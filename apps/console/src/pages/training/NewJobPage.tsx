@@ -15,14 +15,12 @@ import {
   Popover,
   Radio,
   RadioGroup,
-  Select,
-  SelectValue,
   Text,
   TextField,
 } from 'react-aria-components';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Loading, problemMessage } from '../../ui';
+import { Empty, ErrorNotice, Loading, Picker, problemMessage } from '../../ui';
 import { useDatasets } from './DatasetsTable';
 import { fieldErrors, keys, parseLayers } from './jobs';
 import './training.css';
@@ -243,6 +241,7 @@ export function NewJobPage() {
 
           <Picker
             label="Dataset"
+            isRequired
             name="datasetId"
             value={datasetId}
             onChange={(k) => setDatasetId(k)}
@@ -252,6 +251,7 @@ export function NewJobPage() {
           {dataset && (
             <>
               <Picker
+                isRequired
                 label="Target"
                 name="target"
                 value={target || null}
@@ -324,6 +324,7 @@ export function NewJobPage() {
               inputMode="text"
             />
             <Picker
+              isRequired
               label="Activation"
               name="activation"
               value={activation}
@@ -428,58 +429,5 @@ function NumberText({
       )}
       <FieldError />
     </TextField>
-  );
-}
-
-/** A react-aria Select of plain items, controlled by key. */
-function Picker({
-  label,
-  name,
-  value,
-  onChange,
-  items,
-  description,
-  validate,
-}: {
-  label: string;
-  name: string;
-  value: string | null;
-  onChange: (key: string | null) => void;
-  items: { id: string; label: string; detail?: string }[];
-  description?: string;
-  validate?: () => string | null;
-}) {
-  return (
-    <Select
-      className="field"
-      name={name}
-      isRequired
-      value={value}
-      onChange={(k) => onChange(k === null ? null : String(k))}
-      validate={validate}
-    >
-      <Label>{label}</Label>
-      <Button className="picker-button">
-        {/* The chosen item's name only (its detail is for the list). */}
-        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder ? defaultChildren : selectedText)}</SelectValue>
-        <span aria-hidden="true">▾</span>
-      </Button>
-      {description && (
-        <Text slot="description" className="hint">
-          {description}
-        </Text>
-      )}
-      <FieldError />
-      <Popover className="picker-popover">
-        <ListBox className="picker-list" items={items}>
-          {(item) => (
-            <ListBoxItem className="picker-item" id={item.id} textValue={item.label}>
-              <span>{item.label}</span>
-              {item.detail && <span className="muted small">{item.detail}</span>}
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-    </Select>
   );
 }

@@ -1,10 +1,10 @@
 import type { GetUsageData, ModelGateClient } from '@modelgate/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
-import { Button, Label, ListBox, ListBoxItem, Popover, Radio, RadioGroup, Select, SelectValue } from 'react-aria-components';
+import { Button, Label, Radio, RadioGroup } from 'react-aria-components';
 import { useSearchParams } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Loading } from '../../ui';
+import { Empty, ErrorNotice, Loading, Picker } from '../../ui';
 import {
   chartData,
   csvFileName,
@@ -157,26 +157,14 @@ export default function UsagePage() {
         />
         <Choice label="Group by" value={view.groupBy} onChange={(g) => update({ groupBy: g })} options={GROUPS} />
         <ModelFilter value={view.model} onChange={(model) => update({ model })} />
-        <Select
+        <Picker
           className="field usage-select"
-          selectedKey={view.metric}
-          onSelectionChange={(key) => key !== null && update({ metric: key as Metric })}
-        >
-          <Label className="choice-label">Metric</Label>
-          <Button className="select-button">
-            <SelectValue />
-            <span aria-hidden="true">▾</span>
-          </Button>
-          <Popover className="select-popover">
-            <ListBox className="select-list" items={METRICS}>
-              {(m) => (
-                <ListBoxItem id={m.id} className="select-item">
-                  {m.label}
-                </ListBoxItem>
-              )}
-            </ListBox>
-          </Popover>
-        </Select>
+          labelClassName="choice-label"
+          label="Metric"
+          value={view.metric}
+          onChange={(key) => key !== null && update({ metric: key as Metric })}
+          items={METRICS}
+        />
       </div>
 
       {!resolved.ok ? (
@@ -270,29 +258,17 @@ function ModelFilter({ value, onChange }: { value?: string; onChange: (model: st
   const names = models.data ?? [];
   // A link may name a model that is gone: it stays selectable, so the view it describes is shown.
   const listed = value && !names.includes(value) ? [value, ...names] : names;
-  const items = [{ id: ALL_MODELS, name: 'All models' }, ...listed.map((n) => ({ id: n, name: n }))];
+  const items = [{ id: ALL_MODELS, label: 'All models' }, ...listed.map((n) => ({ id: n, label: n }))];
   return (
     <div className="usage-model">
-      <Select
+      <Picker
         className="field usage-select"
-        selectedKey={value ?? ALL_MODELS}
-        onSelectionChange={(key) => key !== null && onChange(key === ALL_MODELS ? undefined : String(key))}
-      >
-        <Label className="choice-label">Model</Label>
-        <Button className="select-button">
-          <SelectValue />
-          <span aria-hidden="true">▾</span>
-        </Button>
-        <Popover className="select-popover">
-          <ListBox className="select-list" items={items}>
-            {(m) => (
-              <ListBoxItem id={m.id} className="select-item">
-                {m.name}
-              </ListBoxItem>
-            )}
-          </ListBox>
-        </Popover>
-      </Select>
+        labelClassName="choice-label"
+        label="Model"
+        value={value ?? ALL_MODELS}
+        onChange={(key) => key !== null && onChange(key === ALL_MODELS ? undefined : key)}
+        items={items}
+      />
       {models.isError && <p className="muted small">The list of models could not be loaded; all models are shown.</p>}
     </div>
   );
