@@ -16,7 +16,16 @@ import { mulberry32 } from '../libs/inference/src/util/prng';
  *   mlp-bench/      32 → 64 → 64 → 3 softmax, seeded random weights (serving benchmark)
  *   regressor/      3 → 1 linear, trained on datasets/regression.csv
  *   graph/          a hand-written tfjs graph model (GraphDef JSON): y = x·W + b, 4 → 3
- *   reference/<name>.json   {inputs, outputs}: tfjs' own outputs on the in-memory model it saved
+ *   two-input/      functional, inputs `features` float32 [-1,3] and `tokens` int32 [-1,4] (ids 0..19):
+ *                   Dense(features) ‖ Flatten(Embedding 20×4 (tokens)) → `class_probs` Dense 3 softmax
+ *   two-output/     functional, input `x` float32 [-1,4] → shared Dense 8 relu → `species` Dense 3
+ *                   softmax and `size` Dense 1 linear
+ *   string-graph/   a hand-written graph model: `text` DT_STRING [-1] → StringToHashBucketFast(16) →
+ *                   GatherV2 over a [16, 4] table → `embedding` float32 [-1, 4] (runs on cpu and wasm)
+ *   reference/<name>.json   tfjs' own outputs on the in-memory model it saved: {inputs, outputs} as
+ *                   rows for the single-tensor models (FixtureReference); for two-input, two-output and
+ *                   string-graph {inputs: {name: rows}, outputs: {name: rows}}, every row flat
+ *                   (NamedFixtureReference; a `text` row is [string])
  *   datasets/blobs.csv, datasets/regression.csv
  *   classifier.zip, classifier.tar.gz   upload archives of classifier/
  *   index.json      what is where (shapes, labels, metrics)
@@ -46,6 +55,22 @@ export interface FixtureReference {
   inputs: number[][];
   outputs: number[][];
 }
+
+/** For models with several, or non-numeric, tensors: rows per tensor name, each row flattened row-major. */
+export interface NamedFixtureReference {
+  inputs: Record<string, (number | string)[][]>;
+  outputs: Record<string, number[][]>;
+}
+
+/** How index.json describes one tensor of the named-tensor fixtures (tfjs dtype names, -1 = any batch). */
+export interface FixtureTensorSpec {
+  name: string;
+  dtype: 'float32' | 'int32' | 'string';
+  shape: number[];
+}
+
+export const TWO_INPUT_TOKEN_VOCABULARY = 20;
+export const STRING_GRAPH_BUCKETS = 16;
 
 export async function generateFixtures(outDir: string = DEFAULT_FIXTURES_DIR): Promise<void> {
   const fingerprint = generatorFingerprint();
@@ -163,6 +188,14 @@ async function writeAll(dir: string): Promise<void> {
   writeJson(join(dir, 'reference', 'graph.json'), { inputs: graphInputs, outputs: graphOutputs });
   index.graph = { dir: 'graph', framework: 'tfjs-graph', inputShape: [-1, 4], outputShape: [-1, 3], weights: { W: graph.W, b: graph.b } };
 
+  // --- named-tensor models: several inputs, several outputs, a string input
+  index['two-input'] = await writeLayersFixture(dir, 'two-input', twoInputModel(23), {
+    features: gaussianRows(12, 3, 29),
+    tokens: tokenRows(12, 4, 31),
+  });
+  index['two-output'] = await writeLayersFixture(dir, 'two-output', twoOutputModel(37), { x: gaussianRows(12, 4, 41) });
+  index['string-graph'] = await writeStringGraphFixture(dir, 43);
+
   // --- upload archives
   await writeArchives(dir, 'classifier');
   index.archives = { zip: 'classifier.zip', tarGz: 'classifier.tar.gz', of: 'classifier' };
@@ -189,6 +222,113 @@ function denseModel(inputs: number, hidden: number[], outputs: number, activatio
       .apply(x) as Tf.SymbolicTensor;
   });
   return tf.model({ inputs: input, outputs: x });
+}
+
+/** Two named inputs of different dtypes meeting in one output: tokens are embedded, features go through a Dense. */
+function twoInputModel(seed: number): Tf.LayersModel {
+  const features = tf.input({ shape: [3], name: 'features', dtype: 'float32' });
+  const tokens = tf.input({ shape: [4], name: 'tokens', dtype: 'int32' });
+  const dense = tf.layers
+    .dense({
+      name: 'features_dense',
+      units: 4,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed * 100 + 50 }),
+    })
+    .apply(features) as Tf.SymbolicTensor;
+  const embedded = tf.layers
+    .embedding({
+      name: 'token_embedding',
+      inputDim: TWO_INPUT_TOKEN_VOCABULARY,
+      outputDim: 4,
+      embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: seed * 100 + 1 }),
+    })
+    .apply(tokens) as Tf.SymbolicTensor;
+  const flat = tf.layers.flatten({ name: 'token_flatten' }).apply(embedded) as Tf.SymbolicTensor;
+  const joined = tf.layers.concatenate({ name: 'joined' }).apply([dense, flat]) as Tf.SymbolicTensor;
+  const output = tf.layers
+    .dense({
+      name: 'class_probs',
+      units: 3,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 2 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed * 100 + 52 }),
+    })
+    .apply(joined) as Tf.SymbolicTensor;
+  return tf.model({ name: 'two_input', inputs: [features, tokens], outputs: output });
+}
+
+/** One input, a shared trunk, two heads of different widths and activations. */
+function twoOutputModel(seed: number): Tf.LayersModel {
+  const x = tf.input({ shape: [4], name: 'x', dtype: 'float32' });
+  const head = (name: string, units: number, activation: 'relu' | 'softmax' | 'linear', i: number) =>
+    tf.layers.dense({
+      name,
+      units,
+      activation,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + i }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed * 100 + 50 + i }),
+    });
+  const trunk = head('trunk', 8, 'relu', 0).apply(x) as Tf.SymbolicTensor;
+  const species = head('species', 3, 'softmax', 1).apply(trunk) as Tf.SymbolicTensor;
+  const size = head('size', 1, 'linear', 2).apply(trunk) as Tf.SymbolicTensor;
+  return tf.model({ name: 'two_output', inputs: x, outputs: [species, size] });
+}
+
+/**
+ * Saves a functional model, records tfjs' outputs per tensor name on `inputs` (rows keyed by input
+ * name, in any order) and returns its index.json entry.
+ */
+async function writeLayersFixture(
+  dir: string,
+  name: string,
+  model: Tf.LayersModel,
+  inputs: Record<string, number[][]>,
+): Promise<Record<string, unknown>> {
+  await saveModel(model, join(dir, name), 1);
+  const outputs = tf.tidy(() => {
+    const feeds = model.inputs.map((input, i) => tf.tensor2d(inputs[model.inputNames[i]], undefined, input.dtype));
+    const predicted = model.predict(feeds.length === 1 ? feeds[0] : feeds);
+    const tensors = Array.isArray(predicted) ? predicted : [predicted];
+    return Object.fromEntries(model.outputNames.map((n, i) => [n, tensors[i].arraySync() as number[][]]));
+  });
+  const reference: NamedFixtureReference = { inputs, outputs };
+  writeJson(join(dir, 'reference', `${name}.json`), reference);
+  const spec = (t: Tf.SymbolicTensor, n: string): FixtureTensorSpec => ({
+    name: n,
+    dtype: t.dtype as FixtureTensorSpec['dtype'],
+    shape: t.shape.map((d) => d ?? -1),
+  });
+  const entry = {
+    dir: name,
+    framework: 'tfjs-layers',
+    reference: `reference/${name}.json`,
+    inputs: model.inputs.map((t, i) => spec(t, model.inputNames[i])),
+    outputs: model.outputs.map((t, i) => spec(t, model.outputNames[i])),
+  };
+  model.dispose();
+  return entry;
+}
+
+async function writeStringGraphFixture(dir: string, seed: number): Promise<Record<string, unknown>> {
+  const graph = stringGraphModelFiles(seed);
+  writeFiles(join(dir, 'string-graph'), graph.files);
+  const model = await tf.loadGraphModel(tf.io.fromMemory(graph.artifacts));
+  const text = stringRows(12, seed + 1);
+  const embedding = tf.tidy(() => (model.execute(tf.tensor(text.flat(), [text.length], 'string')) as Tf.Tensor).arraySync() as number[][]);
+  model.dispose();
+  const reference: NamedFixtureReference = { inputs: { text }, outputs: { embedding } };
+  writeJson(join(dir, 'reference', 'string-graph.json'), reference);
+  return {
+    dir: 'string-graph',
+    framework: 'tfjs-graph',
+    reference: 'reference/string-graph.json',
+    inputs: [{ name: 'text', dtype: 'string', shape: [-1] }] satisfies FixtureTensorSpec[],
+    outputs: [{ name: 'embedding', dtype: 'float32', shape: [-1, 4] }] satisfies FixtureTensorSpec[],
+    buckets: STRING_GRAPH_BUCKETS,
+    weights: { table: graph.table },
+  };
 }
 
 // ---------------------------------------------------------------- saving
@@ -265,6 +405,61 @@ function graphModelFiles(seed: number): { files: Map<string, Buffer>; artifacts:
     { name: 'b', shape: [3], dtype: 'float32' },
   ];
   const weights = Buffer.from(new Float32Array([...W.flat(), ...b]).buffer);
+  return { ...graphArtifact(modelTopology, signature, weightSpecs, weights), W, b };
+}
+
+/**
+ * A text model as tensorflowjs_converter would write it for `tf.gather(table,
+ * tf.strings.to_hash_bucket_fast(text, 16))`: Placeholder(string) → StringToHashBucketFast (int64
+ * in TF, int32 in tfjs; GatherV2 takes either, so no Cast) → GatherV2(Const table, axis Const 0) → Identity.
+ * Both backends tfjs serves with implement every op (wasm registers StringToHashBucketFast itself).
+ */
+function stringGraphModelFiles(seed: number): { files: Map<string, Buffer>; artifacts: Tf.io.ModelArtifacts; table: number[][] } {
+  const rand = mulberry32(seed);
+  const table = Array.from({ length: STRING_GRAPH_BUCKETS }, () => Array.from({ length: 4 }, () => round(rand() * 2 - 1, 4)));
+  const type = (t: string) => ({ type: t });
+  const shape = (...dims: number[]) => ({ dim: dims.map((d) => ({ size: String(d) })) });
+  const constant = (name: string, dtype: string, dims: number[]) => ({
+    name,
+    op: 'Const',
+    attr: { dtype: type(dtype), value: { tensor: { dtype, tensorShape: dims.length ? shape(...dims) : {} } } },
+  });
+  const modelTopology = {
+    node: [
+      { name: 'text', op: 'Placeholder', attr: { dtype: type('DT_STRING'), shape: { shape: shape(-1) } } },
+      constant('table', 'DT_FLOAT', [STRING_GRAPH_BUCKETS, 4]),
+      constant('axis', 'DT_INT32', []),
+      { name: 'buckets', op: 'StringToHashBucketFast', input: ['text'], attr: { num_buckets: { i: String(STRING_GRAPH_BUCKETS) } } },
+      {
+        name: 'lookup',
+        op: 'GatherV2',
+        input: ['table', 'buckets', 'axis'],
+        attr: { Tparams: type('DT_FLOAT'), Tindices: type('DT_INT64'), Taxis: type('DT_INT32'), batch_dims: { i: '0' } },
+      },
+      { name: 'embedding', op: 'Identity', input: ['lookup'], attr: { T: type('DT_FLOAT') } },
+    ],
+    library: {},
+    versions: { producer: 1482 },
+  };
+  const signature = {
+    inputs: { 'text:0': { name: 'text:0', dtype: 'DT_STRING', tensorShape: shape(-1) } },
+    outputs: { 'embedding:0': { name: 'embedding:0', dtype: 'DT_FLOAT', tensorShape: shape(-1, 4) } },
+  };
+  const weightSpecs: Tf.io.WeightsManifestEntry[] = [
+    { name: 'table', shape: [STRING_GRAPH_BUCKETS, 4], dtype: 'float32' },
+    { name: 'axis', shape: [], dtype: 'int32' },
+  ];
+  const weights = Buffer.concat([Buffer.from(new Float32Array(table.flat()).buffer), Buffer.from(new Int32Array([0]).buffer)]);
+  return { ...graphArtifact(modelTopology, signature, weightSpecs, weights), table };
+}
+
+/** A hand-written GraphDef as tensorflowjs_converter lays it out: model.json + one shard, and the same as in-memory artifacts. */
+function graphArtifact(
+  modelTopology: object,
+  signature: object,
+  weightSpecs: Tf.io.WeightsManifestEntry[],
+  weights: Buffer,
+): { files: Map<string, Buffer>; artifacts: Tf.io.ModelArtifacts } {
   const modelJson = {
     format: 'graph-model',
     generatedBy: 'modelgate generate-fixtures',
@@ -280,8 +475,6 @@ function graphModelFiles(seed: number): { files: Map<string, Buffer>; artifacts:
       ['group1-shard1of1.bin', weights],
     ]),
     artifacts: { modelTopology, format: 'graph-model', signature, weightSpecs, weightData },
-    W,
-    b,
   };
 }
 
@@ -326,6 +519,25 @@ function makeRegression(n: number, seed: number): { x: number[]; y: number }[] {
 function gaussianRows(rows: number, width: number, seed: number): number[][] {
   const normal = gaussian(seed);
   return Array.from({ length: rows }, () => Array.from({ length: width }, () => round(normal(), 4)));
+}
+
+/** Seeded token ids in [0, vocabulary); the first two rows pin both ends of the range. */
+function tokenRows(rows: number, width: number, seed: number): number[][] {
+  const rand = mulberry32(seed);
+  const out = Array.from({ length: rows }, () => Array.from({ length: width }, () => Math.floor(rand() * TWO_INPUT_TOKEN_VOCABULARY)));
+  const last = TWO_INPUT_TOKEN_VOCABULARY - 1;
+  out[0] = Array.from({ length: width }, (_, i) => (i % 2 === 0 ? 0 : last));
+  out[1] = Array.from({ length: width }, (_, i) => (i % 2 === 0 ? last : 0));
+  return out;
+}
+
+/** One string per row: fixed cases (non-ASCII, spaces, case) then seeded words. */
+function stringRows(rows: number, seed: number): string[][] {
+  const fixed = ['a', 'hello', 'Hello', 'héllo wörld', '模型', 'ModelGate serves models'];
+  const rand = mulberry32(seed);
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const word = () => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => letters[Math.floor(rand() * letters.length)]).join('');
+  return Array.from({ length: rows }, (_, i) => [fixed[i] ?? word()]);
 }
 
 export { mulberry32 };

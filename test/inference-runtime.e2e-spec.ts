@@ -2,6 +2,7 @@ import {
   DynamicBatcher,
   InferenceQueueFullError,
   InferenceRuntime,
+  InputColumns,
   ModelCache,
   TF_BACKEND_SELECTION,
   TfBackendSelection,
@@ -37,15 +38,17 @@ describe('inference runtime in the app (e2e)', () => {
     const batcher = t.app.get(DynamicBatcher);
     const reference = readFixtureReference('classifier');
     const loader = jest.fn(() => runtime.load(readFixtureArtifact('classifier')));
-    const execute = (rows: number[][]) => cache.use('classifier:1:sha', loader, (model) => model.predict(rows));
-    const results = await Promise.all(reference.inputs.map((row) => batcher.submit('classifier:1:sha', [row], execute)));
+    const execute = (inputs: InputColumns) => cache.use('classifier:1:sha', loader, (model) => model.predictOutputs(inputs));
+    const results = await Promise.all(reference.inputs.map((row) => batcher.submit('classifier:1:sha', [[row]], execute)));
     expect(loader).toHaveBeenCalledTimes(1);
-    results.forEach((r, i) => r.outputs[0].forEach((v, j) => expect(Math.abs(v - reference.outputs[i][j])).toBeLessThan(1e-5)));
+    results.forEach((r, i) =>
+      (r.outputs[0][0] as number[]).forEach((v, j) => expect(Math.abs(v - reference.outputs[i][j])).toBeLessThan(1e-5)),
+    );
     // 24 concurrent one-row requests with BATCH_MAX_ROWS=8 ran as batches of up to 8 rows.
     expect(Math.max(...results.map((r) => r.batchRows))).toBe(8);
 
     // BATCH_MAX_QUEUE_ROWS=16: beyond that, requests are refused instead of queued.
-    const flood = Array.from({ length: 40 }, () => batcher.submit('classifier:1:sha', [reference.inputs[0]], execute));
+    const flood = Array.from({ length: 40 }, () => batcher.submit('classifier:1:sha', [[reference.inputs[0]]], execute));
     const settled = await Promise.allSettled(flood);
     const refused = settled.filter((s) => s.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);

@@ -57,6 +57,7 @@ describe('model registry: versions and artifacts (e2e)', () => {
         successorVersion: null,
         source: null,
         signatureChanges: [],
+        model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }],
       });
     });
 

@@ -38,6 +38,7 @@ describe('model registry: models (e2e)', () => {
       updatedAt: expect.any(String),
       productionVersion: null,
       latestVersion: null,
+      model_version_status: [],
     });
     const got = await inject({ method: 'GET', url: '/v1/models/iris', headers: authHeader(consumer) });
     expect(got.statusCode).toBe(200);

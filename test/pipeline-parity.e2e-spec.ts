@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
-import { loadApiConfig } from '../apps/api/src/api-config';
-import { createApp } from '../apps/api/src/create-app';
 import { LeanRoutes } from '../apps/api/src/http/lean-routes';
 import { GLOBAL_ENHANCERS } from '../apps/api/src/request-pipeline';
 import { apiKeyFor, authHeader, bootstrapAdmin, tokenFor } from './support/auth';
 import { createModel, uploadVersion, versionIn } from './support/registry';
-import { freshDatabase, TestApp } from './support/test-app';
+import { startLeanAndNestApps, TestApp } from './support/test-app';
 
 /**
  * The lean inference handlers (apps/api/src/http/lean-routes.ts) and Nest's router must answer
@@ -32,41 +25,14 @@ interface Setup {
   consumerKey(): Promise<string>;
 }
 
-/**
- * Two apps on one database, as two replicas of a deployment (PGlite is one instance per process;
- * with TEST_DATABASE_URL, one fresh Postgres database), sharing the JWT secret: the same tokens,
- * keys and models are good on both, and each keeps its own (in-memory) rate-limit budget.
- */
-async function startBoth(): Promise<{ lean: TestApp; nest: TestApp; close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-parity-'));
-  const database = await freshDatabase(process.env.TEST_DATABASE_URL);
-  const config = loadApiConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PGLITE_DATA_DIR: 'memory',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PASSWORD_SCRYPT_COST: '14',
+/** The lean app and the Nest-only app, with the API's deprecation headers and a small rate limit. */
+function startBoth() {
+  return startLeanAndNestApps({
     RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
     SERVING_RESOLVE_TTL_MS: '0',
     API_V1_DEPRECATED_AT: '2030-01-01T00:00:00Z',
     API_V1_SUNSET_AT: '2031-01-01T00:00:00Z',
-    ...(database ? { DATABASE_URL: database.url } : {}),
   });
-  const logger = pino({ level: 'silent' });
-  const lean = await createApp(config, { logger, leanRoutes: true });
-  const nest = await createApp(config, { logger, leanRoutes: false });
-  const close = async () => undefined;
-  return {
-    lean: { app: lean, config, dataDir, close },
-    nest: { app: nest, config, dataDir, close },
-    async close() {
-      await nest.close();
-      await lean.close();
-      await database?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function prepare(t: TestApp): Promise<Setup> {
@@ -232,6 +198,28 @@ const CASES: Case[] = [
     async (s) => [{ url: '/v2/models/iris/versions/x/infer', headers: await bearer(s), payload: { inputs: [] } }],
   ],
   ['v2 infer unknown model', async (s) => [{ url: '/v2/models/nope/infer', headers: await bearer(s), payload: { inputs: [] } }]],
+  // TF Serving's :predict (its own filter: `error` in every problem, 400 for input that does not fit).
+  ['tf predict good rows', async (s) => [{ url: '/v1/models/iris:predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  [
+    'tf predict good columns, given version',
+    async (s) => [{ url: '/v1/models/iris/versions/2:predict', headers: await bearer(s), payload: { inputs: [row, row] } }],
+  ],
+  [
+    'tf predict good, label',
+    async (s) => [{ url: '/v1/models/iris/labels/production:predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
+  ['tf predict bad rows', async (s) => [{ url: '/v1/models/iris:predict', headers: await bearer(s), payload: { instances: [[1, 2]] } }]],
+  [
+    'tf predict bad signature',
+    async (s) => [{ url: '/v1/models/iris:predict', headers: await bearer(s), payload: { signature_name: 'x', instances: [row] } }],
+  ],
+  ['tf predict bad envelope', async (s) => [{ url: '/v1/models/iris:predict', headers: await bearer(s), payload: { examples: [] } }]],
+  ['tf predict bad name', async (s) => [{ url: '/v1/models/Bad!:predict', headers: await bearer(s), payload: { instances: [row] } }]],
+  ['tf predict missing auth', async () => [{ url: '/v1/models/iris:predict', payload: { instances: [row] } }]],
+  [
+    'tf predict unknown version',
+    async (s) => [{ url: '/v1/models/iris/versions/99:predict', headers: await bearer(s), payload: { instances: [row] } }],
+  ],
 ];
 
 interface Answer {
@@ -290,8 +278,8 @@ describe('request pipeline: the lean inference routes answer as the Nest path do
 
   beforeAll(async () => {
     apps = await startBoth();
-    // The lean app swapped the five inference handlers; the other one kept Nest's.
-    expect(handlerFor).toHaveBeenCalledTimes(5);
+    // The lean app swapped the eight inference handlers (v1 ×3, v2 ×2, TF Serving :predict ×3); the other one kept Nest's.
+    expect(handlerFor).toHaveBeenCalledTimes(8);
     handlerFor.mockRestore();
     setup = await prepare(apps.lean);
   }, 120_000);
@@ -312,11 +300,16 @@ describe('request pipeline: the lean inference routes answer as the Nest path do
     const onLean = await send(apps.lean, name, calls);
     const onNest = await send(apps.nest, name, calls);
     expect(onLean).toEqual(onNest);
-    seen.add(`${calls[calls.length - 1].url.slice(1, 3)} ${onLean[onLean.length - 1].status}`);
+    const url = calls[calls.length - 1].url;
+    seen.add(`${url.includes(':') ? 'tf' : url.slice(1, 3)} ${onLean[onLean.length - 1].status}`);
   });
 
-  it('covered good and bad answers on both API versions (the table is not vacuous)', () => {
+  it('covered good and bad answers on both API versions and TF Serving (the table is not vacuous)', () => {
     expect([...seen].sort()).toEqual([
+      'tf 200',
+      'tf 400',
+      'tf 401',
+      'tf 404',
       'v1 200',
       'v1 400',
       'v1 401',

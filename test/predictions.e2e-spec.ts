@@ -171,7 +171,7 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
       expect(meta.json()).toEqual({
         name: 'modelgate',
         version: expect.any(String),
-        extensions: ['classification', 'statistics'],
+        extensions: ['classification', 'statistics', 'binary_tensor_data'],
         backend: expect.stringMatching(/^(tensorflow|wasm|cpu)$/),
       });
       expect((await t.app.inject({ method: 'GET', url: '/v2/health/live' })).json()).toEqual({ live: true });

@@ -73,7 +73,10 @@ describe('SDK flows: a client team end to end (e2e)', () => {
     expect(production.response?.headers.get('x-model-version')).toBe('1');
     expect(production.data).toMatchObject({ model: 'iris', version: 1 });
     expect(production.data!.predictions).toHaveLength(reference.inputs.length);
-    production.data!.predictions.forEach((row, r) => row.forEach((v, c) => expect(v).toBeCloseTo(reference.outputs[r][c], 5)));
+    // One output: each prediction is that output's row.
+    (production.data!.predictions as number[][]).forEach((row, r) =>
+      row.forEach((v, c) => expect(v).toBeCloseTo(reference.outputs[r][c], 5)),
+    );
 
     const pinned = await predictWithVersion({ client: engineer, path: { name: 'iris', version: 1 }, body });
     expect(pinned.response?.status).toBe(200);

@@ -62,7 +62,7 @@ describe('Open Inference Protocol: errors, versions and extensions (e2e)', () =>
   it('GET /v2 lists the extensions it implements', async () => {
     const res = await get('/v2');
     expect(res.statusCode).toBe(200);
-    expect(res.json().extensions).toEqual(['classification', 'statistics']);
+    expect(res.json().extensions).toEqual(['classification', 'statistics', 'binary_tensor_data']);
   });
 
   describe('invalid inference input: 400 with `error` on v2 (v1 keeps 422)', () => {

@@ -10,8 +10,12 @@ import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
  * the same model and backend. Starts the built service on the embedded database, registers the
  * fixture MLP (32 → 64 → 64 → 3 softmax), makes an API key and drives one-row requests.
  *
+ * Then the same model over the other protocols (v2 infer, TF Serving's `:predict`) and a two-input
+ * model over v1, beside v1, in alternating segments: each should stay within 10 % of v1's req/s.
+ *
  * Options (env): BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
- * measure predict latency while a training job runs, BENCH_PROFILE=<dir> for a CPU profile of the API.
+ * measure predict latency while a training job runs, BENCH_PROTOCOLS=0 to skip the protocol runs, BENCH_PROFILE=<dir> for a CPU
+ * profile of the API.
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -22,6 +26,7 @@ const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const MODE = process.env.BENCH_MODE ?? 'serving';
+const PROTOCOLS = process.env.BENCH_PROTOCOLS !== '0';
 const ROOT = join(__dirname, '..', '..', '..');
 const ADMIN = { email: 'bench-admin@modelgate.test', password: 'bench-admin-password-123' };
 
@@ -123,17 +128,50 @@ async function setUp(base: string): Promise<{ apiKey: string; token: string }> {
       }),
     );
   }
+  await register(base, auth, 'bench-two', 'two-input');
   return { apiKey: key.key, token: login.accessToken };
+}
+
+/** Creates a model from a fixture directory and moves its first version to production. */
+async function register(base: string, auth: Record<string, string>, name: string, fixture: string): Promise<void> {
+  await json(
+    await fetch(`${base}/v1/models`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    }),
+  );
+  const form = new FormData();
+  const dir = join(DEFAULT_FIXTURES_DIR, fixture);
+  for (const f of readdirSync(dir)) form.append('files', new Blob([readFileSync(join(dir, f))]), f);
+  const version = await json(await fetch(`${base}/v1/models/${name}/versions`, { method: 'POST', headers: auth, body: form }));
+  for (const to of ['staging', 'production']) {
+    await json(
+      await fetch(`${base}/v1/models/${name}/versions/${version.version}/transitions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ to }),
+      }),
+    );
+  }
 }
 
 function row(seed: number): number[] {
   return Array.from({ length: 32 }, (_, i) => Math.sin(seed * 31 + i));
 }
 
-async function load(label: string, url: string, headers: Record<string, string>, pid?: number, seconds = DURATION): Promise<Result> {
+const V1_BODIES = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
+
+async function load(
+  label: string,
+  url: string,
+  headers: Record<string, string>,
+  pid?: number,
+  seconds = DURATION,
+  bodies: string[] = V1_BODIES,
+): Promise<Result> {
   let peak = 0;
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
-  const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
   let n = 0;
   const cpuBefore = pid ? cpuUs(pid) : 0;
   const result = await autocannon({
@@ -292,11 +330,64 @@ async function main(): Promise<void> {
     if (MODE === 'training') {
       console.log(`p99 with a training job / without: ${(results[2].p99 / results[1].p99).toFixed(2)}×  (target ≤ 1.5×)`);
     }
+    if (PROTOCOLS) await protocols(base, apiKey, api.pid!);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * v1 beside v2 infer and TF Serving's :predict on the same model, and v1 on a two-input model, in
+ * rotating order per round (so that drift in the host's load falls on all alike).
+ */
+async function protocols(base: string, apiKey: string, pid: number): Promise<void> {
+  const headers = { 'x-api-key': apiKey };
+  const metadata = await json(await fetch(`${base}/v2/models/bench-mlp`, { headers }));
+  const input = metadata.inputs[0].name as string;
+  const v2Bodies = Array.from({ length: 64 }, (_, i) =>
+    JSON.stringify({ inputs: [{ name: input, shape: [1, 32], datatype: 'FP32', data: row(i) }] }),
+  );
+  const twoBodies = Array.from({ length: 64 }, (_, i) =>
+    JSON.stringify({ instances: [{ features: row(i).slice(0, 3), tokens: [i % 20, (i * 7) % 20, (i * 3) % 20, 0] }] }),
+  );
+  const runs: { label: string; url: string; bodies: string[] }[] = [
+    { label: 'v1 predict', url: `${base}/v1/models/bench-mlp/predict`, bodies: V1_BODIES },
+    { label: 'v2 infer', url: `${base}/v2/models/bench-mlp/infer`, bodies: v2Bodies },
+    { label: 'TF Serving :predict', url: `${base}/v1/models/bench-mlp:predict`, bodies: V1_BODIES },
+    { label: 'v1 predict, two-input model', url: `${base}/v1/models/bench-two/predict`, bodies: twoBodies },
+  ];
+  for (const run of runs) {
+    await autocannon({
+      url: run.url,
+      method: 'POST',
+      connections: 8,
+      amount: 1000,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: run.bodies[0],
+    });
+  }
+  const segments = new Map<string, Result[]>(runs.map((r) => [r.label, []]));
+  const segment = DURATION / ROUNDS;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[(k + round) % runs.length];
+      segments.get(run.label)!.push(await load(run.label, run.url, headers, pid, segment, run.bodies));
+    }
+  }
+  const results = runs.map((run) => combine(run.label, segments.get(run.label)!));
+  const v1 = results[0];
+  console.log(`\nProtocols: one row per request, ${CONNECTIONS} connections, ${DURATION}s each in ${ROUNDS} rotating segments\n`);
+  console.log('| route | req/s | vs v1 | p50 ms | p99 ms | non-2xx | server CPU µs/request |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(
+      `| ${r.label} | ${r.rps} | ${(r.rps / v1.rps).toFixed(2)}× | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${r.cpuUsPerRequest ?? '-'} |`,
+    );
+  }
+  const worst = results.slice(1).reduce((w, r) => (r.rps / v1.rps < w.rps / v1.rps ? r : w));
+  console.log(`lowest: ${worst.label} at ${(worst.rps / v1.rps).toFixed(2)}× v1's req/s (target ≥ 0.90×)`);
 }
 
 main().catch((error: unknown) => {

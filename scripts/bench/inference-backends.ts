@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { DynamicBatcher, InferenceRuntime, LoadedModel, TfBackendName } from '@app/inference';
+import { DynamicBatcher, InferenceRuntime, InputColumns, LoadedModel, TfBackendName } from '@app/inference';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
@@ -64,12 +64,12 @@ async function concurrencyCase(backend: string, model: LoadedModel): Promise<str
   const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 4096 });
   let batches = 0;
   let rows = 0;
-  const execute = (input: number[][]) => {
+  const execute = (inputs: InputColumns) => {
     batches++;
-    rows += input.length;
-    return model.predict(input);
+    rows += inputs[0].length;
+    return model.predictOutputs(inputs);
   };
-  const batched = await run(() => batcher.submit('mlp', [row], execute));
+  const batched = await run(() => batcher.submit('mlp', [[row]], execute));
   return [
     `| ${backend} | one predict per call | ${Math.round(unbatched)} | 1 |`,
     `| ${backend} | DynamicBatcher (64 rows / 2 ms) | ${Math.round(batched)} | ${(rows / batches).toFixed(1)} |`,

@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEFAULT_FIXTURES_DIR, FixtureReference, generateFixtures } from '../../scripts/generate-fixtures';
+import { DEFAULT_FIXTURES_DIR, FixtureReference, generateFixtures, NamedFixtureReference } from '../../scripts/generate-fixtures';
 
 /** Generated fixture models and datasets (scripts/generate-fixtures.ts): paths and readers for tests. */
 
-export type FixtureModel = 'classifier' | 'multi-shard' | 'mlp-bench' | 'regressor' | 'graph';
+export type FixtureModel = 'classifier' | 'multi-shard' | 'mlp-bench' | 'regressor' | 'graph' | NamedTensorFixture;
+
+/** Fixtures with several inputs or outputs, or strings: their references name every tensor. */
+export type NamedTensorFixture = 'two-input' | 'two-output' | 'string-graph';
 
 export const FIXTURES_DIR = DEFAULT_FIXTURES_DIR;
 
@@ -38,6 +41,11 @@ export function readArtifactDirectory(dir: string): Map<string, Buffer> {
 /** Inputs and tfjs' own outputs for a fixture model, recorded when it was generated. */
 export function readFixtureReference(name: FixtureModel): FixtureReference {
   return JSON.parse(readFileSync(fixturePath('reference', `${name}.json`), 'utf8')) as FixtureReference;
+}
+
+/** Inputs and tfjs' own outputs, by tensor name, for a fixture with several inputs, outputs or strings. */
+export function readNamedFixtureReference(name: NamedTensorFixture): NamedFixtureReference {
+  return JSON.parse(readFileSync(fixturePath('reference', `${name}.json`), 'utf8')) as NamedFixtureReference;
 }
 
 /** A generated CSV as header + rows of raw strings. */

@@ -44,17 +44,7 @@ export async function startTestApp(env: ApiConfigInput = {}, options: StartTestA
     : options.databaseUrl
       ? { url: options.databaseUrl, drop: async () => undefined }
       : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
-  const config = loadApiConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PGLITE_DATA_DIR: 'memory',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    // The cheapest allowed password hashing: suites create many users; the cost itself is unit-tested.
-    PASSWORD_SCRYPT_COST: '14',
-    ...(database ? { DATABASE_URL: options.databasePort ? viaPort(database.url, options.databasePort) : database.url } : {}),
-    ...env,
-  });
+  const config = testConfig(dataDir, database && (options.databasePort ? viaPort(database.url, options.databasePort) : database.url), env);
   const app = await createApp(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   return {
     app,
@@ -66,6 +56,21 @@ export async function startTestApp(env: ApiConfigInput = {}, options: StartTestA
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A suite's configuration: its own data directory and secret, silent logs, and its database (else the embedded one, in memory). */
+function testConfig(dataDir: string, databaseUrl: string | undefined, env: ApiConfigInput): ApiConfig {
+  return loadApiConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    PGLITE_DATA_DIR: 'memory',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    // The cheapest allowed password hashing: suites create many users; the cost itself is unit-tested.
+    PASSWORD_SCRYPT_COST: '14',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
 }
 
 function viaPort(databaseUrl: string, port: number): string {
@@ -92,6 +97,40 @@ export async function freshDatabase(base: string | undefined): Promise<{ url: st
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** Two apps on one database: one with the lean inference handlers, one on Nest's router alone. */
+export interface LeanAndNestApps {
+  lean: TestApp;
+  nest: TestApp;
+  close(): Promise<void>;
+}
+
+/**
+ * Two apps on one database, as two replicas of a deployment (PGlite is one instance per process;
+ * with TEST_DATABASE_URL, one fresh Postgres database), sharing the JWT secret: the same tokens,
+ * keys and models are good on both, and each keeps its own (in-memory) rate-limit budget. One
+ * serves the inference routes on the lean handlers, the other (createApp's `leanRoutes: false`) on
+ * Nest's router: suites send both the same requests and compare the answers.
+ */
+export async function startLeanAndNestApps(env: ApiConfigInput = {}): Promise<LeanAndNestApps> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-lean-nest-'));
+  const database = await freshDatabase(process.env.TEST_DATABASE_URL);
+  const config = testConfig(dataDir, database?.url, env);
+  const logger = pino({ level: 'silent' });
+  const lean = await createApp(config, { logger, leanRoutes: true });
+  const nest = await createApp(config, { logger, leanRoutes: false });
+  const close = async () => undefined;
+  return {
+    lean: { app: lean, config, dataDir, close },
+    nest: { app: nest, config, dataDir, close },
+    async close() {
+      await nest.close();
+      await lean.close();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -23,6 +23,7 @@ import type { ApiConfig } from './api-config';
 import { HttpInstrumentation } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
 import { CONSOLE_PATH } from './http/console-static';
+import { installBinaryInferBodyParser } from './http/binary-infer-body';
 import {
   apiHeaderOptions,
   consoleHeaderOptions,
@@ -41,6 +42,7 @@ import {
  *      answered as problem documents with the request id and the security headers
  *  Fastify hooks and parsers (`FASTIFY_STAGES`, installed in this order)
  *   3. JSON body parser: nesting capped at JSON_MAX_DEPTH before parsing (400), body limit (413)
+ *   3b. application/octet-stream parser on the v2 infer routes only (binary tensor data; elsewhere 415)
  *   4. security headers (helmet, precomputed): the API set, the Swagger UI set under /docs, or the console's under /console
  *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits)
  *   6. CORS (allowed origins from CORS_ORIGINS; preflights)
@@ -137,6 +139,12 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
     },
   },
   {
+    name: 'octet-stream body parser (v2 binary tensor data)',
+    install(app, config) {
+      installBinaryInferBodyParser(app, config.http);
+    },
+  },
+  {
     name: 'security headers',
     install(app, config, { apiHeaders, hsts }) {
       installSecurityHeaders(app.getHttpAdapter().getInstance(), {
@@ -167,7 +175,17 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
         origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
         // Every method and request header the API uses (a browser console preflights all but simple GETs).
         methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'If-Match', 'If-None-Match', 'X-Request-Id', 'Last-Event-ID'],
+        allowedHeaders: [
+          'Authorization',
+          'Content-Type',
+          'X-API-Key',
+          'If-Match',
+          'If-None-Match',
+          'X-Request-Id',
+          'Last-Event-ID',
+          // The binary tensor data extension's request framing.
+          'Inference-Header-Content-Length',
+        ],
         exposedHeaders: [
           'X-Request-Id',
           'X-Model-Version',
@@ -181,6 +199,7 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
           'Retry-After',
           'WWW-Authenticate',
           'Content-Disposition',
+          'Inference-Header-Content-Length',
         ],
         maxAge: 600,
       });

@@ -8,5 +8,6 @@ export { routesToCanary, canaryBucket } from './routing/canary';
 export { ServingWarmup } from './serving/serving-warmup';
 export { PredictController } from './http/predict.controller';
 export { InferenceProtocolController } from './http/inference-protocol.controller';
-export { inferenceEnvelope, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from './http/inference-body.decorator';
+export { inferenceEnvelope, TF_PREDICT_FIELDS, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from './http/inference-body.decorator';
+export { TfServingController } from './http/tf-serving.controller';
 export { fastifyColonPath, installTfServingRoutes } from './tf-serving/tf-serving-routes';

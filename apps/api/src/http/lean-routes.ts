@@ -1,10 +1,20 @@
 import { ForbiddenException, RequestMethod, type CanActivate, type ExceptionFilter, type PipeTransform, type Type } from '@nestjs/common';
+import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { actorOf, Caller, RouteInfo } from '@app/common';
 import { MAX_VERSION_NUMBER, MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
-import { inferenceEnvelope, InferenceProtocolController, PredictController, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from '@app/predictions';
+import {
+  fastifyColonPath,
+  inferenceEnvelope,
+  InferenceProtocolController,
+  PredictController,
+  TF_PREDICT_FIELDS,
+  TfServingController,
+  V1_PREDICT_FIELDS,
+  V2_INFER_FIELDS,
+} from '@app/predictions';
 import { GlobalEnhancer, LeanParamsPipe, LeanResultInterceptor, resolveGlobalEnhancers } from '../request-pipeline';
 
 /** Nest's message when a guard answers false (@nestjs/core/guards/constants, not exported). */
@@ -85,10 +95,42 @@ const LEAN_ROUTES: readonly LeanRoute[] = [
     parse: withVersion,
     bodyFields: V2_INFER_FIELDS,
   },
+  // TF Serving's predict (a literal colon is `::`): what a team moving from TF Serving calls all day.
+  {
+    method: 'POST',
+    url: '/v1/models/:name::predict',
+    controller: TfServingController,
+    handler: 'tfPredict',
+    params: ModelNameParams,
+    parse: name,
+    bodyFields: TF_PREDICT_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v1/models/:name/versions/:version::predict',
+    controller: TfServingController,
+    handler: 'tfPredictWithVersion',
+    params: ModelVersionParams,
+    parse: withVersion,
+    bodyFields: TF_PREDICT_FIELDS,
+  },
+  {
+    method: 'POST',
+    url: '/v1/models/:name/labels/:alias::predict',
+    controller: TfServingController,
+    handler: 'tfPredictWithLabel',
+    params: ModelAliasParams,
+    parse: withAlias,
+    bodyFields: TF_PREDICT_FIELDS,
+  },
 ];
 
-/** The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them). */
-export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
+/**
+ * The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them).
+ * The TF Serving paths are left out: Nest's path-to-regexp cannot spell a literal colon after a
+ * parameter, so the request-bound logger middleware still runs for them (a small cost, no harm).
+ */
+export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.filter((r) => !r.url.includes('::')).map((r) => {
   const [, version, path] = /^\/v(\d+)\/(.*)$/.exec(r.url)!;
   return { path, method: RequestMethod[r.method], version };
 });
@@ -119,9 +161,11 @@ export class LeanRoutes {
   /** Call before app.init(): Nest registers its routes there. */
   install(fastify: FastifyInstance): void {
     fastify.addHook('onRoute', (options: RouteOptions) => {
+      // A TF Serving path arrives in its Fastify form (installTfServingRoutes rewrites it first).
       const route = LEAN_ROUTES.find(
         (r) =>
-          r.url === options.url && (options.method === r.method || (Array.isArray(options.method) && options.method.includes(r.method))),
+          (r.url === options.url || fastifyColonPath(r.url) === options.url) &&
+          (options.method === r.method || (Array.isArray(options.method) && options.method.includes(r.method))),
       );
       if (!route) return;
       options.handler = this.handlerFor(route);
@@ -141,7 +185,8 @@ export class LeanRoutes {
     const method = controller[route.handler];
     if (typeof method !== 'function') throw new Error(`${route.controller.name}.${route.handler} is not a method`);
     const handler = method as (...args: unknown[]) => unknown;
-    const [filter] = filters;
+    // As in Nest, a filter the controller declares (@UseFilters: TF Serving's `error`) comes before the global one.
+    const filter = controllerFilter(route.controller) ?? filters[0];
 
     return async (request, reply) => {
       const context = new ExecutionContextHost([request, reply], route.controller, handler);
@@ -155,7 +200,7 @@ export class LeanRoutes {
         const cheap = route.parse(raw);
         let params: unknown = cheap;
         for (const { pipe, lean } of pipes) params = await lean(pipe, raw, cheap, route.params);
-        const body = inferenceEnvelope(request.body, route.bodyFields);
+        const body = inferenceEnvelope(request.body, route.bodyFields, request.headers);
         const actor = actorOf(request as FastifyRequest & { caller?: Caller });
         let result = await handler.call(controller, params, body, actor);
         // Nest's interceptors wrap the handler: the last one listed sees the result first.
@@ -196,4 +241,13 @@ export class LeanRoutes {
       throw new Error(`The lean routes need exactly one global filter; request-pipeline.ts lists ${filters.length}`);
     return { guards, pipes, interceptors, filters };
   }
+}
+
+/** The first exception filter a controller declares with @UseFilters, as Nest would build it. */
+function controllerFilter(controller: Type<object>): ExceptionFilter | undefined {
+  const declared = (
+    Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, controller) as (ExceptionFilter | Type<ExceptionFilter>)[] | undefined
+  )?.[0];
+  if (!declared) return undefined;
+  return typeof declared === 'function' ? new declared() : declared;
 }

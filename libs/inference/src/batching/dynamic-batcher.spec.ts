@@ -2,15 +2,16 @@ import { Registry } from 'prom-client';
 import { InferenceMetrics } from '../metrics/inference-metrics';
 import { BatchExecutor, DynamicBatcher, InferenceQueueFullError } from './dynamic-batcher';
 
-/** An executor that records each batch and answers row → [row[0] * 10] once released. */
+/** An executor of a one-input model that records each batch and answers row → [row[0] * 10] once released. */
 function recordingExecutor(options: { manual?: boolean; failWhen?: (rows: number[][]) => boolean } = {}) {
   const batches: number[][][] = [];
   const gates: (() => void)[] = [];
-  const execute: BatchExecutor = async (rows) => {
+  const execute: BatchExecutor = async ([column]) => {
+    const rows = column as number[][];
     batches.push(rows);
     if (options.manual) await new Promise<void>((resolve) => gates.push(resolve));
     if (options.failWhen?.(rows)) throw new Error('kernel exploded');
-    return rows.map((r) => [r[0] * 10]);
+    return [rows.map((r) => [r[0] * 10])];
   };
   return { execute, batches, releaseNext: () => gates.shift()?.() };
 }
@@ -24,11 +25,11 @@ describe('DynamicBatcher', () => {
   it('merges concurrent requests for a key into one predict and splits results back in order', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();
-    const calls = [[[1], [2]], [[3]], [[4], [5], [6]]].map((rows) => batcher.submit('m:1', rows, execute));
+    const calls = [[[1], [2]], [[3]], [[4], [5], [6]]].map((rows) => batcher.submit('m:1', [rows], execute));
     jest.advanceTimersByTime(2);
     const results = await Promise.all(calls);
     expect(batches).toEqual([[[1], [2], [3], [4], [5], [6]]]);
-    expect(results.map((r) => r.outputs)).toEqual([[[10], [20]], [[30]], [[40], [50], [60]]]);
+    expect(results.map((r) => r.outputs[0])).toEqual([[[10], [20]], [[30]], [[40], [50], [60]]]);
     expect(results.every((r) => r.batchRows === 6)).toBe(true);
   });
 
@@ -36,7 +37,11 @@ describe('DynamicBatcher', () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 });
     const a = recordingExecutor();
     const b = recordingExecutor();
-    const calls = [batcher.submit('a', [[1]], a.execute), batcher.submit('b', [[2]], b.execute), batcher.submit('a', [[3]], a.execute)];
+    const calls = [
+      batcher.submit('a', [[[1]]], a.execute),
+      batcher.submit('b', [[[2]]], b.execute),
+      batcher.submit('a', [[[3]]], a.execute),
+    ];
     jest.advanceTimersByTime(2);
     await Promise.all(calls);
     expect(a.batches).toEqual([[[1], [3]]]);
@@ -46,11 +51,11 @@ describe('DynamicBatcher', () => {
   it('waits at most maxDelayMs for more requests', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 5, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();
-    const first = batcher.submit('m', [[1]], execute);
+    const first = batcher.submit('m', [[[1]]], execute);
     jest.advanceTimersByTime(4);
     await flush();
     expect(batches).toHaveLength(0);
-    const second = batcher.submit('m', [[2]], execute);
+    const second = batcher.submit('m', [[[2]]], execute);
     jest.advanceTimersByTime(1);
     await Promise.all([first, second]);
     // The deadline is the oldest request's: the second one did not restart the clock.
@@ -61,10 +66,10 @@ describe('DynamicBatcher', () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 0, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();
     // Requests parsed in one event-loop turn (several sockets read in the same poll phase).
-    const sameTurn = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[2]], execute), batcher.submit('m', [[3]], execute)];
+    const sameTurn = [batcher.submit('m', [[[1]]], execute), batcher.submit('m', [[[2]]], execute), batcher.submit('m', [[[3]]], execute)];
     expect(batches).toHaveLength(0);
     await Promise.all(sameTurn); // no fake timer advanced: only setImmediate ran
-    const nextTurn = batcher.submit('m', [[4]], execute);
+    const nextTurn = batcher.submit('m', [[[4]]], execute);
     await nextTurn;
     expect(batches).toEqual([[[1], [2], [3]], [[4]]]);
   });
@@ -72,7 +77,7 @@ describe('DynamicBatcher', () => {
   it('closes a batch as soon as it holds maxBatchRows, without waiting', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 3, maxDelayMs: 1000, maxQueueRows: 1000 });
     const { execute, batches, releaseNext } = recordingExecutor({ manual: true });
-    const calls = [1, 2, 3, 4, 5].map((v) => batcher.submit('m', [[v]], execute));
+    const calls = [1, 2, 3, 4, 5].map((v) => batcher.submit('m', [[[v]]], execute));
     await flush();
     // Three rows filled the first batch immediately; it is still computing.
     expect(batches).toEqual([[[1], [2], [3]]]);
@@ -84,33 +89,33 @@ describe('DynamicBatcher', () => {
     await flush();
     expect(batches[1]).toEqual([[4], [5]]);
     releaseNext();
-    expect((await Promise.all(calls)).map((r) => r.outputs[0][0])).toEqual([10, 20, 30, 40, 50]);
+    expect((await Promise.all(calls)).map((r) => r.outputs[0][0][0])).toEqual([10, 20, 30, 40, 50]);
   });
 
   it('never splits a request: one larger than maxBatchRows runs alone', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();
-    const big = batcher.submit('m', [[1], [2], [3], [4]], execute);
-    const small = batcher.submit('m', [[5]], execute);
+    const big = batcher.submit('m', [[[1], [2], [3], [4]]], execute);
+    const small = batcher.submit('m', [[[5]]], execute);
     jest.advanceTimersByTime(2);
     await flush();
     jest.advanceTimersByTime(2);
     const [b, s] = await Promise.all([big, small]);
     expect(batches).toEqual([[[1], [2], [3], [4]], [[5]]]);
-    expect(b.outputs).toHaveLength(4);
-    expect(s.outputs).toEqual([[50]]);
+    expect(b.outputs[0]).toHaveLength(4);
+    expect(s.outputs).toEqual([[[50]]]);
   });
 
   it('refuses with a 429 problem and Retry-After when the queue for the key is full', async () => {
     const metrics = new InferenceMetrics(new Registry());
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 0, maxQueueRows: 4 }, metrics);
     const { execute, releaseNext } = recordingExecutor({ manual: true });
-    const running = batcher.submit('m', [[1], [2]], execute); // runs at once (batch full)
+    const running = batcher.submit('m', [[[1], [2]]], execute); // runs at once (batch full)
     await flush();
-    const queued = [batcher.submit('m', [[3], [4]], execute), batcher.submit('m', [[5], [6]], execute)];
+    const queued = [batcher.submit('m', [[[3], [4]]], execute), batcher.submit('m', [[[5], [6]]], execute)];
     expect(batcher.queuedRows('m')).toBe(4);
 
-    const refused = batcher.submit('m', [[7]], execute);
+    const refused = batcher.submit('m', [[[7]]], execute);
     await expect(refused).rejects.toBeInstanceOf(InferenceQueueFullError);
     const error = (await refused.catch((e: unknown) => e)) as InferenceQueueFullError;
     expect(error.kind).toBe('rate-limited');
@@ -118,7 +123,7 @@ describe('DynamicBatcher', () => {
     expect(Number(error.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
     expect((await metrics.queueRejections.get()).values[0].value).toBe(1);
     // Another key is unaffected.
-    const other = batcher.submit('other', [[8]], recordingExecutor().execute);
+    const other = batcher.submit('other', [[[8]]], recordingExecutor().execute);
 
     for (let i = 0; i < 3; i++) {
       releaseNext();
@@ -127,18 +132,18 @@ describe('DynamicBatcher', () => {
     jest.advanceTimersByTime(1);
     await expect(Promise.all([running, ...queued, other])).resolves.toHaveLength(4);
     // Once drained, the key accepts work again.
-    const after = batcher.submit('m', [[9]], execute);
+    const after = batcher.submit('m', [[[9]]], execute);
     jest.advanceTimersByTime(1);
     await flush();
     releaseNext();
-    expect((await after).outputs).toEqual([[90]]);
+    expect((await after).outputs).toEqual([[[90]]]);
   });
 
   it('a failing batch rejects only its own callers; the next batch runs', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
     const { execute } = recordingExecutor({ failWhen: (rows) => rows.some((r) => r[0] < 0) });
-    const poisoned = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[-1]], execute)];
-    const healthy = [batcher.submit('m', [[2]], execute), batcher.submit('m', [[3]], execute)];
+    const poisoned = [batcher.submit('m', [[[1]]], execute), batcher.submit('m', [[[-1]]], execute)];
+    const healthy = [batcher.submit('m', [[[2]]], execute), batcher.submit('m', [[[3]]], execute)];
     const settled = Promise.allSettled([...poisoned, ...healthy]);
     jest.advanceTimersByTime(2);
     await flush();
@@ -146,12 +151,12 @@ describe('DynamicBatcher', () => {
     const results = await settled;
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[0] as PromiseRejectedResult).reason).toEqual(new Error('kernel exploded'));
-    expect((results[3] as PromiseFulfilledResult<{ outputs: number[][] }>).value.outputs).toEqual([[30]]);
+    expect((results[3] as PromiseFulfilledResult<{ outputs: number[][][] }>).value.outputs).toEqual([[[30]]]);
   });
 
   it('rejects the batch when the executor returns the wrong number of rows', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 8, maxDelayMs: 0, maxQueueRows: 100 });
-    const call = batcher.submit('m', [[1], [2]], async () => [[1]]);
+    const call = batcher.submit('m', [[[1], [2]]], async () => [[[1]]]);
     jest.advanceTimersByTime(1);
     await expect(call).rejects.toThrow('The model returned 1 rows for a batch of 2.');
   });
@@ -160,7 +165,7 @@ describe('DynamicBatcher', () => {
     const registry = new Registry();
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 }, new InferenceMetrics(registry));
     const { execute } = recordingExecutor();
-    const calls = [batcher.submit('m', [[1]], execute), batcher.submit('m', [[2], [3]], execute)];
+    const calls = [batcher.submit('m', [[[1]]], execute), batcher.submit('m', [[[2], [3]]], execute)];
     jest.advanceTimersByTime(2);
     const [first, second] = await Promise.all(calls);
     expect(first.queueMs).toBeGreaterThanOrEqual(2);
@@ -173,9 +178,51 @@ describe('DynamicBatcher', () => {
     expect(text).not.toContain('inference_compute_seconds');
   });
 
+  it('batches a model with several inputs input by input, and splits every output back by rows', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 2, maxQueueRows: 1000 });
+    const seen: unknown[] = [];
+    const execute: BatchExecutor = async ([a, b]) => {
+      seen.push([a, b]);
+      // Two outputs: a's first value + b's length, and b's first string.
+      return [a.map((row, r) => [(row[0] as number) + b[r].length]), b.map((row) => [row[0] as string])];
+    };
+    const calls = [
+      batcher.submit('m', [[[1]], [['x', 'y']]], execute),
+      batcher.submit(
+        'm',
+        [
+          [[2], [3]],
+          [['p'], ['q', 'r', 's']],
+        ],
+        execute,
+      ),
+    ];
+    jest.advanceTimersByTime(2);
+    const [first, second] = await Promise.all(calls);
+    expect(seen).toEqual([
+      [
+        [[1], [2], [3]],
+        [['x', 'y'], ['p'], ['q', 'r', 's']],
+      ],
+    ]);
+    expect(first.outputs).toEqual([[[3]], [['x']]]);
+    expect(second.outputs).toEqual([
+      [[3], [6]],
+      [['p'], ['q']],
+    ]);
+    expect(second.batchRows).toBe(3);
+  });
+
+  it('rejects the batch when one of several outputs has the wrong number of rows', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 8, maxDelayMs: 0, maxQueueRows: 100 });
+    const call = batcher.submit('m', [[[1], [2]]], async () => [[[1], [2]], [[1]]]);
+    jest.advanceTimersByTime(1);
+    await expect(call).rejects.toThrow('The model returned 1 rows for a batch of 2.');
+  });
+
   it('rejects waiting requests on shutdown', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 50, maxQueueRows: 1000 });
-    const call = batcher.submit('m', [[1]], recordingExecutor().execute);
+    const call = batcher.submit('m', [[[1]]], recordingExecutor().execute);
     batcher.onModuleDestroy();
     await expect(call).rejects.toMatchObject({ code: 'INFERENCE_SHUTTING_DOWN' });
   });

@@ -1,5 +1,6 @@
 import { OnModuleDestroy } from '@nestjs/common';
 import { DomainError } from '@app/common';
+import type { InputColumns, OutputColumns } from '../artifact/artifact.types';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 
 export interface DynamicBatcherOptions {
@@ -14,12 +15,15 @@ export interface DynamicBatcherOptions {
   maxQueueRows: number;
 }
 
-/** Runs one batch: must return exactly one output row per input row, in order. */
-export type BatchExecutor = (rows: number[][]) => Promise<number[][]>;
+/**
+ * Runs one batch (the rows of each input, in signature order): must return, for every output,
+ * exactly one row per input row, in order.
+ */
+export type BatchExecutor = (inputs: InputColumns) => Promise<OutputColumns>;
 
 export interface BatchResult {
-  /** This request's output rows, in the order of its input rows. */
-  outputs: number[][];
+  /** This request's rows of each output, in the order of its input rows. */
+  outputs: OutputColumns;
   /** Time from submit until its batch started. */
   queueMs: number;
   /** Time the batch's predict took (shared by every request in the batch). */
@@ -29,7 +33,8 @@ export interface BatchResult {
 }
 
 interface Pending {
-  rows: number[][];
+  inputs: InputColumns;
+  rows: number;
   execute: BatchExecutor;
   enqueuedAt: number;
   resolve(result: BatchResult): void;
@@ -55,7 +60,8 @@ export class InferenceQueueFullError extends DomainError {
 
 /**
  * Dynamic batching: concurrent predict calls for the same key (a model version) are merged into
- * one predict call, which costs little more than a single row on a small model. At most one batch
+ * one predict call, which costs little more than a single row on a small model. A model with
+ * several inputs batches each input's rows together, and each output is split back by rows. At most one batch
  * per key runs at a time (tfjs computes on the one JS thread anyway), so requests arriving while
  * a batch computes form the next one. Requests with the same key must run the same model: the
  * first queued request's executor runs the batch.
@@ -70,20 +76,21 @@ export class DynamicBatcher implements OnModuleDestroy {
     private readonly metrics?: InferenceMetrics,
   ) {}
 
-  submit(key: string, rows: number[][], execute: BatchExecutor): Promise<BatchResult> {
-    if (rows.length === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
+  submit(key: string, inputs: InputColumns, execute: BatchExecutor): Promise<BatchResult> {
+    const rows = inputs[0]?.length ?? 0;
+    if (rows === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
     let queue = this.queues.get(key);
     if (!queue) {
       queue = { items: [], queuedRows: 0, running: false };
       this.queues.set(key, queue);
     }
-    if (queue.queuedRows > 0 && queue.queuedRows + rows.length > this.options.maxQueueRows) {
+    if (queue.queuedRows > 0 && queue.queuedRows + rows > this.options.maxQueueRows) {
       this.metrics?.queueRejections.inc();
       return Promise.reject(new InferenceQueueFullError(Math.max(1, Math.ceil((queue.queuedRows * this.msPerRow) / 1000))));
     }
     return new Promise<BatchResult>((resolve, reject) => {
-      queue.items.push({ rows, execute, enqueuedAt: performance.now(), resolve, reject });
-      queue.queuedRows += rows.length;
+      queue.items.push({ inputs, rows, execute, enqueuedAt: performance.now(), resolve, reject });
+      queue.queuedRows += rows;
       this.schedule(key, queue);
     });
   }
@@ -138,19 +145,20 @@ export class DynamicBatcher implements OnModuleDestroy {
     queue.running = true;
     const batch: Pending[] = [];
     let batchRows = 0;
-    while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows.length <= this.options.maxBatchRows)) {
+    while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows <= this.options.maxBatchRows)) {
       const item = queue.items.shift()!;
       batch.push(item);
-      batchRows += item.rows.length;
+      batchRows += item.rows;
     }
     queue.queuedRows -= batchRows;
 
     const started = performance.now();
     try {
-      const input = batch.length === 1 ? batch[0].rows : batch.flatMap((item) => item.rows);
-      const outputs = await batch[0].execute(input);
-      if (!Array.isArray(outputs) || outputs.length !== batchRows) {
-        throw new Error(`The model returned ${Array.isArray(outputs) ? outputs.length : 'no'} rows for a batch of ${batchRows}.`);
+      const inputs = batch.length === 1 ? batch[0].inputs : batch[0].inputs.map((_, i) => batch.flatMap((item) => item.inputs[i]));
+      const outputs = await batch[0].execute(inputs);
+      const short = Array.isArray(outputs) ? outputs.find((rows) => !Array.isArray(rows) || rows.length !== batchRows) : undefined;
+      if (!Array.isArray(outputs) || outputs.length === 0 || short) {
+        throw new Error(`The model returned ${Array.isArray(short) ? short.length : 'no'} rows for a batch of ${batchRows}.`);
       }
       const computeMs = performance.now() - started;
       this.msPerRow = 0.8 * this.msPerRow + 0.2 * (computeMs / batchRows);
@@ -158,8 +166,9 @@ export class DynamicBatcher implements OnModuleDestroy {
       let offset = 0;
       for (const item of batch) {
         const queueMs = started - item.enqueuedAt;
-        item.resolve({ outputs: outputs.slice(offset, offset + item.rows.length), queueMs, computeMs, batchRows });
-        offset += item.rows.length;
+        const mine = batch.length === 1 ? outputs : outputs.map((rows) => rows.slice(offset, offset + item.rows));
+        item.resolve({ outputs: mine, queueMs, computeMs, batchRows });
+        offset += item.rows;
       }
     } catch (error) {
       // Only this batch's callers see the failure; the queue carries on.

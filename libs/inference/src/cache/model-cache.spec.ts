@@ -1,3 +1,4 @@
+import type { InputColumns, OutputColumns } from '../artifact/artifact.types';
 import { Registry } from 'prom-client';
 import type { LoadedModel } from '../runtime/loaded-model';
 import { InferenceMetrics } from '../metrics/inference-metrics';
@@ -17,7 +18,7 @@ function fakeModel(name: string, sizeBytes = 100): LoadedModel & { disposed: num
       if (model.disposed) throw new Error(`${name} used after dispose`);
       return rows;
     },
-    predictOutputs: async (rows: number[][]) => [rows],
+    predictOutputs: async (inputs: InputColumns) => inputs as OutputColumns,
     dispose: () => {
       model.disposed++;
     },

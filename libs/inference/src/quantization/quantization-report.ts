@@ -1,4 +1,4 @@
-import { ArtifactFiles, ModelSignature } from '../artifact/artifact.types';
+import { ArtifactFiles, InputColumns, ModelSignature, TensorValue } from '../artifact/artifact.types';
 import { mulberry32 } from '../util/prng';
 import type { InferenceRuntime } from '../runtime/inference-runtime';
 import { QuantizationTarget, quantizeArtifact } from './quantize-artifact';
@@ -34,8 +34,14 @@ export async function quantizeAndCompare(
   try {
     const after = await runtime.load(files);
     try {
-      const rows = options.rows ?? sampleRows(before.signature, options.sampleSize ?? 64, options.seed ?? 42);
-      const diff = outputDifference(await before.predict(rows), await after.predict(rows));
+      const inputs = options.rows ? [options.rows] : sampleInputs(before.signature, options.sampleSize ?? 64, options.seed ?? 42);
+      const [a, b] = [await before.predictOutputs(inputs), await after.predictOutputs(inputs)];
+      // Every numeric output counts; string outputs have no distance.
+      const numeric = before.signature.outputs.flatMap((spec, i) => (spec.datatype === 'BYTES' ? [] : [i]));
+      const diff = outputDifference(
+        numeric.flatMap((i) => a[i] as number[][]),
+        numeric.flatMap((i) => b[i] as number[][]),
+      );
       return {
         dtype,
         files,
@@ -44,7 +50,7 @@ export async function quantizeAndCompare(
         weightBytesBefore: before.weightBytes,
         weightBytesAfter: after.weightBytes,
         ...diff,
-        sampleRows: rows.length,
+        sampleRows: inputs[0].length,
       };
     } finally {
       after.dispose();
@@ -54,12 +60,28 @@ export async function quantizeAndCompare(
   }
 }
 
-/** Seeded standard-normal rows that fit the model's single input (unknown dimensions taken as 1). */
+/** Seeded standard-normal rows that fit the model's first input (unknown dimensions taken as 1). */
 export function sampleRows(signature: ModelSignature, count: number, seed = 42): number[][] {
-  const width = signature.inputs[0].shape.slice(1).reduce((n, d) => n * (d > 0 ? d : 1), 1);
+  return sampleInputs(signature, count, seed)[0] as number[][];
+}
+
+/**
+ * A seeded sample for every input: N(0,1) for floats; 0/1 for integers and booleans (integer inputs
+ * are often ids into an embedding, where only small ones are surely in range); short words for strings.
+ */
+export function sampleInputs(signature: ModelSignature, count: number, seed = 42): InputColumns {
   const rand = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  return Array.from({ length: count }, () => Array.from({ length: width }, normal));
+  return signature.inputs.map((input) => {
+    const width = input.shape.slice(1).reduce((n, d) => n * (d > 0 ? d : 1), 1);
+    const value: () => TensorValue =
+      input.datatype === 'BYTES'
+        ? () => `w${Math.floor(rand() * 100)}`
+        : input.datatype === 'FP32' || input.datatype === 'FP64'
+          ? normal
+          : () => (rand() < 0.5 ? 0 : 1);
+    return Array.from({ length: count }, () => Array.from({ length: width }, value));
+  });
 }
 
 export function outputDifference(a: number[][], b: number[][]): { maxAbsDiff: number; meanAbsDiff: number } {

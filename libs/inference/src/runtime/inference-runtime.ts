@@ -29,7 +29,7 @@ export interface ModelInspection extends ModelSignature {
   bytesPerRow: number;
 }
 
-const DATATYPE_OF: Partial<Record<string, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL' };
+const DATATYPE_OF: Partial<Record<string, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL', string: 'BYTES' };
 
 /**
  * Loads TensorFlow.js models from in-memory files (no file system, no network) and derives their
@@ -243,14 +243,22 @@ function signatureOf(model: tf.LayersModel | tf.GraphModel, parsed: ParsedArtifa
     inputs = model.inputs.map((t) => spec(t.sourceLayer?.name ?? t.name, t.dtype, t.shape, 'input'));
     outputs = model.outputs.map((t) => spec(t.sourceLayer?.name ?? t.name, t.dtype, t.shape, 'output'));
   }
-  if (inputs.length !== 1) {
-    throw new InvalidArtifactError(
-      'unsupported-signature',
-      `The model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); models served here take exactly one input tensor.`,
-    );
+  if (inputs.length === 0) throw new InvalidArtifactError('unsupported-signature', 'The model has no inputs.');
+  // Requests name inputs and outputs: two with one name could not be told apart.
+  for (const [role, specs] of [
+    ['input', inputs],
+    ['output', outputs],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const { name } of specs) {
+      if (seen.has(name)) throw new InvalidArtifactError('unsupported-signature', `The model has two ${role}s named '${name}'.`);
+      seen.add(name);
+    }
   }
-  if (inputs[0].shape.length < 2 && parsed.framework === 'tfjs-layers') {
-    throw new InvalidArtifactError('unsupported-signature', `Input '${inputs[0].name}' has no batch dimension.`);
+  for (const input of inputs) {
+    if (input.shape.length < 2 && parsed.framework === 'tfjs-layers') {
+      throw new InvalidArtifactError('unsupported-signature', `Input '${input.name}' has no batch dimension.`);
+    }
   }
   return { framework: parsed.framework, inputs, outputs };
 }
@@ -260,7 +268,7 @@ function spec(name: string, dtype: string, shape: readonly (number | null)[] | u
   if (!datatype) {
     throw new InvalidArtifactError(
       'unsupported-signature',
-      `The model's ${role} '${name}' has dtype ${dtype}; only float32, int32 and bool tensors are served.`,
+      `The model's ${role} '${name}' has dtype ${dtype}; only float32, int32, bool and string tensors are served.`,
     );
   }
   if (role === 'input' && !shape) {

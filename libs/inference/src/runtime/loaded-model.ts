@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 // domain-error alone, not the @app/common index: this file also runs in inspection threads, whose start-up
 // should not load NestJS, pino and the config schema.
 import { DomainError } from '@app/common/errors/domain-error';
-import { Datatype, ModelSignature, TensorSpec } from '../artifact/artifact.types';
+import { Datatype, InputColumns, ModelSignature, OutputColumns, TensorSpec, TensorValue } from '../artifact/artifact.types';
 import { InferenceEngineHealth, isFatalEngineError, EngineFailedError } from '../engine/engine-health';
 
 /** A model resident in tfjs memory, ready to predict. Owned by whoever loaded it: call dispose(). */
@@ -15,22 +15,22 @@ export interface LoadedModel {
   readonly weightBytes: number;
   /** Bytes one row needs for outputs and intermediates: a batch runs in slices that fit INFERENCE_MAX_RUN_BYTES. */
   readonly bytesPerRow: number;
-  /** Rows of the single input → rows of the first output, in order. */
+  /** Rows of a single-input model → rows of its first output, in order. */
   predict(rows: number[][]): Promise<number[][]>;
-  /** Rows of the single input → rows of every output (outer index = output, in signature order). */
-  predictOutputs(rows: number[][]): Promise<number[][][]>;
+  /** Rows of every input → rows of every output (outer index = input / output, in signature order). */
+  predictOutputs(inputs: InputColumns): Promise<OutputColumns>;
   dispose(): void;
 }
 
 export type ExecutionMode = 'layers' | 'graph-sync' | 'graph-async';
 
 interface RunResult {
-  outputs: number[][][];
+  outputs: OutputColumns;
   shapes: number[][];
   dtypes: tf.DataType[];
 }
 
-const DATATYPE_OF: Partial<Record<tf.DataType, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL' };
+const DATATYPE_OF: Partial<Record<tf.DataType, Datatype>> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL', string: 'BYTES' };
 
 const DTYPE_OF: Record<Datatype, tf.DataType> = {
   FP32: 'float32',
@@ -38,6 +38,7 @@ const DTYPE_OF: Record<Datatype, tf.DataType> = {
   INT32: 'int32',
   INT64: 'int32',
   BOOL: 'bool',
+  BYTES: 'string',
 };
 
 export interface ModelSizes {
@@ -89,15 +90,18 @@ export class TfjsLoadedModel implements LoadedModel {
   }
 
   async predict(rows: number[][]): Promise<number[][]> {
-    return (await this.predictOutputs(rows))[0];
+    return (await this.predictOutputs([rows]))[0] as number[][];
   }
 
-  async predictOutputs(rows: number[][]): Promise<number[][][]> {
+  async predictOutputs(inputs: InputColumns): Promise<OutputColumns> {
     const slice = this.rowsPerRun;
-    if (rows.length <= slice) return (await this.run(rows)).outputs;
+    const rows = inputs[0]?.length ?? 0;
+    if (rows <= slice) return (await this.run(inputs)).outputs;
     // A batch whose intermediates would not fit the run budget runs in slices, one after the other.
-    const parts: number[][][][] = [];
-    for (let start = 0; start < rows.length; start += slice) parts.push((await this.run(rows.slice(start, start + slice))).outputs);
+    const parts: OutputColumns[] = [];
+    for (let start = 0; start < rows; start += slice) {
+      parts.push((await this.run(inputs.map((column) => column.slice(start, start + slice)))).outputs);
+    }
     return parts[0].map((_, output) => parts.flatMap((part) => part[output]));
   }
 
@@ -107,10 +111,12 @@ export class TfjsLoadedModel implements LoadedModel {
    * executor, and fills in output shapes that a graph model's metadata leaves unknown.
    */
   async warmUp(): Promise<void> {
-    const input = this.signature.inputs[0];
-    const width = input.shape.slice(1).reduce((n, d) => n * (d > 0 ? d : 1), 1);
     // Two rows, so that an output without a leading batch dimension shows up now, not in production.
-    const zeros = [new Array<number>(width).fill(0), new Array<number>(width).fill(0)];
+    const zeros = this.signature.inputs.map((input) => {
+      const width = input.shape.slice(1).reduce((n, d) => n * (d > 0 ? d : 1), 1);
+      const zero: TensorValue = input.datatype === 'BYTES' ? '' : 0;
+      return [new Array<TensorValue>(width).fill(zero), new Array<TensorValue>(width).fill(zero)];
+    });
     let result: RunResult;
     try {
       result = await this.measured(zeros);
@@ -125,7 +131,8 @@ export class TfjsLoadedModel implements LoadedModel {
       ...this.signature,
       outputs: this.signature.outputs.map((spec, i) => {
         const datatype = DATATYPE_OF[result.dtypes[i]];
-        if (!datatype) throw new Error(`output '${spec.name}' has dtype ${result.dtypes[i]}; only float32, int32 and bool are served`);
+        if (!datatype)
+          throw new Error(`output '${spec.name}' has dtype ${result.dtypes[i]}; only float32, int32, bool and string are served`);
         return { ...spec, datatype, shape: spec.shape.length > 0 ? spec.shape : [-1, ...result.shapes[i].slice(1)] };
       }),
     };
@@ -135,14 +142,14 @@ export class TfjsLoadedModel implements LoadedModel {
    * A run whose peak memory is measured: for a graph, whose intermediates the topology does not
    * tell, the peak of this run (outputs included) sets the bytes per row.
    */
-  private async measured(rows: number[][]): Promise<RunResult> {
+  private async measured(inputs: InputColumns): Promise<RunResult> {
     let result: RunResult | undefined;
     const start = tf.memory().numBytes;
     const profile = await tf.profile(async () => {
-      result = await this.run(rows);
+      result = await this.run(inputs);
     });
     const peak = Number.isFinite(profile.peakBytes) ? profile.peakBytes - start : 0;
-    this.perRow = Math.max(this.perRow, Math.ceil(Math.max(0, peak) / rows.length));
+    this.perRow = Math.max(this.perRow, Math.ceil(Math.max(0, peak) / inputs[0].length));
     return result!;
   }
 
@@ -152,22 +159,24 @@ export class TfjsLoadedModel implements LoadedModel {
     this.model.dispose();
   }
 
-  private async run(rows: number[][]): Promise<RunResult> {
+  private async run(inputs: InputColumns): Promise<RunResult> {
     if (this.disposed) throw new Error('The model was disposed (evicted) before it ran.');
     this.health?.assertHealthy();
-    const x = toInputTensor(this.signature.inputs[0], rows);
+    const rowCount = inputs[0].length;
+    const xs: tf.Tensor[] = [];
     let outputs: tf.Tensor[] = [];
     try {
-      outputs = await this.execute(x);
+      this.signature.inputs.forEach((spec, i) => xs.push(toInputTensor(spec, inputs[i])));
+      outputs = await this.execute(xs);
       outputs.forEach((t, i) => {
-        if (t.rank === 0 || t.shape[0] !== rows.length) {
+        if (t.rank === 0 || t.shape[0] !== rowCount) {
           throw new Error(
-            `output '${this.signature.outputs[i]?.name ?? i}' has shape [${t.shape.join(', ')}] for ${rows.length} input rows; ` +
+            `output '${this.signature.outputs[i]?.name ?? i}' has shape [${t.shape.join(', ')}] for ${rowCount} input rows; ` +
               'outputs must have the batch dimension first',
           );
         }
       });
-      const data = await Promise.all(outputs.map((t) => toRows(t, rows.length)));
+      const data = await Promise.all(outputs.map((t) => toRows(t, rowCount)));
       return { outputs: data, shapes: outputs.map((t) => t.shape), dtypes: outputs.map((t) => t.dtype) };
     } catch (error) {
       if (this.health && isFatalEngineError(error)) {
@@ -178,27 +187,33 @@ export class TfjsLoadedModel implements LoadedModel {
       throw error;
     } finally {
       // Outputs are read before the input goes: a graph's output may alias its input.
-      if (this.health?.healthy !== false) tf.dispose([x, ...outputs]);
+      if (this.health?.healthy !== false) tf.dispose([...xs, ...outputs]);
     }
   }
 
-  private async execute(x: tf.Tensor): Promise<tf.Tensor[]> {
+  private async execute(xs: tf.Tensor[]): Promise<tf.Tensor[]> {
     switch (this.mode) {
       case 'layers': {
         const model = this.model as tf.LayersModel;
         // predictOnBatch, not predict: predict slices the input into batches of 32.
-        return tf.tidy(() => asArray(model.predictOnBatch(x)));
+        return tf.tidy(() => asArray(model.predictOnBatch(xs.length === 1 ? xs[0] : xs)));
       }
       case 'graph-sync': {
         const model = this.model as tf.GraphModel;
-        return tf.tidy(() => asArray(model.execute(x, model.outputNodes)));
+        return tf.tidy(() => asArray(model.execute(this.feeds(xs), model.outputNodes)));
       }
       case 'graph-async': {
         const model = this.model as tf.GraphModel;
         // The async executor disposes its intermediates itself; only the outputs come back.
-        return asArray(await model.executeAsync(x, model.outputNodes));
+        return asArray(await model.executeAsync(this.feeds(xs), model.outputNodes));
       }
     }
+  }
+
+  /** A graph's inputs by node name (the signature's input names are the graph's). */
+  private feeds(xs: tf.Tensor[]): tf.Tensor | tf.NamedTensorMap {
+    if (xs.length === 1) return xs[0];
+    return Object.fromEntries(this.signature.inputs.map((spec, i) => [spec.name, xs[i]]));
   }
 }
 
@@ -207,7 +222,7 @@ function asArray(result: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
 }
 
 /** Row-major values → one tensor [rows, ...input dims]; a single unknown dimension is taken from the row length. */
-export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
+export function toInputTensor(spec: TensorSpec, rows: TensorValue[][]): tf.Tensor {
   if (rows.length === 0) throw new DomainError('unprocessable', 'EMPTY_INSTANCES', 'There are no rows to predict.');
   const width = rows[0].length;
   const dims = spec.shape.slice(1);
@@ -222,6 +237,17 @@ export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
     );
   }
   const dtype = DTYPE_OF[spec.datatype];
+  if (dtype === 'string') {
+    const strings: (string | Uint8Array)[] = [];
+    for (const row of rows) {
+      if (row.length !== width) {
+        throw new DomainError('unprocessable', 'INPUT_SHAPE_MISMATCH', `All rows for input '${spec.name}' must have ${width} values.`);
+      }
+      for (const value of row) strings.push(typeof value === 'number' ? String(value) : value);
+    }
+    // tfjs takes bytes as they are (`{"b64"}` values) and encodes strings as UTF-8.
+    return tf.tensor(strings as string[], [rows.length, ...resolved], 'string');
+  }
   const values =
     dtype === 'int32'
       ? new Int32Array(rows.length * width)
@@ -233,13 +259,18 @@ export function toInputTensor(spec: TensorSpec, rows: number[][]): tf.Tensor {
     if (row.length !== width) {
       throw new DomainError('unprocessable', 'INPUT_SHAPE_MISMATCH', `All rows for input '${spec.name}' must have ${width} values.`);
     }
-    values.set(row, offset);
+    values.set(row as number[], offset);
     offset += width;
   }
   return tf.tensor(values, [rows.length, ...resolved], dtype);
 }
 
-async function toRows(tensor: tf.Tensor, rowCount: number): Promise<number[][]> {
+async function toRows(tensor: tf.Tensor, rowCount: number): Promise<(number | string)[][]> {
+  if (tensor.dtype === 'string') {
+    const strings = (await tensor.data<'string'>()) as unknown as string[];
+    const perRow = strings.length / rowCount;
+    return Array.from({ length: rowCount }, (_, r) => strings.slice(r * perRow, (r + 1) * perRow));
+  }
   const data = await tensor.data();
   const perRow = data.length / rowCount;
   const rows: number[][] = new Array(rowCount);

@@ -1,5 +1,5 @@
 import { FieldError, ValidationFailedError } from '@app/common';
-import { ModelSignature, TensorSpec } from '../artifact/artifact.types';
+import { InputColumns, ModelSignature, TensorSpec, TensorValue } from '../artifact/artifact.types';
 
 export interface ValidateRowsOptions {
   /** Upper bound on rows per request (MAX_ROWS_PER_REQUEST). */
@@ -15,15 +15,29 @@ const MAX_ERRORS = 20;
 const FP32_MAX = 3.4028234663852886e38;
 
 /**
- * Checks request rows against the model's (single) input before any tensor exists, and returns them
- * as flat numeric rows in the input's column order. Rows may be flat arrays, arrays nested like
- * the input's dimensions, or (with feature names) objects keyed by feature name. Every failure is
- * a 422 whose message names the input and its expected shape and whose errors name the rows.
+ * Checks request rows against a single-input model before any tensor exists, and returns them as
+ * flat numeric rows in the input's column order (see {@link validateInputs}).
  */
 export function validateRows(signature: ModelSignature, rows: unknown, options: ValidateRowsOptions): number[][] {
-  const input = signature.inputs[0];
+  return validateInputs(signature, rows, options)[0] as number[][];
+}
+
+/**
+ * Checks request rows against the model's inputs before any tensor exists, and returns, per input,
+ * the rows' values flat in the input's order. For a single input, a row is a flat array, an array
+ * nested like the input's dimensions, an object keyed by feature name (with feature names), or an
+ * object holding the input under its name (TF Serving's row form). With several inputs, a row is an
+ * object keyed by input name; an input of one value per row takes `41` or `[41]`. BYTES inputs take
+ * strings or `{"b64": "<base64>"}`. Every failure is a 422 whose message names each input with its
+ * datatype and shape, and whose errors name the rows and inputs.
+ */
+export function validateInputs(signature: ModelSignature, rows: unknown, options: ValidateRowsOptions): InputColumns {
+  const inputs = signature.inputs;
   const field = options.field ?? 'instances';
-  const expected = `input '${input.name}' (${input.datatype}), expected shape ${formatShape(input.shape)}`;
+  const expected =
+    inputs.length === 1
+      ? `input '${inputs[0].name}' (${inputs[0].datatype}), expected shape ${formatShape(inputs[0].shape)}`
+      : `inputs ${inputs.map(describeInput).join(', ')}`;
   const fail = (errors: FieldError[], summary: string): never => {
     throw new ValidationFailedError(errors, `${summary}: ${expected}.`, 'unprocessable');
   };
@@ -41,48 +55,99 @@ export function validateRows(signature: ModelSignature, rows: unknown, options: 
     );
   }
 
-  const dims = input.shape.slice(1);
-  const featureNames = options.featureNames && options.featureNames.length > 0 ? options.featureNames : undefined;
   const errors: FieldError[] = [];
   let total = 0;
   const report = (error: FieldError) => {
     total++;
     if (errors.length < MAX_ERRORS) errors.push(error);
   };
-  let width: number | undefined;
-  const out: number[][] = new Array(rows.length);
-
-  rows.forEach((row, r) => {
-    const at = `${field}[${r}]`;
-    let flat: unknown[] | undefined;
-    let fieldOf = (i: number) => `${at}[${i}]`;
-    if (Array.isArray(row)) {
-      flat = flatten(row, dims, at, report);
-    } else if (row !== null && typeof row === 'object') {
-      flat = byFeatureName(row as Record<string, unknown>, featureNames, at, report, input, dims);
-      fieldOf = (i) => `${at}.${featureNames?.[i]}`;
-    } else {
-      report({
-        field: at,
-        message: `must be a list of ${describeWidth(dims)} numbers${featureNames ? ' or an object keyed by feature name' : ''}`,
-      });
-    }
-    if (!flat) return;
+  const columns: InputColumns = inputs.map(() => new Array(rows.length));
+  const widths: (number | undefined)[] = inputs.map(() => undefined);
+  const accept = (i: number, r: number, flat: unknown[], at: string, fieldOf: (index: number) => string) => {
     // Inputs with a free (-1) feature dimension still need rows of one width to form one tensor.
+    const width = widths[i];
     if (width !== undefined && flat.length !== width) {
       report({ field: at, message: `has ${flat.length} values but earlier rows have ${width}` });
       return;
     }
-    width ??= flat.length;
-    const values = toNumbers(flat, input, fieldOf, report);
-    if (values) out[r] = values;
-  });
+    widths[i] ??= flat.length;
+    const values = toValues(flat, inputs[i], fieldOf, report);
+    if (values) columns[i][r] = values;
+  };
+
+  if (inputs.length === 1) {
+    const input = inputs[0];
+    const dims = input.shape.slice(1);
+    const featureNames = options.featureNames && options.featureNames.length > 0 ? options.featureNames : undefined;
+    rows.forEach((row, r) => {
+      const at = `${field}[${r}]`;
+      if (Array.isArray(row)) {
+        const flat = flatten(row, dims, at, report);
+        if (flat) accept(0, r, flat, at, (i) => `${at}[${i}]`);
+      } else if (isObject(row) && Object.keys(row).length === 1 && input.name in row && !featureNames?.includes(input.name)) {
+        const flat = valueOf(row[input.name], dims, `${at}.${input.name}`, input, report);
+        if (flat) accept(0, r, flat, `${at}.${input.name}`, (i) => `${at}.${input.name}[${i}]`);
+      } else if (isObject(row)) {
+        const flat = byFeatureName(row, featureNames, at, report, input, dims);
+        if (flat) accept(0, r, flat, at, (i) => `${at}.${featureNames?.[i]}`);
+      } else if (row !== null && row !== undefined && dims.every((d) => d === 1)) {
+        // One value per row (a string, a `{"b64"}`, a number): TF Serving's `"instances": ["a", "b"]`.
+        accept(0, r, [row], at, () => at);
+      } else {
+        report({
+          field: at,
+          message: `must be a list of ${describeWidth(dims)} ${input.datatype === 'BYTES' ? 'strings' : 'numbers'}${featureNames ? ' or an object keyed by feature name' : ''}`,
+        });
+      }
+    });
+  } else {
+    const names = inputs.map((input) => input.name);
+    rows.forEach((row, r) => {
+      const at = `${field}[${r}]`;
+      if (!isObject(row)) {
+        report({ field: at, message: `must be an object keyed by input name (${names.join(', ')})` });
+        return;
+      }
+      for (const key of Object.keys(row)) {
+        if (!names.includes(key)) report({ field: `${at}.${key}`, message: `is not an input of this model (inputs: ${names.join(', ')})` });
+      }
+      inputs.forEach((input, i) => {
+        const path = `${at}.${input.name}`;
+        if (!(input.name in row)) {
+          report({ field: path, message: `is required: input ${describeInput(input)}` });
+          return;
+        }
+        const flat = valueOf(row[input.name], input.shape.slice(1), path, input, report);
+        if (flat) accept(i, r, flat, path, (index) => `${path}[${index}]`);
+      });
+    });
+  }
 
   if (total > 0) {
     if (total > errors.length) errors.push({ field, message: `and ${total - errors.length} more errors` });
-    fail(errors, `${total} ${total === 1 ? 'value does' : 'values do'} not fit the model's input`);
+    fail(errors, `${total} ${total === 1 ? 'value does' : 'values do'} not fit the model's input${inputs.length === 1 ? '' : 's'}`);
   }
-  return out;
+  return columns;
+}
+
+function describeInput(input: TensorSpec): string {
+  return `'${input.name}' (${input.datatype}, shape ${formatShape(input.shape)})`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !isB64(value);
+}
+
+function isB64(value: unknown): value is { b64: unknown } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'b64' in value;
+}
+
+/** One input's value in a row: a list (flat or nested), or a bare value where the row holds one. */
+function valueOf(value: unknown, dims: number[], at: string, input: TensorSpec, report: (e: FieldError) => void): unknown[] | undefined {
+  if (Array.isArray(value)) return flatten(value, dims, at, report);
+  if (dims.every((d) => d === 1 || d === -1)) return [value];
+  report({ field: at, message: `must be a list of ${describeWidth(dims)} values for input ${describeInput(input)}` });
+  return undefined;
 }
 
 export function formatShape(shape: readonly number[]): string {
@@ -152,16 +217,35 @@ function byFeatureName(
   return ok ? values : undefined;
 }
 
-function toNumbers(
+/** Base64 as JSON carries it (standard or URL-safe alphabet, padding optional). */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function toValues(
   values: unknown[],
   input: TensorSpec,
   fieldOf: (index: number) => string,
   report: (e: FieldError) => void,
-): number[] | undefined {
-  const out: number[] = new Array(values.length);
+): TensorValue[] | undefined {
+  const out: TensorValue[] = new Array(values.length);
   let ok = true;
   values.forEach((v, i) => {
     const field = fieldOf(i);
+    if (input.datatype === 'BYTES') {
+      if (typeof v === 'string') {
+        out[i] = v;
+      } else if (isB64(v) && typeof v.b64 === 'string' && BASE64.test(v.b64)) {
+        out[i] = Buffer.from(v.b64, 'base64');
+      } else {
+        report({ field, message: isB64(v) ? 'b64 must be a base64 string' : 'must be a string or {"b64": "<base64>"}' });
+        ok = false;
+      }
+      return;
+    }
+    if (isB64(v)) {
+      report({ field, message: `{"b64"} values are for BYTES inputs; input '${input.name}' is ${input.datatype}` });
+      ok = false;
+      return;
+    }
     if (input.datatype === 'BOOL' && typeof v === 'boolean') {
       out[i] = v ? 1 : 0;
       return;

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { STAGES, Stage } from '../domain/lifecycle';
+import { ModelVersionStatusDto } from './version-status.dto';
 
 export class TensorSpecDto {
   @ApiProperty({ example: 'features' })
   name: string;
 
-  @ApiProperty({ enum: ['FP32', 'FP64', 'INT32', 'INT64', 'BOOL'], example: 'FP32' })
+  @ApiProperty({ enum: ['FP32', 'FP64', 'INT32', 'INT64', 'BOOL', 'BYTES'], example: 'FP32' })
   datatype: string;
 
   @ApiProperty({ type: [Number], example: [-1, 4], description: '-1 marks a variable dimension (the batch)' })
@@ -98,6 +99,14 @@ export class ModelVersionDto {
       'an admin sends force: true.',
   })
   signatureChanges: SignatureChangeDto[];
+
+  @ApiProperty({
+    type: [ModelVersionStatusDto],
+    description:
+      "TF Serving's GetModelStatus for this version alone: END once retired, otherwise AVAILABLE (drafts included: " +
+      'ml-engineers and admins can call them).',
+  })
+  model_version_status: ModelVersionStatusDto[];
 }
 
 export class StageTransitionDto {

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ModelVersionStatusDto } from './version-status.dto';
 
 export class ModelDto {
   @ApiProperty({ format: 'uuid' })
@@ -27,4 +28,12 @@ export class ModelDto {
 
   @ApiProperty({ type: Number, nullable: true, description: 'The highest version number, if any version exists', example: 4 })
   latestVersion: number | null;
+
+  @ApiProperty({
+    type: [ModelVersionStatusDto],
+    description:
+      "TF Serving's GetModelStatus: the staging, production and deprecated versions (those consumers are served), newest first. " +
+      'Drafts and retired versions are not listed.',
+  })
+  model_version_status: ModelVersionStatusDto[];
 }

@@ -22,6 +22,9 @@ export interface VersionFilter {
   offset: number;
 }
 
+/** What a model's resource shows of a version it serves. */
+export type ServedVersion = Pick<ModelVersionEntity, 'version' | 'stage' | 'sunsetAt'>;
+
 /** A production version with its (live) model. */
 export interface ProductionVersion {
   model: ModelEntity;
@@ -48,8 +51,12 @@ export abstract class ModelVersionsRepository {
   abstract findProduction(modelId: string, tx?: Transaction): Promise<ModelVersionEntity | null>;
   /** Locks the production row (FOR UPDATE), if there is one, until the transaction ends. */
   abstract findProductionForUpdate(modelId: string, tx: Transaction): Promise<ModelVersionEntity | null>;
-  /** Production version numbers of several models at once (for collections), by model id. */
-  abstract productionNumbers(modelIds: string[]): Promise<Map<string, number>>;
+  /**
+   * The staging, production and deprecated versions of several models at once (collections, the
+   * model resource's `model_version_status`), by model id, newest first: number, stored stage and
+   * sunset only.
+   */
+  abstract servedVersions(modelIds: string[], tx?: Transaction): Promise<Map<string, ServedVersion[]>>;
   /** The production version of every model that is not deleted, by model name. */
   abstract listLiveProduction(): Promise<ProductionVersion[]>;
   /**

@@ -11,6 +11,7 @@ import {
   NewModelVersion,
   NewStageTransition,
   ProductionVersion,
+  ServedVersion,
   VersionDetails,
   VersionFilter,
 } from './model-versions.repository';
@@ -70,14 +71,17 @@ export class TypeormModelVersionsRepository extends ModelVersionsRepository {
     return this.production(modelId, true, tx);
   }
 
-  async productionNumbers(modelIds: string[]): Promise<Map<string, number>> {
-    if (modelIds.length === 0) return new Map();
-    const rows = await this.repo()
+  async servedVersions(modelIds: string[], tx?: Transaction): Promise<Map<string, ServedVersion[]>> {
+    const served = new Map<string, ServedVersion[]>(modelIds.map((id) => [id, []]));
+    if (modelIds.length === 0) return served;
+    const rows = await this.repo(tx)
       .createQueryBuilder('v')
-      .select(['v.modelId', 'v.version'])
-      .where(`v.model_id IN (:...modelIds) AND v.stage = 'production'`, { modelIds })
+      .select(['v.modelId', 'v.version', 'v.stage', 'v.sunsetAt'])
+      .where(`v.model_id IN (:...modelIds) AND v.stage IN ('staging', 'production', 'deprecated')`, { modelIds })
+      .orderBy('v.version', 'DESC')
       .getMany();
-    return new Map(rows.map((r) => [r.modelId, r.version]));
+    for (const r of rows) served.get(r.modelId)?.push({ version: r.version, stage: r.stage, sunsetAt: r.sunsetAt });
+    return served;
   }
 
   async listLiveProduction(): Promise<ProductionVersion[]> {

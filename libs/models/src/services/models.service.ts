@@ -8,7 +8,7 @@ import { ModelDto } from '../dto/model.dto';
 import { UpdateModelDto } from '../dto/update-model.dto';
 import { etagOf, ifMatchSatisfied } from '../domain/etag';
 import { ModelAlreadyExistsError, ModelHasProductionVersionError, PreconditionFailedError } from '../domain/registry-errors';
-import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { ModelVersionsRepository, ServedVersion } from '../repositories/model-versions.repository';
 import { ModelChanges, ModelNameTaken, ModelsRepository } from '../repositories/models.repository';
 import { lockModelNamed, modelNamed } from './lookups';
 import { RegistryEvents } from './registry-events';
@@ -45,7 +45,7 @@ export class ModelsService {
         throw error;
       });
     this.events.emit({ type: 'model', modelName: created.name });
-    return toModelDto(created, null);
+    return toModelDto(created, null, []);
   }
 
   async list(query: ListModelsQueryDto): Promise<Page<ModelDto>> {
@@ -56,9 +56,10 @@ export class ModelsService {
       limit: query.limit,
       offset: query.offset,
     });
-    const production = await this.versions.productionNumbers(rows.map((r) => r.id));
+    const served = await this.versions.servedVersions(rows.map((r) => r.id));
+    const now = new Date();
     return toPage(
-      rows.map((r) => toModelDto(r, production.get(r.id) ?? null)),
+      rows.map((r) => toModelDto(r, productionOf(served.get(r.id) ?? []), served.get(r.id) ?? [], now)),
       total,
       query,
     );
@@ -66,14 +67,16 @@ export class ModelsService {
 
   async get(name: string): Promise<ModelDto> {
     const model = await modelNamed(this.models, name);
-    return toModelDto(model, (await this.versions.findProduction(model.id))?.version ?? null);
+    const versions = (await this.versions.servedVersions([model.id])).get(model.id) ?? [];
+    return toModelDto(model, productionOf(versions), versions);
   }
 
   async update(name: string, dto: UpdateModelDto, ifMatch: string | undefined, actor: Actor | null): Promise<ModelDto> {
     const updated = await this.transactions.run(async (tx) => {
+      // Under the model's lock (stage changes take it too): the ETag compared is the one a GET reads.
       const model = await lockModelNamed(this.models, name, tx);
-      const production = (await this.versions.findProduction(model.id, tx))?.version ?? null;
-      const current = etagOf(toModelDto(model, production));
+      const versions = (await this.versions.servedVersions([model.id], tx)).get(model.id) ?? [];
+      const current = etagOf(toModelDto(model, productionOf(versions), versions));
       if (!ifMatchSatisfied(ifMatch, current)) throw new PreconditionFailedError(current);
       const changes: ModelChanges = {};
       if (dto.description !== undefined) changes.description = dto.description;
@@ -86,7 +89,8 @@ export class ModelsService {
           tx,
         );
       }
-      return toModelDto(await modelNamed(this.models, name, tx), production);
+      // A model's PATCH never moves a version: the status read under the lock is still current.
+      return toModelDto(await modelNamed(this.models, name, tx), productionOf(versions), versions);
     });
     this.events.emit({ type: 'model', modelName: name });
     return updated;
@@ -112,6 +116,11 @@ export class ModelsService {
     });
     this.events.emit({ type: 'model', modelName: name });
   }
+}
+
+/** The stored production stage (never past a sunset: only deprecated versions have one). */
+function productionOf(versions: readonly ServedVersion[]): number | null {
+  return versions.find((v) => v.stage === 'production')?.version ?? null;
 }
 
 function unique(values: string[]): string[] {

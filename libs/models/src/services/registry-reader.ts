@@ -70,7 +70,8 @@ export class RegistryReader {
 
   async model(name: string): Promise<ModelDto> {
     const model = await modelNamed(this.models, name);
-    return toModelDto(model, (await this.versionRows.findProduction(model.id))?.version ?? null);
+    const versions = await this.versionRows.listAll(model.id);
+    return toModelDto(model, versions.find((v) => v.stage === 'production')?.version ?? null, versions);
   }
 
   async productionVersion(name: string): Promise<ServableVersion> {
@@ -142,7 +143,9 @@ function servable(model: ModelEntity, v: ModelVersionEntity, now: Date = new Dat
 
 function featureNamesOf(params: Record<string, unknown>, inputs: TensorSpec[]): string[] | null {
   const names = params?.features;
-  const width = inputs[0]?.shape[inputs[0].shape.length - 1];
+  // Named features are the columns of a single input; several inputs are named by themselves.
+  if (inputs.length !== 1) return null;
+  const width = inputs[0].shape[inputs[0].shape.length - 1];
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length !== width) return null;
   return names as string[];
 }

@@ -2,12 +2,19 @@ import { ModelDto } from '../dto/model.dto';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
 import { effectiveStage } from '../domain/lifecycle';
 import { changesVersusProduction } from '../domain/signature-diff';
+import { modelVersionStatus, versionStatusOf } from '../domain/version-status';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { StageTransitionEntity } from '../entities/stage-transition.entity';
 import { isoOrNull } from '@app/common';
 
-export function toModelDto(m: ModelEntity, productionVersion: number | null): ModelDto {
+/** `versions` are the model's versions (any order; a new model has none), judged by their effective stage at `now`. */
+export function toModelDto(
+  m: ModelEntity,
+  productionVersion: number | null,
+  versions: readonly Pick<ModelVersionEntity, 'version' | 'stage' | 'sunsetAt'>[],
+  now: Date = new Date(),
+): ModelDto {
   return {
     id: m.id,
     name: m.name,
@@ -18,6 +25,7 @@ export function toModelDto(m: ModelEntity, productionVersion: number | null): Mo
     updatedAt: m.updatedAt.toISOString(),
     productionVersion,
     latestVersion: m.lastVersion > 0 ? m.lastVersion : null,
+    model_version_status: modelVersionStatus(versions.map((v) => ({ version: v.version, stage: effectiveStage(v, now) }))),
   };
 }
 
@@ -31,10 +39,11 @@ export function toVersionDto(
   production: ModelVersionEntity | null,
   now: Date = new Date(),
 ): ModelVersionDto {
+  const stage = effectiveStage(v, now);
   return {
     model: modelName,
     version: v.version,
-    stage: effectiveStage(v, now),
+    stage,
     description: v.description,
     framework: v.framework,
     inputs: v.inputs,
@@ -51,6 +60,7 @@ export function toVersionDto(
     successorVersion: v.successorVersion,
     source: v.source,
     signatureChanges: changesVersusProduction(v, production),
+    model_version_status: [versionStatusOf(v.version, stage)],
   };
 }
 

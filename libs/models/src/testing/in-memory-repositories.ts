@@ -14,6 +14,7 @@ import {
   NewModelVersion,
   NewStageTransition,
   ProductionVersion,
+  ServedVersion,
   VersionDetails,
   VersionFilter,
 } from '../repositories/model-versions.repository';
@@ -182,9 +183,17 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
     return row;
   }
 
-  async productionNumbers(modelIds: string[]): Promise<Map<string, number>> {
+  async servedVersions(modelIds: string[], tx?: Transaction): Promise<Map<string, ServedVersion[]>> {
+    locksOf(tx);
+    const served = ['staging', 'production', 'deprecated'];
     return new Map(
-      this.store.rows.filter((v) => modelIds.includes(v.modelId) && v.stage === 'production').map((v) => [v.modelId, v.version]),
+      modelIds.map((id) => [
+        id,
+        this.store.rows
+          .filter((v) => v.modelId === id && served.includes(v.stage))
+          .sort((a, b) => b.version - a.version)
+          .map((v) => ({ version: v.version, stage: v.stage, sunsetAt: v.sunsetAt })),
+      ]),
     );
   }
 

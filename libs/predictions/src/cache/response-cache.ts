@@ -1,28 +1,43 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { InputColumns, OutputColumns } from '@app/inference';
 
 /**
  * Optional per-model response cache: identical input rows for the same version answer from memory
  * for the model's TTL. Keyed by version identity + a hash of the rows, never by the raw payload.
  */
 export class ResponseCache {
-  private readonly entries: LRUCache<string, number[][]>;
+  private readonly entries: LRUCache<string, OutputColumns>;
 
   constructor(maxEntries: number, clock: { now(): number } = performance) {
     this.entries = new LRUCache({ max: maxEntries, ttlAutopurge: false, ttlResolution: 0, perf: clock });
   }
 
-  static key(versionKey: string, rows: number[][]): string {
+  /** Every value is framed (type and length): no two different inputs hash alike. */
+  static key(versionKey: string, inputs: InputColumns): string {
     const hash = createHash('sha256');
-    for (const row of rows) hash.update(Float64Array.from(row)).update('\n');
+    for (const rows of inputs) {
+      for (const row of rows) {
+        if (row.every((v) => typeof v === 'number')) {
+          hash.update(`n${row.length}:`).update(Float64Array.from(row as number[]));
+        } else {
+          for (const v of row) {
+            const bytes = typeof v === 'number' ? Buffer.from(Float64Array.of(v).buffer) : typeof v === 'string' ? Buffer.from(v) : v;
+            hash.update(`${typeof v === 'number' ? 'n' : typeof v === 'string' ? 's' : 'b'}${bytes.length}:`).update(bytes);
+          }
+        }
+        hash.update('\n');
+      }
+      hash.update('|');
+    }
     return `${versionKey}:${hash.digest('base64url')}`;
   }
 
-  get(key: string): number[][] | undefined {
+  get(key: string): OutputColumns | undefined {
     return this.entries.get(key);
   }
 
-  set(key: string, outputs: number[][], ttlSeconds: number): void {
+  set(key: string, outputs: OutputColumns, ttlSeconds: number): void {
     this.entries.set(key, outputs, { ttl: ttlSeconds * 1000 });
   }
 

@@ -7,13 +7,14 @@ import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
  */
 export class PredictRequestDto {
   @ApiProperty({
-    description: 'Rows to predict: arrays of numbers, or objects keyed by feature name when the version has named features',
+    description:
+      'Rows to predict. One input: a list of values (flat, or nested like the input), an object keyed by feature name ' +
+      '(versions with named features) or holding the input under its name, or a bare value when a row is one value. ' +
+      'Several inputs: an object keyed by input name (an input of one value per row takes `41` or `[41]`). ' +
+      'BYTES inputs take strings or `{"b64": "<base64>"}`.',
     type: 'array',
     items: {
-      oneOf: [
-        { type: 'array', items: { type: 'number' } },
-        { type: 'object', additionalProperties: { type: 'number' } },
-      ],
+      oneOf: [{ type: 'array', items: {} }, { type: 'object', additionalProperties: {} }, { type: 'number' }, { type: 'string' }],
     },
     example: [[5.1, 3.5, 1.4, 0.2]],
   })
@@ -28,8 +29,18 @@ export class PredictResponseDto {
   @ApiProperty({ example: 3 })
   version: number;
 
-  @ApiProperty({ type: 'array', items: { type: 'array', items: { type: 'number' } }, example: [[0.97, 0.02, 0.01]] })
-  predictions: number[][];
+  @ApiProperty({
+    description: "Per row: the output's values (row-major), or, for a version with several outputs, an object of output name → values",
+    type: 'array',
+    items: {
+      oneOf: [
+        { type: 'array', items: { oneOf: [{ type: 'number' }, { type: 'string' }] } },
+        { type: 'object', additionalProperties: { type: 'array', items: { oneOf: [{ type: 'number' }, { type: 'string' }] } } },
+      ],
+    },
+    example: [[0.97, 0.02, 0.01]],
+  })
+  predictions: (number | string)[][] | Record<string, (number | string)[]>[];
 
   @ApiPropertyOptional({
     type: [String],
@@ -47,13 +58,26 @@ export class V2TensorDto {
   shape: number[];
 
   @ApiProperty({
-    enum: ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL'],
+    enum: ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL', 'BYTES'],
     example: 'FP32',
   })
   datatype: string;
 
-  @ApiProperty({ description: 'Flat (row-major) or nested values', type: 'array', items: {}, example: [5.1, 3.5, 1.4, 0.2] })
+  @ApiPropertyOptional({
+    description: 'Flat (row-major) or nested values (BYTES: strings); absent when the tensor travels as binary data',
+    type: 'array',
+    items: {},
+    example: [5.1, 3.5, 1.4, 0.2],
+  })
   data: unknown;
+
+  @ApiPropertyOptional({
+    description: 'Binary tensor data extension: `binary_data_size`, the bytes of this tensor after the JSON header',
+    type: 'object',
+    additionalProperties: true,
+    example: { binary_data_size: 16 },
+  })
+  parameters?: Record<string, unknown>;
 }
 
 export class V2RequestedOutputParametersDto {
@@ -63,6 +87,9 @@ export class V2RequestedOutputParametersDto {
     example: 2,
   })
   classification?: number;
+
+  @ApiPropertyOptional({ description: 'Binary tensor data extension: answer this output as raw bytes after the JSON header' })
+  binary_data?: boolean;
 }
 
 export class V2RequestedOutputDto {

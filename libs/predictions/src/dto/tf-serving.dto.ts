@@ -10,7 +10,9 @@ export class TfPredictRequestDto {
   signature_name?: string;
 
   @ApiPropertyOptional({
-    description: 'Row format: one entry per row (a list of numbers, or an object keyed by the input name or by feature names)',
+    description:
+      'Row format: one entry per row (a list of values, an object keyed by input name — required with several inputs — or by feature names); ' +
+      'strings or {"b64": "<base64>"} for string inputs',
     type: 'array',
     items: {},
     example: [[5.1, 3.5, 1.4, 0.2]],
@@ -31,11 +33,16 @@ export class TfPredictRequestDto {
 }
 
 export class TfPredictResponseDto {
-  @ApiPropertyOptional({ description: 'Row format answer: one output per row', type: 'array', items: {}, example: [[0.97, 0.02, 0.01]] })
+  @ApiPropertyOptional({
+    description: "Row format answer: per row, the output's values, or an object of output name → values with several outputs",
+    type: 'array',
+    items: {},
+    example: [[0.97, 0.02, 0.01]],
+  })
   predictions?: unknown;
 
   @ApiPropertyOptional({
-    description: 'Columnar format answer: the output tensor',
+    description: 'Columnar format answer: the output tensor, or an object of output name → tensor with several outputs',
     type: 'array',
     items: {},
     example: [[0.97, 0.02, 0.01]],

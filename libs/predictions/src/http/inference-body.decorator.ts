@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ValidationFailedError } from '@app/common';
+import { decodeBinaryInferRequest, INFERENCE_HEADER_CONTENT_LENGTH } from '../v2/binary-tensor-data';
 
 /**
  * The body of a predict/infer call, checked for its envelope only. The payload's rows are checked
@@ -7,14 +9,21 @@ import { ValidationFailedError } from '@app/common';
  * over thousands of numbers first (what the global ValidationPipe would do with the DTO) would cost
  * more than the prediction. The DTO classes still document the body in OpenAPI.
  */
-export const InferenceBody = createParamDecorator(
-  (allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> =>
-    inferenceEnvelope(ctx.switchToHttp().getRequest<{ body?: unknown }>().body, allowed),
-);
+export const InferenceBody = createParamDecorator((allowed: readonly string[], ctx: ExecutionContext): Record<string, unknown> => {
+  const request = ctx.switchToHttp().getRequest<{ body?: unknown; headers: IncomingHttpHeaders }>();
+  return inferenceEnvelope(request.body, allowed, request.headers);
+});
 
-/** The envelope check of {@link InferenceBody}, for the lean predict routes too. */
-export function inferenceEnvelope(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+/**
+ * The envelope check of {@link InferenceBody}, for the lean predict routes too. A Buffer body is a
+ * v2 `application/octet-stream` request (binary tensor data extension; only the v2 infer routes
+ * parse that type): it is decoded here, after the guards, into the JSON request it stands for.
+ */
+export function inferenceEnvelope(body: unknown, allowed: readonly string[], headers: IncomingHttpHeaders = {}): Record<string, unknown> {
+  if (Buffer.isBuffer(body) && allowed.includes('inputs')) {
+    body = decodeBinaryInferRequest(body, headers[INFERENCE_HEADER_CONTENT_LENGTH]);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Buffer.isBuffer(body)) {
     throw new ValidationFailedError([{ field: 'body', message: 'must be a JSON object' }], 'The request body must be a JSON object.');
   }
   const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
@@ -30,3 +39,5 @@ export function inferenceEnvelope(body: unknown, allowed: readonly string[]): Re
 
 export const V1_PREDICT_FIELDS = ['instances'] as const;
 export const V2_INFER_FIELDS = ['id', 'parameters', 'inputs', 'outputs'] as const;
+export const TF_PREDICT_FIELDS = ['signature_name', 'instances', 'inputs'] as const;
+export const TF_EXAMPLES_FIELDS = ['signature_name', 'context', 'examples'] as const;

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiProblemResponses, CurrentActor, ProblemResponse, Public, Roles } from '@app/common';
 import { ModelNameParams, ModelVersionParams } from '@app/models';
 import {
@@ -10,7 +10,6 @@ import {
   V2ServerMetadataDto,
 } from '../dto/predict.dto';
 import { InferenceProtocolService } from '../serving/inference-protocol.service';
-import { PredictionService } from '../serving/prediction.service';
 import { InferenceBody, V2_INFER_FIELDS } from './inference-body.decorator';
 import { INFERENCE_PROBLEMS, PREDICT_HEADERS } from './predict.controller';
 
@@ -19,6 +18,12 @@ const V2_INFERENCE_PROBLEMS: readonly ProblemResponse[] = [
   [400, 'VALIDATION_FAILED', 'MALFORMED_JSON', 'JSON_TOO_DEEP', 'EMPTY_INSTANCES', 'INPUT_SHAPE_MISMATCH', 'OUTPUT_TOO_LARGE'],
   ...INFERENCE_PROBLEMS.filter((p) => !Array.isArray(p) || (p[0] !== 400 && p[0] !== 422)),
 ];
+
+/** The binary tensor data extension, as both infer routes take and answer it. */
+const BINARY =
+  'Binary tensor data extension: an `application/octet-stream` body is the JSON request followed by raw tensor bytes, ' +
+  "the JSON's length in `Inference-Header-Content-Length`, each binary input with `parameters.binary_data_size`; " +
+  '`parameters.binary_data_output: true` (or `binary_data: true` on a requested output) answers those outputs the same way.';
 
 const STATS = 'Per-replica counters since the process started (rows, batches, success/fail/queue/compute time in ns)';
 
@@ -30,10 +35,7 @@ const READY = {
 @ApiTags('inference (v2)')
 @Controller({ version: '2' })
 export class InferenceProtocolController {
-  constructor(
-    private readonly protocol: InferenceProtocolService,
-    private readonly predictions: PredictionService,
-  ) {}
+  constructor(private readonly protocol: InferenceProtocolService) {}
 
   @Get()
   @Roles('consumer')
@@ -134,18 +136,20 @@ export class InferenceProtocolController {
   @Post('models/:name/infer')
   @HttpCode(200)
   @Roles('consumer')
-  @ApiOperation({ summary: 'Inference with the production version (canary split applied)' })
+  @ApiOperation({ summary: 'Inference with the production version (canary split applied)', description: BINARY })
+  @ApiConsumes('application/json', 'application/octet-stream')
   @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto, headers: PREDICT_HEADERS, description: 'The outputs' })
   @ApiProblemResponses(...V2_INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'NO_PRODUCTION_VERSION'])
   inferV2(@Param() { name }: ModelNameParams, @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto, @CurrentActor() actor: Actor) {
-    return this.predictions.inferV2({ kind: 'production', model: name }, body, actor);
+    return this.protocol.infer({ kind: 'production', model: name }, body, actor);
   }
 
   @Post('models/:name/versions/:version/infer')
   @HttpCode(200)
   @Roles('consumer')
-  @ApiOperation({ summary: 'Inference with a given version' })
+  @ApiOperation({ summary: 'Inference with a given version', description: BINARY })
+  @ApiConsumes('application/json', 'application/octet-stream')
   @ApiBody({ type: V2InferRequestDto })
   @ApiOkResponse({ type: V2InferResponseDto, headers: PREDICT_HEADERS, description: 'The outputs' })
   @ApiProblemResponses(...V2_INFERENCE_PROBLEMS, [404, 'MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'], 'MODEL_VERSION_DRAFT')
@@ -154,6 +158,6 @@ export class InferenceProtocolController {
     @InferenceBody(V2_INFER_FIELDS) body: V2InferRequestDto,
     @CurrentActor() actor: Actor,
   ) {
-    return this.predictions.inferV2({ kind: 'version', model: name, version }, body, actor);
+    return this.protocol.infer({ kind: 'version', model: name, version }, body, actor);
   }
 }

@@ -13,11 +13,8 @@ import {
 } from '../dto/tf-serving.dto';
 import { TfServingErrorFilter } from '../tf-serving/tf-serving-error.filter';
 import { TfServingService } from '../tf-serving/tf-serving.service';
-import { InferenceBody } from './inference-body.decorator';
+import { InferenceBody, TF_EXAMPLES_FIELDS, TF_PREDICT_FIELDS } from './inference-body.decorator';
 import { INFERENCE_PROBLEMS, PREDICT_HEADERS } from './predict.controller';
-
-const TF_PREDICT_FIELDS = ['signature_name', 'instances', 'inputs'] as const;
-const TF_EXAMPLES_FIELDS = ['signature_name', 'context', 'examples'] as const;
 
 /** v1's problems, with TF Serving's mapping: input that does not fit the model is an invalid argument (400). */
 const TF_PROBLEMS: readonly ProblemResponse[] = [

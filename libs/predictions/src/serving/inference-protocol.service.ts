@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, hasRole } from '@app/common';
+import { Actor, hasRole, WithHeaders } from '@app/common';
 import { InferenceEngineHealth, TF_BACKEND_SELECTION, TfBackendSelection } from '@app/inference';
 import { effectiveStage, ServableVersion } from '@app/models';
 import { InferenceStats, ModelStats } from '../stats/inference-stats';
-import { V2_EXTENSIONS } from '../v2/inference-protocol';
+import { binaryOutputRequested, encodeBinaryInferResponse } from '../v2/binary-tensor-data';
+import { V2_EXTENSIONS, V2InferRequest, V2InferResponse } from '../v2/inference-protocol';
 import { PredictionService } from './prediction.service';
 import { ServingTarget, VersionResolver } from './version-resolver';
 
 const SERVER_VERSION = '0.1.0';
 
-/** Open Inference Protocol metadata and readiness (the infer call itself is PredictionService's). */
+/** Open Inference Protocol metadata, readiness and the infer call's binary framing (the inference itself is PredictionService's). */
 @Injectable()
 export class InferenceProtocolService {
   constructor(
@@ -69,6 +70,23 @@ export class InferenceProtocolService {
   async versionStats(target: ServingTarget, actor: Actor): Promise<{ model_stats: ModelStats[] }> {
     const version = await this.predictions.servable(target, actor);
     return { model_stats: [this.stats.of(version.modelName, version.version)] };
+  }
+
+  /**
+   * Runs the inference and, when the request asks for binary outputs (binary tensor data
+   * extension), answers them as `application/octet-stream`: the JSON, then the output bytes, its
+   * length in Inference-Header-Content-Length. The flags are checked before the model runs.
+   */
+  async infer(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse | Buffer>> {
+    const binary = binaryOutputRequested(request);
+    const result = await this.predictions.inferV2(target, request, actor);
+    const encoded = binary ? encodeBinaryInferResponse(result.body, request) : undefined;
+    if (!encoded) return result;
+    return new WithHeaders(encoded.body, {
+      ...result.headers,
+      'Content-Type': 'application/octet-stream',
+      'Inference-Header-Content-Length': String(encoded.headerLength),
+    });
   }
 }
 

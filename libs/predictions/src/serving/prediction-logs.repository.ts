@@ -2,8 +2,8 @@ import type { PredictionLogEntity } from '../entities/prediction-log.entity';
 
 /** A stored request/response pair; the table assigns the id and the time. */
 export type NewPredictionLog = Pick<PredictionLogEntity, 'modelId' | 'version' | 'requestId' | 'callerId' | 'expiresAt'> & {
-  input: number[][];
-  output: number[][];
+  input: unknown;
+  output: unknown;
 };
 
 /** prediction_logs, the payloads of models that opted in (DI token; bound in PredictionsModule). */

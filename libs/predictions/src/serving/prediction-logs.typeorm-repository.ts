@@ -1,3 +1,4 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan, Repository } from 'typeorm';
@@ -15,7 +16,7 @@ export class TypeormPredictionLogsRepository extends PredictionLogsRepository {
   }
 
   async insert(log: NewPredictionLog): Promise<void> {
-    await this.repo().insert(log);
+    await this.repo().insert(log as QueryDeepPartialEntity<PredictionLogEntity>);
   }
 
   async deleteExpired(now: Date): Promise<number> {

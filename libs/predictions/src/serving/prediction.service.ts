@@ -5,11 +5,14 @@ import {
   DynamicBatcher,
   inferenceConfig,
   type InferenceConfig,
+  type InputColumns,
   InferenceRuntime,
   maxRowsForOutputs,
   ModelCache,
+  type OutputColumns,
   outputValuesPerRow,
-  validateRows,
+  type TensorSpec,
+  validateInputs,
 } from '@app/inference';
 import { effectiveStage, RegistryReader, ServableVersion } from '@app/models';
 import { servingConfig, type ServingConfig } from '../serving.config';
@@ -23,21 +26,25 @@ import {
   decodeInferRequest,
   encodeInferResponse,
   planOutputs,
-  servedOutputs,
   V2InferRequest,
   V2InferResponse,
 } from '../v2/inference-protocol';
 import { ServingTarget, VersionResolver } from './version-resolver';
 
+/** A row of a model with several outputs: output name → that row's values. */
+export type NamedOutputRow = Record<string, (number | string)[]>;
+
 export interface PredictResponse {
   model: string;
   version: number;
-  predictions: number[][];
+  /** Per row: its values (one output), or its values keyed by output name (several). */
+  predictions: (number | string)[][] | NamedOutputRow[];
   labels?: string[];
 }
 
 interface Outcome {
-  outputs: number[][];
+  /** Per output (signature order), this request's rows. */
+  outputs: OutputColumns;
   /** Wait for the batch, its compute, and its rows (all 0 on a response-cache hit: nothing ran). */
   queueMs: number;
   computeMs: number;
@@ -88,15 +95,19 @@ export class PredictionService {
   /** POST /v1/models/{name}[/versions/{v} | /aliases/{a}]/predict */
   async predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
     return this.metered(target, actor, 'v1', async (version) => {
-      const rows = validateRows(signatureOf(version), instances, {
+      const inputs = validateInputs(signatureOf(version), instances, {
         maxRows: this.inference.maxRowsPerRequest,
         featureNames: version.featureNames ?? undefined,
       });
-      const outcome = await this.run(version, rows, actor);
-      const body: PredictResponse = { model: version.modelName, version: version.version, predictions: outcome.outputs };
+      const outcome = await this.run(version, inputs, actor);
+      const body: PredictResponse = {
+        model: version.modelName,
+        version: version.version,
+        predictions: rowsOf(version.outputs, outcome.outputs),
+      };
       const labels = labelsOf(version, outcome.outputs);
       if (labels) body.labels = labels;
-      return { rows: rows.length, outcome, body };
+      return { rows: inputs[0].length, outcome, body };
     });
   }
 
@@ -104,14 +115,17 @@ export class PredictionService {
   async inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
     return this.metered(target, actor, 'v2', async (version) => {
       try {
-        const decoded = decodeInferRequest(request, version.inputs[0]);
-        // The same checks as v1 (finite values, row width, row count) on the decoded rows.
-        const rows = validateRows(signatureOf(version), decoded, {
-          maxRows: this.inference.maxRowsPerRequest,
-          field: 'inputs[0].data',
-        });
-        const plans = planOutputs(servedOutputs(version.outputs), request.outputs);
-        const outcome = await this.run(version, rows, actor);
+        const decoded = decodeInferRequest(request, version.inputs);
+        // The same checks as v1 (finite values, row width, row count) on each input's decoded rows.
+        const inputs = version.inputs.map(
+          (input, i) =>
+            validateInputs({ ...signatureOf(version), inputs: [input] }, decoded[i], {
+              maxRows: this.inference.maxRowsPerRequest,
+              field: `inputs[${request.inputs.findIndex((t) => t.name === input.name)}].data`,
+            })[0],
+        );
+        const plans = planOutputs(version.outputs, request.outputs);
+        const outcome = await this.run(version, inputs, actor);
         const body = encodeInferResponse(
           {
             modelName: version.modelName,
@@ -123,7 +137,7 @@ export class PredictionService {
           },
           outcome.outputs,
         );
-        return { rows: rows.length, outcome, body };
+        return { rows: inputs[0].length, outcome, body };
       } catch (error) {
         throw asProtocolError(error);
       }
@@ -202,29 +216,32 @@ export class PredictionService {
     }
   }
 
-  private async run(version: ServableVersion, rows: number[][], actor: Actor): Promise<Outcome> {
-    assertOutputFits(version, rows.length, this.inference.limits.maxOutputValues);
+  private async run(version: ServableVersion, inputs: InputColumns, actor: Actor): Promise<Outcome> {
+    assertOutputFits(version, inputs[0].length, this.inference.limits.maxOutputValues);
     const key = modelKey(version);
     const settings = await this.settings.forModel(version.modelId);
-    const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, rows) : undefined;
+    const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, inputs) : undefined;
     const cached = cacheKey ? this.responses.get(cacheKey) : undefined;
     if (cached) return { outputs: cached, queueMs: 0, computeMs: 0, batchRows: 0, cache: 'hit' };
 
     const labels = { model: version.modelName, version: String(version.version) };
-    const result = await this.batcher.submit(key, rows, (batch) => {
+    const result = await this.batcher.submit(key, inputs, (batch) => {
       // The first queued request's executor runs the whole batch: one execution however many requests share it.
       this.stats.executed(version.modelName, version.version);
       return this.models.use(
         key,
         () => this.load(version),
-        (m) => m.predict(batch),
+        (m) => m.predictOutputs(batch),
       );
     });
     this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
     this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);
     this.stats.batched(version.modelName, version.version, result.queueMs, result.computeMs);
     if (cacheKey) this.responses.set(cacheKey, result.outputs, settings.responseCacheTtlSeconds!);
-    if (settings.logPayloads) this.settings.logPayload(version, actor, rows, result.outputs, settings.payloadRetentionDays);
+    if (settings.logPayloads) {
+      const input = payloadRows(version.inputs, inputs);
+      this.settings.logPayload(version, actor, input, rowsOf(version.outputs, result.outputs), settings.payloadRetentionDays);
+    }
     return {
       outputs: result.outputs,
       queueMs: result.queueMs,
@@ -292,9 +309,25 @@ function signatureOf(version: ServableVersion) {
   return { framework: version.framework, inputs: version.inputs, outputs: version.outputs };
 }
 
-/** For a classifier with class labels: the label of each row's highest score. */
-function labelsOf(version: ServableVersion, outputs: number[][]): string[] | undefined {
+/** v1's rows: one output's rows as they are; with several, each row's values keyed by output name. */
+function rowsOf(specs: readonly TensorSpec[], outputs: OutputColumns): PredictResponse['predictions'] {
+  if (outputs.length === 1) return outputs[0];
+  return outputs[0].map((_, r) => Object.fromEntries(specs.map((spec, i) => [spec.name, outputs[i][r]])));
+}
+
+/** Stored payloads are JSON: rows as v1 takes them, bytes as `{"b64"}`. */
+function payloadRows(specs: readonly TensorSpec[], inputs: InputColumns): unknown[] {
+  const json = (row: InputColumns[number][number]) =>
+    row.map((v) => (v instanceof Uint8Array ? { b64: Buffer.from(v).toString('base64') } : v));
+  if (inputs.length === 1) return inputs[0].map(json);
+  return inputs[0].map((_, r) => Object.fromEntries(specs.map((spec, i) => [spec.name, json(inputs[i][r])])));
+}
+
+/** For a classifier (one output) with class labels: the label of each row's highest score. */
+function labelsOf(version: ServableVersion, outputs: OutputColumns): string[] | undefined {
   const classes = version.labels;
-  if (!classes?.length || outputs.some((row) => row.length !== classes.length)) return undefined;
-  return outputs.map((row) => classes[row.reduce((best, v, i) => (v > row[best] ? i : best), 0)]);
+  if (!classes?.length || outputs.length !== 1 || version.outputs[0]?.datatype === 'BYTES') return undefined;
+  const rows = outputs[0] as number[][];
+  if (rows.some((row) => row.length !== classes.length)) return undefined;
+  return rows.map((row) => classes[row.reduce((best, v, i) => (v > row[best] ? i : best), 0)]);
 }

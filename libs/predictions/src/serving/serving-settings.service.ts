@@ -70,7 +70,7 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
   }
 
   /** Stores a request/response pair of a model that opted in; never blocks or fails the prediction. */
-  logPayload(version: ServableVersion, actor: Actor, input: number[][], output: number[][], retentionDays: number): void {
+  logPayload(version: ServableVersion, actor: Actor, input: unknown, output: unknown, retentionDays: number): void {
     const expiresAt = new Date(Date.now() + retentionDays * 86_400_000);
     this.logs
       .insert({

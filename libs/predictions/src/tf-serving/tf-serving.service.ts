@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Actor, ValidationFailedError, WithHeaders } from '@app/common';
 import type { TensorSpec } from '@app/inference';
 import { ServableVersion } from '@app/models';
-import { PredictionService } from '../serving/prediction.service';
+import { NamedOutputRow, PredictionService, PredictResponse } from '../serving/prediction.service';
 import { ServingTarget } from '../serving/version-resolver';
 
 /** The one signature a ModelGate version exposes, under the name TF Serving clients send by default. */
@@ -14,6 +14,7 @@ const DT_TYPES: Record<TensorSpec['datatype'], string> = {
   INT32: 'DT_INT32',
   INT64: 'DT_INT64',
   BOOL: 'DT_BOOL',
+  BYTES: 'DT_STRING',
 };
 
 export interface TfPredictResponse {
@@ -66,21 +67,23 @@ export class TfServingService {
         'The request must have either "instances" (row format) or "inputs" (columnar format), not both and not neither.',
       );
     }
-    const { target: resolved, instances } = hasInstances
-      ? await this.rows(target, body.instances, actor)
-      : await this.columns(target, body.inputs, actor);
+    if (hasInstances) {
+      const answer = await this.predictions.predictV1(target, body.instances, actor);
+      return new WithHeaders({ predictions: answer.body.predictions }, answer.headers);
+    }
+    const { target: resolved, instances, version } = await this.columns(target, body.inputs, actor);
     const answer = await this.predictions.predictV1(resolved, instances, actor);
-    const predictions = answer.body.predictions;
-    return new WithHeaders(hasInstances ? { predictions } : { outputs: predictions }, answer.headers);
+    return new WithHeaders({ outputs: columnar(answer.body.predictions, version) }, answer.headers);
   }
 
   /** POST …:classify — every class of each example with its score, as [label, score] pairs. */
   async classify(target: ServingTarget, body: Body, actor: Actor): Promise<WithHeaders<TfResultsResponse>> {
     assertSignature(body.signature_name, [DEFAULT_SIGNATURE, 'tensorflow/serving/classify']);
     const { resolved, version, instances } = await this.examples(target, body, actor);
+    assertScores(version);
     const answer = await this.predictions.predictV1(resolved, instances, actor);
     const labels = version.labels ?? [];
-    const results = answer.body.predictions.map((row) => row.map((score, i) => [labels[i] ?? '', score]));
+    const results = (answer.body.predictions as number[][]).map((row) => row.map((score, i) => [labels[i] ?? '', score]));
     return new WithHeaders({ results }, answer.headers);
   }
 
@@ -88,6 +91,7 @@ export class TfServingService {
   async regress(target: ServingTarget, body: Body, actor: Actor): Promise<WithHeaders<TfResultsResponse>> {
     assertSignature(body.signature_name, [DEFAULT_SIGNATURE, 'tensorflow/serving/regress']);
     const { resolved, version, instances } = await this.examples(target, body, actor);
+    assertScores(version);
     const values = version.outputs.reduce(
       (n, o) =>
         n *
@@ -109,7 +113,7 @@ export class TfServingService {
       );
     }
     const answer = await this.predictions.predictV1(resolved, instances, actor);
-    return new WithHeaders({ results: answer.body.predictions.map((row) => row[0]) }, answer.headers);
+    return new WithHeaders({ results: (answer.body.predictions as number[][]).map((row) => row[0]) }, answer.headers);
   }
 
   /** GET …/metadata — the version's signature as TF Serving's GetModelMetadataResponse. */
@@ -142,36 +146,54 @@ export class TfServingService {
     };
   }
 
-  /** Rows keyed by the input's name (TF Serving's row objects) become bare rows; anything else goes as is. */
-  private async rows(target: ServingTarget, instances: unknown, actor: Actor): Promise<{ target: ServingTarget; instances: unknown }> {
-    if (!Array.isArray(instances) || !instances.some(isObject)) return { target, instances };
-    const version = await this.pin(target, actor);
-    const input = version.inputs[0]?.name;
-    const keyedByInput = version.inputs.length === 1 && instances.every((row) => isObject(row) && onlyKey(row) === input);
-    return { target: pinned(version), instances: keyedByInput ? instances.map((row) => (row as Body)[input]) : instances };
-  }
-
-  /** Columnar: a tensor (the batch) or an object of input name → tensor. */
-  private async columns(target: ServingTarget, inputs: unknown, actor: Actor): Promise<{ target: ServingTarget; instances: unknown }> {
+  /**
+   * Columnar: a tensor (the batch, for a single input) or an object of input name → tensor, whose
+   * first dimension is the batch; it becomes rows keyed by input name, as the row format takes them.
+   */
+  private async columns(
+    target: ServingTarget,
+    inputs: unknown,
+    actor: Actor,
+  ): Promise<{ target: ServingTarget; instances: unknown; version?: ServableVersion }> {
     if (!isObject(inputs)) return { target, instances: inputs };
     const version = await this.pin(target, actor);
     const names = version.inputs.map((i) => i.name);
     const given = Object.keys(inputs);
     if (given.length !== names.length || given.some((k) => !names.includes(k))) {
+      const unknown = given.filter((k) => !names.includes(k));
+      const missing = names.filter((k) => !given.includes(k));
       throw new ValidationFailedError(
-        given
-          .filter((k) => !names.includes(k))
-          .map((field) => ({ field: `inputs.${field}`, message: `not an input of this model (inputs: ${names.join(', ')})` })),
+        [
+          ...unknown.map((field) => ({ field: `inputs.${field}`, message: `not an input of this model (inputs: ${names.join(', ')})` })),
+          ...missing.map((field) => ({ field: `inputs.${field}`, message: 'is required' })),
+        ],
         `inputs must name exactly the model's inputs: ${names.join(', ')}.`,
       );
     }
-    return { target: pinned(version), instances: inputs[names[0]] };
+    if (names.length === 1) return { target: pinned(version), instances: inputs[names[0]], version };
+    const batch = names.map((name) => inputs[name]);
+    const rows = Array.isArray(batch[0]) ? batch[0].length : -1;
+    const ragged = names.filter((name, i) => !Array.isArray(batch[i]) || batch[i].length !== rows);
+    if (ragged.length) {
+      throw new ValidationFailedError(
+        ragged.map((name) => ({
+          field: `inputs.${name}`,
+          message: `must be a list with one entry per row (${Math.max(rows, 0)}, as ${names[0]})`,
+        })),
+        'Every input in the columnar format needs the same batch size (its first dimension).',
+      );
+    }
+    const instances = Array.from({ length: rows }, (_, r) =>
+      Object.fromEntries(names.map((name, i) => [name, (batch[i] as unknown[])[r]])),
+    );
+    return { target: pinned(version), instances, version };
   }
 
   /** Classify/regress: examples of named features, `context` merged into each. */
   private async examples(target: ServingTarget, body: Body, actor: Actor) {
     const version = await this.pin(target, actor);
-    if (!version.featureNames?.length) {
+    // A version with several inputs reads examples keyed by input name.
+    if (!version.featureNames?.length && version.inputs.length === 1) {
       throw new ValidationFailedError(
         [{ field: 'examples', message: 'this version does not name its features (params.features); use :predict' }],
         `Version ${version.version} of ${version.modelName} does not name its features (params.features), so it cannot read examples: use :predict.`,
@@ -202,6 +224,27 @@ export class TfServingService {
   }
 }
 
+/** Columnar answer: the tensor of a single output, or output name → tensor. */
+function columnar(predictions: PredictResponse['predictions'], version: ServableVersion | undefined): unknown {
+  if (!version || version.outputs.length === 1) return predictions;
+  const rows = predictions as NamedOutputRow[];
+  return Object.fromEntries(version.outputs.map((spec) => [spec.name, rows.map((row) => row[spec.name])]));
+}
+
+/** :classify and :regress read one output of scores. */
+function assertScores(version: ServableVersion): void {
+  if (version.outputs.length === 1 && version.outputs[0].datatype !== 'BYTES') return;
+  throw new ValidationFailedError(
+    [
+      {
+        field: 'examples',
+        message: `this version has ${version.outputs.length} outputs; :classify and :regress need one output of scores`,
+      },
+    ],
+    `Version ${version.version} of ${version.modelName} does not answer one output of scores: use :predict.`,
+  );
+}
+
 function pinned(version: ServableVersion): ServingTarget {
   return { kind: 'version', model: version.modelName, version: version.version };
 }
@@ -216,9 +259,4 @@ function assertSignature(name: unknown, accepted: readonly string[]): void {
 
 function isObject(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function onlyKey(value: Body): string | undefined {
-  const keys = Object.keys(value);
-  return keys.length === 1 ? keys[0] : undefined;
 }

@@ -1,5 +1,5 @@
 import { DomainError, FieldError, ValidationFailedError } from '@app/common';
-import type { Datatype, TensorSpec } from '@app/inference';
+import type { Datatype, OutputColumns, TensorSpec } from '@app/inference';
 
 /** Open Inference Protocol (KServe v2 / Triton) tensors, as they travel in JSON. */
 export interface V2Tensor {
@@ -32,7 +32,7 @@ export interface V2InferResponse {
 }
 
 /** The Open Inference Protocol extensions this server implements (listed by `GET /v2`). */
-export const V2_EXTENSIONS: readonly string[] = ['classification', 'statistics'];
+export const V2_EXTENSIONS: readonly string[] = ['classification', 'statistics', 'binary_tensor_data'];
 
 /** Errors that mean "this input does not fit the model": 422 on v1, 400 on v2 (as KServe and Triton answer). */
 const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
@@ -66,6 +66,7 @@ const SUPPORTED: readonly string[] = [
   'UINT32',
   'UINT64',
   'BOOL',
+  'BYTES',
 ];
 const INTEGER_RANGES: Record<string, [number, number]> = {
   INT8: [-128, 127],
@@ -114,7 +115,11 @@ function flatten(data: unknown, shape: number[], field: string): unknown[] {
   return out;
 }
 
-function toNumber(value: unknown, datatype: string, field: string): number {
+function toValue(value: unknown, datatype: string, field: string): number | string {
+  if (datatype === 'BYTES') {
+    if (typeof value !== 'string') invalid(field, `${field} must be a string (datatype BYTES)`);
+    return value;
+  }
   if (datatype === 'BOOL') {
     if (typeof value !== 'boolean') invalid(field, `${field} must be true or false (datatype BOOL)`);
     return value ? 1 : 0;
@@ -132,49 +137,73 @@ function toNumber(value: unknown, datatype: string, field: string): number {
 }
 
 /**
- * Turns a v2 request for a single-input model into rows, checking names, datatypes, shapes and
- * values against the model's input signature before any tensor exists.
+ * Turns a v2 request into rows per model input (signature order), checking names, datatypes,
+ * shapes and the batch size against the model's inputs before any tensor exists. Values are then
+ * checked per input like v1's rows.
  */
-export function decodeInferRequest(request: V2InferRequest, input: TensorSpec): number[][] {
+export function decodeInferRequest(request: V2InferRequest, inputs: readonly TensorSpec[]): unknown[][][] {
   if (!Array.isArray(request.inputs) || request.inputs.length === 0) invalid('inputs', 'inputs must name at least one tensor');
-  const errors: FieldError[] = [];
-  const unknown = request.inputs.filter((t) => t?.name !== input.name);
-  if (request.inputs.length !== 1 || unknown.length) {
-    errors.push({
-      field: 'inputs',
-      message: `this model takes exactly one input named "${input.name}" with shape ${formatShape(input.shape)}`,
-    });
+  const expected = inputs.map((i) => `"${i.name}" (${i.datatype}, shape ${formatShape(i.shape)})`).join(', ');
+  const takes = inputs.length === 1 ? `this model takes exactly one input named ${expected}` : `this model takes the inputs ${expected}`;
+  const names = request.inputs.map((t) => (t as { name?: unknown } | null)?.name);
+  const unknown = names.filter((name) => !inputs.some((i) => i.name === name));
+  const missing = inputs.filter((i) => !names.includes(i.name));
+  const repeated = names.filter((name, k) => names.indexOf(name) !== k);
+  if (unknown.length || missing.length || repeated.length) {
+    const errors: FieldError[] = [
+      ...(unknown.length ? [{ field: 'inputs', message: `unknown input ${listNames(unknown)}; ${takes}` }] : []),
+      ...missing.map((i) => ({ field: 'inputs', message: `input "${i.name}" is missing; ${takes}` })),
+      ...(repeated.length ? [{ field: 'inputs', message: `input ${listNames(repeated)} is given more than once` }] : []),
+    ];
     throw new ValidationFailedError(errors, errors[0].message, 'unprocessable');
   }
-  const tensor = request.inputs[0];
-  const field = `inputs[0]`;
-  if (!SUPPORTED.includes(tensor.datatype)) {
-    invalid(`${field}.datatype`, `datatype ${String(tensor.datatype)} is not supported (use one of ${SUPPORTED.join(', ')})`);
-  }
-  const shape = tensor.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    invalid(`${field}.shape`, `${field}.shape must be an array of non-negative integers`);
-  }
-  const expected = input.shape;
-  const mismatch = shape.length !== expected.length || shape.some((d, i) => expected[i] !== -1 && expected[i] !== d);
-  if (mismatch) {
-    invalid(`${field}.shape`, `input "${input.name}" expects shape ${formatShape(expected)}, got ${formatShape(shape)}`);
-  }
-  const flat = flatten(tensor.data, shape, `${field}.data`);
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (flat.length !== size) {
-    invalid(`${field}.data`, `${field}.data has ${flat.length} values but shape ${formatShape(shape)} needs ${size}`);
-  }
-  const values = flat.map((v, i) => toNumber(v, tensor.datatype, `${field}.data[${i}]`));
-  if (shape.length === 1) return [values];
-  const batch = shape[0];
-  const width = size / Math.max(batch, 1);
-  return Array.from({ length: batch }, (_, r) => values.slice(r * width, (r + 1) * width));
+  let batch: number | undefined;
+  return inputs.map((input) => {
+    const k = request.inputs.findIndex((t) => t.name === input.name);
+    const tensor = request.inputs[k];
+    const field = `inputs[${k}]`;
+    if (!SUPPORTED.includes(tensor.datatype)) {
+      invalid(
+        `${field}.datatype`,
+        `datatype ${String(tensor.datatype).slice(0, 20)} is not supported (use one of ${SUPPORTED.join(', ')})`,
+      );
+    }
+    if ((tensor.datatype === 'BYTES') !== (input.datatype === 'BYTES')) {
+      invalid(`${field}.datatype`, `input "${input.name}" is ${input.datatype}; ${tensor.datatype} data cannot feed it`);
+    }
+    const shape = tensor.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      invalid(`${field}.shape`, `${field}.shape must be an array of non-negative integers`);
+    }
+    const spec = input.shape;
+    const mismatch = shape.length !== spec.length || shape.some((d, i) => spec[i] !== -1 && spec[i] !== d);
+    if (mismatch) {
+      invalid(`${field}.shape`, `input "${input.name}" expects shape ${formatShape(spec)}, got ${formatShape(shape)}`);
+    }
+    const rows = shape.length === 0 ? 1 : shape[0];
+    if (batch !== undefined && rows !== batch) {
+      invalid(
+        `${field}.shape`,
+        `input "${input.name}" has ${rows} rows but the inputs before it have ${batch}: every input needs one entry per row`,
+      );
+    }
+    batch ??= rows;
+    const flat = flatten(tensor.data, shape, `${field}.data`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (flat.length !== size) {
+      invalid(`${field}.data`, `${field}.data has ${flat.length} values but shape ${formatShape(shape)} needs ${size}`);
+    }
+    const values = flat.map((v, i) => toValue(v, tensor.datatype, `${field}.data[${i}]`));
+    const width = size / Math.max(rows, 1);
+    return Array.from({ length: rows }, (_, r) => values.slice(r * width, (r + 1) * width));
+  });
 }
 
 /** An output to answer: the tensor, or (classification extension) its top `classification` classes. */
 export interface OutputPlan {
   spec: TensorSpec;
+  /** The output's position in the model's signature (and in the run's outputs). */
+  index: number;
   classification?: number;
 }
 
@@ -197,7 +226,8 @@ function rowWidth(spec: TensorSpec): number | undefined {
  * anything runs. Without `outputs`, every output as a tensor.
  */
 export function planOutputs(outputs: TensorSpec[], requested: unknown): OutputPlan[] {
-  if (requested === undefined || (Array.isArray(requested) && requested.length === 0)) return outputs.map((spec) => ({ spec }));
+  if (requested === undefined || (Array.isArray(requested) && requested.length === 0))
+    return outputs.map((spec, index) => ({ spec, index }));
   if (!Array.isArray(requested)) invalid('outputs', 'outputs must be a list of {name, parameters?}');
   const names = outputs.map((o) => `"${o.name}"`).join(', ');
   const unknown = requested.filter((o) => !outputs.some((spec) => spec.name === (o as { name?: unknown } | null)?.name));
@@ -205,28 +235,25 @@ export function planOutputs(outputs: TensorSpec[], requested: unknown): OutputPl
     invalid('outputs', `unknown output ${listNames(unknown.map((o) => (o as { name?: unknown } | null)?.name))}; this model has ${names}`);
   }
   return (requested as { name: string; parameters?: unknown }[]).map((o, i) => {
-    const spec = outputs.find((s) => s.name === o.name)!;
+    const index = outputs.findIndex((s) => s.name === o.name);
+    const spec = outputs[index];
     const parameters = o.parameters;
-    if (parameters === undefined) return { spec };
+    if (parameters === undefined) return { spec, index };
     if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
       invalid(`outputs[${i}].parameters`, `outputs[${i}].parameters must be an object`);
     }
     const k = (parameters as { classification?: unknown }).classification;
-    if (k === undefined) return { spec };
+    if (k === undefined) return { spec, index };
     const width = rowWidth(spec);
+    if (spec.datatype === 'BYTES') invalid(`outputs[${i}].parameters.classification`, `output "${spec.name}" holds strings, not scores`);
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || (width !== undefined && k > width)) {
       invalid(
         `outputs[${i}].parameters.classification`,
         `classification must be an integer from 1 to ${width ?? 'the number of classes'} (output "${spec.name}" has ${width ?? 'an unknown number of'} classes)`,
       );
     }
-    return { spec, classification: k };
+    return { spec, index, classification: k };
   });
-}
-
-/** Models served here answer one output tensor (rows of predictions): requests are planned against it. */
-export function servedOutputs(outputs: TensorSpec[]): TensorSpec[] {
-  return outputs.slice(0, 1);
 }
 
 /** Triton's classification entry: "<score>:<index>" or "<score>:<index>:<label>", best first. */
@@ -257,23 +284,34 @@ export function encodeInferResponse(
     /** The version's class labels: classification entries name them. */
     labels?: readonly string[] | null;
   },
-  predictions: number[][],
+  /** Per output of the model (signature order), its rows. */
+  outputs: OutputColumns,
 ): V2InferResponse {
-  const plans = args.plans ?? planOutputs(servedOutputs(args.outputs), args.requested);
-  const width = predictions[0]?.length ?? 0;
+  const plans = args.plans ?? planOutputs(args.outputs, args.requested);
   return {
     model_name: args.modelName,
     model_version: String(args.version),
     id: args.id,
-    outputs: plans.map(({ spec, classification }, i) =>
-      classification === undefined
-        ? { name: spec.name, shape: [predictions.length, width], datatype: spec.datatype, data: predictions.flat() }
-        : {
-            name: spec.name,
-            shape: [predictions.length, classification],
-            datatype: 'BYTES',
-            data: classify(predictions, classification, args.labels ?? undefined, `outputs[${i}].parameters.classification`),
-          },
-    ),
+    outputs: plans.map(({ spec, index, classification }, i) => {
+      const rows = outputs[index];
+      if (classification === undefined) {
+        const dims = spec.shape.slice(1);
+        const width = rows[0]?.length ?? 0;
+        // The declared dimensions when they account for the row (nested outputs keep their rank), else [rows, width].
+        const known = dims.length > 0 && dims.every((d) => d > 0) && dims.reduce((a, b) => a * b, 1) === width;
+        return {
+          name: spec.name,
+          shape: [rows.length, ...(known ? dims : [width])],
+          datatype: spec.datatype,
+          data: rows.flat() as V2OutputTensor['data'],
+        };
+      }
+      return {
+        name: spec.name,
+        shape: [rows.length, classification],
+        datatype: 'BYTES',
+        data: classify(rows as number[][], classification, args.labels ?? undefined, `outputs[${i}].parameters.classification`),
+      };
+    }),
   };
 }

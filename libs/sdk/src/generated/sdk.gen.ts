@@ -1440,6 +1440,8 @@ export const getModelMetadataV2 = <ThrowOnError extends boolean = false>(options
 
 /**
  * Inference with the production version (canary split applied)
+ *
+ * Binary tensor data extension: an `application/octet-stream` body is the JSON request followed by raw tensor bytes, the JSON's length in `Inference-Header-Content-Length`, each binary input with `parameters.binary_data_size`; `parameters.binary_data_output: true` (or `binary_data: true` on a requested output) answers those outputs the same way.
  */
 export const inferV2 = <ThrowOnError extends boolean = false>(options: Options<InferV2Data, ThrowOnError>): RequestResult<InferV2Responses, InferV2Errors, ThrowOnError> => (options.client ?? client).post<InferV2Responses, InferV2Errors, ThrowOnError>({
     security: [
@@ -1528,6 +1530,8 @@ export const getModelVersionMetadataV2 = <ThrowOnError extends boolean = false>(
 
 /**
  * Inference with a given version
+ *
+ * Binary tensor data extension: an `application/octet-stream` body is the JSON request followed by raw tensor bytes, the JSON's length in `Inference-Header-Content-Length`, each binary input with `parameters.binary_data_size`; `parameters.binary_data_output: true` (or `binary_data: true` on a requested output) answers those outputs the same way.
  */
 export const inferWithVersionV2 = <ThrowOnError extends boolean = false>(options: Options<InferWithVersionV2Data, ThrowOnError>): RequestResult<InferWithVersionV2Responses, InferWithVersionV2Errors, ThrowOnError> => (options.client ?? client).post<InferWithVersionV2Responses, InferWithVersionV2Errors, ThrowOnError>({
     security: [

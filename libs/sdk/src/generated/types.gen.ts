@@ -290,6 +290,10 @@ export type ModelDto = {
      * The highest version number, if any version exists
      */
     latestVersion: number | null;
+    /**
+     * TF Serving's GetModelStatus: the staging, production and deprecated versions (those consumers are served), newest first. Drafts and retired versions are not listed.
+     */
+    model_version_status: Array<ModelVersionStatusDto>;
     name: string;
     /**
      * The version in the production stage, if any
@@ -321,6 +325,10 @@ export type ModelVersionDto = {
      * The model name
      */
     model: string;
+    /**
+     * TF Serving's GetModelStatus for this version alone: END once retired, otherwise AVAILABLE (drafts included: ml-engineers and admins can call them).
+     */
+    model_version_status: Array<ModelVersionStatusDto>;
     outputs: Array<TensorSpecDto>;
     params: {
         [key: string]: unknown;
@@ -358,6 +366,18 @@ export type ModelVersionDto = {
     version: number;
 };
 
+export type ModelVersionStatusDto = {
+    /**
+     * AVAILABLE: loaded or loadable (every version that is not retired); END: retired
+     */
+    state: 'AVAILABLE' | 'LOADING' | 'UNKNOWN' | 'END';
+    status: VersionStatusErrorDto;
+    /**
+     * The version number, as a string (as TF Serving writes it)
+     */
+    version: string;
+};
+
 export type OAuthErrorDto = {
     error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_grant' | 'invalid_scope';
     error_description?: string;
@@ -365,11 +385,11 @@ export type OAuthErrorDto = {
 
 export type PredictRequestDto = {
     /**
-     * Rows to predict: arrays of numbers, or objects keyed by feature name when the version has named features
+     * Rows to predict. One input: a list of values (flat, or nested like the input), an object keyed by feature name (versions with named features) or holding the input under its name, or a bare value when a row is one value. Several inputs: an object keyed by input name (an input of one value per row takes `41` or `[41]`). BYTES inputs take strings or `{"b64": "<base64>"}`.
      */
-    instances: Array<Array<number> | {
-        [key: string]: number;
-    }>;
+    instances: Array<Array<unknown> | {
+        [key: string]: unknown;
+    } | number | string>;
 };
 
 export type PredictResponseDto = {
@@ -378,7 +398,12 @@ export type PredictResponseDto = {
      */
     labels?: Array<string>;
     model: string;
-    predictions: Array<Array<number>>;
+    /**
+     * Per row: the output's values (row-major), or, for a version with several outputs, an object of output name → values
+     */
+    predictions: Array<Array<number | string> | {
+        [key: string]: Array<number | string>;
+    }>;
     version: number;
 };
 
@@ -557,7 +582,7 @@ export type StageTransitionDto = {
 };
 
 export type TensorSpecDto = {
-    datatype: 'FP32' | 'FP64' | 'INT32' | 'INT64' | 'BOOL';
+    datatype: 'FP32' | 'FP64' | 'INT32' | 'INT64' | 'BOOL' | 'BYTES';
     name: string;
     /**
      * -1 marks a variable dimension (the batch)
@@ -617,7 +642,7 @@ export type TfPredictRequestDto = {
         [key: string]: Array<unknown>;
     };
     /**
-     * Row format: one entry per row (a list of numbers, or an object keyed by the input name or by feature names)
+     * Row format: one entry per row (a list of values, an object keyed by input name — required with several inputs — or by feature names); strings or {"b64": "<base64>"} for string inputs
      */
     instances?: Array<unknown>;
     /**
@@ -628,11 +653,11 @@ export type TfPredictRequestDto = {
 
 export type TfPredictResponseDto = {
     /**
-     * Columnar format answer: the output tensor
+     * Columnar format answer: the output tensor, or an object of output name → tensor with several outputs
      */
     outputs?: Array<unknown>;
     /**
-     * Row format answer: one output per row
+     * Row format answer: per row, the output's values, or an object of output name → values with several outputs
      */
     predictions?: Array<unknown>;
 };
@@ -981,6 +1006,10 @@ export type V2RequestedOutputDto = {
 
 export type V2RequestedOutputParametersDto = {
     /**
+     * Binary tensor data extension: answer this output as raw bytes after the JSON header
+     */
+    binary_data?: boolean;
+    /**
      * Classification extension: answer this output as its top k classes, BYTES "<score>:<index>[:<label>]", best first
      */
     classification?: number;
@@ -1012,11 +1041,17 @@ export type V2StatDurationDto = {
 
 export type V2TensorDto = {
     /**
-     * Flat (row-major) or nested values
+     * Flat (row-major) or nested values (BYTES: strings); absent when the tensor travels as binary data
      */
-    data: Array<unknown>;
-    datatype: 'FP32' | 'FP64' | 'FP16' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'BOOL';
+    data?: Array<unknown>;
+    datatype: 'FP32' | 'FP64' | 'FP16' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'BOOL' | 'BYTES';
     name: string;
+    /**
+     * Binary tensor data extension: `binary_data_size`, the bytes of this tensor after the JSON header
+     */
+    parameters?: {
+        [key: string]: unknown;
+    };
     shape: Array<number>;
 };
 
@@ -1024,6 +1059,11 @@ export type V2TensorMetadataDto = {
     datatype: string;
     name: string;
     shape: Array<number>;
+};
+
+export type VersionStatusErrorDto = {
+    error_code: 'OK';
+    error_message: '';
 };
 
 export type CreateUserDtoWritable = {
