@@ -126,12 +126,11 @@ const LEAN_ROUTES: readonly LeanRoute[] = [
 ];
 
 /**
- * The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them).
- * The TF Serving paths are left out: Nest's path-to-regexp cannot spell a literal colon after a
- * parameter, so the request-bound logger middleware still runs for them (a small cost, no harm).
+ * The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them;
+ * a literal colon after a parameter, `::` in a route, is `\:` in path-to-regexp).
  */
-export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.filter((r) => !r.url.includes('::')).map((r) => {
-  const [, version, path] = /^\/v(\d+)\/(.*)$/.exec(r.url)!;
+export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
+  const [, version, path] = /^\/v(\d+)\/(.*)$/.exec(r.url.replaceAll('::', '\\:'))!;
   return { path, method: RequestMethod[r.method], version };
 });
 
