@@ -14,6 +14,7 @@ import { mulberry32 } from '../libs/inference/src/util/prng';
  *   classifier/     4 → 16 relu → 3 softmax, trained on datasets/blobs.csv, + labels.json
  *   multi-shard/    the same trained classifier, weights split over 3 shard files
  *   mlp-bench/      32 → 64 → 64 → 3 softmax, seeded random weights (serving benchmark)
+ *   mlp-large/      256 → 1024 → 1024 → 10 softmax (1.3 M parameters), seeded random weights (serving benchmark)
  *   regressor/      3 → 1 linear, trained on datasets/regression.csv
  *   graph/          a hand-written tfjs graph model (GraphDef JSON): y = x·W + b, 4 → 3
  *   two-input/      functional, inputs `features` float32 [-1,3] and `tokens` int32 [-1,4] (ids 0..19):
@@ -154,6 +155,12 @@ async function writeAll(dir: string): Promise<void> {
   writeJson(join(dir, 'reference', 'mlp-bench.json'), reference(mlp, gaussianRows(16, 32, 13)));
   mlp.dispose();
   index['mlp-bench'] = { dir: 'mlp-bench', framework: 'tfjs-layers', inputShape: [-1, 32], outputShape: [-1, 3] };
+  // Where the math, not the HTTP, dominates: what an inference thread pool is for.
+  const large = denseModel(256, [1024, 1024], 10, 'softmax', 5);
+  await saveModel(large, join(dir, 'mlp-large'), 2);
+  writeJson(join(dir, 'reference', 'mlp-large.json'), reference(large, gaussianRows(4, 256, 17)));
+  large.dispose();
+  index['mlp-large'] = { dir: 'mlp-large', framework: 'tfjs-layers', inputShape: [-1, 256], outputShape: [-1, 10] };
 
   // --- regressor
   const regressor = tf.sequential({

@@ -1,6 +1,7 @@
 import { authHeader, bootstrapAdmin, tokenFor } from './support/auth';
 import { readNamedFixtureReference } from './support/fixtures';
 import { createModel, fixtureFiles, transition, uploadVersion } from './support/registry';
+import { expectClose } from './support/tensors';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -13,15 +14,6 @@ import { startTestApp, TestApp } from './support/test-app';
 const twoInput = readNamedFixtureReference('two-input');
 const twoOutput = readNamedFixtureReference('two-output');
 const strings = readNamedFixtureReference('string-graph');
-
-function expectClose(actual: unknown, expected: number[][], tolerance = 1e-5) {
-  const rows = actual as number[][];
-  expect(rows).toHaveLength(expected.length);
-  rows.forEach((row, r) => {
-    expect(row).toHaveLength(expected[r].length);
-    row.forEach((v, c) => expect(Math.abs(v - expected[r][c])).toBeLessThanOrEqual(tolerance));
-  });
-}
 
 /** Rows of a fixture's inputs as v1 takes them for several inputs: objects keyed by input name. */
 function namedRows(reference: { inputs: Record<string, unknown[][]> }, count?: number): Record<string, unknown>[] {

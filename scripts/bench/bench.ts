@@ -13,7 +13,7 @@ import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
  * Then the same model over the other protocols (v2 infer, TF Serving's `:predict`) and a two-input
  * model over v1, beside v1, in alternating segments: each should stay within 10 % of v1's req/s.
  *
- * Options (env): BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
+ * Options (env): BENCH_MODEL=large, BENCH_THREADS=<INFERENCE_THREADS>, BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
  * measure predict latency while a training job runs, BENCH_PROTOCOLS=0 to skip the protocol runs, BENCH_PROFILE=<dir> for a CPU
  * profile of the API.
  */
@@ -27,6 +27,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const MODE = process.env.BENCH_MODE ?? 'serving';
 const PROTOCOLS = process.env.BENCH_PROTOCOLS !== '0';
+/** BENCH_MODEL=large: the 256 → 1024 → 1024 → 10 MLP (1.3 M parameters), where the math dominates. */
+const MODEL =
+  process.env.BENCH_MODEL === 'large'
+    ? { dir: 'mlp-large', width: 256, label: 'mlp-large (256→1024→1024→10)' }
+    : { dir: 'mlp-bench', width: 32, label: 'mlp-bench (32→64→64→3)' };
+/** BENCH_THREADS=n: the service's INFERENCE_THREADS (default: the service's own default). */
+const THREADS = process.env.BENCH_THREADS;
 const ROOT = join(__dirname, '..', '..', '..');
 const ADMIN = { email: 'bench-admin@modelgate.test', password: 'bench-admin-password-123' };
 
@@ -40,6 +47,8 @@ interface Result {
   peakRssMb?: number;
   /** Server CPU time (user + system) per completed request: steadier than req/s on a busy machine. */
   cpuUsPerRequest?: number;
+  /** The server's event-loop delay p99 over the segment (prom-client's nodejs_eventloop_lag_p99_seconds), ms. */
+  eventLoopP99Ms?: number;
 }
 
 /** utime + stime of a process, in microseconds (Linux /proc, clock ticks of 10 ms). */
@@ -87,6 +96,7 @@ async function startModelGate(port: number, dataDir: string): Promise<ChildProce
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       RATE_LIMIT_PER_MINUTE: '100000000',
+      ...(THREADS !== undefined ? { INFERENCE_THREADS: THREADS } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_PROFILE=dir writes a V8 CPU profile of the API process there (open it in Chrome DevTools).
@@ -116,7 +126,7 @@ async function setUp(base: string): Promise<{ apiKey: string; token: string }> {
     }),
   );
   const form = new FormData();
-  const dir = join(DEFAULT_FIXTURES_DIR, 'mlp-bench');
+  const dir = join(DEFAULT_FIXTURES_DIR, MODEL.dir);
   for (const f of readdirSync(dir)) form.append('files', new Blob([readFileSync(join(dir, f))]), f);
   const version = await json(await fetch(`${base}/v1/models/bench-mlp/versions`, { method: 'POST', headers: auth, body: form }));
   for (const to of ['staging', 'production']) {
@@ -157,7 +167,7 @@ async function register(base: string, auth: Record<string, string>, name: string
 }
 
 function row(seed: number): number[] {
-  return Array.from({ length: 32 }, (_, i) => Math.sin(seed * 31 + i));
+  return Array.from({ length: MODEL.width }, (_, i) => Math.sin(seed * 31 + i));
 }
 
 const V1_BODIES = Array.from({ length: 64 }, (_, i) => JSON.stringify({ instances: [row(i)] }));
@@ -170,6 +180,9 @@ async function load(
   seconds = DURATION,
   bodies: string[] = V1_BODIES,
 ): Promise<Result> {
+  // ModelGate's /metrics: reading it resets the event-loop delay histogram, so the next read covers this segment.
+  const metricsUrl = headers['x-api-key'] ? `${new URL(url).origin}/metrics` : undefined;
+  if (metricsUrl) await fetch(metricsUrl).then((r) => r.text());
   let peak = 0;
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
   let n = 0;
@@ -184,6 +197,9 @@ async function load(
   });
   clearInterval(sampler);
   const cpuUsed = pid ? cpuUs(pid) - cpuBefore : 0;
+  const lag = metricsUrl
+    ? Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(await fetch(metricsUrl).then((r) => r.text()))?.[1] ?? NaN) * 1000
+    : undefined;
   return {
     label,
     rps: Math.round(result.requests.average),
@@ -193,6 +209,7 @@ async function load(
     errors: result.errors,
     peakRssMb: pid ? Math.round(Math.max(peak, rssMb(pid).peak)) : undefined,
     cpuUsPerRequest: pid && result.requests.total ? Math.round(cpuUsed / result.requests.total) : undefined,
+    eventLoopP99Ms: lag !== undefined && Number.isFinite(lag) ? Math.round(lag * 10) / 10 : undefined,
   };
 }
 
@@ -209,6 +226,9 @@ function combine(label: string, segments: Result[]): Result {
     errors: segments.reduce((n, r) => n + r.errors, 0),
     peakRssMb: Math.max(...segments.map((r) => r.peakRssMb ?? 0)),
     cpuUsPerRequest: Math.round(mean(segments.map((r) => r.cpuUsPerRequest ?? 0))),
+    eventLoopP99Ms: segments.some((r) => r.eventLoopP99Ms !== undefined)
+      ? Math.max(...segments.map((r) => r.eventLoopP99Ms ?? 0))
+      : undefined,
   };
 }
 
@@ -257,7 +277,7 @@ async function main(): Promise<void> {
       body: JSON.stringify({ instances: [row(1)] }),
     });
     const barePort = port + 1;
-    const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, 'mlp-bench'), String(barePort)], {
+    const bare = fork(join(__dirname, 'bare-server.js'), [join(DEFAULT_FIXTURES_DIR, MODEL.dir), String(barePort)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(bare);
@@ -307,13 +327,13 @@ async function main(): Promise<void> {
     results.push(combine(`bare node:http + tfjs (${bareBackend})`, bareSegments));
 
     console.log(
-      `\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per server in ${ROUNDS} alternating segments, model mlp-bench (32→64→64→3)\n`,
+      `\nPOST predict, one row, ${CONNECTIONS} connections, ${DURATION}s per server in ${ROUNDS} alternating segments, model ${MODEL.label}, INFERENCE_THREADS=${THREADS ?? 'default'}\n`,
     );
-    console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB | server CPU µs/request |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB | server CPU µs/request | event-loop delay p99 ms |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results)
       console.log(
-        `| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} |`,
+        `| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.peakRssMb ?? '-'} | ${r.cpuUsPerRequest ?? '-'} | ${r.eventLoopP99Ms ?? '-'} |`,
       );
     const mg = results[0];
     const bareResult = results[results.length - 1];
@@ -347,7 +367,7 @@ async function protocols(base: string, apiKey: string, pid: number): Promise<voi
   const metadata = await json(await fetch(`${base}/v2/models/bench-mlp`, { headers }));
   const input = metadata.inputs[0].name as string;
   const v2Bodies = Array.from({ length: 64 }, (_, i) =>
-    JSON.stringify({ inputs: [{ name: input, shape: [1, 32], datatype: 'FP32', data: row(i) }] }),
+    JSON.stringify({ inputs: [{ name: input, shape: [1, MODEL.width], datatype: 'FP32', data: row(i) }] }),
   );
   const twoBodies = Array.from({ length: 64 }, (_, i) =>
     JSON.stringify({ instances: [{ features: row(i).slice(0, 3), tokens: [i % 20, (i * 7) % 20, (i * 3) % 20, 0] }] }),

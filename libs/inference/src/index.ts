@@ -5,6 +5,9 @@ export { parseArtifact, normaliseArtifactPath } from './artifact/model-artifact'
 export type { ParsedArtifact, WeightSpec, WeightGroup, WeightDtype, QuantizationDtype } from './artifact/model-artifact';
 export * from './backend/tf-backend';
 export * from './engine/engine-health';
+export { ServingRuntime, InProcessServingRuntime } from './engine/serving-runtime';
+export { InferencePool, InferenceWorkerFailedError } from './pool/inference-pool';
+export type { InferencePoolOptions } from './pool/inference-pool';
 export { ArtifactInspector, INSPECTION_OPTIONS } from './isolation/artifact-inspector';
 export type { InspectionOptions } from './isolation/artifact-inspector';
 export { spawnThread } from './isolation/spawn-thread';

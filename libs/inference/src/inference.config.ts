@@ -21,6 +21,8 @@ export const inferenceConfig = defineConfig({
     INSPECTION_MAX_MEMORY_MB: int(1024, 128, 3072),
     INSPECTION_CONCURRENCY: int(1, 1, 16),
     INFERENCE_FAILURE_EXIT_DELAY_MS: int(5_000, 0, 600_000),
+    // 0: models run on the main thread; n: on a pool of n inference threads.
+    INFERENCE_THREADS: int(0, 0, 64),
   },
   build: (e) => ({
     backend: e.TF_BACKEND,
@@ -39,6 +41,8 @@ export const inferenceConfig = defineConfig({
     inspection: { timeoutMs: e.INSPECTION_TIMEOUT_MS, maxMemoryMb: e.INSPECTION_MAX_MEMORY_MB, concurrency: e.INSPECTION_CONCURRENCY },
     /** After a fatal engine error, how long readiness answers 503 before the process shuts down (to be restarted). */
     failureExitDelayMs: e.INFERENCE_FAILURE_EXIT_DELAY_MS,
+    /** Inference threads serving registered versions (0: the main thread). */
+    threads: e.INFERENCE_THREADS,
   }),
 });
 export type InferenceConfig = ConfigOf<typeof inferenceConfig>;

@@ -10,6 +10,8 @@ import { ArtifactInspector, INSPECTION_OPTIONS, InspectionOptions } from './isol
 import { ModelLimits } from './limits/model-limits';
 import { InferenceMetrics } from './metrics/inference-metrics';
 import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/inference-runtime';
+import { InProcessServingRuntime, ServingRuntime } from './engine/serving-runtime';
+import { InferencePool } from './pool/inference-pool';
 
 /**
  * The TensorFlow.js runtime, the model cache and the dynamic batcher; no HTTP. The backend is
@@ -45,6 +47,18 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
         new InferenceEngineHealth(logger.child({ component: 'inference' }), () => metrics.engineFailed()),
     },
     InferenceRuntime,
+    {
+      // The one place that chooses where serving's models run (INFERENCE_THREADS).
+      provide: ServingRuntime,
+      inject: [inferenceConfig.token, InferenceRuntime, TF_BACKEND_SELECTION, ROOT_LOGGER],
+      useFactory: (config: InferenceConfig, runtime: InferenceRuntime, selection: TfBackendSelection, logger: PinoInstance) =>
+        config.threads > 0
+          ? new InferencePool(
+              { threads: config.threads, backend: selection.backend, limits: config.limits },
+              logger.child({ component: 'inference-pool' }),
+            )
+          : new InProcessServingRuntime(runtime),
+    },
     ArtifactInspector,
     {
       provide: ModelCache,
@@ -70,6 +84,7 @@ import { InferenceRuntime, MODEL_LIMITS, TF_BACKEND_SELECTION } from './runtime/
     TF_BACKEND_SELECTION,
     MODEL_LIMITS,
     InferenceRuntime,
+    ServingRuntime,
     InferenceEngineHealth,
     ArtifactInspector,
     InferenceMetrics,

@@ -246,6 +246,10 @@ export const ERROR_CODES = catalogue({
     meaning: 'The inference engine failed on this replica, which is being replaced; retry after `Retry-After`.',
   },
   INFERENCE_SHUTTING_DOWN: { status: [503], meaning: 'The replica is shutting down; retry (another replica answers).' },
+  INFERENCE_WORKER_FAILED: {
+    status: [503],
+    meaning: 'The inference thread running this batch failed and is being replaced; retry after `Retry-After`.',
+  },
   INSPECTION_BUSY: {
     status: [503],
     meaning: 'Too many model uploads are waiting for their isolated inspection; retry after `Retry-After`.',

@@ -70,7 +70,12 @@ export class ModelCache implements OnModuleDestroy {
   async acquire(key: string, loader: ModelLoader): Promise<ModelLease> {
     // A lookup can lose a race with eviction (entry disposed between load and lease): look again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const cached = this.lru.get(key);
+      let cached = this.lru.get(key);
+      // A copy whose pool thread ended is gone: load the model again (on a live thread).
+      if (cached && cached.model.alive === false) {
+        this.lru.delete(key);
+        cached = undefined;
+      }
       if (cached) {
         const lease = this.lease(cached);
         if (lease) {

@@ -15,6 +15,8 @@ export interface LoadedModel {
   readonly weightBytes: number;
   /** Bytes one row needs for outputs and intermediates: a batch runs in slices that fit INFERENCE_MAX_RUN_BYTES. */
   readonly bytesPerRow: number;
+  /** False once the model can no longer run where it lives (its pool thread ended): the cache loads it again. */
+  readonly alive?: boolean;
   /** Rows of a single-input model → rows of its first output, in order. */
   predict(rows: number[][]): Promise<number[][]>;
   /** Rows of every input → rows of every output (outer index = input / output, in signature order). */

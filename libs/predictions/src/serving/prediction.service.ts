@@ -6,11 +6,11 @@ import {
   inferenceConfig,
   type InferenceConfig,
   type InputColumns,
-  InferenceRuntime,
   maxRowsForOutputs,
   ModelCache,
   type OutputColumns,
   outputValuesPerRow,
+  ServingRuntime,
   type TensorSpec,
   validateInputs,
 } from '@app/inference';
@@ -66,7 +66,7 @@ export class PredictionService {
   constructor(
     private readonly resolver: VersionResolver,
     private readonly registry: RegistryReader,
-    private readonly runtime: InferenceRuntime,
+    private readonly engine: ServingRuntime,
     private readonly models: ModelCache,
     private readonly batcher: DynamicBatcher,
     private readonly usage: UsageRecorder,
@@ -252,7 +252,7 @@ export class PredictionService {
   }
 
   private async load(version: ServableVersion) {
-    return this.runtime.load(await this.registry.readArtifact(version));
+    return this.engine.load(await this.registry.readArtifact(version));
   }
 
   private headers(version: ServableVersion, outcome: Outcome): Record<string, string> {

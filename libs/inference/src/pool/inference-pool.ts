@@ -1,0 +1,242 @@
+import { OnModuleDestroy } from '@nestjs/common';
+import type { Worker } from 'node:worker_threads';
+import { DomainError } from '@app/common';
+import type { ArtifactFiles, InputColumns, ModelSignature, OutputColumns } from '../artifact/artifact.types';
+import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
+import type { TfBackendName } from '../backend/tf-backend';
+import { ServingRuntime } from '../engine/serving-runtime';
+import { spawnThread } from '../isolation/spawn-thread';
+import type { ModelLimits } from '../limits/model-limits';
+import type { LoadedModel } from '../runtime/loaded-model';
+import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
+
+export interface InferencePoolOptions {
+  threads: number;
+  backend: TfBackendName;
+  limits: ModelLimits;
+}
+
+interface PoolLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export class InferenceWorkerFailedError extends DomainError {
+  constructor() {
+    super(
+      'unavailable',
+      'INFERENCE_WORKER_FAILED',
+      'The inference thread running this batch failed and is being replaced; retry shortly.',
+      {
+        headers: { 'Retry-After': '1' },
+      },
+    );
+  }
+}
+
+/** One thread of the pool: what it holds and what it owes. */
+class PoolThread {
+  readonly pending = new Map<number, { resolve(response: PoolResponse): void; reject(error: unknown): void }>();
+  /** Model copies placed here (handles). */
+  readonly handles = new Set<number>();
+  /** Bytes of the models placed here: a new model goes where the least is loaded when batches tie. */
+  bytes = 0;
+  alive = true;
+
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+  ) {}
+
+  get load(): number {
+    return this.pending.size;
+  }
+}
+
+/**
+ * INFERENCE_THREADS ≥ 1: models load and run on worker threads, each with its own TensorFlow.js
+ * backend, so the math of one batch runs beside the HTTP, JSON and validation of the next requests
+ * (the wasm backend has no threads of its own in Node). A model loads on the least-loaded thread;
+ * every copy is one model-cache entry, so MODEL_CACHE_MAX_BYTES counts each. Rows cross as
+ * transferable Float64Arrays (strings as lists), outputs come back as typed arrays. A thread that
+ * dies (a fatal engine error ends it on purpose) is replaced at once: its batches in flight answer
+ * 503 INFERENCE_WORKER_FAILED, never hang, and its models report themselves gone so the cache
+ * loads them again. Uploads are never loaded here: they are inspected in their own threads first.
+ */
+export class InferencePool extends ServingRuntime implements OnModuleDestroy {
+  private readonly threads: PoolThread[] = [];
+  private nextId = 1;
+  private nextHandle = 1;
+  private closing = false;
+  /** Threads replaced after a failure, since start (a metric and a test hook). */
+  replaced = 0;
+
+  constructor(
+    private readonly options: InferencePoolOptions,
+    private readonly logger?: PoolLogger,
+  ) {
+    super();
+    for (let i = 0; i < options.threads; i++) this.threads.push(this.start(i));
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Per thread: its model copies and batches in flight (tests and metrics). */
+  describe(): { thread: number; models: number; inFlight: number; threadId: number }[] {
+    return this.threads.map((t) => ({ thread: t.index, models: t.handles.size, inFlight: t.load, threadId: t.worker.threadId }));
+  }
+
+  async load(files: ArtifactFiles): Promise<LoadedModel> {
+    const thread = this.threads.reduce((best, t) => (t.load < best.load || (t.load === best.load && t.bytes < best.bytes) ? t : best));
+    const handle = this.nextHandle++;
+    // Copies: the artifact's buffers stay the registry's; the copies move to the thread.
+    const copies = [...files].map(([path, data]) => [path, new Uint8Array(data)] as [string, Uint8Array]);
+    const response = await this.call(
+      thread,
+      { type: 'load', handle, files: copies },
+      copies.map(([, d]) => d.buffer as ArrayBuffer),
+    );
+    if (response.type !== 'loaded') throw new Error(`unexpected pool answer ${response.type}`);
+    thread.handles.add(handle);
+    thread.bytes += response.sizeBytes;
+    return new PooledModel(this, thread, handle, response);
+  }
+
+  /** @internal PooledModel's predict. */
+  async predict(thread: PoolThread, handle: number, inputs: InputColumns, signature: ModelSignature): Promise<OutputColumns> {
+    if (!thread.alive) throw new InferenceWorkerFailedError();
+    const packed = inputs.map((rows, i) => packColumn(rows, signature.inputs[i]?.datatype === 'BYTES'));
+    const transfer = packed.flatMap((c) => (c.kind === 'numbers' ? [c.data.buffer as ArrayBuffer] : []));
+    const response = await this.call(thread, { type: 'predict', handle, inputs: packed }, transfer);
+    if (response.type !== 'predicted') throw new Error(`unexpected pool answer ${response.type}`);
+    return response.outputs.map(unpackOutput);
+  }
+
+  /** @internal PooledModel's dispose. */
+  dispose(thread: PoolThread, handle: number, sizeBytes: number): void {
+    if (!thread.handles.delete(handle)) return;
+    thread.bytes -= sizeBytes;
+    if (thread.alive) this.call(thread, { type: 'dispose', handle }, []).catch(() => undefined);
+  }
+
+  /** Stops a thread as a crash would (tests: a killed worker is answered by 503 and replaced). */
+  async kill(index: number): Promise<void> {
+    await this.threads[index]?.worker.terminate();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private start(index: number): PoolThread {
+    const setup: PoolThreadSetup = { kind: 'modelgate-inference-pool', backend: this.options.backend, limits: this.options.limits };
+    const worker = spawnThread(__dirname, 'inference-pool.thread', { workerData: setup });
+    const thread = new PoolThread(index, worker);
+    worker.on('message', (response: PoolResponse) => {
+      const waiting = thread.pending.get(response.id);
+      if (!waiting) return;
+      thread.pending.delete(response.id);
+      if (response.type === 'failed') waiting.reject(errorOf(response.failure));
+      else waiting.resolve(response);
+    });
+    worker.on('error', (error) => this.logger?.warn({ err: error, thread: index }, 'inference thread error'));
+    worker.on('exit', (code) => this.lost(thread, code));
+    // The pool must not keep the process alive by itself.
+    worker.unref();
+    return thread;
+  }
+
+  private lost(thread: PoolThread, code: number): void {
+    thread.alive = false;
+    for (const waiting of thread.pending.values()) waiting.reject(new InferenceWorkerFailedError());
+    thread.pending.clear();
+    if (this.closing || this.threads[thread.index] !== thread) return;
+    this.logger?.warn({ thread: thread.index, exitCode: code, models: thread.handles.size }, 'inference thread ended: replaced');
+    this.replaced++;
+    this.threads[thread.index] = this.start(thread.index);
+  }
+
+  private call(thread: PoolThread, request: DistributiveOmit<PoolRequest, 'id'>, transfer: ArrayBuffer[]): Promise<PoolResponse> {
+    if (!thread.alive) return Promise.reject(new InferenceWorkerFailedError());
+    const id = this.nextId++;
+    return new Promise<PoolResponse>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+/** A model resident on one pool thread. */
+class PooledModel implements LoadedModel {
+  readonly signature: ModelSignature;
+  readonly sizeBytes: number;
+  readonly parameterCount: number;
+  readonly weightBytes: number;
+  readonly bytesPerRow: number;
+  private disposed = false;
+
+  constructor(
+    private readonly pool: InferencePool,
+    private readonly thread: PoolThread,
+    private readonly handle: number,
+    info: Extract<PoolResponse, { type: 'loaded' }>,
+  ) {
+    this.signature = info.signature;
+    this.sizeBytes = info.sizeBytes;
+    this.parameterCount = info.parameterCount;
+    this.weightBytes = info.weightBytes;
+    this.bytesPerRow = info.bytesPerRow;
+  }
+
+  /** False once its thread has ended: the model cache then loads it again (on a live thread). */
+  get alive(): boolean {
+    return this.thread.alive && !this.disposed;
+  }
+
+  async predict(rows: number[][]): Promise<number[][]> {
+    return (await this.predictOutputs([rows]))[0] as number[][];
+  }
+
+  predictOutputs(inputs: InputColumns): Promise<OutputColumns> {
+    if (this.disposed) return Promise.reject(new Error('The model was disposed (evicted) before it ran.'));
+    return this.pool.predict(this.thread, this.handle, inputs, this.signature);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.dispose(this.thread, this.handle, this.sizeBytes);
+  }
+}
+
+function packColumn(rows: InputColumns[number], strings: boolean): PackedColumn {
+  if (strings) return { kind: 'values', rows: rows.map((row) => row.map((v) => (typeof v === 'number' ? String(v) : v))) };
+  const width = rows[0]?.length ?? 0;
+  const data = new Float64Array(rows.length * width);
+  rows.forEach((row, r) => data.set(row as number[], r * width));
+  return { kind: 'numbers', rows: rows.length, width, data };
+}
+
+function unpackOutput(output: PackedOutput): (number | string)[][] {
+  if (output.kind === 'strings') return output.rows;
+  const { width, data } = output;
+  const rows: number[][] = new Array(output.rows);
+  for (let r = 0; r < output.rows; r++) rows[r] = Array.from(data.subarray(r * width, (r + 1) * width));
+  return rows;
+}
+
+function errorOf(failure: PoolFailure): Error {
+  switch (failure.kind) {
+    case 'invalid-artifact':
+      return new InvalidArtifactError(failure.reason, failure.message);
+    case 'domain':
+      if (failure.code === 'INFERENCE_WORKER_FAILED') return new InferenceWorkerFailedError();
+      return new DomainError(failure.errorKind as DomainError['kind'], failure.code as DomainError['code'], failure.message);
+    case 'error':
+      return new Error(failure.message);
+  }
+}
