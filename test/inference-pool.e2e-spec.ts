@@ -111,6 +111,10 @@ describe('inference pool (e2e)', () => {
     expect((await predict('modulo', [[1, 2]])).json().predictions).toEqual([[1, 1]]);
     expectClose((await predict('texter', strings.inputs.text.slice(0, 3))).json().predictions, strings.outputs.embedding.slice(0, 3));
     expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(new RegExp(`^inference_pool_threads_replaced_total ${before + 1}$`, 'm'));
+    // The main thread's engine was never touched.
+    expect(metrics).toMatch(/^inference_engine_up 1$/m);
   });
 
   it('a killed thread is replaced, and its models load again elsewhere', async () => {

@@ -50,12 +50,19 @@ import { InferencePool } from './pool/inference-pool';
     {
       // The one place that chooses where serving's models run (INFERENCE_THREADS).
       provide: ServingRuntime,
-      inject: [inferenceConfig.token, InferenceRuntime, TF_BACKEND_SELECTION, ROOT_LOGGER],
-      useFactory: (config: InferenceConfig, runtime: InferenceRuntime, selection: TfBackendSelection, logger: PinoInstance) =>
+      inject: [inferenceConfig.token, InferenceRuntime, TF_BACKEND_SELECTION, ROOT_LOGGER, InferenceMetrics],
+      useFactory: (
+        config: InferenceConfig,
+        runtime: InferenceRuntime,
+        selection: TfBackendSelection,
+        logger: PinoInstance,
+        metrics: InferenceMetrics,
+      ) =>
         config.threads > 0
           ? new InferencePool(
               { threads: config.threads, backend: selection.backend, limits: config.limits },
               logger.child({ component: 'inference-pool' }),
+              metrics,
             )
           : new InProcessServingRuntime(runtime),
     },

@@ -13,6 +13,7 @@ export class InferenceMetrics {
   readonly queueRejections: Counter;
   readonly engineUp: Gauge;
   readonly engineFailures: Counter;
+  readonly poolThreadsReplaced: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -61,6 +62,11 @@ export class InferenceMetrics {
     this.engineFailures = new Counter({
       name: 'inference_engine_failures_total',
       help: 'Fatal inference engine errors (wasm traps, aborts) that marked this process not ready',
+      registers,
+    });
+    this.poolThreadsReplaced = new Counter({
+      name: 'inference_pool_threads_replaced_total',
+      help: 'Inference pool threads that ended (a fatal engine error, a crash) and were replaced (INFERENCE_THREADS ≥ 1)',
       registers,
     });
   }

@@ -7,6 +7,7 @@ import type { TfBackendName } from '../backend/tf-backend';
 import { ServingRuntime } from '../engine/serving-runtime';
 import { spawnThread } from '../isolation/spawn-thread';
 import type { ModelLimits } from '../limits/model-limits';
+import type { InferenceMetrics } from '../metrics/inference-metrics';
 import type { LoadedModel } from '../runtime/loaded-model';
 import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
 
@@ -73,6 +74,7 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   constructor(
     private readonly options: InferencePoolOptions,
     private readonly logger?: PoolLogger,
+    private readonly metrics?: Pick<InferenceMetrics, 'poolThreadsReplaced'>,
   ) {
     super();
     for (let i = 0; i < options.threads; i++) this.threads.push(this.start(i));
@@ -155,6 +157,7 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
     if (this.closing || this.threads[thread.index] !== thread) return;
     this.logger?.warn({ thread: thread.index, exitCode: code, models: thread.handles.size }, 'inference thread ended: replaced');
     this.replaced++;
+    this.metrics?.poolThreadsReplaced.inc();
     this.threads[thread.index] = this.start(thread.index);
   }
 
