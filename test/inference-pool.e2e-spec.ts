@@ -8,14 +8,20 @@ import { startTestApp, TestApp } from './support/test-app';
 
 /**
  * INFERENCE_THREADS=2: registered versions load and run on a pool of inference threads. Answers
- * equal TensorFlow.js' own through the pool, concurrent requests get their own rows back, an
- * evicted model leaves its thread, and a thread that dies (a wasm trap ends it) answers its batch
+ * equal TensorFlow.js' own through the pool, concurrent requests get their own rows back, a busy
+ * model spreads to the idle thread (the cache counting each copy), an evicted model leaves every
+ * thread, and a thread that dies (a wasm trap ends it) answers its batch
  * 503 at once and is replaced, while the replica keeps serving.
  */
 
 const classifier = readFixtureReference('classifier');
 const twoInput = readNamedFixtureReference('two-input');
 const strings = readNamedFixtureReference('string-graph');
+/** The two-input fixture's rows, keyed by input name. */
+const rankerRows = (() => {
+  const names = Object.keys(twoInput.inputs);
+  return twoInput.inputs[names[0]].map((_, r) => Object.fromEntries(names.map((n) => [n, twoInput.inputs[n][r]])));
+})();
 
 describe('inference pool (e2e)', () => {
   let t: TestApp;
@@ -36,6 +42,8 @@ describe('inference pool (e2e)', () => {
       MODEL_CACHE_MAX_MODELS: '3',
       BATCH_MAX_DELAY_MS: '20',
       SERVING_WARM_ON_START: 'false',
+      // Bursts of hundreds of requests from one caller.
+      RATE_LIMIT_PER_MINUTE: '100000',
     });
     await bootstrapAdmin(t);
     engineer = await tokenFor(t, 'ml-engineer');
@@ -64,13 +72,34 @@ describe('inference pool (e2e)', () => {
 
   it('answers as TensorFlow.js does, for one input, several inputs and strings, from the pool threads', async () => {
     expectClose((await predict('iris', classifier.inputs)).json().predictions, classifier.outputs);
-    const names = Object.keys(twoInput.inputs);
-    const rows = twoInput.inputs[names[0]].map((_, r) => Object.fromEntries(names.map((n) => [n, twoInput.inputs[n][r]])));
-    expectClose((await predict('ranker', rows)).json().predictions, twoInput.outputs.class_probs);
+    expectClose((await predict('ranker', rankerRows)).json().predictions, twoInput.outputs.class_probs);
     expectClose((await predict('texter', strings.inputs.text)).json().predictions, strings.outputs.embedding);
     // Three models, placed on the least-loaded thread: both threads hold some, the main thread none.
     expect(copies().reduce((a, b) => a + b, 0)).toBe(3);
     expect(copies().every((n) => n > 0)).toBe(true);
+  });
+
+  it('a busy model gains a copy on the idle thread, counted by the model cache, and batches run on both', async () => {
+    const cache = t.app.get(ModelCache);
+    const bytesBefore = cache.bytes;
+    expect(copies().reduce((a, b) => a + b, 0)).toBe(3);
+    // Requests pile up behind the first batch: every copy of iris is busy while the other thread idles.
+    // (More rows than one batch holds, so that a second batch is formed while the first runs.)
+    const rows = Array.from({ length: 200 }, (_, i) => i % classifier.inputs.length);
+    for (let round = 0; round < 20 && copies().reduce((a, b) => a + b, 0) < 4; round++) {
+      const answers = await Promise.all(rows.map((r) => predict('iris', [classifier.inputs[r]])));
+      answers.forEach((res, i) => expectClose(res.json().predictions, [classifier.outputs[rows[i]]]));
+    }
+    // One copy more (iris on both threads), never more copies than threads.
+    expect(copies()).toEqual([2, 2]);
+    expect(cache.bytes).toBeGreaterThan(bytesBefore);
+    // Only iris is asked for now: both threads running batches means both copies serve.
+    const batchesBefore = pool.describe().map((d) => d.batches);
+    await Promise.all(rows.map((r) => predict('iris', [classifier.inputs[r]])));
+    pool.describe().forEach((d, i) => expect(d.batches).toBeGreaterThan(batchesBefore[i]));
+    expect(cache.size).toBe(3);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(new RegExp(`^model_cache_bytes ${cache.bytes}$`, 'm'));
   });
 
   it('hands every concurrent request its own rows back, batched across requests', async () => {
@@ -83,8 +112,11 @@ describe('inference pool (e2e)', () => {
     expect(Math.max(...batchRows)).toBeGreaterThan(1);
   });
 
-  it('an evicted model leaves its thread; a model loaded again answers the same', async () => {
-    // A fourth model in a cache of three evicts the least recently used (iris went first above).
+  it('an evicted model leaves every thread it ran on; a model loaded again answers the same', async () => {
+    // A fourth model in a cache of three evicts the least recently used: iris (the others used since), with its two copies.
+    expect((await predict('ranker', rankerRows.slice(0, 1))).statusCode).toBe(200);
+    expect((await predict('texter', strings.inputs.text.slice(0, 1))).statusCode).toBe(200);
+    expect(copies().reduce((a, b) => a + b, 0)).toBe(4);
     expect((await predict('modulo', [[1, 2]])).json().predictions).toEqual([[1, 1]]);
     const cache = t.app.get(ModelCache);
     expect(cache.size).toBe(3);

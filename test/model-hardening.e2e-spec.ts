@@ -103,7 +103,9 @@ describe('model uploads that attack the engine (e2e)', () => {
   });
 });
 
-describe('a fatal engine error: readiness 503, then the process is replaced (e2e, real process)', () => {
+// On the main thread's engine (INFERENCE_THREADS=0): on the pool, a fatal error ends one inference
+// thread, which is replaced while the process serves on (test/inference-pool.e2e-spec.ts).
+describe('a fatal engine error on the main thread: readiness 503, then the process is replaced (e2e, real process)', () => {
   const admin = { email: `admin-${randomBytes(4).toString('hex')}@modelgate.test`, password: `pw-${randomBytes(12).toString('hex')}` };
   let api: ApiProcess | undefined;
   let dataDir: string;
@@ -120,6 +122,7 @@ describe('a fatal engine error: readiness 503, then the process is replaced (e2e
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
       INFERENCE_FAILURE_EXIT_DELAY_MS: '1500',
+      INFERENCE_THREADS: '0',
     });
   }, 120_000);
 

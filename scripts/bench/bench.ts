@@ -15,7 +15,7 @@ import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
  *
  * Options (env): BENCH_MODEL=large, BENCH_THREADS=<INFERENCE_THREADS>, BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
  * measure predict latency while a training job runs, BENCH_PROTOCOLS=0 to skip the protocol runs, BENCH_PROFILE=<dir> for a CPU
- * profile of the API.
+ * profile of the API, BENCH_SOAK=<seconds> (600 for the 10-minute soak) to watch ModelGate's RSS under load.
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -30,8 +30,11 @@ const PROTOCOLS = process.env.BENCH_PROTOCOLS !== '0';
 /** BENCH_MODEL=large: the 256 → 1024 → 1024 → 10 MLP (1.3 M parameters), where the math dominates. */
 const MODEL =
   process.env.BENCH_MODEL === 'large'
-    ? { dir: 'mlp-large', width: 256, label: 'mlp-large (256→1024→1024→10)' }
-    : { dir: 'mlp-bench', width: 32, label: 'mlp-bench (32→64→64→3)' };
+    ? { dir: 'mlp-large', width: 256, label: 'mlp-large (256→1024→1024→10)', targetRatio: 2, targetP99Ms: 60 }
+    : { dir: 'mlp-bench', width: 32, label: 'mlp-bench (32→64→64→3)', targetRatio: 1.2, targetP99Ms: 30 };
+/** BENCH_SOAK=<seconds>: after the comparison, ModelGate alone under the same load that long, its RSS sampled per segment. */
+const SOAK_S = Number(process.env.BENCH_SOAK ?? 0);
+const TARGET_EVENT_LOOP_P99_MS = 20;
 /** BENCH_THREADS=n: the service's INFERENCE_THREADS (default: the service's own default). */
 const THREADS = process.env.BENCH_THREADS;
 const ROOT = join(__dirname, '..', '..', '..');
@@ -338,7 +341,7 @@ async function main(): Promise<void> {
     const mg = results[0];
     const bareResult = results[results.length - 1];
     console.log(
-      `\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}× (per segment pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.0×); ModelGate p99 ${mg.p99} ms, worst segment (target ≤ 50 ms)`,
+      `\nratio ModelGate / bare req/s: ${(mg.rps / bareResult.rps).toFixed(2)}× (per segment pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ ${MODEL.targetRatio}×); ModelGate p99 ${mg.p99} ms, worst segment (target ≤ ${MODEL.targetP99Ms} ms); event-loop delay p99 ${mg.eventLoopP99Ms ?? '-'} ms (target ≤ ${TARGET_EVENT_LOOP_P99_MS} ms)`,
     );
     if (mg.cpuUsPerRequest && bareResult.cpuUsPerRequest) {
       console.log(
@@ -351,11 +354,37 @@ async function main(): Promise<void> {
       console.log(`p99 with a training job / without: ${(results[2].p99 / results[1].p99).toFixed(2)}×  (target ≤ 1.5×)`);
     }
     if (PROTOCOLS) await protocols(base, apiKey, api.pid!);
+    if (SOAK_S > 0) await soak(predictUrl, apiKey, api.pid!);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * ModelGate alone under the same load for BENCH_SOAK seconds, in ten segments: its RSS after each.
+ * Flat means the second half's highest RSS stays within 5 % of the first half's (a leak grows on).
+ */
+async function soak(url: string, apiKey: string, pid: number): Promise<void> {
+  const segments = 10;
+  const seconds = SOAK_S / segments;
+  const rss: number[] = [];
+  const rps: number[] = [];
+  for (let i = 0; i < segments; i++) {
+    const result = await load('soak', url, { 'x-api-key': apiKey }, pid, seconds);
+    rps.push(result.rps);
+    rss.push(Math.round(rssMb(pid).now));
+  }
+  const firstHalf = Math.max(...rss.slice(0, segments / 2));
+  const secondHalf = Math.max(...rss.slice(segments / 2));
+  const growth = (secondHalf - firstHalf) / firstHalf;
+  console.log(`\nSoak: ${SOAK_S}s under load in ${segments} segments of ${seconds}s`);
+  console.log(`req/s per segment: ${rps.join(', ')}`);
+  console.log(`RSS MB after each segment: ${rss.join(', ')}`);
+  console.log(
+    `highest RSS, second half vs first: ${secondHalf} vs ${firstHalf} MB (${(growth * 100).toFixed(1)} %; flat = within 5 %): ${Math.abs(growth) <= 0.05 ? 'flat' : 'NOT flat'}`,
+  );
 }
 
 /**

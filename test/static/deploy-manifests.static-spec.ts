@@ -43,6 +43,12 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     }
   });
 
+  it('give the API pod one inference thread per CPU of its limit beyond the first', () => {
+    const api = byKind('Deployment', 'modelgate-api')[0].spec.template.spec.containers[0];
+    const threads = Number(api.env.find((e: { name: string }) => e.name === 'INFERENCE_THREADS')?.value);
+    expect(threads).toBe(Math.max(1, Number(api.resources.limits.cpu) - 1));
+  });
+
   it('scale the API on CPU and keep one pod through disruptions', () => {
     const hpa = byKind('HorizontalPodAutoscaler')[0].spec;
     expect(hpa.scaleTargetRef.name).toBe('modelgate-api');
@@ -52,7 +58,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it('only set configuration variables ModelGate knows', () => {
     const known = new Set([...configVariables(API_CONFIG_SLICES), ...configVariables(WORKER_CONFIG_SLICES)]);
-    const keys = [...Object.keys(byKind('ConfigMap')[0].data ?? {}), ...Object.keys(byKind('Secret')[0].stringData ?? {})];
+    const env = byKind('Deployment').flatMap((d) => (d.spec.template.spec.containers[0].env ?? []).map((e: { name: string }) => e.name));
+    const keys = [...Object.keys(byKind('ConfigMap')[0].data ?? {}), ...Object.keys(byKind('Secret')[0].stringData ?? {}), ...env];
     expect(keys.filter((k) => !known.has(k))).toEqual([]);
   });
 });

@@ -68,6 +68,9 @@ function testConfig(dataDir: string, databaseUrl: string | undefined, env: ApiCo
     JWT_SECRET: randomBytes(32).toString('hex'),
     // The cheapest allowed password hashing: suites create many users; the cost itself is unit-tested.
     PASSWORD_SCRYPT_COST: '14',
+    // Suites boot hundreds of apps: models run on the main thread unless a suite asks for the pool
+    // (inference-pool); the service's default (a pool) is what the README walkthrough's server runs.
+    INFERENCE_THREADS: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });

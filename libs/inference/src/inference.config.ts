@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { defineConfig, int, type ConfigOf } from '@app/common';
 
@@ -21,8 +22,10 @@ export const inferenceConfig = defineConfig({
     INSPECTION_MAX_MEMORY_MB: int(1024, 128, 3072),
     INSPECTION_CONCURRENCY: int(1, 1, 16),
     INFERENCE_FAILURE_EXIT_DELAY_MS: int(5_000, 0, 600_000),
-    // 0: models run on the main thread; n: on a pool of n inference threads.
-    INFERENCE_THREADS: int(0, 0, 64),
+    // 0: models run on the main thread; n: on a pool of n inference threads. Default: every core
+    // but the one the HTTP, JSON and validation run on (at least one). In a container set it from
+    // the CPU limit: Node sees the host's cores, not the cgroup's quota.
+    INFERENCE_THREADS: int(defaultInferenceThreads(), 0, 64),
   },
   build: (e) => ({
     backend: e.TF_BACKEND,
@@ -46,3 +49,8 @@ export const inferenceConfig = defineConfig({
   }),
 });
 export type InferenceConfig = ConfigOf<typeof inferenceConfig>;
+
+/** Cores minus one, at least one. */
+export function defaultInferenceThreads(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}

@@ -82,6 +82,8 @@ import { InferencePool } from './pool/inference-pool';
             maxBatchRows: config.batching.maxRows,
             maxDelayMs: config.batching.maxDelayMs,
             maxQueueRows: config.batching.maxQueueRows,
+            // On a pool, one batch per thread plus one waiting, so no thread idles through a round trip.
+            maxConcurrentBatches: config.threads > 0 ? config.threads + 1 : 1,
           },
           metrics,
         ),

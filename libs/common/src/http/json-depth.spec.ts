@@ -38,4 +38,17 @@ describe('jsonNestingDepth', () => {
       expect(error).toMatchObject({ kind: 'bad-request', code: 'JSON_TOO_DEEP', extensions: { maxDepth: 2 } });
     }
   });
+
+  it('assertJsonDepth decides on bytes, plain Uint8Arrays and strings alike, many shallow brackets included', () => {
+    const shallow = JSON.stringify({ instances: Array.from({ length: 50 }, (_, i) => [i, { a: [i] }]) });
+    const deep = '['.repeat(9) + ']'.repeat(9);
+    for (const as of [(t: string) => t, (t: string) => Buffer.from(t), (t: string) => new Uint8Array(Buffer.from(t))]) {
+      // More opening brackets than the cap, yet only four levels: the full scan decides.
+      expect(() => assertJsonDepth(as(shallow), 8)).not.toThrow();
+      expect(() => assertJsonDepth(as(deep), 8)).toThrow(JsonTooDeepError);
+      expect(() => assertJsonDepth(as(deep), 9)).not.toThrow();
+      // Brackets inside strings count towards the cheap bound only, never towards the depth.
+      expect(() => assertJsonDepth(as(JSON.stringify({ s: '[[[[[[[[[[' })), 2)).not.toThrow();
+    }
+  });
 });

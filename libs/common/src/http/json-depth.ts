@@ -51,5 +51,20 @@ export class JsonTooDeepError extends DomainError {
 
 /** Throws {@link JsonTooDeepError} when the text nests deeper than `maxDepth`. */
 export function assertJsonDepth(text: Uint8Array | string, maxDepth: number, field?: string): void {
+  // Nesting never exceeds the count of opening brackets, which a native search finds without
+  // looking at every byte in JS: a predict body (thousands of numbers, three brackets) ends here.
+  if (openingBrackets(text, maxDepth) <= maxDepth) return;
   if (jsonNestingDepth(text, maxDepth) > maxDepth) throw new JsonTooDeepError(maxDepth, field);
+}
+
+/** `[` and `{` in the text (inside strings too), counted up to `limit + 1` at most. */
+function openingBrackets(text: Uint8Array | string, limit: number): number {
+  let count = 0;
+  const targets = typeof text === 'string' ? ['[', '{'] : [OPEN_ARRAY, OPEN_OBJECT];
+  for (const target of targets) {
+    // Buffer.indexOf and String.indexOf search natively; a plain Uint8Array's indexOf compares elements.
+    const find = (from: number) => (typeof text === 'string' ? text.indexOf(target as string, from) : text.indexOf(target as number, from));
+    for (let at = find(0); at !== -1; at = find(at + 1)) if (++count > limit) return count;
+  }
+  return count;
 }

@@ -92,6 +92,25 @@ describe('DynamicBatcher', () => {
     expect((await Promise.all(calls)).map((r) => r.outputs[0][0][0])).toEqual([10, 20, 30, 40, 50]);
   });
 
+  it('runs up to maxConcurrentBatches batches of a key at once (a pool), in order, and no more', async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 0, maxQueueRows: 1000, maxConcurrentBatches: 2 });
+    const { execute, batches, releaseNext } = recordingExecutor({ manual: true });
+    const calls = [1, 2, 3, 4, 5, 6].map((v) => batcher.submit('m', [[[v]]], execute));
+    await flush();
+    // Two batches started without waiting for each other; the third waits for a free slot.
+    expect(batches).toEqual([
+      [[1], [2]],
+      [[3], [4]],
+    ]);
+    releaseNext();
+    await flush();
+    expect(batches[2]).toEqual([[5], [6]]);
+    releaseNext();
+    releaseNext();
+    expect((await Promise.all(calls)).map((r) => r.outputs[0][0][0])).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(batcher.queuedRows('m')).toBe(0);
+  });
+
   it('never splits a request: one larger than maxBatchRows runs alone', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();

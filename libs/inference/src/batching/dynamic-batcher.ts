@@ -13,6 +13,12 @@ export interface DynamicBatcherOptions {
   maxDelayMs: number;
   /** Rows allowed to wait per key; beyond it requests are refused (429) instead of queueing. */
   maxQueueRows: number;
+  /**
+   * Batches of one key running at once (default 1). On the main thread one is all there is room for;
+   * with an inference pool a second batch waits on the thread while the first computes, so the
+   * thread never idles through a round trip.
+   */
+  maxConcurrentBatches?: number;
 }
 
 /**
@@ -44,7 +50,8 @@ interface Pending {
 interface KeyQueue {
   items: Pending[];
   queuedRows: number;
-  running: boolean;
+  /** Batches of this key running now. */
+  running: number;
   /** Cancels the pending close (a timer or an immediate), while one is pending. */
   timer?: () => void;
 }
@@ -61,9 +68,9 @@ export class InferenceQueueFullError extends DomainError {
 /**
  * Dynamic batching: concurrent predict calls for the same key (a model version) are merged into
  * one predict call, which costs little more than a single row on a small model. A model with
- * several inputs batches each input's rows together, and each output is split back by rows. At most one batch
- * per key runs at a time (tfjs computes on the one JS thread anyway), so requests arriving while
- * a batch computes form the next one. Requests with the same key must run the same model: the
+ * several inputs batches each input's rows together, and each output is split back by rows. At most
+ * maxConcurrentBatches per key run at a time (one on the main thread, where tfjs computes on the one
+ * JS thread anyway), so requests arriving while a batch computes form the next one. Requests with the same key must run the same model: the
  * first queued request's executor runs the batch.
  */
 export class DynamicBatcher implements OnModuleDestroy {
@@ -81,7 +88,7 @@ export class DynamicBatcher implements OnModuleDestroy {
     if (rows === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = { items: [], queuedRows: 0, running: false };
+      queue = { items: [], queuedRows: 0, running: 0 };
       this.queues.set(key, queue);
     }
     if (queue.queuedRows > 0 && queue.queuedRows + rows > this.options.maxQueueRows) {
@@ -111,8 +118,12 @@ export class DynamicBatcher implements OnModuleDestroy {
     this.queues.clear();
   }
 
+  private get concurrency(): number {
+    return Math.max(1, this.options.maxConcurrentBatches ?? 1);
+  }
+
   private schedule(key: string, queue: KeyQueue): void {
-    if (queue.running || queue.items.length === 0) return;
+    if (queue.running >= this.concurrency || queue.items.length === 0) return;
     const waited = performance.now() - queue.items[0].enqueuedAt;
     const close = () => {
       queue.timer = undefined;
@@ -141,8 +152,8 @@ export class DynamicBatcher implements OnModuleDestroy {
   }
 
   private async flush(key: string, queue: KeyQueue): Promise<void> {
-    if (queue.running || queue.items.length === 0) return;
-    queue.running = true;
+    if (queue.running >= this.concurrency || queue.items.length === 0) return;
+    queue.running++;
     const batch: Pending[] = [];
     let batchRows = 0;
     while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows <= this.options.maxBatchRows)) {
@@ -151,6 +162,8 @@ export class DynamicBatcher implements OnModuleDestroy {
       batchRows += item.rows;
     }
     queue.queuedRows -= batchRows;
+    // Room for another batch of this key (a pool): what is left forms it now.
+    if (queue.items.length > 0) this.schedule(key, queue);
 
     const started = performance.now();
     try {
@@ -174,8 +187,8 @@ export class DynamicBatcher implements OnModuleDestroy {
       // Only this batch's callers see the failure; the queue carries on.
       for (const item of batch) item.reject(error);
     } finally {
-      queue.running = false;
-      if (queue.items.length === 0 && !queue.timer) {
+      queue.running--;
+      if (queue.items.length === 0 && !queue.timer && queue.running === 0) {
         if (this.queues.get(key) === queue) this.queues.delete(key);
       } else {
         this.schedule(key, queue);

@@ -1,6 +1,6 @@
 import type { InputColumns, OutputColumns } from '../artifact/artifact.types';
 import { Registry } from 'prom-client';
-import type { LoadedModel } from '../runtime/loaded-model';
+import type { LoadedModel, ModelBudget } from '../runtime/loaded-model';
 import { InferenceMetrics } from '../metrics/inference-metrics';
 import { ModelCache } from './model-cache';
 
@@ -41,6 +41,38 @@ async function metricValue(registry: Registry, name: string): Promise<number> {
 }
 
 describe('ModelCache', () => {
+  it('lets a model grow (a pool copy more) only where it fits without evicting another, and counts what it grew', async () => {
+    const registry = new Registry();
+    const cache = new ModelCache({ maxModels: 4, maxBytes: 350 }, new InferenceMetrics(registry));
+    let budget: ModelBudget | undefined;
+    const growing = Object.assign(fakeModel('grows', 100), { attachBudget: (b: ModelBudget) => (budget = b) });
+    const other = fakeModel('other', 100);
+    await cache.use(
+      'g',
+      async () => growing,
+      () => undefined,
+    );
+    await cache.use(
+      'o',
+      async () => other,
+      () => undefined,
+    );
+    expect(cache.bytes).toBe(200);
+    expect(budget!.canGrow(100)).toBe(true);
+    (growing as { sizeBytes: number }).sizeBytes = 200;
+    budget!.grew();
+    expect(cache.bytes).toBe(300);
+    expect(await metricValue(registry, 'model_cache_bytes')).toBe(300);
+    // Another copy would need 400 of 350: refused, and nothing was evicted or disposed.
+    expect(budget!.canGrow(100)).toBe(false);
+    expect(cache.keys().sort()).toEqual(['g', 'o']);
+    expect(growing.disposed + other.disposed).toBe(0);
+    // Once out of the cache, it may not grow.
+    cache.invalidate('g');
+    expect(budget!.canGrow(1)).toBe(false);
+    expect(growing.disposed).toBe(1);
+  });
+
   it('loads a key once for concurrent lookups (single flight) and then serves it from memory', async () => {
     const registry = new Registry();
     const cache = new ModelCache({ maxModels: 4, maxBytes: 10_000 }, new InferenceMetrics(registry));

@@ -32,13 +32,21 @@ interface Entry {
 }
 
 /**
+ * What the LRU holds: a fresh slot for the same entry makes lru-cache measure the entry again
+ * (it does not when the same value is set twice), without disposing it.
+ */
+interface Slot {
+  entry: Entry;
+}
+
+/**
  * Loaded models, least recently used first out, bounded by count and by bytes. Keys are opaque
  * (the registry uses `${modelId}:${version}:${sha256}`). Concurrent lookups of a key that is not
  * loaded share one load. A model is disposed when it leaves the cache, but never under a caller
  * still using it: callers hold a lease (`use()` handles that) and the last release disposes.
  */
 export class ModelCache implements OnModuleDestroy {
-  private readonly lru: LRUCache<string, Entry>;
+  private readonly lru: LRUCache<string, Slot>;
   private readonly loading = new Map<string, { token: object; promise: Promise<Entry> }>();
 
   constructor(
@@ -46,13 +54,13 @@ export class ModelCache implements OnModuleDestroy {
     private readonly metrics?: InferenceMetrics,
     private readonly logger?: CacheLogger,
   ) {
-    this.lru = new LRUCache<string, Entry>({
+    this.lru = new LRUCache<string, Slot>({
       max: options.maxModels,
       maxSize: options.maxBytes,
-      sizeCalculation: (entry) => Math.max(1, entry.model.sizeBytes),
-      dispose: (entry, _key, reason) => {
+      sizeCalculation: (slot) => Math.max(1, slot.entry.model.sizeBytes),
+      dispose: (slot, _key, reason) => {
         if (reason === 'evict') this.metrics?.cacheEvictions.inc();
-        this.retire(entry);
+        this.retire(slot.entry);
       },
     });
   }
@@ -70,7 +78,7 @@ export class ModelCache implements OnModuleDestroy {
   async acquire(key: string, loader: ModelLoader): Promise<ModelLease> {
     // A lookup can lose a race with eviction (entry disposed between load and lease): look again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      let cached = this.lru.get(key);
+      let cached = this.lru.get(key)?.entry;
       // A copy whose pool thread ended is gone: load the model again (on a live thread).
       if (cached && cached.model.alive === false) {
         this.lru.delete(key);
@@ -162,10 +170,21 @@ export class ModelCache implements OnModuleDestroy {
       );
       entry.retired = true;
     } else {
-      this.lru.set(key, entry);
+      this.lru.set(key, { entry });
       this.updateGauges();
+      model.attachBudget?.({
+        // A copy more only where it fits beside the others: growing never evicts another model.
+        canGrow: (extraBytes) => !entry.retired && this.lru.calculatedSize + extraBytes <= this.options.maxBytes,
+        grew: () => this.remeasure(entry),
+      });
     }
     return entry;
+  }
+
+  private remeasure(entry: Entry): void {
+    if (this.lru.peek(entry.key)?.entry !== entry) return;
+    this.lru.set(entry.key, { entry }, { noDisposeOnSet: true });
+    this.updateGauges();
   }
 
   private lease(entry: Entry): ModelLease | undefined {

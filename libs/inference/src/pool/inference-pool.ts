@@ -8,7 +8,7 @@ import { ServingRuntime } from '../engine/serving-runtime';
 import { spawnThread } from '../isolation/spawn-thread';
 import type { ModelLimits } from '../limits/model-limits';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
-import type { LoadedModel } from '../runtime/loaded-model';
+import type { LoadedModel, ModelBudget } from '../runtime/loaded-model';
 import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
 
 export interface InferencePoolOptions {
@@ -18,6 +18,7 @@ export interface InferencePoolOptions {
 }
 
 interface PoolLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
@@ -41,6 +42,8 @@ class PoolThread {
   readonly handles = new Set<number>();
   /** Bytes of the models placed here: a new model goes where the least is loaded when batches tie. */
   bytes = 0;
+  /** Batches sent here since the thread started. */
+  batches = 0;
   alive = true;
 
   constructor(
@@ -56,8 +59,9 @@ class PoolThread {
 /**
  * INFERENCE_THREADS ≥ 1: models load and run on worker threads, each with its own TensorFlow.js
  * backend, so the math of one batch runs beside the HTTP, JSON and validation of the next requests
- * (the wasm backend has no threads of its own in Node). A model loads on the least-loaded thread;
- * every copy is one model-cache entry, so MODEL_CACHE_MAX_BYTES counts each. Rows cross as
+ * (the wasm backend has no threads of its own in Node). A model loads on the least-loaded thread
+ * and spreads to idle threads while all its copies are busy; the model cache budgets every copy
+ * (MODEL_CACHE_MAX_BYTES), and an evicted model leaves every thread. Rows cross as
  * transferable Float64Arrays (strings as lists), outputs come back as typed arrays. A thread that
  * dies (a fatal engine error ends it on purpose) is replaced at once: its batches in flight answer
  * 503 INFERENCE_WORKER_FAILED, never hang, and its models report themselves gone so the cache
@@ -78,6 +82,7 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   ) {
     super();
     for (let i = 0; i < options.threads; i++) this.threads.push(this.start(i));
+    logger?.info({ threads: options.threads, backend: options.backend }, `inference pool: ${options.threads} thread(s)`);
   }
 
   get size(): number {
@@ -85,14 +90,40 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   }
 
   /** Per thread: its model copies and batches in flight (tests and metrics). */
-  describe(): { thread: number; models: number; inFlight: number; threadId: number }[] {
-    return this.threads.map((t) => ({ thread: t.index, models: t.handles.size, inFlight: t.load, threadId: t.worker.threadId }));
+  describe(): { thread: number; models: number; inFlight: number; batches: number; threadId: number }[] {
+    return this.threads.map((t) => ({
+      thread: t.index,
+      models: t.handles.size,
+      inFlight: t.load,
+      batches: t.batches,
+      threadId: t.worker.threadId,
+    }));
   }
 
   async load(files: ArtifactFiles): Promise<LoadedModel> {
     const thread = this.threads.reduce((best, t) => (t.load < best.load || (t.load === best.load && t.bytes < best.bytes) ? t : best));
+    const { copy, info } = await this.loadCopy(thread, files);
+    return new PooledModel(this, files, copy, info);
+  }
+
+  /**
+   * @internal A second (third…) copy of a model whose copies are all busy, on a thread that is idle
+   * and holds none: undefined when there is no such thread.
+   */
+  async replicate(files: ArtifactFiles, holders: readonly PoolThread[]): Promise<ModelCopy | undefined> {
+    const thread = this.threads.find((t) => t.alive && t.load === 0 && !holders.includes(t));
+    if (!thread) return undefined;
+    return (await this.loadCopy(thread, files)).copy;
+  }
+
+  /** @internal A thread that is idle and holds none of `holders`' copies (a copy more would run there at once). */
+  hasIdleThreadBeside(holders: readonly PoolThread[]): boolean {
+    return this.threads.some((t) => t.alive && t.load === 0 && !holders.includes(t));
+  }
+
+  private async loadCopy(thread: PoolThread, files: ArtifactFiles): Promise<{ copy: ModelCopy; info: LoadedInfo }> {
     const handle = this.nextHandle++;
-    // Copies: the artifact's buffers stay the registry's; the copies move to the thread.
+    // Copies: the artifact's buffers stay the caller's; the copies move to the thread.
     const copies = [...files].map(([path, data]) => [path, new Uint8Array(data)] as [string, Uint8Array]);
     const response = await this.call(
       thread,
@@ -102,7 +133,7 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
     if (response.type !== 'loaded') throw new Error(`unexpected pool answer ${response.type}`);
     thread.handles.add(handle);
     thread.bytes += response.sizeBytes;
-    return new PooledModel(this, thread, handle, response);
+    return { copy: { thread, handle }, info: response };
   }
 
   /** @internal PooledModel's predict. */
@@ -110,6 +141,7 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
     if (!thread.alive) throw new InferenceWorkerFailedError();
     const packed = inputs.map((rows, i) => packColumn(rows, signature.inputs[i]?.datatype === 'BYTES'));
     const transfer = packed.flatMap((c) => (c.kind === 'numbers' ? [c.data.buffer as ArrayBuffer] : []));
+    thread.batches++;
     const response = await this.call(thread, { type: 'predict', handle, inputs: packed }, transfer);
     if (response.type !== 'predicted') throw new Error(`unexpected pool answer ${response.type}`);
     return response.outputs.map(unpackOutput);
@@ -173,31 +205,63 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
-/** A model resident on one pool thread. */
+type LoadedInfo = Extract<PoolResponse, { type: 'loaded' }>;
+
+/** One copy of a model: the thread it lives on and its handle there. */
+interface ModelCopy {
+  thread: PoolThread;
+  handle: number;
+}
+
+/**
+ * A model resident on one or more pool threads. Each batch goes to the least-loaded copy; when
+ * every copy is busy and a thread is idle, a copy more loads there (if the model cache's budget
+ * has room for it: every copy counts), so a hot model spreads over the pool while a cold one
+ * costs one copy.
+ */
 class PooledModel implements LoadedModel {
   readonly signature: ModelSignature;
-  readonly sizeBytes: number;
   readonly parameterCount: number;
   readonly weightBytes: number;
   readonly bytesPerRow: number;
+  private readonly copyBytes: number;
+  private readonly copies: ModelCopy[];
+  private budget?: ModelBudget;
+  private growing = false;
   private disposed = false;
 
   constructor(
     private readonly pool: InferencePool,
-    private readonly thread: PoolThread,
-    private readonly handle: number,
-    info: Extract<PoolResponse, { type: 'loaded' }>,
+    /** Kept to load further copies; the registry's buffers, not a copy. */
+    private readonly files: ArtifactFiles,
+    first: ModelCopy,
+    info: LoadedInfo,
   ) {
+    this.copies = [first];
     this.signature = info.signature;
-    this.sizeBytes = info.sizeBytes;
+    this.copyBytes = info.sizeBytes;
     this.parameterCount = info.parameterCount;
     this.weightBytes = info.weightBytes;
     this.bytesPerRow = info.bytesPerRow;
   }
 
-  /** False once its thread has ended: the model cache then loads it again (on a live thread). */
+  /** Every copy's memory: what the model cache budgets. */
+  get sizeBytes(): number {
+    return this.copyBytes * this.copies.length;
+  }
+
+  /** Threads holding a copy (tests and metrics). */
+  get replicas(): number {
+    return this.copies.length;
+  }
+
+  /** False once a thread holding a copy has ended: the model cache then loads it again (on live threads). */
   get alive(): boolean {
-    return this.thread.alive && !this.disposed;
+    return !this.disposed && this.copies.every((c) => c.thread.alive);
+  }
+
+  attachBudget(budget: ModelBudget): void {
+    this.budget = budget;
   }
 
   async predict(rows: number[][]): Promise<number[][]> {
@@ -206,13 +270,33 @@ class PooledModel implements LoadedModel {
 
   predictOutputs(inputs: InputColumns): Promise<OutputColumns> {
     if (this.disposed) return Promise.reject(new Error('The model was disposed (evicted) before it ran.'));
-    return this.pool.predict(this.thread, this.handle, inputs, this.signature);
+    const copy = this.copies.reduce((best, c) => (c.thread.load < best.thread.load ? c : best));
+    if (copy.thread.load > 0) this.grow();
+    return this.pool.predict(copy.thread, copy.handle, inputs, this.signature);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.pool.dispose(this.thread, this.handle, this.sizeBytes);
+    for (const copy of this.copies) this.pool.dispose(copy.thread, copy.handle, this.copyBytes);
+  }
+
+  /** In the background: the batch that found every copy busy does not wait for the new one. */
+  private grow(): void {
+    const holders = this.copies.map((c) => c.thread);
+    if (this.growing || !this.budget || !this.pool.hasIdleThreadBeside(holders) || !this.budget.canGrow(this.copyBytes)) return;
+    this.growing = true;
+    this.pool
+      .replicate(this.files, holders)
+      .then((copy) => {
+        if (!copy) return;
+        if (this.disposed) return this.pool.dispose(copy.thread, copy.handle, this.copyBytes);
+        this.copies.push(copy);
+        this.budget?.grew();
+      })
+      // A copy that fails to load costs nothing: the existing copies keep serving.
+      .catch(() => undefined)
+      .finally(() => (this.growing = false));
   }
 }
 

@@ -22,6 +22,19 @@ export interface LoadedModel {
   /** Rows of every input → rows of every output (outer index = input / output, in signature order). */
   predictOutputs(inputs: InputColumns): Promise<OutputColumns>;
   dispose(): void;
+  /**
+   * Models that can take more memory while they serve (a pool model adding a copy on an idle thread)
+   * are handed their cache's budget: they ask before growing and report once they have.
+   */
+  attachBudget?(budget: ModelBudget): void;
+}
+
+/** What a growing model may ask of the cache that holds it. */
+export interface ModelBudget {
+  /** Whether `extraBytes` more fit without evicting another model. */
+  canGrow(extraBytes: number): boolean;
+  /** The model's sizeBytes changed: the cache measures it again. */
+  grew(): void;
 }
 
 export type ExecutionMode = 'layers' | 'graph-sync' | 'graph-async';
