@@ -158,3 +158,39 @@ describe('inference pool (e2e)', () => {
     expectClose((await predict('texter', strings.inputs.text)).json().predictions, strings.outputs.embedding);
   });
 });
+
+describe('inference pool: small models stay on the main thread (e2e)', () => {
+  const mlp = readFixtureReference('mlp-bench');
+  let t: TestApp;
+  let consumer: string;
+
+  beforeAll(async () => {
+    // classifier: 131 parameters; mlp-bench: 6,467.
+    t = await startTestApp({ INFERENCE_THREADS: '1', INFERENCE_POOL_MIN_PARAMETERS: '1000', SERVING_WARM_ON_START: 'false' });
+    await bootstrapAdmin(t);
+    const engineer = await tokenFor(t, 'ml-engineer');
+    consumer = await tokenFor(t, 'consumer');
+    for (const [model, fixture] of [
+      ['iris', 'classifier'],
+      ['mlp', 'mlp-bench'],
+    ] as const) {
+      await createModel(t, engineer, model);
+      expect((await uploadVersion(t, engineer, model, fixtureFiles(fixture))).statusCode).toBe(201);
+      for (const to of ['staging', 'production']) expect((await transition(t, engineer, model, 1, { to })).statusCode).toBe(200);
+    }
+  }, 120_000);
+
+  afterAll(() => t?.close());
+
+  it('loads a model below INFERENCE_POOL_MIN_PARAMETERS on the main thread and a larger one on the pool; both answer as tfjs does', async () => {
+    const pool = t.app.get(ServingRuntime) as InferencePool;
+    const predict = (model: string, instances: unknown) =>
+      t.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, headers: authHeader(consumer), payload: { instances } });
+    expectClose((await predict('iris', classifier.inputs)).json().predictions, classifier.outputs);
+    expect(pool.mainThreadLoads).toBe(1);
+    expect(pool.describe().map((d) => d.models)).toEqual([0]);
+    expectClose((await predict('mlp', mlp.inputs)).json().predictions, mlp.outputs);
+    expect(pool.mainThreadLoads).toBe(1);
+    expect(pool.describe().map((d) => d.models)).toEqual([1]);
+  });
+});

@@ -363,7 +363,8 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
         payload: { logPayloads: true, payloadRetentionDays: 7 },
       });
       await predict('/v1/models/cached/predict', { instances: [[8, 8, 8, 8]] });
-      for (let i = 0; i < 50 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      // Written behind the request, within USAGE_FLUSH_INTERVAL_MS (1 s).
+      for (let i = 0; i < 150 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await count()).toBe(1);
       const [row] = await db.query(`SELECT input, expires_at FROM prediction_logs ORDER BY id DESC LIMIT 1`);
       expect(row.input).toEqual([[8, 8, 8, 8]]);

@@ -11,3 +11,4 @@ export * from './unit-of-work';
 export * from './typeorm-unit-of-work';
 export * from './pg-errors';
 export * from './scheduled-jobs';
+export * from './write-behind';

@@ -60,7 +60,12 @@ import { InferencePool } from './pool/inference-pool';
       ) =>
         config.threads > 0
           ? new InferencePool(
-              { threads: config.threads, backend: selection.backend, limits: config.limits },
+              {
+                threads: config.threads,
+                backend: selection.backend,
+                limits: config.limits,
+                smallModels: { below: config.poolMinParameters, runtime: new InProcessServingRuntime(runtime) },
+              },
               logger.child({ component: 'inference-pool' }),
               metrics,
             )
@@ -82,8 +87,6 @@ import { InferencePool } from './pool/inference-pool';
             maxBatchRows: config.batching.maxRows,
             maxDelayMs: config.batching.maxDelayMs,
             maxQueueRows: config.batching.maxQueueRows,
-            // On a pool, one batch per thread plus one waiting, so no thread idles through a round trip.
-            maxConcurrentBatches: config.threads > 0 ? config.threads + 1 : 1,
           },
           metrics,
         ),

@@ -80,8 +80,10 @@ describe('predictions repositories on TypeORM', () => {
     const logs = new TypeormPredictionLogsRepository(ds);
     const now = new Date('2030-01-01T00:00:00.000Z');
     const base = { modelId, version: 1, requestId: 'r', callerId: null, input: [[1, 2]], output: [[0.5]] };
-    await logs.insert({ ...base, expiresAt: new Date(now.getTime() - 1000) });
-    await logs.insert({ ...base, expiresAt: new Date(now.getTime() + 1000) });
+    await logs.insertBatch([
+      { ...base, expiresAt: new Date(now.getTime() - 1000) },
+      { ...base, expiresAt: new Date(now.getTime() + 1000) },
+    ]);
     const run = await new TypeormUnitOfWork(ds).exclusively('int-spec.purge', () => logs.deleteExpired(now));
     expect(run).toEqual({ ran: true, result: 1 });
     expect(await ds.query(`SELECT input, output FROM prediction_logs WHERE model_id = $1`, [modelId])).toEqual([

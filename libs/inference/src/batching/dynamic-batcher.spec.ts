@@ -111,6 +111,19 @@ describe('DynamicBatcher', () => {
     expect(batcher.queuedRows('m')).toBe(0);
   });
 
+  it("takes each submit's concurrency: a key on the main thread runs one batch at a time whatever the default", async () => {
+    const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 0, maxQueueRows: 1000, maxConcurrentBatches: 3 });
+    const { execute, batches, releaseNext } = recordingExecutor({ manual: true });
+    const calls = [1, 2, 3, 4].map((v) => batcher.submit('m', [[[v]]], execute, 1));
+    await flush();
+    expect(batches).toEqual([[[1], [2]]]);
+    releaseNext();
+    await flush();
+    expect(batches).toHaveLength(2);
+    releaseNext();
+    expect((await Promise.all(calls)).map((r) => r.outputs[0][0][0])).toEqual([10, 20, 30, 40]);
+  });
+
   it('never splits a request: one larger than maxBatchRows runs alone', async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 2, maxQueueRows: 1000 });
     const { execute, batches } = recordingExecutor();

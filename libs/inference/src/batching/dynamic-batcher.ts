@@ -14,9 +14,9 @@ export interface DynamicBatcherOptions {
   /** Rows allowed to wait per key; beyond it requests are refused (429) instead of queueing. */
   maxQueueRows: number;
   /**
-   * Batches of one key running at once (default 1). On the main thread one is all there is room for;
-   * with an inference pool a second batch waits on the thread while the first computes, so the
-   * thread never idles through a round trip.
+   * Batches of one key running at once, unless submit() says otherwise (default 1). On the main
+   * thread one is all there is room for; a model on an inference pool takes one per copy plus one
+   * waiting, so its threads never idle through a round trip.
    */
   maxConcurrentBatches?: number;
 }
@@ -52,6 +52,8 @@ interface KeyQueue {
   queuedRows: number;
   /** Batches of this key running now. */
   running: number;
+  /** Batches of this key allowed to run at once (the latest submit's word). */
+  concurrency: number;
   /** Cancels the pending close (a timer or an immediate), while one is pending. */
   timer?: () => void;
 }
@@ -83,14 +85,16 @@ export class DynamicBatcher implements OnModuleDestroy {
     private readonly metrics?: InferenceMetrics,
   ) {}
 
-  submit(key: string, inputs: InputColumns, execute: BatchExecutor): Promise<BatchResult> {
+  /** `concurrency`: batches of this key that may run at once (see maxConcurrentBatches). */
+  submit(key: string, inputs: InputColumns, execute: BatchExecutor, concurrency?: number): Promise<BatchResult> {
     const rows = inputs[0]?.length ?? 0;
     if (rows === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = { items: [], queuedRows: 0, running: 0 };
+      queue = { items: [], queuedRows: 0, running: 0, concurrency: 1 };
       this.queues.set(key, queue);
     }
+    queue.concurrency = Math.max(1, concurrency ?? this.options.maxConcurrentBatches ?? 1);
     if (queue.queuedRows > 0 && queue.queuedRows + rows > this.options.maxQueueRows) {
       this.metrics?.queueRejections.inc();
       return Promise.reject(new InferenceQueueFullError(Math.max(1, Math.ceil((queue.queuedRows * this.msPerRow) / 1000))));
@@ -118,12 +122,8 @@ export class DynamicBatcher implements OnModuleDestroy {
     this.queues.clear();
   }
 
-  private get concurrency(): number {
-    return Math.max(1, this.options.maxConcurrentBatches ?? 1);
-  }
-
   private schedule(key: string, queue: KeyQueue): void {
-    if (queue.running >= this.concurrency || queue.items.length === 0) return;
+    if (queue.running >= queue.concurrency || queue.items.length === 0) return;
     const waited = performance.now() - queue.items[0].enqueuedAt;
     const close = () => {
       queue.timer = undefined;
@@ -152,7 +152,7 @@ export class DynamicBatcher implements OnModuleDestroy {
   }
 
   private async flush(key: string, queue: KeyQueue): Promise<void> {
-    if (queue.running >= this.concurrency || queue.items.length === 0) return;
+    if (queue.running >= queue.concurrency || queue.items.length === 0) return;
     queue.running++;
     const batch: Pending[] = [];
     let batchRows = 0;

@@ -58,6 +58,8 @@ describe('ModelCache', () => {
       () => undefined,
     );
     expect(cache.bytes).toBe(200);
+    expect(cache.peek('g')).toBe(growing);
+    expect(cache.peek('absent')).toBeUndefined();
     expect(budget!.canGrow(100)).toBe(true);
     (growing as { sizeBytes: number }).sizeBytes = 200;
     budget!.grew();

@@ -98,6 +98,11 @@ export class ModelCache implements OnModuleDestroy {
     throw new Error(`Model ${key} was evicted repeatedly while loading; the cache is too small for the load.`);
   }
 
+  /** The model loaded for a key, if any, without counting as a use (no lease: do not run it). */
+  peek(key: string): LoadedModel | undefined {
+    return this.lru.peek(key)?.entry.model;
+  }
+
   /** Whether the key is loaded (not merely loading). */
   has(key: string): boolean {
     return this.lru.has(key);

@@ -3,6 +3,8 @@ import type { Worker } from 'node:worker_threads';
 import { DomainError } from '@app/common';
 import type { ArtifactFiles, InputColumns, ModelSignature, OutputColumns } from '../artifact/artifact.types';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
+import { parseArtifact } from '../artifact/model-artifact';
+import { inferenceParameterCount } from '../runtime/guarded-build';
 import type { TfBackendName } from '../backend/tf-backend';
 import { ServingRuntime } from '../engine/serving-runtime';
 import { spawnThread } from '../isolation/spawn-thread';
@@ -15,6 +17,11 @@ export interface InferencePoolOptions {
   threads: number;
   backend: TfBackendName;
   limits: ModelLimits;
+  /**
+   * Models with fewer parameters than `below` load here instead (the main thread): a batch of a
+   * small model computes in less time than the copies and messages to a thread cost.
+   */
+  smallModels?: { below: number; runtime: ServingRuntime };
 }
 
 interface PoolLogger {
@@ -61,7 +68,8 @@ class PoolThread {
  * backend, so the math of one batch runs beside the HTTP, JSON and validation of the next requests
  * (the wasm backend has no threads of its own in Node). A model loads on the least-loaded thread
  * and spreads to idle threads while all its copies are busy; the model cache budgets every copy
- * (MODEL_CACHE_MAX_BYTES), and an evicted model leaves every thread. Rows cross as
+ * (MODEL_CACHE_MAX_BYTES), and an evicted model leaves every thread. Models smaller than
+ * INFERENCE_POOL_MIN_PARAMETERS stay on the main thread, where they cost less. Rows cross as
  * transferable Float64Arrays (strings as lists), outputs come back as typed arrays. A thread that
  * dies (a fatal engine error ends it on purpose) is replaced at once: its batches in flight answer
  * 503 INFERENCE_WORKER_FAILED, never hang, and its models report themselves gone so the cache
@@ -74,6 +82,8 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   private closing = false;
   /** Threads replaced after a failure, since start (a metric and a test hook). */
   replaced = 0;
+  /** Models loaded on the main thread for being small (INFERENCE_POOL_MIN_PARAMETERS), since start. */
+  mainThreadLoads = 0;
 
   constructor(
     private readonly options: InferencePoolOptions,
@@ -101,6 +111,11 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   }
 
   async load(files: ArtifactFiles): Promise<LoadedModel> {
+    const small = this.options.smallModels;
+    if (small && parametersOf(files) < small.below) {
+      this.mainThreadLoads++;
+      return small.runtime.load(files);
+    }
     const thread = this.threads.reduce((best, t) => (t.load < best.load || (t.load === best.load && t.bytes < best.bytes) ? t : best));
     const { copy, info } = await this.loadCopy(thread, files);
     return new PooledModel(this, files, copy, info);
@@ -250,9 +265,9 @@ class PooledModel implements LoadedModel {
     return this.copyBytes * this.copies.length;
   }
 
-  /** Threads holding a copy (tests and metrics). */
-  get replicas(): number {
-    return this.copies.length;
+  /** One batch per copy, plus one waiting on a thread so that no copy idles through a round trip. */
+  get concurrentBatches(): number {
+    return this.copies.length + 1;
   }
 
   /** False once a thread holding a copy has ended: the model cache then loads it again (on live threads). */
@@ -297,6 +312,15 @@ class PooledModel implements LoadedModel {
       // A copy that fails to load costs nothing: the existing copies keep serving.
       .catch(() => undefined)
       .finally(() => (this.growing = false));
+  }
+}
+
+/** The artifact's inference parameters; an artifact that cannot be read goes to the pool, which refuses it the same way. */
+function parametersOf(files: ArtifactFiles): number {
+  try {
+    return inferenceParameterCount(parseArtifact(files).weightSpecs);
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 

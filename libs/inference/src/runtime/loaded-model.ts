@@ -17,6 +17,8 @@ export interface LoadedModel {
   readonly bytesPerRow: number;
   /** False once the model can no longer run where it lives (its pool thread ended): the cache loads it again. */
   readonly alive?: boolean;
+  /** Batches that may run at once (a pool model: one per copy plus one waiting); 1 when absent. */
+  readonly concurrentBatches?: number;
   /** Rows of a single-input model → rows of its first output, in order. */
   predict(rows: number[][]): Promise<number[][]>;
   /** Rows of every input → rows of every output (outer index = input / output, in signature order). */

@@ -8,7 +8,8 @@ export type NewPredictionLog = Pick<PredictionLogEntity, 'modelId' | 'version' |
 
 /** prediction_logs, the payloads of models that opted in (DI token; bound in PredictionsModule). */
 export abstract class PredictionLogsRepository {
-  abstract insert(log: NewPredictionLog): Promise<void>;
+  /** One statement for the batch. */
+  abstract insertBatch(logs: readonly NewPredictionLog[]): Promise<void>;
   /** Deletes every log whose `expiresAt` is before `now`; answers how many went. */
   abstract deleteExpired(now: Date): Promise<number>;
 }

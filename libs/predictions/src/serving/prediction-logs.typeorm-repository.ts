@@ -15,8 +15,8 @@ export class TypeormPredictionLogsRepository extends PredictionLogsRepository {
     return this.dataSource.getRepository(PredictionLogEntity);
   }
 
-  async insert(log: NewPredictionLog): Promise<void> {
-    await this.repo().insert(log as QueryDeepPartialEntity<PredictionLogEntity>);
+  async insertBatch(logs: readonly NewPredictionLog[]): Promise<void> {
+    if (logs.length > 0) await this.repo().insert([...logs] as QueryDeepPartialEntity<PredictionLogEntity>[]);
   }
 
   async deleteExpired(now: Date): Promise<number> {

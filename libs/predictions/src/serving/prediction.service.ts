@@ -225,15 +225,21 @@ export class PredictionService {
     if (cached) return { outputs: cached, queueMs: 0, computeMs: 0, batchRows: 0, cache: 'hit' };
 
     const labels = { model: version.modelName, version: String(version.version) };
-    const result = await this.batcher.submit(key, inputs, (batch) => {
-      // The first queued request's executor runs the whole batch: one execution however many requests share it.
-      this.stats.executed(version.modelName, version.version);
-      return this.models.use(
-        key,
-        () => this.load(version),
-        (m) => m.predictOutputs(batch),
-      );
-    });
+    const result = await this.batcher.submit(
+      key,
+      inputs,
+      (batch) => {
+        // The first queued request's executor runs the whole batch: one execution however many requests share it.
+        this.stats.executed(version.modelName, version.version);
+        return this.models.use(
+          key,
+          () => this.load(version),
+          (m) => m.predictOutputs(batch),
+        );
+      },
+      // Where the model runs decides how many of its batches may: one on the main thread, more on a pool.
+      this.models.peek(key)?.concurrentBatches,
+    );
     this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
     this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);
     this.stats.batched(version.modelName, version.version, result.queueMs, result.computeMs);

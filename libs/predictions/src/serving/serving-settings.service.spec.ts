@@ -135,11 +135,13 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
   describe('payload logs', () => {
     const version = { modelId: MODELS.iris, modelName: 'iris', version: 3 } as ServableVersion;
 
-    it('stores a pair with its expiry, and never fails the prediction when the write does', async () => {
+    it('stores pairs with their expiry in batches, and never fails the prediction when the write does (kept, retried)', async () => {
       const { service, logs, logger } = setup();
       const before = Date.now();
       service.logPayload(version, engineer, [[1, 2]], [[0.9]], 7);
-      await new Promise((r) => setImmediate(r));
+      // Written behind the request: nothing until the flush (the scheduled job, or shutdown).
+      expect(logs.rows).toEqual([]);
+      await service.flushPayloads();
       expect(logs.rows).toEqual([
         expect.objectContaining({
           modelId: MODELS.iris,
@@ -153,17 +155,22 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
       expect(logs.rows[0].expiresAt.getTime()).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
       logs.failure = new Error('connection refused');
       expect(() => service.logPayload(version, engineer, [[1]], [[1]], 7)).not.toThrow();
-      await new Promise((r) => setImmediate(r));
-      expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ model: 'iris' }), 'prediction payload not stored');
+      await service.flushPayloads();
+      expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ pending: 1 }), 'prediction payloads not stored yet; will retry');
+      logs.failure = undefined;
+      await service.beforeApplicationShutdown();
+      expect(logs.rows.map((r) => r.input)).toEqual([[[1, 2]], [[1]]]);
     });
 
     it('purges what expired, as one replica at a time (skipped while another holds the job)', async () => {
       const { service, logs, transactions } = setup();
       const now = new Date('2030-01-01T00:00:00.000Z');
       const base = { modelId: MODELS.iris, version: 1, requestId: 'r', callerId: null, input: [[1]], output: [[1]] };
-      await logs.insert({ ...base, expiresAt: new Date(now.getTime() - 1) });
-      await logs.insert({ ...base, expiresAt: now });
-      await logs.insert({ ...base, expiresAt: new Date(now.getTime() + 1) });
+      await logs.insertBatch([
+        { ...base, expiresAt: new Date(now.getTime() - 1) },
+        { ...base, expiresAt: now },
+        { ...base, expiresAt: new Date(now.getTime() + 1) },
+      ]);
       transactions.heldElsewhere.add('predictions.purge-expired-payloads');
       expect(await service.purgeExpiredPayloads(now)).toBe(0);
       expect(logs.rows).toHaveLength(3);

@@ -126,9 +126,9 @@ export class InMemoryPredictionLogsRepository extends PredictionLogsRepository {
   /** While set, inserts fail with it. */
   failure?: Error;
 
-  async insert(log: NewPredictionLog): Promise<void> {
+  async insertBatch(logs: readonly NewPredictionLog[]): Promise<void> {
     if (this.failure) throw this.failure;
-    this.rows.push({ ...structuredClone(log), id: this.nextId++ });
+    for (const log of logs) this.rows.push({ ...structuredClone(log), id: this.nextId++ });
   }
 
   async deleteExpired(now: Date): Promise<number> {

@@ -29,7 +29,7 @@ function setup(serving: { usageFlushMaxBatch?: number; usageBufferMaxEvents?: nu
   const logger = { warn: jest.fn(), error: jest.fn() };
   const config = { usageFlushIntervalMs: 3_600_000, usageFlushMaxBatch: 100, usageBufferMaxEvents: 1000, ...serving } as ServingConfig;
   const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
-  const recorder = new UsageRecorder(repo, config, logger as unknown as PinoInstance, registry, jobs);
+  const recorder = new UsageRecorder(repo, config, logger as unknown as PinoInstance, registry, jobs, { url: undefined });
   const counter = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
   return { repo, recorder, logger, counter };
 }

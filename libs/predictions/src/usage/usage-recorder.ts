@@ -2,37 +2,44 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, 
 import type { Logger as PinoInstance } from 'pino';
 import { Counter } from 'prom-client';
 import { InjectConfig, MetricsRegistry, ROOT_LOGGER } from '@app/common';
+import { backgroundWrites, databaseConfig, type DatabaseConfig, ScheduledJobs, WriteBehindBuffer } from '@app/database';
 import { servingConfig, type ServingConfig } from '../serving.config';
-import { ScheduledJobs } from '@app/database';
 import { UsageEventsRepository, UsageRecord } from './usage-events.repository';
 
 export type { UsageRecord } from './usage-events.repository';
 
 /**
  * Keeps the usage ledger off the request path: events are buffered in memory and inserted in one
- * statement per batch. A failed write puts the batch back (bounded), so a database blip delays
- * events instead of losing them; shutdown flushes what is left. The periodic flush is the scheduled
- * job `predictions.flush-usage-events` (every USAGE_FLUSH_INTERVAL_MS).
+ * statement per batch (at most 100 rows, with the event loop let run between them, on the embedded
+ * database). A failed write puts the batch back (bounded), so a database blip delays events instead
+ * of losing them; shutdown flushes what is left. The periodic flush is the scheduled job
+ * `predictions.flush-usage-events` (every USAGE_FLUSH_INTERVAL_MS).
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private buffer: UsageRecord[] = [];
-  private flushing: Promise<void> | undefined;
-  private readonly dropped: Counter;
-  private readonly written: Counter;
+  private readonly buffer: WriteBehindBuffer<UsageRecord>;
 
   constructor(
-    private readonly events: UsageEventsRepository,
+    events: UsageEventsRepository,
     @InjectConfig(servingConfig) private readonly config: ServingConfig,
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
     registry: MetricsRegistry,
     private readonly jobs: ScheduledJobs,
+    @InjectConfig(databaseConfig) database: Pick<DatabaseConfig, 'url'>,
   ) {
-    this.written = new Counter({ name: 'usage_events_written_total', help: 'Usage events persisted', registers: [registry] });
-    this.dropped = new Counter({
+    const written = new Counter({ name: 'usage_events_written_total', help: 'Usage events persisted', registers: [registry] });
+    const dropped = new Counter({
       name: 'usage_events_dropped_total',
       help: 'Usage events dropped because the buffer was full while the database was unreachable',
       registers: [registry],
+    });
+    this.buffer = new WriteBehindBuffer<UsageRecord>({
+      write: (batch) => events.insertBatch(batch),
+      ...backgroundWrites(database, config.usageFlushMaxBatch),
+      maxBuffered: config.usageBufferMaxEvents,
+      onWritten: (n) => written.inc(n),
+      onDropped: () => dropped.inc(),
+      onFailed: (error, pending) => this.logger.warn({ err: error, pending }, 'usage events not written yet; will retry'),
     });
   }
 
@@ -41,34 +48,12 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   record(event: UsageRecord): void {
-    if (this.buffer.length >= this.config.usageBufferMaxEvents) {
-      this.dropped.inc();
-      return;
-    }
     this.buffer.push(event);
-    if (this.buffer.length >= this.config.usageFlushMaxBatch) void this.flush();
   }
 
   /** Writes everything buffered so far; concurrent callers share the write in progress. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    this.flushing = this.writeBuffered().finally(() => (this.flushing = undefined));
-    await this.flushing;
-  }
-
-  private async writeBuffered(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.config.usageFlushMaxBatch);
-      try {
-        await this.events.insertBatch(batch);
-        this.written.inc(batch.length);
-      } catch (error) {
-        this.buffer.unshift(...batch);
-        this.logger.warn({ err: error, pending: this.buffer.length }, 'usage events not written yet; will retry');
-        return;
-      }
-    }
+  flush(): Promise<void> {
+    return this.buffer.flush();
   }
 
   /** Before any module closes its connections: the database is certainly still open here (ScheduledJobs stops the ticks). */
@@ -79,6 +64,6 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationShutdown(): Promise<void> {
     // Anything recorded after the first flush (a request that finished while the server closed).
     await this.flush();
-    if (this.buffer.length > 0) this.logger.error({ lost: this.buffer.length }, 'usage events could not be written before shutdown');
+    if (this.buffer.pending > 0) this.logger.error({ lost: this.buffer.pending }, 'usage events could not be written before shutdown');
   }
 }

@@ -40,7 +40,7 @@ describe('UsageService (over an in-memory ledger)', () => {
     });
     const jobs = new ScheduledJobs(new SchedulerRegistry(), new InMemoryUnitOfWork());
     const logger = { warn: jest.fn(), error: jest.fn() } as unknown as PinoInstance;
-    recorder = new UsageRecorder(repo, config, logger, new MetricsRegistry(), jobs);
+    recorder = new UsageRecorder(repo, config, logger, new MetricsRegistry(), jobs, { url: undefined });
     usage = new UsageService(repo, recorder);
   });
   afterEach(() => recorder.beforeApplicationShutdown());
