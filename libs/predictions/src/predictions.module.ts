@@ -23,6 +23,7 @@ import { InferenceStats } from './stats/inference-stats';
 import { UsageEventsRepository } from './usage/usage-events.repository';
 import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
 import { UsageRecorder } from './usage/usage-recorder';
+import { PayloadLogRecorder } from './serving/payload-log-recorder';
 import { UsageService } from './usage/usage.service';
 
 /** v1 (TF Serving style) and v2 (Open Inference Protocol) predictions over the registry and runtime. */
@@ -41,6 +42,7 @@ import { UsageService } from './usage/usage.service';
     TfServingService,
     InferenceStats,
     ServingSettingsService,
+    PayloadLogRecorder,
     ServingWarmup,
     UsageRecorder,
     UsageService,

@@ -1,1 +1,2 @@
 export * from './write-behind-buffer';
+export * from './write-behind-recorder';

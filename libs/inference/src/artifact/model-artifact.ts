@@ -62,6 +62,11 @@ const VALUE_BYTES: Record<WeightDtype | QuantizationDtype, number> = {
 const WEIGHT_DTYPES = new Set<string>(['float32', 'int32', 'bool', 'string', 'complex64']);
 const QUANTIZATION_DTYPES = new Set<string>(['uint8', 'uint16', 'float16']);
 
+/** The manifest's weight specs, read from model.json alone (no weight bytes are touched or copied). */
+export function manifestWeightSpecs(files: ArtifactFiles): WeightSpec[] {
+  return readManifest(readModelJson(normalisedFileMap(files)).weightsManifest).flatMap((g) => g.weights);
+}
+
 export function parseArtifact(files: ArtifactFiles): ParsedArtifact {
   const byPath = normalisedFileMap(files);
   const modelJson = readModelJson(byPath);

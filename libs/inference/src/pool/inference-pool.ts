@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { DomainError } from '@app/common';
 import type { ArtifactFiles, InputColumns, ModelSignature, OutputColumns } from '../artifact/artifact.types';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
-import { parseArtifact } from '../artifact/model-artifact';
+import { manifestWeightSpecs } from '../artifact/model-artifact';
 import { inferenceParameterCount } from '../runtime/guarded-build';
 import type { TfBackendName } from '../backend/tf-backend';
 import { ServingRuntime } from '../engine/serving-runtime';
@@ -112,7 +112,8 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
 
   async load(files: ArtifactFiles): Promise<LoadedModel> {
     const small = this.options.smallModels;
-    if (small && parametersOf(files) < small.below) {
+    // Counting parameters reads model.json: skipped when every model goes to the pool.
+    if (small && small.below > 0 && parametersOf(files) < small.below) {
       this.mainThreadLoads++;
       return small.runtime.load(files);
     }
@@ -121,19 +122,14 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
     return new PooledModel(this, files, copy, info);
   }
 
-  /**
-   * @internal A second (third…) copy of a model whose copies are all busy, on a thread that is idle
-   * and holds none: undefined when there is no such thread.
-   */
-  async replicate(files: ArtifactFiles, holders: readonly PoolThread[]): Promise<ModelCopy | undefined> {
-    const thread = this.threads.find((t) => t.alive && t.load === 0 && !holders.includes(t));
-    if (!thread) return undefined;
+  /** @internal A second (third…) copy of a model whose copies are all busy, on `thread` (see idleThreadBeside). */
+  async replicate(files: ArtifactFiles, thread: PoolThread): Promise<ModelCopy> {
     return (await this.loadCopy(thread, files)).copy;
   }
 
   /** @internal A thread that is idle and holds none of `holders`' copies (a copy more would run there at once). */
-  hasIdleThreadBeside(holders: readonly PoolThread[]): boolean {
-    return this.threads.some((t) => t.alive && t.load === 0 && !holders.includes(t));
+  idleThreadBeside(holders: readonly PoolThread[]): PoolThread | undefined {
+    return this.threads.find((t) => t.alive && t.load === 0 && !holders.includes(t));
   }
 
   private async loadCopy(thread: PoolThread, files: ArtifactFiles): Promise<{ copy: ModelCopy; info: LoadedInfo }> {
@@ -298,13 +294,13 @@ class PooledModel implements LoadedModel {
 
   /** In the background: the batch that found every copy busy does not wait for the new one. */
   private grow(): void {
-    const holders = this.copies.map((c) => c.thread);
-    if (this.growing || !this.budget || !this.pool.hasIdleThreadBeside(holders) || !this.budget.canGrow(this.copyBytes)) return;
+    if (this.growing || !this.budget) return;
+    const thread = this.pool.idleThreadBeside(this.copies.map((c) => c.thread));
+    if (!thread || !this.budget.canGrow(this.copyBytes)) return;
     this.growing = true;
     this.pool
-      .replicate(this.files, holders)
+      .replicate(this.files, thread)
       .then((copy) => {
-        if (!copy) return;
         if (this.disposed) return this.pool.dispose(copy.thread, copy.handle, this.copyBytes);
         this.copies.push(copy);
         this.budget?.grew();
@@ -318,7 +314,7 @@ class PooledModel implements LoadedModel {
 /** The artifact's inference parameters; an artifact that cannot be read goes to the pool, which refuses it the same way. */
 function parametersOf(files: ArtifactFiles): number {
   try {
-    return inferenceParameterCount(parseArtifact(files).weightSpecs);
+    return inferenceParameterCount(manifestWeightSpecs(files));
   } catch {
     return Number.POSITIVE_INFINITY;
   }

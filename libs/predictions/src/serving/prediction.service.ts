@@ -20,6 +20,7 @@ import { ResponseCache } from '../cache/response-cache';
 import { DraftVersionForbiddenError, ModelVersionRetiredError } from '../domain/serving-errors';
 import { ServingSettingsService } from './serving-settings.service';
 import { UsageRecorder } from '../usage/usage-recorder';
+import { PayloadLogRecorder } from './payload-log-recorder';
 import { InferenceStats } from '../stats/inference-stats';
 import {
   asProtocolError,
@@ -71,6 +72,7 @@ export class PredictionService {
     private readonly batcher: DynamicBatcher,
     private readonly usage: UsageRecorder,
     private readonly settings: ServingSettingsService,
+    private readonly payloads: PayloadLogRecorder,
     private readonly stats: InferenceStats,
     @InjectConfig(servingConfig) serving: ServingConfig,
     @InjectConfig(inferenceConfig) private readonly inference: InferenceConfig,
@@ -246,7 +248,7 @@ export class PredictionService {
     if (cacheKey) this.responses.set(cacheKey, result.outputs, settings.responseCacheTtlSeconds!);
     if (settings.logPayloads) {
       const input = payloadRows(version.inputs, inputs);
-      this.settings.logPayload(version, actor, input, rowsOf(version.outputs, result.outputs), settings.payloadRetentionDays);
+      this.payloads.record(version, actor, input, rowsOf(version.outputs, result.outputs), settings.payloadRetentionDays);
     }
     return {
       outputs: result.outputs,

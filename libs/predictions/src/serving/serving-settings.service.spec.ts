@@ -1,9 +1,8 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { Logger as PinoInstance } from 'pino';
 import { Actor, ClusterEvents, loadConfigSlice, createValidationPipe, InProcessClusterEvents, ValidationFailedError } from '@app/common';
 import { databaseConfig, DatabaseUnavailableError, ScheduledJobs } from '@app/database';
 import { servingConfig } from '../serving.config';
-import { ModelNotFoundError, RegistryReader, ServableVersion } from '@app/models';
+import { ModelNotFoundError, RegistryReader } from '@app/models';
 import { UpdateServingSettingsDto } from '../dto/serving-settings.dto';
 import { InMemoryPredictionLogsRepository, InMemoryServingSettingsRepository, InMemoryUnitOfWork } from '../testing/in-memory-repositories';
 import { ServingSettingsService } from './serving-settings.service';
@@ -35,12 +34,10 @@ function setup() {
   } as unknown as RegistryReader;
   const config = loadConfigSlice(servingConfig, { PAYLOAD_PURGE_INTERVAL_SECONDS: '0' });
   const database = loadConfigSlice(databaseConfig, { STALE_IF_ERROR_MS: '60000' });
-  const logger = { warn: jest.fn() };
   const cluster = new RecordingClusterEvents();
   const jobs = new ScheduledJobs(new SchedulerRegistry(), transactions);
-  const pino = logger as unknown as PinoInstance;
-  const service = new ServingSettingsService(settings, logs, transactions, registry, config, database, pino, jobs, cluster);
-  return { settings, logs, transactions, service, logger, cluster };
+  const service = new ServingSettingsService(settings, logs, transactions, registry, config, database, jobs, cluster);
+  return { settings, logs, transactions, service, cluster };
 }
 
 describe('ServingSettingsService (over in-memory repositories)', () => {
@@ -132,36 +129,7 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
     });
   });
 
-  describe('payload logs', () => {
-    const version = { modelId: MODELS.iris, modelName: 'iris', version: 3 } as ServableVersion;
-
-    it('stores pairs with their expiry in batches, and never fails the prediction when the write does (kept, retried)', async () => {
-      const { service, logs, logger } = setup();
-      const before = Date.now();
-      service.logPayload(version, engineer, [[1, 2]], [[0.9]], 7);
-      // Written behind the request: nothing until the flush (the scheduled job, or shutdown).
-      expect(logs.rows).toEqual([]);
-      await service.flushPayloads();
-      expect(logs.rows).toEqual([
-        expect.objectContaining({
-          modelId: MODELS.iris,
-          version: 3,
-          requestId: 'req-1',
-          callerId: 'u-eng',
-          input: [[1, 2]],
-          output: [[0.9]],
-        }),
-      ]);
-      expect(logs.rows[0].expiresAt.getTime()).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
-      logs.failure = new Error('connection refused');
-      expect(() => service.logPayload(version, engineer, [[1]], [[1]], 7)).not.toThrow();
-      await service.flushPayloads();
-      expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ pending: 1 }), 'prediction payloads not stored yet; will retry');
-      logs.failure = undefined;
-      await service.beforeApplicationShutdown();
-      expect(logs.rows.map((r) => r.input)).toEqual([[[1, 2]], [[1]]]);
-    });
-
+  describe('payload retention', () => {
     it('purges what expired, as one replica at a time (skipped while another holds the job)', async () => {
       const { service, logs, transactions } = setup();
       const now = new Date('2030-01-01T00:00:00.000Z');

@@ -1,27 +1,10 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  Optional,
-} from '@nestjs/common';
-import type { Logger as PinoInstance } from 'pino';
-import { Actor, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents, ROOT_LOGGER } from '@app/common';
-import {
-  backgroundWrites,
-  databaseConfig,
-  type DatabaseConfig,
-  ScheduledJobs,
-  StaleIfUnavailableCache,
-  UnitOfWork,
-  WriteBehindBuffer,
-} from '@app/database';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Actor, CLUSTER_EVENTS, ClusterEvents, InjectConfig, InProcessClusterEvents } from '@app/common';
+import { databaseConfig, type DatabaseConfig, ScheduledJobs, StaleIfUnavailableCache, UnitOfWork } from '@app/database';
 import { servingConfig, type ServingConfig } from '../serving.config';
-import { RegistryReader, ServableVersion } from '@app/models';
+import { RegistryReader } from '@app/models';
 import type { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
-import { NewPredictionLog, PredictionLogsRepository } from './prediction-logs.repository';
+import { PredictionLogsRepository } from './prediction-logs.repository';
 import { ServingSettings, ServingSettingsRepository } from './serving-settings.repository';
 
 export type { ServingSettings } from './serving-settings.repository';
@@ -36,9 +19,6 @@ const DEFAULTS: ServingSettings = { responseCacheTtlSeconds: null, logPayloads: 
 const SETTINGS_TTL_MS = 5_000;
 const TOPIC = 'serving-settings';
 const PURGE_JOB = 'predictions.purge-expired-payloads';
-const FLUSH_JOB = 'predictions.flush-payloads';
-/** Stored payloads waiting for their write; beyond it new ones are dropped (with a warning). */
-const MAX_BUFFERED_PAYLOADS = 10_000;
 
 /**
  * Per-model serving options. Read on every prediction, so they are cached briefly in memory;
@@ -46,10 +26,8 @@ const MAX_BUFFERED_PAYLOADS = 10_000;
  * that relay is down (and the last known settings hold while the database is unreachable).
  */
 @Injectable()
-export class ServingSettingsService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ServingSettingsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly cache: StaleIfUnavailableCache<ServingSettings>;
-  /** Payloads are written in batches, off the request path (as the usage ledger is). */
-  private readonly payloads: WriteBehindBuffer<NewPredictionLog>;
   private readonly logger = new Logger(ServingSettingsService.name);
   private readonly unsubscribe: (() => void)[];
 
@@ -60,18 +38,10 @@ export class ServingSettingsService implements OnApplicationBootstrap, BeforeApp
     private readonly registry: RegistryReader,
     @InjectConfig(servingConfig) private readonly config: ServingConfig,
     @InjectConfig(databaseConfig) database: DatabaseConfig,
-    @Inject(ROOT_LOGGER) private readonly rootLogger: PinoInstance,
     private readonly jobs: ScheduledJobs,
     @Optional() @Inject(CLUSTER_EVENTS) private readonly cluster: ClusterEvents = new InProcessClusterEvents(),
   ) {
     this.cache = new StaleIfUnavailableCache(SETTINGS_TTL_MS, database.staleIfErrorMs);
-    this.payloads = new WriteBehindBuffer<NewPredictionLog>({
-      write: (batch) => this.logs.insertBatch(batch),
-      ...backgroundWrites(database, config.usageFlushMaxBatch),
-      maxBuffered: MAX_BUFFERED_PAYLOADS,
-      onDropped: () => this.rootLogger.warn('prediction payload not stored: too many waiting for the database'),
-      onFailed: (error, pending) => this.rootLogger.warn({ err: error, pending }, 'prediction payloads not stored yet; will retry'),
-    });
     this.unsubscribe = [
       cluster.subscribe(TOPIC, (event) => typeof event.modelId === 'string' && this.cache.delete(event.modelId)),
       cluster.onResync(() => [...this.cache.keys()].forEach((key) => this.cache.delete(key))),
@@ -97,24 +67,6 @@ export class ServingSettingsService implements OnApplicationBootstrap, BeforeApp
     return view(modelName, stored);
   }
 
-  /** Stores a request/response pair of a model that opted in; never blocks or fails the prediction. */
-  logPayload(version: ServableVersion, actor: Actor, input: unknown, output: unknown, retentionDays: number): void {
-    this.payloads.push({
-      modelId: version.modelId,
-      version: version.version,
-      requestId: actor.requestId,
-      callerId: actor.caller.id,
-      input,
-      output,
-      expiresAt: new Date(Date.now() + retentionDays * 86_400_000),
-    });
-  }
-
-  /** Writes the payloads waiting (every USAGE_FLUSH_INTERVAL_MS, and at shutdown). */
-  flushPayloads(): Promise<void> {
-    return this.payloads.flush();
-  }
-
   /** Deletes stored payloads past their retention (LGPD/GDPR); one replica at a time (the others skip). */
   async purgeExpiredPayloads(now: Date = new Date()): Promise<number> {
     const run = await this.transactions.exclusively(PURGE_JOB, () => this.logs.deleteExpired(now));
@@ -123,7 +75,6 @@ export class ServingSettingsService implements OnApplicationBootstrap, BeforeApp
 
   /** Every PAYLOAD_PURGE_INTERVAL_SECONDS (0 = off), on one replica at a time (an exclusive scheduled job). */
   onApplicationBootstrap(): void {
-    this.jobs.every(FLUSH_JOB, this.config.usageFlushIntervalMs, () => this.flushPayloads());
     this.jobs.every(
       PURGE_JOB,
       this.config.payloadPurgeIntervalSeconds * 1000,
@@ -135,16 +86,8 @@ export class ServingSettingsService implements OnApplicationBootstrap, BeforeApp
     );
   }
 
-  /** Before any module closes its connections (ScheduledJobs stops the ticks first). */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.flushPayloads();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     for (const off of this.unsubscribe) off();
-    await this.flushPayloads();
-    if (this.payloads.pending > 0)
-      this.rootLogger.error({ lost: this.payloads.pending }, 'prediction payloads could not be stored before shutdown');
   }
 }
 
