@@ -49,7 +49,13 @@ describeWithServers(['postgres'], 'faults: Postgres becomes unreachable and come
   const predict = () => request('POST', '/v1/models/iris/predict', apiKeyHeader(consumerKey), { instances: [reference.inputs[0]] });
   const login = () => request('POST', '/v1/auth/login', {}, { email: admin.email, password: admin.password });
   const usageCount = async () =>
-    Number((await t.app.get(DataSource).query(`SELECT count(*) AS n FROM usage_events WHERE model_name = 'iris' AND status = 200`))[0].n);
+    Number(
+      (
+        await t.app
+          .get(DataSource)
+          .query(`SELECT coalesce(sum(requests), 0) AS n FROM usage_events WHERE model_name = 'iris' AND status = 200`)
+      )[0].n,
+    );
 
   beforeAll(async () => {
     const target = new URL(POSTGRES);

@@ -159,7 +159,7 @@ describeWithServers(['postgres'], 'graceful shutdown under load (e2e)', () => {
     await db.connect();
     try {
       const usage = await db.query<{ status: number; n: string }>(
-        `SELECT status, count(*) AS n FROM usage_events WHERE model_name = 'iris' GROUP BY status`,
+        `SELECT status, sum(requests) AS n FROM usage_events WHERE model_name = 'iris' GROUP BY status`,
       );
       expect(usage.rows.map((r) => ({ status: r.status, n: Number(r.n) }))).toEqual([{ status: 200, n: responses.length }]);
       const keyUse = await db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [keyId]);

@@ -46,7 +46,7 @@ describeWithServers(['postgres', 'redis'], 'load: 20,000 mixed requests on two r
   }
 
   const usageEvents = async () =>
-    Number((await db.query('SELECT count(*) AS n FROM usage_events WHERE model_name = $1', [MODEL])).rows[0].n);
+    Number((await db.query('SELECT coalesce(sum(requests), 0) AS n FROM usage_events WHERE model_name = $1', [MODEL])).rows[0].n);
 
   /** Polls until the usage table holds `expected` events for the model (the writer flushes every second). */
   async function usageReaches(expected: number, withinMs = 20_000): Promise<number> {

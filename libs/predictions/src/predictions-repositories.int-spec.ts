@@ -18,7 +18,13 @@ describe('predictions repositories on TypeORM', () => {
   beforeAll(async () => {
     // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
     db = await integrationDatabase({
-      migrations: ['Baseline1764000000000', 'Identity1764000001100', 'ModelRegistry1764000002000', 'Serving1764000003000'],
+      migrations: [
+        'Baseline1764000000000',
+        'Identity1764000001100',
+        'ModelRegistry1764000002000',
+        'Serving1764000003000',
+        'UsageRollups1764000006000',
+      ],
       entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
     });
     ds = db.ds;
@@ -48,7 +54,8 @@ describe('predictions repositories on TypeORM', () => {
       event({ latencyMs: 2, status: 500, rows: 3 }),
       event({ latencyMs: 3, version: null, callerId: null }),
     ]);
-    await expect(usage.insertBatch([event({}), event({ rows: -1 })])).rejects.toThrow();
+    // A row the table refuses (another status, so not folded into the first): neither is written.
+    await expect(usage.insertBatch([event({}), event({ status: 201, rows: -1 })])).rejects.toThrow(/usage_events_rows_nonnegative/);
     const range = { from: new Date(T0), to: new Date(T0 + 1) };
     expect(await usage.aggregate(range, 'model')).toEqual([
       { key: 'int-spec-iris', requests: 3, rows: 5, errors: 1, p50Ms: 2, p95Ms: 2.9, computeMs: 3 },

@@ -5,6 +5,7 @@ import { ModelRegistry1764000002000 } from './1764000002000-model-registry';
 import { Serving1764000003000 } from './1764000003000-serving';
 import { Training1764000004000 } from './1764000004000-training';
 import { CredentialVersions1764000005000 } from './1764000005000-credential-versions';
+import { UsageRollups1764000006000 } from './1764000006000-usage-rollups';
 
 /** Every migration, in order. Listed explicitly so that tsc output, jest and the CLI agree. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Serving1764000003000,
   Training1764000004000,
   CredentialVersions1764000005000,
+  UsageRollups1764000006000,
 ];

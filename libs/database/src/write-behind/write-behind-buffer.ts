@@ -9,8 +9,12 @@ export interface WriteBehindOptions<T> {
   maxBuffered: number;
   /** Between two writes of one flush, let the event loop run (the embedded database computes on it). */
   yieldBetweenWrites?: boolean;
-  onWritten?(items: number): void;
-  onDropped?(): void;
+  /** An item's share of maxBuffered (default 1): an item that stands for several counts them all. */
+  weigh?(item: T): number;
+  /** After a write: the weight written. */
+  onWritten?(weight: number): void;
+  onDropped?(item: T): void;
+  /** After a failed write: the weight waiting now. */
   onFailed?(error: unknown, pending: number): void;
 }
 
@@ -21,22 +25,25 @@ export interface WriteBehindOptions<T> {
  */
 export class WriteBehindBuffer<T> {
   private buffer: T[] = [];
+  private bufferedWeight = 0;
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly options: WriteBehindOptions<T>) {}
 
-  /** Items not written yet. */
+  /** The weight of the items not written yet (their number, unless `weigh` says otherwise). */
   get pending(): number {
-    return this.buffer.length;
+    return this.bufferedWeight;
   }
 
   /** False when the buffer is full (the item is dropped). */
   push(item: T): boolean {
-    if (this.buffer.length >= this.options.maxBuffered) {
-      this.options.onDropped?.();
+    const weight = this.weigh(item);
+    if (this.bufferedWeight + weight > this.options.maxBuffered) {
+      this.options.onDropped?.(item);
       return false;
     }
     this.buffer.push(item);
+    this.bufferedWeight += weight;
     if (this.buffer.length >= this.options.maxBatch) void this.flush();
     return true;
   }
@@ -49,15 +56,22 @@ export class WriteBehindBuffer<T> {
     await this.flushing;
   }
 
+  private weigh(item: T): number {
+    return this.options.weigh ? this.options.weigh(item) : 1;
+  }
+
   private async writeBuffered(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.maxBatch);
+      const weight = batch.reduce((sum, item) => sum + this.weigh(item), 0);
+      this.bufferedWeight -= weight;
       try {
         await this.options.write(batch);
-        this.options.onWritten?.(batch.length);
+        this.options.onWritten?.(weight);
       } catch (error) {
         this.buffer.unshift(...batch);
-        this.options.onFailed?.(error, this.buffer.length);
+        this.bufferedWeight += weight;
+        this.options.onFailed?.(error, this.bufferedWeight);
         return;
       }
       if (this.options.yieldBetweenWrites && this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));

@@ -4,7 +4,8 @@ import type { DatabaseConfig } from '../database.config';
 import type { ScheduledJobs } from '../scheduled-jobs';
 import { backgroundWrites, WriteBehindBuffer, type WriteBehindOptions } from './write-behind-buffer';
 
-export interface WriteBehindRecorderOptions<T> extends Pick<WriteBehindOptions<T>, 'write' | 'maxBuffered' | 'onWritten' | 'onDropped'> {
+export interface WriteBehindRecorderOptions<T>
+  extends Pick<WriteBehindOptions<T>, 'write' | 'maxBuffered' | 'weigh' | 'onWritten' | 'onDropped'> {
   /** What is recorded, for the logs ("usage events"). */
   what: string;
   /** The scheduled job that flushes every `intervalMs`. */
@@ -22,23 +23,28 @@ export interface WriteBehindRecorderOptions<T> extends Pick<WriteBehindOptions<T
  */
 export abstract class WriteBehindRecorder<T> implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly buffer: WriteBehindBuffer<T>;
+  /** Items per write: as configured, capped on the embedded database. */
+  protected readonly maxBatch: number;
 
   protected constructor(
     private readonly jobs: ScheduledJobs,
     private readonly logger: Pick<PinoInstance, 'warn' | 'error'>,
     private readonly options: WriteBehindRecorderOptions<T>,
   ) {
+    const writes = backgroundWrites(options.database, options.maxBatch);
+    this.maxBatch = writes.maxBatch;
     this.buffer = new WriteBehindBuffer<T>({
       write: options.write,
-      ...backgroundWrites(options.database, options.maxBatch),
+      ...writes,
       maxBuffered: options.maxBuffered,
+      weigh: options.weigh,
       onWritten: options.onWritten,
       onDropped: options.onDropped,
       onFailed: (error, pending) => this.logger.warn({ err: error, pending }, `${options.what} not written yet; will retry`),
     });
   }
 
-  /** Items not written yet. */
+  /** The weight of the items not written yet (their number, unless `weigh` says otherwise). */
   get pending(): number {
     return this.buffer.pending;
   }

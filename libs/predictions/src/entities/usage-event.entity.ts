@@ -1,9 +1,16 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One prediction request, for cost analysis. Append-only; written in batches off the hot path. */
+/**
+ * Prediction requests, for cost analysis: one row per second, model, version, caller, API and
+ * status (`requests` of them, each latency in `latenciesMs`). Append-only; written in batches off
+ * the hot path.
+ */
 @Entity('usage_events')
 @Check('usage_events_api_valid', `api IN ('v1', 'v2')`)
 @Check('usage_events_rows_nonnegative', `rows >= 0`)
+@Check('usage_events_requests_positive', `requests >= 1`)
+@Check('usage_events_latencies_match', `latencies_ms IS NULL OR cardinality(latencies_ms) = requests`)
+@Check('usage_events_single_or_listed', `requests = 1 OR latencies_ms IS NOT NULL`)
 @Index('usage_events_at_idx', ['at'])
 @Index('usage_events_model_at_idx', ['modelName', 'at'])
 export class UsageEventEntity {
@@ -31,11 +38,20 @@ export class UsageEventEntity {
   @Column('smallint')
   status: number;
 
+  /** Rows predicted, over all the row's requests. */
   @Column('integer', { default: 0 })
   rows: number;
 
+  /** The one request's latency; for a row of several, the largest. */
   @Column('double precision', { name: 'latency_ms' })
   latencyMs: number;
+
+  @Column('integer', { default: 1 })
+  requests: number;
+
+  /** Every request's latency when the row stands for more than one (null: just latencyMs). */
+  @Column('double precision', { name: 'latencies_ms', array: true, nullable: true })
+  latenciesMs: number[] | null;
 
   @Column('double precision', { name: 'compute_ms', default: 0 })
   computeMs: number;

@@ -2,7 +2,7 @@ import { ExclusiveRun, UnitOfWork, Transaction } from '@app/database';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { NewPredictionLog, PredictionLogsRepository } from '../serving/prediction-logs.repository';
 import { ServingSettings, ServingSettingsRepository } from '../serving/serving-settings.repository';
-import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageRecord, UsageTotals } from '../usage/usage-events.repository';
+import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageRecord, UsageRow, UsageTotals } from '../usage/usage-events.repository';
 
 /**
  * In-memory fakes of predictions' repositories, for unit tests (no database): the same conditions
@@ -11,7 +11,7 @@ import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageRecord, UsageTot
 
 /** The ledger; `failNext(n)` makes the next n batch writes fail (a database outage), writing nothing. */
 export class InMemoryUsageEventsRepository extends UsageEventsRepository {
-  readonly rows: UsageRecord[] = [];
+  readonly rows: UsageRow[] = [];
   /** Sizes of the batches written (failed attempts not counted). */
   readonly batches: number[] = [];
   attempts = 0;
@@ -27,7 +27,7 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
     this.failures = n;
   }
 
-  async insertBatch(batch: readonly UsageRecord[]): Promise<void> {
+  async insertBatch(batch: readonly UsageRow[]): Promise<void> {
     this.attempts++;
     if (this.gate) await this.gate;
     if (this.failures > 0) {
@@ -37,6 +37,7 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
     for (const e of batch) {
       if (e.api !== 'v1' && e.api !== 'v2') throw new Error('usage_events_api_valid');
       if (e.rows < 0) throw new Error('usage_events_rows_nonnegative');
+      if (e.latenciesMs && e.latenciesMs.length !== e.requests) throw new Error('usage_events_latencies_match');
     }
     this.rows.push(...batch.map((e) => ({ ...e, at: new Date(e.at) })));
     this.batches.push(batch.length);
@@ -54,7 +55,16 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
       return start;
     };
     const groups = new Map<string, { key: string; bucket?: Date; events: UsageRecord[] }>();
-    for (const e of this.rows.filter((r) => r.at >= range.from && r.at < range.to)) {
+    // A folded row counts as its requests, one by one (rows and compute on the first).
+    const requests = this.rows.flatMap((row) =>
+      (row.latenciesMs ?? [row.latencyMs]).map((latencyMs, i) => ({
+        ...row,
+        latencyMs,
+        rows: i ? 0 : row.rows,
+        computeMs: i ? 0 : row.computeMs,
+      })),
+    );
+    for (const e of requests.filter((r) => r.at >= range.from && r.at < range.to)) {
       if (filter.model !== undefined && e.modelName !== filter.model) continue;
       const bucket = bucketOf(e);
       const id = `${key(e)}\u0000${bucket?.toISOString() ?? ''}`;

@@ -3,6 +3,7 @@ import { IntegrationDatabase, integrationDatabase } from '@app/database/testing'
 import { UsageEventEntity } from '../entities';
 import type { UsageRecord } from './usage-events.repository';
 import { TypeormUsageEventsRepository } from './usage-events.typeorm-repository';
+import { UsageRollup } from './usage-rollup';
 
 /** The usage ledger's reports against a real (embedded) Postgres: time buckets, the model filter, caller names. */
 describe('usage events on TypeORM: buckets, filter, caller names', () => {
@@ -16,7 +17,13 @@ describe('usage events on TypeORM: buckets, filter, caller names', () => {
 
   beforeAll(async () => {
     db = await integrationDatabase({
-      migrations: ['Baseline1764000000000', 'Identity1764000001100', 'ModelRegistry1764000002000', 'Serving1764000003000'],
+      migrations: [
+        'Baseline1764000000000',
+        'Identity1764000001100',
+        'ModelRegistry1764000002000',
+        'Serving1764000003000',
+        'UsageRollups1764000006000',
+      ],
       entities: [UsageEventEntity],
     });
     ds = db.ds;
@@ -107,5 +114,55 @@ describe('usage events on TypeORM: buckets, filter, caller names', () => {
   it('leaves the other groupings without names or buckets', async () => {
     const [row] = await usage.aggregate({ from: new Date(T0), to: new Date(T0 + H) }, 'model');
     expect(Object.keys(row).sort()).toEqual(['computeMs', 'errors', 'key', 'p50Ms', 'p95Ms', 'requests', 'rows']);
+  });
+
+  it('reports requests folded into one row exactly as the same requests one per row', async () => {
+    const at = Date.parse('2031-02-03T04:05:06.000Z');
+    const base: UsageRecord = {
+      at: new Date(at),
+      modelName: 'rollup',
+      version: 1,
+      callerId: keyId,
+      callerKind: 'api-key',
+      api: 'v1',
+      status: 200,
+      rows: 1,
+      latencyMs: 1,
+      computeMs: 0.5,
+    };
+    const latencies = [7, 1, 3, 9, 5, 2, 8];
+    // One second, one caller: folded into one row (and a 500 of the same second into another).
+    const rollup = new UsageRollup();
+    latencies.forEach((latencyMs, i) => rollup.add({ ...base, at: new Date(at + i * 100), latencyMs, rows: i + 1 }));
+    rollup.add({ ...base, status: 500, latencyMs: 4 });
+    await usage.insertBatch(rollup.drain());
+    const stored = await ds.query(
+      `SELECT status, requests, latencies_ms, latency_ms, rows FROM usage_events WHERE model_name = 'rollup' ORDER BY status`,
+    );
+    expect(stored).toEqual([
+      { status: 200, requests: 7, latencies_ms: latencies, latency_ms: 9, rows: 28 },
+      { status: 500, requests: 1, latencies_ms: null, latency_ms: 4, rows: 1 },
+    ]);
+    // The same requests one per row, under another model name: every figure agrees.
+    await usage.insertBatch([
+      ...latencies.map((latencyMs, i) => ({ ...base, modelName: 'single', at: new Date(at + i * 1000), latencyMs, rows: i + 1 })),
+      { ...base, modelName: 'single', status: 500, latencyMs: 4 },
+    ]);
+    const window = { from: new Date(at - 1), to: new Date(at + 10_000) };
+    const [folded] = await usage.aggregate(window, 'model', { model: 'rollup' });
+    const [single] = await usage.aggregate(window, 'model', { model: 'single' });
+    expect({ ...folded, key: 'x' }).toEqual({ ...single, key: 'x' });
+    expect(folded).toMatchObject({ requests: 8, rows: 29, errors: 1, p50Ms: 4.5, computeMs: 4 });
+  });
+
+  it('refuses a row whose latencies do not match its request count (a database constraint)', async () => {
+    await expect(
+      ds.query(
+        `INSERT INTO usage_events (at, model_name, api, status, latency_ms, requests, latencies_ms) VALUES (now(), 'x', 'v1', 200, 1, 3, '{1,2}')`,
+      ),
+    ).rejects.toThrow(/usage_events_latencies_match/);
+    await expect(
+      ds.query(`INSERT INTO usage_events (at, model_name, api, status, latency_ms, requests) VALUES (now(), 'x', 'v1', 200, 1, 2)`),
+    ).rejects.toThrow(/usage_events_single_or_listed/);
   });
 });

@@ -1,7 +1,13 @@
 import type { UsageEventEntity } from '../entities/usage-event.entity';
 
-/** One prediction request as the recorder buffers it; the table assigns the id. */
-export type UsageRecord = Omit<UsageEventEntity, 'id'>;
+/** One prediction request as the recorder receives it. */
+export type UsageRecord = Omit<UsageEventEntity, 'id' | 'requests' | 'latenciesMs'>;
+
+/**
+ * One ledger row: `requests` requests of one second sharing model, version, caller, API and status
+ * (see UsageRollup); without `requests`, one request.
+ */
+export type UsageRow = UsageRecord & Partial<Pick<UsageEventEntity, 'requests' | 'latenciesMs'>>;
 
 export type UsageGroupBy = 'model' | 'version' | 'caller';
 
@@ -35,8 +41,8 @@ export interface UsageTotals {
 
 /** The usage_events ledger (DI token; the TypeORM implementation is bound in PredictionsModule). Append-only. */
 export abstract class UsageEventsRepository {
-  /** Appends the batch in one statement; all of it or (on an error) none of it. */
-  abstract insertBatch(batch: readonly UsageRecord[]): Promise<void>;
+  /** Appends the batch in one statement; all of it or (on an error) none of it. Reports count a row's requests one by one. */
+  abstract insertBatch(batch: readonly UsageRow[]): Promise<void>;
   /**
    * Totals per group of the events at or after `from` and before `to`: the group key is the model
    * name, `model:version` (`-` for none) or the caller id (`anonymous` for none). Most requests

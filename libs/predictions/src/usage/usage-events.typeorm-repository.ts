@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageInterval, UsageRecord, UsageTotals } from './usage-events.repository';
+import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageInterval, UsageRow, UsageTotals } from './usage-events.repository';
 
 const KEY_SQL: Record<UsageGroupBy, string> = {
   model: `model_name`,
@@ -30,14 +30,17 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
 
   /**
    * One statement per batch with one array parameter per column: the statement text and parameter
-   * count stay the same whatever the batch size (cheap to build, plan-cacheable).
+   * count stay the same whatever the batch size (cheap to build, plan-cacheable). Each row's
+   * latencies travel as an array literal (unnest would flatten an array of arrays).
    */
-  async insertBatch(batch: readonly UsageRecord[]): Promise<void> {
-    const col = <K extends keyof UsageRecord>(k: K) => batch.map((e) => e[k]);
+  async insertBatch(batch: readonly UsageRow[]): Promise<void> {
+    const col = <K extends keyof UsageRow>(k: K) => batch.map((e) => e[k]);
     await this.dataSource.query(
-      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
-                            $7::smallint[], $8::int[], $9::float8[], $10::float8[])`,
+      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies_ms)
+       SELECT at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies::float8[]
+         FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
+                     $7::smallint[], $8::int[], $9::float8[], $10::float8[], $11::int[], $12::text[])
+           AS b(at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies)`,
       [
         col('at').map((d) => d.toISOString()),
         col('modelName'),
@@ -49,11 +52,17 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
         col('rows'),
         col('latencyMs'),
         col('computeMs'),
+        col('requests').map((n) => n ?? 1),
+        col('latenciesMs').map((l) => (l ? `{${l.join(',')}}` : null)),
       ],
     );
   }
 
-  /** Latency percentiles are computed by Postgres; caller names joined in the same statement. */
+  /**
+   * Latency percentiles are computed by Postgres over every request (a folded row unnests into its
+   * latencies; sums count each row once, at its first latency); caller names joined in the same
+   * statement.
+   */
   async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter: UsageFilter = {}): Promise<UsageTotals[]> {
     const params: unknown[] = [range.from, range.to];
     let where = `at >= $1 AND at < $2`;
@@ -67,12 +76,13 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
       `WITH t AS (
          SELECT ${KEY_SQL[groupBy]} AS key,${interval ? ` ${BUCKET_SQL[interval]} AS bucket,` : ''}
                 count(*)::int AS requests,
-                coalesce(sum(rows), 0)::bigint AS rows,
+                coalesce(sum(rows) FILTER (WHERE l.i = 1), 0)::bigint AS rows,
                 (count(*) FILTER (WHERE status >= 400))::int AS errors,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
-                coalesce(sum(compute_ms), 0) AS compute
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY l.ms) AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY l.ms) AS p95,
+                coalesce(sum(compute_ms) FILTER (WHERE l.i = 1), 0) AS compute
            FROM usage_events
+           CROSS JOIN LATERAL unnest(coalesce(latencies_ms, ARRAY[latency_ms])) WITH ORDINALITY AS l(ms, i)
           WHERE ${where}
           GROUP BY ${interval ? '1, 2' : '1'}
        )

@@ -76,14 +76,14 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
     await recorder.flush();
     expect(repo.rows).toHaveLength(0);
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ pending: 2 }), expect.stringContaining('will retry'));
-    recorder.record(event(2)); // fills a batch: a flush starts, and fails again
+    for (let i = 2; i < 5; i++) recorder.record(event(i)); // three open rows fill a batch: a flush starts, and fails again
     await new Promise((r) => setImmediate(r));
     expect(repo.attempts).toBe(2);
     expect(repo.rows).toHaveLength(0);
-    recorder.record(event(3));
+    recorder.record(event(5));
     await recorder.flush(); // the database is back
-    expect(repo.rows.map((r) => r.latencyMs)).toEqual([0, 1, 2, 3]);
-    expect(await counter('usage_events_written_total')).toBe(4);
+    expect(repo.rows.map((r) => r.latencyMs)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await counter('usage_events_written_total')).toBe(6);
     expect(await counter('usage_events_dropped_total')).toBe(0);
   });
 
@@ -111,5 +111,25 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
     repo.failNext(1);
     await recorder.onApplicationShutdown();
     expect(logger.error).toHaveBeenCalledWith({ lost: 1 }, expect.any(String));
+  });
+
+  it('folds the requests of one second and caller into one row, and counts (and bounds) requests, not rows', async () => {
+    const { repo, recorder, counter } = make({ usageFlushMaxBatch: 100, usageBufferMaxEvents: 250 });
+    // A busy second: 200 requests of one caller, 50 of another.
+    for (let i = 0; i < 250; i++)
+      recorder.record(
+        event(0, { at: new Date(Date.parse('2030-01-01T00:00:00.000Z') + (i % 1000)), callerId: i < 200 ? 'k-a' : 'k-b', latencyMs: i }),
+      );
+    recorder.record(event(1)); // the bound is 250 requests, however few rows hold them
+    expect(await counter('usage_events_dropped_total')).toBe(1);
+    await recorder.flush();
+    expect(repo.batches).toEqual([2]);
+    expect(repo.rows.map((r) => [r.callerId, r.requests, r.latenciesMs?.length, r.latencyMs])).toEqual([
+      ['k-a', 200, 200, 199],
+      ['k-b', 50, 50, 249],
+    ]);
+    expect(await counter('usage_events_written_total')).toBe(250);
+    const [totals] = await repo.aggregate({ from: new Date(0), to: new Date(Date.parse('2031-01-01T00:00:00.000Z')) }, 'model');
+    expect(totals).toMatchObject({ requests: 250, rows: 250, p50Ms: 124.5 });
   });
 });

@@ -1,0 +1,54 @@
+import type { UsageRecord } from './usage-events.repository';
+import { UsageRollup } from './usage-rollup';
+
+const T = Date.parse('2030-01-01T00:00:00.000Z');
+const event = (ms: number, changes: Partial<UsageRecord> = {}): UsageRecord => ({
+  at: new Date(T + ms),
+  modelName: 'iris',
+  version: 1,
+  callerId: 'k-1',
+  callerKind: 'api-key',
+  api: 'v1',
+  status: 200,
+  rows: 1,
+  latencyMs: 10,
+  computeMs: 1,
+  ...changes,
+});
+
+const fold = (events: UsageRecord[]) => {
+  const rollup = new UsageRollup();
+  events.forEach((e) => rollup.add(e));
+  return rollup;
+};
+
+describe('UsageRollup', () => {
+  it('folds requests of one second that share model, version, caller, API and status', () => {
+    const rollup = fold([event(0, { latencyMs: 3 }), event(400, { latencyMs: 9, rows: 4 }), event(999, { latencyMs: 5, computeMs: 2 })]);
+    expect([rollup.size, rollup.events]).toEqual([1, 3]);
+    expect(rollup.drain()).toEqual([{ ...event(0), requests: 3, latenciesMs: [3, 9, 5], latencyMs: 9, rows: 6, computeMs: 4 }]);
+    expect([rollup.size, rollup.events, rollup.drain()]).toEqual([0, 0, []]);
+  });
+
+  it('keeps apart what differs in any key, or falls in another second; a lone request has no latency list', () => {
+    const batch = [
+      event(0),
+      event(1000),
+      event(0, { version: 2 }),
+      event(0, { version: null }),
+      event(0, { callerId: null, callerKind: null }),
+      event(0, { api: 'v2' }),
+      event(0, { status: 500 }),
+      event(0, { modelName: 'wine' }),
+    ];
+    const rows = fold(batch).drain();
+    expect(rows).toHaveLength(batch.length);
+    expect(rows.every((r) => r.requests === 1 && r.latenciesMs === null)).toBe(true);
+  });
+
+  it('does not change the events it was given', () => {
+    const batch = [event(0), event(1)];
+    fold(batch).drain();
+    expect(batch).toEqual([event(0), event(1)]);
+  });
+});
