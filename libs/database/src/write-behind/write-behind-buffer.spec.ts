@@ -1,4 +1,4 @@
-import { backgroundWrites, EMBEDDED_ROWS_PER_WRITE, WriteBehindBuffer } from './write-behind-buffer';
+import { backgroundWrites, EMBEDDED_ROWS_PER_WRITE, EMBEDDED_WEIGHT_PER_WRITE, WriteBehindBuffer } from './write-behind-buffer';
 
 describe('WriteBehindBuffer', () => {
   it('on the embedded database, writes at most 100 rows a statement and lets the event loop run between them', async () => {
@@ -20,9 +20,15 @@ describe('WriteBehindBuffer', () => {
   });
 
   it('on Postgres, writes the configured batch and does not wait between writes', () => {
-    expect(backgroundWrites({ url: 'postgres://db/modelgate' }, 500)).toEqual({ maxBatch: 500, yieldBetweenWrites: false });
-    expect(backgroundWrites({ url: undefined }, 500)).toEqual({ maxBatch: EMBEDDED_ROWS_PER_WRITE, yieldBetweenWrites: true });
-    expect(backgroundWrites({ url: undefined }, 20)).toEqual({ maxBatch: 20, yieldBetweenWrites: true });
+    const unbounded = Number.POSITIVE_INFINITY;
+    expect(backgroundWrites({ url: 'postgres://db/modelgate' }, 500)).toEqual({
+      maxBatch: 500,
+      maxBatchWeight: unbounded,
+      yieldBetweenWrites: false,
+    });
+    const embedded = { maxBatchWeight: EMBEDDED_WEIGHT_PER_WRITE, yieldBetweenWrites: true };
+    expect(backgroundWrites({ url: undefined }, 500)).toEqual({ maxBatch: EMBEDDED_ROWS_PER_WRITE, ...embedded });
+    expect(backgroundWrites({ url: undefined }, 20)).toEqual({ maxBatch: 20, ...embedded });
   });
 
   it('keeps a failed batch, in order, for the next flush; drops (and counts) beyond maxBuffered', async () => {
@@ -48,5 +54,25 @@ describe('WriteBehindBuffer', () => {
     fail = false;
     await buffer.flush();
     expect(written).toEqual([1, 2, 3, 4]);
+  });
+
+  it('weighs items: a write takes items while their weight fits (at least one), and maxBuffered bounds the weight', async () => {
+    const writes: number[][] = [];
+    const dropped: number[] = [];
+    const buffer = new WriteBehindBuffer<number>({
+      write: async (batch) => void writes.push([...batch]),
+      maxBatch: 100,
+      maxBatchWeight: 10,
+      maxBuffered: 30,
+      weigh: (n) => n,
+      onDropped: (n) => dropped.push(n),
+    });
+    [4, 5, 12, 3, 3, 2].forEach((n) => buffer.push(n));
+    expect(buffer.pending).toBe(29);
+    expect(buffer.push(2)).toBe(false); // 31 > 30
+    expect(dropped).toEqual([2]);
+    await buffer.flush();
+    expect(writes).toEqual([[4, 5], [12], [3, 3, 2]]);
+    expect(buffer.pending).toBe(0);
   });
 });

@@ -25,6 +25,8 @@ export abstract class WriteBehindRecorder<T> implements OnApplicationBootstrap, 
   private readonly buffer: WriteBehindBuffer<T>;
   /** Items per write: as configured, capped on the embedded database. */
   protected readonly maxBatch: number;
+  /** Weight per write (unbounded on Postgres). */
+  protected readonly maxBatchWeight: number;
 
   protected constructor(
     private readonly jobs: ScheduledJobs,
@@ -33,6 +35,7 @@ export abstract class WriteBehindRecorder<T> implements OnApplicationBootstrap, 
   ) {
     const writes = backgroundWrites(options.database, options.maxBatch);
     this.maxBatch = writes.maxBatch;
+    this.maxBatchWeight = writes.maxBatchWeight;
     this.buffer = new WriteBehindBuffer<T>({
       write: options.write,
       ...writes,

@@ -19,7 +19,7 @@ export type { UsageRecord } from './usage-events.repository';
  */
 @Injectable()
 export class UsageRecorder extends WriteBehindRecorder<UsageRow> {
-  private readonly open = new UsageRollup();
+  private readonly open: UsageRollup;
   private readonly maxEvents: number;
   private readonly dropped: Counter;
 
@@ -50,6 +50,7 @@ export class UsageRecorder extends WriteBehindRecorder<UsageRow> {
       onDropped: (row) => dropped.inc(row.requests ?? 1),
     });
     this.dropped = dropped;
+    this.open = new UsageRollup(this.maxBatchWeight);
     this.maxEvents = config.usageBufferMaxEvents;
   }
 

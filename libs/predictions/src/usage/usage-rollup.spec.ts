@@ -51,4 +51,19 @@ describe('UsageRollup', () => {
     fold(batch).drain();
     expect(batch).toEqual([event(0), event(1)]);
   });
+
+  it('closes a row that holds maxRequestsPerRow requests; the next of its group opens another', () => {
+    const rollup = new UsageRollup(3);
+    for (let i = 0; i < 7; i++) rollup.add(event(i, { latencyMs: i }));
+    expect(rollup.size).toBe(3);
+    expect(rollup.drain().map((r) => [r.requests, r.latenciesMs])).toEqual([
+      [3, [0, 1, 2]],
+      [3, [3, 4, 5]],
+      [1, null],
+    ]);
+    const single = new UsageRollup(1);
+    single.add(event(0));
+    single.add(event(1));
+    expect(single.drain().map((r) => r.requests)).toEqual([1, 1]);
+  });
 });

@@ -12,11 +12,15 @@ type OpenRow = UsageRow & { requests: number };
 
 export class UsageRollup {
   private groups = new Map<string, OpenRow>();
+  private full: OpenRow[] = [];
   private folded = 0;
 
-  /** Rows open. */
+  /** `maxRequestsPerRow`: a row that holds that many is closed and the next request opens another (a write's weight stays bounded). */
+  constructor(private readonly maxRequestsPerRow = Number.POSITIVE_INFINITY) {}
+
+  /** Rows held (open, or full and waiting for the drain). */
   get size(): number {
-    return this.groups.size;
+    return this.groups.size + this.full.length;
   }
 
   /** Requests in the open rows. */
@@ -30,7 +34,9 @@ export class UsageRollup {
     const key = `${second}\u0000${e.modelName}\u0000${e.version ?? ''}\u0000${e.callerId ?? ''}\u0000${e.callerKind ?? ''}\u0000${e.api}\u0000${e.status}`;
     const row = this.groups.get(key);
     if (!row) {
-      this.groups.set(key, { ...e, requests: 1, latenciesMs: null });
+      const opened = { ...e, requests: 1, latenciesMs: null };
+      if (this.maxRequestsPerRow <= 1) this.full.push(opened);
+      else this.groups.set(key, opened);
       return;
     }
     row.latenciesMs ??= [row.latencyMs];
@@ -39,11 +45,16 @@ export class UsageRollup {
     row.requests++;
     row.rows += e.rows;
     row.computeMs += e.computeMs;
+    if (row.requests >= this.maxRequestsPerRow) {
+      this.full.push(row);
+      this.groups.delete(key);
+    }
   }
 
-  /** The open rows, oldest group first; the rollup starts empty again. */
+  /** The rows held, full ones first, then open ones oldest group first; the rollup starts empty again. */
   drain(): OpenRow[] {
-    const rows = [...this.groups.values()];
+    const rows = [...this.full, ...this.groups.values()];
+    this.full = [];
     this.groups = new Map();
     this.folded = 0;
     return rows;
