@@ -5,3 +5,4 @@ export * from './entities/audit-event.entity';
 export { redactSecrets } from './redact';
 export * from './audit-trail';
 export * from './audit-events.repository';
+export * from './outbox';

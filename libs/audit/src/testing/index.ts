@@ -1,1 +1,2 @@
 export * from './in-memory-audit-trail';
+export * from './in-memory-event-outbox';

@@ -71,6 +71,11 @@ export const ERROR_CODES = catalogue({
     status: [403],
     meaning: 'Only an admin may send `force: true` to override the signature guard (a transition or a traffic change).',
   },
+  NOT_AN_APPROVER: {
+    status: [403],
+    meaning: 'Only admins and users with the `approver` flag may approve or reject a promotion request.',
+  },
+  SELF_APPROVAL: { status: [403], meaning: 'The requester of a promotion may not approve or reject it; another approver must.' },
   MODEL_VERSION_DRAFT: { status: [403], meaning: 'Draft versions serve predictions to ml-engineers and admins only.' },
 
   // ---- request shape (400, 413, 414, 415, 422, 431, …) ----
@@ -133,6 +138,8 @@ export const ERROR_CODES = catalogue({
   USER_NOT_FOUND: { status: [404], meaning: 'No user has this id.' },
   API_KEY_NOT_FOUND: { status: [404], meaning: 'No API key has this id.' },
   DATASET_NOT_FOUND: { status: [404], meaning: 'No dataset has this id that the caller may see.' },
+  PROMOTION_REQUEST_NOT_FOUND: { status: [404], meaning: 'No promotion request has this id.' },
+  WEBHOOK_NOT_FOUND: { status: [404], meaning: 'No webhook has this id.' },
   TRAINING_JOB_NOT_FOUND: { status: [404], meaning: 'No training job has this id that the caller may see.' },
 
   // ---- state conflicts (409, 410, 412) ----
@@ -175,6 +182,15 @@ export const ERROR_CODES = catalogue({
     meaning: 'Unfinished training jobs use the dataset; cancel them or let them finish first.',
     extensions: ['trainingJobs'],
   },
+  PROMOTION_REQUEST_STALE: {
+    status: [409],
+    meaning: 'The version left staging after the promotion was requested; the request is stale and cannot be approved.',
+  },
+  PROMOTION_REQUEST_DECIDED: {
+    status: [409],
+    meaning: 'The promotion request was already approved, rejected or went stale; `status` says which.',
+    extensions: ['status'],
+  },
   TRAINING_JOB_FINISHED: {
     status: [409],
     meaning: 'The training job has already finished (`detail` says how); there is nothing to cancel.',
@@ -191,6 +207,10 @@ export const ERROR_CODES = catalogue({
   },
 
   // ---- uploads and inputs the server cannot use (422) ----
+  WEBHOOK_DESTINATION_NOT_ALLOWED: {
+    status: [422],
+    meaning: "The webhook URL's host is not in `WEBHOOK_ALLOWED_HOSTS` (or the URL is not http(s)).",
+  },
   INVALID_MODEL_ARTIFACT: {
     status: [422],
     meaning: 'The uploaded model does not load, its weights do not match the manifest, or it exceeds a model limit; `reason` says which.',

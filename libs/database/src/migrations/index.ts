@@ -6,6 +6,9 @@ import { Serving1764000003000 } from './1764000003000-serving';
 import { Training1764000004000 } from './1764000004000-training';
 import { CredentialVersions1764000005000 } from './1764000005000-credential-versions';
 import { UsageRollups1764000006000 } from './1764000006000-usage-rollups';
+import { PromotionRequests1764000007000 } from './1764000007000-promotion-requests';
+import { Webhooks1764000008000 } from './1764000008000-webhooks';
+import { ShadowTraffic1764000009000 } from './1764000009000-shadow-traffic';
 
 /** Every migration, in order. Listed explicitly so that tsc output, jest and the CLI agree. */
 export const MIGRATIONS = [
@@ -17,4 +20,7 @@ export const MIGRATIONS = [
   Training1764000004000,
   CredentialVersions1764000005000,
   UsageRollups1764000006000,
+  PromotionRequests1764000007000,
+  Webhooks1764000008000,
+  ShadowTraffic1764000009000,
 ];

@@ -1,0 +1,24 @@
+import type { Transaction } from '@app/database';
+import { locksOf, Store } from '@app/database/testing';
+import { EventOutbox, OutboxEventType } from '../outbox/event-outbox';
+
+/** The outbox of the in-memory repositories: events kept in a list that a rolled-back unit of work restores. */
+export class InMemoryEventOutbox extends EventOutbox implements Store {
+  events: { type: OutboxEventType; data: Record<string, unknown> }[] = [];
+
+  snapshot(): () => void {
+    const saved = [...this.events];
+    return () => {
+      this.events = saved;
+    };
+  }
+
+  async add(type: OutboxEventType, data: Record<string, unknown>, tx?: Transaction): Promise<void> {
+    locksOf(tx);
+    this.events.push({ type, data });
+  }
+
+  types(): OutboxEventType[] {
+    return this.events.map((e) => e.type);
+  }
+}
