@@ -15,6 +15,7 @@ const ALLOWED = {
   predictions: ['common', 'database', 'audit', 'inference', 'models'],
   training: ['common', 'database', 'audit', 'inference', 'models'],
   sdk: [],
+  webhooks: ['common', 'database', 'audit'],
 };
 
 const libDirection = Object.entries(ALLOWED).map(([lib, allowed]) => ({

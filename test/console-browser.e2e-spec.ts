@@ -160,7 +160,16 @@ describe('The web console in a browser (e2e)', () => {
     await signIn(page, admin);
 
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Models', 'Training', 'Usage', 'Users', 'API keys', 'Audit']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual([
+      'Models',
+      'Training',
+      'Approvals',
+      'Sunsets',
+      'Usage',
+      'Users',
+      'API keys',
+      'Audit',
+    ]);
     const rows = page.locator('table tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(2);

@@ -34,6 +34,7 @@ describe('model registry: models (e2e)', () => {
       description: 'Iris species',
       task: 'classification',
       tags: ['tabular', 'demo'],
+      requireApproval: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       productionVersion: null,

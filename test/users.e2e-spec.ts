@@ -28,6 +28,7 @@ describe('users admin and audit events (e2e)', () => {
         email: 'grace@example.com',
         roles: ['ml-engineer'],
         disabled: false,
+        approver: false,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

@@ -16,7 +16,8 @@ import { generateLoad, LOAD_GENERATOR } from './load-generator';
  *
  * Options (env): BENCH_MODEL=large, BENCH_THREADS=<INFERENCE_THREADS>, BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
  * measure predict latency while a training job runs, BENCH_PROTOCOLS=0 to skip the protocol runs, BENCH_PROFILE=<dir> for a CPU
- * profile of the API, BENCH_SOAK=<seconds> (600 for the 10-minute soak) to watch ModelGate's RSS under load.
+ * profile of the API, BENCH_SOAK=<seconds> (600 for the 10-minute soak) to watch ModelGate's RSS under load, BENCH_SHADOW=<percent>
+ * (e.g. 100) to compare production's p99 with that share of its requests mirrored on a shadow version and without.
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -35,6 +36,8 @@ const MODEL =
     : { dir: 'mlp-bench', width: 32, label: 'mlp-bench (32→64→64→3)', targetRatio: 1.2, targetP99Ms: 30 };
 /** BENCH_SOAK=<seconds>: after the comparison, ModelGate alone under the same load that long, its RSS sampled per segment. */
 const SOAK_S = Number(process.env.BENCH_SOAK ?? 0);
+/** BENCH_SHADOW=<percent>: production's latency with that share mirrored on a shadow (the same weights) and without. */
+const SHADOW_PERCENT = Number(process.env.BENCH_SHADOW ?? 0);
 const TARGET_EVENT_LOOP_P99_MS = 20;
 /** BENCH_THREADS=n: the service's INFERENCE_THREADS (default: the service's own default). */
 const THREADS = process.env.BENCH_THREADS;
@@ -144,6 +147,31 @@ async function setUp(base: string): Promise<{ apiKey: string; token: string }> {
   }
   await register(base, auth, 'bench-two', 'two-input');
   return { apiKey: key.key, token: login.accessToken };
+}
+
+/**
+ * Production's latency without a shadow, then with SHADOW_PERCENT of its requests mirrored on a
+ * second version of the same model (the same weights), then the shadow report and what the queue
+ * dropped: mirroring must not show in the callers' p99.
+ */
+async function shadowRuns(base: string, token: string, predictUrl: string, apiKey: string, pid: number): Promise<Result[]> {
+  const auth = { authorization: `Bearer ${token}` };
+  const form = new FormData();
+  const dir = join(DEFAULT_FIXTURES_DIR, MODEL.dir);
+  for (const f of readdirSync(dir)) form.append('files', new Blob([readFileSync(join(dir, f))]), f);
+  const version = await json(await fetch(`${base}/v1/models/bench-mlp/versions`, { method: 'POST', headers: auth, body: form }));
+  const send = async (method: string, path: string, body: unknown) =>
+    json(await fetch(`${base}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+  await send('POST', `/v1/models/bench-mlp/versions/${version.version}/transitions`, { to: 'staging' });
+  const without = await load('modelgate (no shadow)', predictUrl, { 'x-api-key': apiKey }, pid);
+  await send('PUT', '/v1/models/bench-mlp/traffic', { shadow: { version: version.version, percent: SHADOW_PERCENT } });
+  const withShadow = await load(`modelgate (${SHADOW_PERCENT} % shadow)`, predictUrl, { 'x-api-key': apiKey }, pid);
+  const report = await json(await fetch(`${base}/v1/models/bench-mlp/shadow-report`, { headers: auth }));
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const dropped = /^shadow_queue_dropped_total\{[^}]*\} (\S+)$/m.exec(metrics)?.[1] ?? '0';
+  console.log(`shadow report: ${JSON.stringify(report)}; dropped by the full queue: ${dropped}`);
+  await send('PUT', '/v1/models/bench-mlp/traffic', { shadow: null });
+  return [without, withShadow];
 }
 
 /** Creates a model from a fixture directory and moves its first version to production. */
@@ -311,6 +339,7 @@ async function main(): Promise<void> {
     const meanBatch = metric('inference_batch_size_sum') / metric('inference_batch_size_count');
     const results: Result[] = [combine('modelgate', mgSegments)];
 
+    if (SHADOW_PERCENT > 0) results.push(...(await shadowRuns(base, token, predictUrl, apiKey, api.pid!)));
     if (MODE === 'training') {
       const quiet = await load('modelgate (no training job)', predictUrl, { 'x-api-key': apiKey }, api.pid);
       const jobId = await startTraining(base, token);
@@ -343,6 +372,10 @@ async function main(): Promise<void> {
     }
     console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
+    if (SHADOW_PERCENT > 0) {
+      const [without, withShadow] = results.filter((r) => r.label.startsWith('modelgate (') && r.label.includes('shadow'));
+      console.log(`p99 with a ${SHADOW_PERCENT} % shadow / without: ${(withShadow.p99 / without.p99).toFixed(2)}×`);
+    }
     if (MODE === 'training') {
       console.log(`p99 with a training job / without: ${(results[2].p99 / results[1].p99).toFixed(2)}×  (target ≤ 1.5×)`);
     }

@@ -16,6 +16,7 @@ import { registryConfig } from '@app/models';
 import { metricsConfig } from '@app/observability';
 import { servingConfig } from '@app/predictions';
 import { trainingConfig } from '@app/training';
+import { webhooksConfig } from '@app/webhooks';
 
 /**
  * The API's configuration: every area's slice, validated together once at start-up (a bad value
@@ -34,6 +35,7 @@ export const API_CONFIG_SLICES = [
   registryConfig,
   servingConfig,
   trainingConfig,
+  webhooksConfig,
 ] as const;
 
 export type ApiConfig = ComposedConfig<typeof API_CONFIG_SLICES>;

@@ -9,6 +9,7 @@ import { ModelsModule } from '@app/models';
 import { ObservabilityModule } from '@app/observability';
 import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
+import { WebhooksModule } from '@app/webhooks';
 import { API_CONFIG_SLICES, type ApiConfig } from './api-config';
 import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
@@ -41,6 +42,7 @@ export class AppModule {
         ModelsModule,
         PredictionsModule,
         TrainingModule.forRoot(config.redis),
+        WebhooksModule,
       ],
       controllers: [RootRedirectController],
       providers: [...GLOBAL_ENHANCER_PROVIDERS, EngineReadiness],

@@ -31,7 +31,14 @@ export const OPENAPI_TAGS: readonly { name: string; description: string }[] = [
       'Versions of a model: upload (TensorFlow.js model.json + weights, or one archive), the stage lifecycle ' +
       '(draft → staging → production → deprecated → retired), artifact download and quantization.',
   },
-  { name: 'model aliases and traffic', description: 'Named pointers to versions, and the canary split of production traffic.' },
+  {
+    name: 'model aliases and traffic',
+    description: 'Named pointers to versions, the canary split of production traffic, and shadow runs with their report.',
+  },
+  {
+    name: 'promotion requests',
+    description: 'Moves to production that wait for an approver (requireApproval, PROMOTION_REQUIRES_APPROVAL); approve or reject.',
+  },
   {
     name: 'predictions',
     description: 'Predict with the production version, a given version or an alias (v1, TF Serving style), and per-model serving settings.',
@@ -44,6 +51,10 @@ export const OPENAPI_TAGS: readonly { name: string; description: string }[] = [
   },
   { name: 'usage', description: 'Prediction usage for cost analysis (admin).' },
   { name: 'audit', description: 'The audit log: sign-ins, keys, users and roles, lifecycle transitions (admin).' },
+  {
+    name: 'webhooks',
+    description: 'Signed, retried HTTP callbacks on registry and training events, to allow-listed hosts (admin). See docs/webhooks.md.',
+  },
   { name: 'health', description: 'Liveness and readiness probes (public).' },
 ];
 

@@ -6,6 +6,7 @@ import { ModelPage } from './pages/models/ModelPage';
 import { ModelsPage } from './pages/models/ModelsPage';
 import { NotYetPage } from './pages/NotYetPage';
 import { adminRoutes } from './pages/admin';
+import { governanceRoutes } from './pages/governance';
 import { trainingRoutes } from './pages/training';
 import { usageRoutes } from './pages/usage';
 import type { AreaRoute } from './area';
@@ -16,13 +17,15 @@ import { Loading } from './ui';
 export const SECTIONS: { path: string; label: string; role: Role }[] = [
   { path: 'models', label: 'Models', role: 'consumer' },
   { path: 'training', label: 'Training', role: 'ml-engineer' },
+  { path: 'approvals', label: 'Approvals', role: 'ml-engineer' },
+  { path: 'sunsets', label: 'Sunsets', role: 'ml-engineer' },
   { path: 'usage', label: 'Usage', role: 'admin' },
   { path: 'users', label: 'Users', role: 'admin' },
   { path: 'api-keys', label: 'API keys', role: 'admin' },
   { path: 'audit', label: 'Audit', role: 'admin' },
 ];
 
-const AREA_ROUTES: AreaRoute[] = [...trainingRoutes, ...usageRoutes, ...adminRoutes];
+const AREA_ROUTES: AreaRoute[] = [...trainingRoutes, ...governanceRoutes, ...usageRoutes, ...adminRoutes];
 
 export function App() {
   const { state } = useSessionApi();

@@ -13,7 +13,7 @@ export * from './storage/artifact-storage';
 export { FilesystemArtifactStorage } from './storage/filesystem-artifact-storage';
 export { S3ArtifactStorage } from './storage/s3-artifact-storage';
 export { RegistryReader } from './services/registry-reader';
-export type { ServableVersion, CanarySetting } from './services/registry-reader';
+export type { ServableVersion, CanarySetting, ShadowSetting } from './services/registry-reader';
 export { RegistryEvents } from './services/registry-events';
 export type { RegistryEvent } from './services/registry-events';
 export { ModelVersionsService } from './services/model-versions.service';

@@ -27,6 +27,10 @@ import { SunsetScheduler } from './services/sunset.scheduler';
 import { TrafficService } from './services/traffic.service';
 import { ARTIFACT_STORAGE } from './storage/artifact-storage';
 import { artifactStorageProvider } from './storage/artifact-storage.provider';
+import { PromotionRequestsController } from './http/promotion-requests.controller';
+import { PromotionRequestsRepository } from './repositories/promotion-requests.repository';
+import { TypeormPromotionRequestsRepository } from './repositories/promotion-requests.typeorm-repository';
+import { PromotionsService } from './services/promotions.service';
 
 /**
  * The model registry: models, versions and their artifacts, lifecycle, aliases and traffic
@@ -34,7 +38,7 @@ import { artifactStorageProvider } from './storage/artifact-storage.provider';
  */
 @Module({
   imports: [TypeOrmModule.forFeature(MODEL_REGISTRY_ENTITIES), AuditModule, InferenceModule],
-  controllers: [ModelsController, ModelVersionsController, ModelAliasesController],
+  controllers: [ModelsController, ModelVersionsController, ModelAliasesController, PromotionRequestsController],
   providers: [
     // Persistence: the repositories' TypeORM implementations and transactions; AuditModule
     // provides the audit trail.
@@ -42,6 +46,7 @@ import { artifactStorageProvider } from './storage/artifact-storage.provider';
     { provide: ModelVersionsRepository, useClass: TypeormModelVersionsRepository },
     { provide: ModelAliasesRepository, useClass: TypeormModelAliasesRepository },
     { provide: ModelTrafficRepository, useClass: TypeormModelTrafficRepository },
+    { provide: PromotionRequestsRepository, useClass: TypeormPromotionRequestsRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     ScheduledJobs,
     artifactStorageProvider,
@@ -49,6 +54,7 @@ import { artifactStorageProvider } from './storage/artifact-storage.provider';
     ModelsService,
     ModelVersionsService,
     LifecycleService,
+    PromotionsService,
     AliasesService,
     TrafficService,
     QuantizationService,

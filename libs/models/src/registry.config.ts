@@ -11,6 +11,7 @@ export const registryConfig = defineConfig({
     MAX_ARTIFACT_FILES: int(100, 1, 10_000),
     DEFAULT_SUNSET_DAYS: int(90, 1, 3650),
     SUNSET_SWEEP_INTERVAL_SECONDS: int(60, 0, 86_400),
+    PROMOTION_REQUIRES_APPROVAL: bool.default(false),
     STORAGE_DRIVER: z.enum(['filesystem', 's3']).optional(),
     S3_ENDPOINT: optionalUrl,
     S3_BUCKET: z.string().trim().min(3).optional(),
@@ -34,6 +35,8 @@ export const registryConfig = defineConfig({
     defaultSunsetDays: e.DEFAULT_SUNSET_DAYS,
     /** How often deprecated versions past their sunset are retired; 0 turns the sweep off. */
     sunsetSweepIntervalSeconds: e.SUNSET_SWEEP_INTERVAL_SECONDS,
+    /** Every model's moves to production wait for an approver (a model's `requireApproval` asks it of one). */
+    promotionRequiresApproval: e.PROMOTION_REQUIRES_APPROVAL,
     // S3 when asked for, or when a bucket is configured without a choice; else files under DATA_DIR.
     storage: storageOf(e),
   }),

@@ -4,6 +4,7 @@ export * from './entities';
 export { PredictionService, modelKey } from './serving/prediction.service';
 export type { PredictResponse } from './serving/prediction.service';
 export { UsageRecorder } from './usage/usage-recorder';
+export { ShadowRunner } from './shadow/shadow-runner';
 export { routesToCanary, canaryBucket } from './routing/canary';
 export { ServingWarmup } from './serving/serving-warmup';
 export { PredictController } from './http/predict.controller';

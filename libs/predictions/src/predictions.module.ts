@@ -25,15 +25,31 @@ import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repos
 import { UsageRecorder } from './usage/usage-recorder';
 import { PayloadLogRecorder } from './serving/payload-log-recorder';
 import { UsageService } from './usage/usage.service';
+import { ShadowReportController } from './http/shadow-report.controller';
+import { ShadowComparisonsRepository } from './shadow/shadow-comparisons.repository';
+import { TypeormShadowComparisonsRepository } from './shadow/shadow-comparisons.typeorm-repository';
+import { ShadowReportService } from './shadow/shadow-report.service';
+import { ShadowRunner } from './shadow/shadow-runner';
 
 /** v1 (TF Serving style) and v2 (Open Inference Protocol) predictions over the registry and runtime. */
+import { SunsetsController } from './http/sunsets.controller';
+import { SunsetsService } from './usage/sunsets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity]), InferenceModule, ModelsModule],
-  controllers: [PredictController, InferenceProtocolController, TfServingController, UsageController, ServingSettingsController],
+  controllers: [
+    PredictController,
+    InferenceProtocolController,
+    TfServingController,
+    UsageController,
+    ServingSettingsController,
+    ShadowReportController,
+    SunsetsController,
+  ],
   providers: [
     { provide: UsageEventsRepository, useClass: TypeormUsageEventsRepository },
     { provide: ServingSettingsRepository, useClass: TypeormServingSettingsRepository },
     { provide: PredictionLogsRepository, useClass: TypeormPredictionLogsRepository },
+    { provide: ShadowComparisonsRepository, useClass: TypeormShadowComparisonsRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     ScheduledJobs,
     VersionResolver,
@@ -46,6 +62,9 @@ import { UsageService } from './usage/usage.service';
     ServingWarmup,
     UsageRecorder,
     UsageService,
+    SunsetsService,
+    ShadowRunner,
+    ShadowReportService,
   ],
   exports: [PredictionService, UsageRecorder],
 })

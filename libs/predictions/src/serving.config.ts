@@ -11,6 +11,7 @@ export const servingConfig = defineConfig({
     SERVING_RESOLVE_TTL_MS: int(1000, 0, 60_000),
     SERVING_WARM_ON_START: bool.default(true),
     PAYLOAD_PURGE_INTERVAL_SECONDS: int(3600, 0, 86_400),
+    SHADOW_QUEUE_MAX: int(1000, 1, 100_000),
   },
   build: (e) => ({
     /** Usage events are buffered and written in batches this often (and when a batch fills). */
@@ -25,6 +26,8 @@ export const servingConfig = defineConfig({
     warmOnStart: e.SERVING_WARM_ON_START,
     /** How often expired stored payloads are purged; 0 turns the purge off. */
     payloadPurgeIntervalSeconds: e.PAYLOAD_PURGE_INTERVAL_SECONDS,
+    /** Mirrored requests waiting for their shadow run; beyond it they are dropped (and counted), never waited for. */
+    shadowQueueMax: e.SHADOW_QUEUE_MAX,
   }),
 });
 export type ServingConfig = ConfigOf<typeof servingConfig>;

@@ -9,7 +9,7 @@ export class OutboxEventEntity {
   seq: string;
 
   /** The event's public id (`id` in a delivery's body). */
-  @Column({ type: 'uuid', unique: true, default: () => 'gen_random_uuid()' })
+  @Column({ type: 'uuid', unique: true, generated: 'uuid' })
   id: string;
 
   @Column({ type: 'text' })

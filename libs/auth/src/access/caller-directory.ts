@@ -23,6 +23,7 @@ interface UserSnapshot {
   roles: Role[];
   disabled: boolean;
   credentialVersion: number;
+  approver: boolean;
 }
 
 interface KeySnapshot {
@@ -94,7 +95,9 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
 
   private async readUser(id: string): Promise<UserSnapshot | false> {
     const u = await this.userRepo.findStanding(id);
-    return u ? { id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion } : false;
+    return u
+      ? { id: u.id, email: u.email, roles: u.roles, disabled: u.disabled, credentialVersion: u.credentialVersion, approver: u.approver }
+      : false;
   }
 
   private async readKey(id: string): Promise<KeySnapshot | false> {
@@ -110,7 +113,10 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     const u = isUuid(id) ? await this.users.get(id, () => this.readUser(id)) : undefined;
     if (!u || u.disabled) return { ok: false, code: 'CREDENTIALS_REVOKED', detail: CREDENTIALS_REVOKED };
     if (credentialVersion !== u.credentialVersion) return { ok: false, code: 'TOKEN_REVOKED', detail: TOKEN_REVOKED };
-    return { ok: true, caller: { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId, credentialVersion } };
+    return {
+      ok: true,
+      caller: { id: u.id, kind: 'user', roles: u.roles, email: u.email, tokenId, credentialVersion, approver: u.approver },
+    };
   }
 
   /** The caller for an X-API-Key value, or null when unknown, revoked or expired. */

@@ -52,7 +52,15 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
     locksOf(tx);
     if (this.store.all().some((u) => u.email === user.email)) throw new UserEmailTaken();
     const now = creationTime();
-    const row = { id: randomUUID(), ...copyRow(user), disabled: false, credentialVersion: 1, createdAt: now, updatedAt: now } as UserEntity;
+    const row = {
+      id: randomUUID(),
+      ...copyRow(user),
+      disabled: false,
+      approver: false,
+      credentialVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    } as UserEntity;
     this.store.rows.set(row.id, row);
     return copyRow(row);
   }
@@ -88,7 +96,16 @@ export class InMemoryUsersRepository extends UsersRepository implements Store {
 
   async findStanding(id: string): Promise<UserStanding | null> {
     const u = this.store.rows.get(id);
-    return u ? { id: u.id, email: u.email, roles: [...u.roles], disabled: u.disabled, credentialVersion: u.credentialVersion } : null;
+    return u
+      ? {
+          id: u.id,
+          email: u.email,
+          roles: [...u.roles],
+          disabled: u.disabled,
+          credentialVersion: u.credentialVersion,
+          approver: u.approver ?? false,
+        }
+      : null;
   }
 
   async findSessionStandingForShare(id: string, tx: Transaction): Promise<SessionStanding | null> {

@@ -25,7 +25,7 @@ export interface UserFilter {
 }
 
 /** What the caller directory keeps of a user. */
-export type UserStanding = Pick<UserEntity, 'id' | 'email' | 'roles' | 'disabled' | 'credentialVersion'>;
+export type UserStanding = Pick<UserEntity, 'id' | 'email' | 'roles' | 'disabled' | 'credentialVersion' | 'approver'>;
 
 /** What a new session is checked against. */
 export type SessionStanding = Pick<UserEntity, 'id' | 'disabled' | 'credentialVersion'>;

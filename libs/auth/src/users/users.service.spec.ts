@@ -39,6 +39,7 @@ describe('UsersService', () => {
         email: 'ann@t.test',
         roles: ['consumer'],
         disabled: false,
+        approver: false,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

@@ -81,11 +81,12 @@ export class UsersService {
     try {
       return await this.transactions.run(async (tx) => {
         const user = await this.lockExisting(id, tx);
-        const before = { email: user.email, roles: [...user.roles], disabled: user.disabled };
+        const before = { email: user.email, roles: [...user.roles], disabled: user.disabled, approver: user.approver };
         const after = {
           email: patch.email === undefined ? before.email : normalizeEmail(patch.email),
           roles: patch.roles === undefined ? before.roles : [...new Set(patch.roles)],
           disabled: patch.disabled ?? before.disabled,
+          approver: patch.approver ?? before.approver,
         };
         if (isEnabledAdmin(before) && !isEnabledAdmin(after)) await this.keepAnAdmin(id, tx);
 

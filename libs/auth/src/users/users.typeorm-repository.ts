@@ -69,7 +69,7 @@ export class TypeormUsersRepository extends UsersRepository {
   findStanding(id: string): Promise<UserStanding | null> {
     return this.repo().findOne({
       where: { id },
-      select: { id: true, email: true, roles: true, disabled: true, credentialVersion: true },
+      select: { id: true, email: true, roles: true, disabled: true, credentialVersion: true, approver: true },
     });
   }
 

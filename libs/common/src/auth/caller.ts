@@ -25,6 +25,8 @@ export interface Caller {
    * A password change or reset, a disable or a role change moves the account on, refusing older tokens.
    */
   readonly credentialVersion?: number;
+  /** Users only: may approve or reject promotion requests (the account's `approver` flag). */
+  readonly approver?: boolean;
 }
 
 /** The authenticated caller of this request (set by the global auth guard). */

@@ -17,6 +17,9 @@ export class ModelDto {
   @ApiProperty({ type: [String], example: ['tabular', 'demo'] })
   tags: string[];
 
+  @ApiProperty({ description: 'Moves to production wait for an approver (or PROMOTION_REQUIRES_APPROVAL asks it of every model)' })
+  requireApproval: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 
 const TAG = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
 
@@ -25,4 +25,9 @@ export class UpdateModelDto {
   @ArrayMaxSize(32)
   @Matches(TAG, { each: true, message: `each tag must match ${TAG.source}` })
   tags?: string[];
+
+  @ApiPropertyOptional({ description: 'Moves to production wait for an approver (admin only)' })
+  @IsOptional()
+  @IsBoolean()
+  requireApproval?: boolean;
 }

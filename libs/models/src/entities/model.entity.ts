@@ -39,6 +39,10 @@ export class ModelEntity {
   @Column('integer', { name: 'last_version', default: 0 })
   lastVersion: number;
 
+  /** A move to production waits for an approver (PROMOTION_REQUIRES_APPROVAL asks it of every model). */
+  @Column('boolean', { name: 'require_approval', default: false })
+  requireApproval: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, Observable } from 'rxjs';
+import { WithHeaders } from '@app/common';
 import { etagOf } from '../domain/etag';
 
 /**
@@ -13,7 +14,8 @@ export class EtagInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       map((body: unknown) => {
-        void reply.header('ETag', etagOf(body));
+        // A promotion waiting for approval (202) is not the version's representation: no tag.
+        if (!(body instanceof WithHeaders)) void reply.header('ETag', etagOf(body));
         return body;
       }),
     );

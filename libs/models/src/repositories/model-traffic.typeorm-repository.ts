@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, IsNull, Not, Repository } from 'typeorm';
 import { managerOf, Transaction } from '@app/database';
 import { ModelTrafficEntity } from '../entities/model-traffic.entity';
-import { CanaryAssignment, ModelTrafficRepository } from './model-traffic.repository';
+import { isEmptySplit, ModelTrafficRepository, TrafficSplit } from './model-traffic.repository';
 
 @Injectable()
 export class TypeormModelTrafficRepository extends ModelTrafficRepository {
@@ -19,8 +19,9 @@ export class TypeormModelTrafficRepository extends ModelTrafficRepository {
     return this.repo(tx).findOne({ where: { modelId } });
   }
 
-  async upsert(canary: CanaryAssignment, tx: Transaction): Promise<void> {
-    await this.repo(tx).upsert(canary, ['modelId']);
+  async save(split: TrafficSplit, tx: Transaction): Promise<void> {
+    if (isEmptySplit(split)) await this.delete(split.modelId, tx);
+    else await this.repo(tx).upsert(split, ['modelId']);
   }
 
   async delete(modelId: string, tx: Transaction): Promise<void> {
@@ -28,7 +29,16 @@ export class TypeormModelTrafficRepository extends ModelTrafficRepository {
   }
 
   async clearCanaryOf(modelId: string, version: number, tx: Transaction): Promise<boolean> {
-    const deleted = await this.repo(tx).delete({ modelId, canaryVersion: version });
-    return (deleted.affected ?? 0) > 0;
+    const repo = this.repo(tx);
+    // Rows left with nothing go first: the table refuses a row with neither a canary nor a shadow.
+    const emptied = await repo.delete({ modelId, canaryVersion: version, shadowVersion: IsNull() });
+    await repo.delete({ modelId, shadowVersion: version, canaryVersion: IsNull() });
+    const both = await repo.delete({ modelId, canaryVersion: version, shadowVersion: version });
+    const canary = await repo.update({ modelId, canaryVersion: version }, { canaryVersion: null, canaryPercent: null });
+    await repo.update(
+      { modelId, shadowVersion: version, canaryVersion: Not(IsNull()) },
+      { shadowVersion: null, shadowPercent: null, shadowSince: null },
+    );
+    return (emptied.affected ?? 0) + (both.affected ?? 0) + (canary.affected ?? 0) > 0;
   }
 }

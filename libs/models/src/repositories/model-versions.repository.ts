@@ -60,6 +60,11 @@ export abstract class ModelVersionsRepository {
   /** The production version of every model that is not deleted, by model name. */
   abstract listLiveProduction(): Promise<ProductionVersion[]>;
   /**
+   * Deprecated versions of models that are not deleted, soonest sunset first (then model, version),
+   * those sunsetting before `before` only when given; with their model.
+   */
+  abstract listDeprecated(filter: { before?: Date; limit: number; offset: number }): Promise<{ rows: ProductionVersion[]; total: number }>;
+  /**
    * Up to `limit` deprecated versions whose sunset is at or before `now`, oldest sunset first,
    * locked (FOR UPDATE SKIP LOCKED: concurrent sweeps take different rows, never wait).
    */

@@ -94,6 +94,22 @@ export class TypeormModelVersionsRepository extends ModelVersionsRepository {
     return rows.map((r) => ({ model: (r as ModelVersionEntity & { model: ModelEntity }).model, version: r }));
   }
 
+  async listDeprecated(filter: { before?: Date; limit: number; offset: number }): Promise<{ rows: ProductionVersion[]; total: number }> {
+    const qb = this.repo()
+      .createQueryBuilder('v')
+      .innerJoinAndMapOne('v.model', ModelEntity, 'm', 'm.id = v.model_id AND m.deleted_at IS NULL')
+      .where(`v.stage = 'deprecated'`);
+    if (filter.before) qb.andWhere('v.sunset_at < :before', { before: filter.before });
+    const [rows, total] = await qb
+      .orderBy('v.sunset_at', 'ASC', 'NULLS LAST')
+      .addOrderBy('m.name', 'ASC')
+      .addOrderBy('v.version', 'ASC')
+      .take(filter.limit)
+      .skip(filter.offset)
+      .getManyAndCount();
+    return { rows: rows.map((r) => ({ model: (r as ModelVersionEntity & { model: ModelEntity }).model, version: r })), total };
+  }
+
   lockSunsetDue(now: Date, limit: number, tx: Transaction): Promise<ModelVersionEntity[]> {
     return this.repo(tx)
       .createQueryBuilder('v')

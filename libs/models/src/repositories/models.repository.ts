@@ -16,7 +16,7 @@ export interface NewModel {
   tags: string[];
 }
 
-export type ModelChanges = Partial<Pick<ModelEntity, 'description' | 'task' | 'tags'>>;
+export type ModelChanges = Partial<Pick<ModelEntity, 'description' | 'task' | 'tags' | 'requireApproval'>>;
 
 export interface ModelFilter {
   tag?: string;

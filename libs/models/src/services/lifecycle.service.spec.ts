@@ -1,5 +1,6 @@
 import { ConflictError, ForbiddenError } from '@app/common';
 import { DAY_MS } from '../domain/lifecycle';
+import type { ModelVersionDto } from '../dto/model-version.dto';
 import { actorWith, DEFAULT_SUNSET_DAYS, registryServices, SIGNATURE } from '../testing/registry-services';
 
 /** LifecycleService's rules over in-memory repositories: no database, no server. */
@@ -86,7 +87,7 @@ describe('LifecycleService', () => {
 
   it('only an admin retires a version', async () => {
     await expect(r.lifecycle.transition('iris', 1, { to: 'retired' }, undefined, engineer)).rejects.toBeInstanceOf(ForbiddenError);
-    const dto = await r.lifecycle.transition('iris', 1, { to: 'retired' }, undefined, admin);
+    const dto = (await r.lifecycle.transition('iris', 1, { to: 'retired' }, undefined, admin)) as ModelVersionDto;
     expect(dto.stage).toBe('retired');
     expect(row(1).sunsetAt).not.toBeNull();
     await expect(r.lifecycle.transition('iris', 1, { to: 'staging' }, undefined, admin)).rejects.toMatchObject({

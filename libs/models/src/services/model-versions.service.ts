@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditTrail } from '@app/audit';
+import { AuditTrail, EventOutbox } from '@app/audit';
 import { Actor, httpConfig, type HttpConfig, InjectConfig, Page, toPage, ValidationFailedError } from '@app/common';
 import { registryConfig, type RegistryConfig } from '../registry.config';
 import { Transaction, UnitOfWork } from '@app/database';
@@ -71,6 +71,7 @@ export class ModelVersionsService {
     private readonly inspector: ArtifactInspector,
     private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
+    private readonly outbox: EventOutbox,
   ) {}
 
   /** POST /v1/models/{name}/versions: a multipart upload becomes a draft version. */
@@ -158,6 +159,11 @@ export class ModelVersionsService {
             targetId: row.id,
             details: { model: name, version: row.version, stage, sha256: row.sha256, sizeBytes: row.sizeBytes, source: row.source },
           },
+          tx,
+        );
+        await this.outbox.add(
+          'model.version.created',
+          { model: name, version: row.version, stage, sha256: row.sha256, sizeBytes: row.sizeBytes, createdBy: row.createdBy },
           tx,
         );
         production = await this.versions.findProduction(model.id, tx);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@app/audit';
-import { Actor, Page, toPage } from '@app/common';
+import { Actor, ForbiddenError, hasRole, Page, toPage } from '@app/common';
 import { UnitOfWork } from '@app/database';
 import { CreateModelDto } from '../dto/create-model.dto';
 import { ListModelsQueryDto } from '../dto/list-models.query.dto';
@@ -82,6 +82,12 @@ export class ModelsService {
       if (dto.description !== undefined) changes.description = dto.description;
       if (dto.task !== undefined) changes.task = dto.task;
       if (dto.tags !== undefined) changes.tags = unique(dto.tags);
+      if (dto.requireApproval !== undefined) {
+        if (!actor || !hasRole(actor.caller.roles, 'admin')) {
+          throw new ForbiddenError('Only an admin may change whether promotions of this model need approval.', 'INSUFFICIENT_ROLE');
+        }
+        changes.requireApproval = dto.requireApproval;
+      }
       if (Object.keys(changes).length) {
         await this.models.update(model.id, changes, tx);
         await this.audit.record(

@@ -43,6 +43,14 @@ export interface CanarySetting {
   percent: number;
 }
 
+/** A shadow: `since` names its run (the report counts from there; a new version starts a new run). */
+export interface ShadowSetting {
+  modelId: string;
+  version: number;
+  percent: number;
+  since: Date;
+}
+
 /**
  * The registry's read side for the serving layer: resolve production / a version / an alias /
  * the canary, and fetch artifacts. Throws the registry's 404 errors; leaves retired (410) and
@@ -101,6 +109,12 @@ export class RegistryReader {
     return rows.map((r) => servable(r.model, r.version));
   }
 
+  /** Deprecated versions across models, soonest sunset first (those sunsetting before `before` when given). */
+  async deprecatedVersions(filter: { before?: Date; limit: number; offset: number }): Promise<{ rows: ServableVersion[]; total: number }> {
+    const { rows, total } = await this.versionRows.listDeprecated(filter);
+    return { rows: rows.map((r) => servable(r.model, r.version)), total };
+  }
+
   /** Every version of a model, newest first, with effective stages (for /v2/models/{name}). */
   async versions(name: string): Promise<ServableVersion[]> {
     const model = await modelNamed(this.models, name);
@@ -111,7 +125,14 @@ export class RegistryReader {
   async canary(name: string): Promise<CanarySetting | null> {
     const model = await modelNamed(this.models, name);
     const row = await this.traffic.find(model.id);
-    return row ? { version: row.canaryVersion, percent: row.canaryPercent } : null;
+    return row?.canaryVersion != null && row.canaryPercent != null ? { version: row.canaryVersion, percent: row.canaryPercent } : null;
+  }
+
+  async shadow(name: string): Promise<ShadowSetting | null> {
+    const model = await modelNamed(this.models, name);
+    const row = await this.traffic.find(model.id);
+    if (row?.shadowVersion == null || row.shadowPercent == null || !row.shadowSince) return null;
+    return { modelId: model.id, version: row.shadowVersion, percent: row.shadowPercent, since: row.shadowSince };
   }
 
   /** The version's files (model.json + shards + extras), as uploaded. */

@@ -21,6 +21,7 @@ export function toModelDto(
     description: m.description,
     task: m.task,
     tags: m.tags,
+    requireApproval: m.requireApproval,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
     productionVersion,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InMemoryAuditTrail } from '@app/audit/testing';
+import { InMemoryAuditTrail, InMemoryEventOutbox } from '@app/audit/testing';
+import { InMemoryPromotionRequestsRepository } from './in-memory-promotion-requests';
 import type { LifecycleState } from '../domain/lifecycle';
 import { effectiveStage } from '../domain/lifecycle';
 import type { ModelAliasEntity } from '../entities/model-alias.entity';
@@ -8,7 +9,7 @@ import type { ModelTrafficEntity } from '../entities/model-traffic.entity';
 import type { ModelVersionEntity } from '../entities/model-version.entity';
 import type { StageTransitionEntity } from '../entities/stage-transition.entity';
 import { AliasAssignment, ModelAliasesRepository } from '../repositories/model-aliases.repository';
-import { CanaryAssignment, ModelTrafficRepository } from '../repositories/model-traffic.repository';
+import { isEmptySplit, ModelTrafficRepository, TrafficSplit } from '../repositories/model-traffic.repository';
 import {
   ModelVersionsRepository,
   NewModelVersion,
@@ -60,7 +61,15 @@ export class InMemoryModelsRepository extends ModelsRepository implements Store 
     locksOf(tx);
     if (this.store.rows.some((m) => m.name === model.name)) throw new ModelNameTaken(model.name);
     const now = new Date();
-    const row: ModelEntity = { id: randomUUID(), ...copyRow(model), lastVersion: 0, createdAt: now, updatedAt: now, deletedAt: null };
+    const row: ModelEntity = {
+      id: randomUUID(),
+      ...copyRow(model),
+      lastVersion: 0,
+      requireApproval: false,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
     this.store.rows.push(row);
     return copyRow(row);
   }
@@ -208,6 +217,22 @@ export class InMemoryModelVersionsRepository extends ModelVersionsRepository imp
       .sort((a, b) => a.model.name.localeCompare(b.model.name));
   }
 
+  async listDeprecated(filter: { before?: Date; limit: number; offset: number }): Promise<{ rows: ProductionVersion[]; total: number }> {
+    const live = this.models?.store.rows.filter((m) => m.deletedAt === null) ?? [];
+    const sunset = (v: ModelVersionEntity) => v.sunsetAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const all = live
+      .flatMap((model) =>
+        this.store.rows
+          .filter((v) => v.modelId === model.id && v.stage === 'deprecated' && (!filter.before || sunset(v) < filter.before.getTime()))
+          .map((v) => ({ model: copyRow(model), version: copyRow(v) })),
+      )
+      .sort(
+        (a, b) =>
+          sunset(a.version) - sunset(b.version) || a.model.name.localeCompare(b.model.name) || a.version.version - b.version.version,
+      );
+    return { rows: all.slice(filter.offset, filter.offset + filter.limit), total: all.length };
+  }
+
   async lockSunsetDue(now: Date, limit: number, tx: Transaction): Promise<ModelVersionEntity[]> {
     const due = this.store.rows
       .filter((v) => v.stage === 'deprecated' && v.sunsetAt !== null && v.sunsetAt.getTime() <= now.getTime())
@@ -299,9 +324,9 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
     return row ? copyRow(row) : null;
   }
 
-  async upsert(canary: CanaryAssignment, tx: Transaction): Promise<void> {
-    await this.delete(canary.modelId, tx);
-    this.store.rows.push({ ...canary, updatedAt: new Date() });
+  async save(split: TrafficSplit, tx: Transaction): Promise<void> {
+    await this.delete(split.modelId, tx);
+    if (!isEmptySplit(split)) this.store.rows.push({ ...split, updatedAt: new Date() });
   }
 
   async delete(modelId: string, tx: Transaction): Promise<void> {
@@ -311,9 +336,17 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
 
   async clearCanaryOf(modelId: string, version: number, tx: Transaction): Promise<boolean> {
     locksOf(tx);
-    const before = this.store.rows.length;
-    this.store.rows = this.store.rows.filter((t) => !(t.modelId === modelId && t.canaryVersion === version));
-    return this.store.rows.length < before;
+    let canaryCleared = false;
+    this.store.rows = this.store.rows
+      .map((t) => {
+        if (t.modelId !== modelId) return t;
+        const row = { ...t };
+        if (row.canaryVersion === version) [row.canaryVersion, row.canaryPercent, canaryCleared] = [null, null, true];
+        if (row.shadowVersion === version) [row.shadowVersion, row.shadowPercent, row.shadowSince] = [null, null, null];
+        return row;
+      })
+      .filter((t) => !isEmptySplit(t));
+    return canaryCleared;
   }
 }
 
@@ -325,6 +358,8 @@ export function inMemoryRegistryPersistence() {
   const aliases = new InMemoryModelAliasesRepository();
   const traffic = new InMemoryModelTrafficRepository();
   const audit = new InMemoryAuditTrail();
-  const transactions = new InMemoryUnitOfWork([models, versions, aliases, traffic, audit]);
-  return { models, versions, aliases, traffic, audit, transactions };
+  const promotions = new InMemoryPromotionRequestsRepository();
+  const outbox = new InMemoryEventOutbox();
+  const transactions = new InMemoryUnitOfWork([models, versions, aliases, traffic, audit, promotions, outbox]);
+  return { models, versions, aliases, traffic, audit, promotions, outbox, transactions };
 }

@@ -5,6 +5,7 @@ import { AliasesService } from '../services/aliases.service';
 import { LifecycleService } from '../services/lifecycle.service';
 import { ModelVersionsService, NewVersion } from '../services/model-versions.service';
 import { ModelsService } from '../services/models.service';
+import { PromotionsService } from '../services/promotions.service';
 import { RegistryEvent, RegistryEvents } from '../services/registry-events';
 import { RegistryReader } from '../services/registry-reader';
 import { TrafficService } from '../services/traffic.service';
@@ -52,12 +53,13 @@ export function actorWith(roles: Role[], id = 'user-1'): Actor {
  * The registry's services over in-memory repositories, storage and a fake inspector (every
  * artifact "loads" with the same signature): the rules, without a database, a model load or a server.
  */
-export function registryServices() {
+export function registryServices(env: Record<string, string> = {}) {
   const p = inMemoryRegistryPersistence();
   const config = loadConfigSlice(registryConfig, {
     DEFAULT_SUNSET_DAYS: String(DEFAULT_SUNSET_DAYS),
     SUNSET_SWEEP_INTERVAL_SECONDS: '0',
     MAX_ARTIFACT_BYTES: String(1 << 20),
+    ...env,
   });
   const http = loadConfigSlice(httpConfig, { JSON_MAX_DEPTH: '32' });
   const storage = new InMemoryArtifactStorage();
@@ -73,8 +75,20 @@ export function registryServices() {
   events.events$.subscribe((e) => emitted.push(e));
 
   const models = new ModelsService(p.models, p.versions, p.transactions, p.audit, events);
-  const versions = new ModelVersionsService(p.models, p.versions, p.transactions, config, http, storage, inspector, p.audit, events);
-  const lifecycle = new LifecycleService(p.models, p.versions, p.traffic, p.transactions, config, p.audit, events);
+  const versions = new ModelVersionsService(
+    p.models,
+    p.versions,
+    p.transactions,
+    config,
+    http,
+    storage,
+    inspector,
+    p.audit,
+    events,
+    p.outbox,
+  );
+  const lifecycle = new LifecycleService(p.models, p.versions, p.traffic, p.transactions, config, p.audit, events, p.promotions, p.outbox);
+  const promotions = new PromotionsService(p.models, p.versions, p.promotions, lifecycle, p.transactions, p.audit, p.outbox, events);
   const aliases = new AliasesService(p.models, p.versions, p.aliases, p.transactions, p.audit, events);
   const traffic = new TrafficService(p.models, p.versions, p.traffic, p.transactions, p.audit, events);
   const reader = new RegistryReader(p.models, p.versions, p.aliases, p.traffic, storage, events);
@@ -97,5 +111,5 @@ export function registryServices() {
       { createModel: { task: null } },
     );
 
-  return { p, config, storage, events, emitted, models, versions, lifecycle, aliases, traffic, reader, addVersion };
+  return { p, config, storage, events, emitted, models, versions, lifecycle, promotions, aliases, traffic, reader, addVersion };
 }

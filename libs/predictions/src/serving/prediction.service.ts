@@ -31,6 +31,10 @@ import {
   V2InferResponse,
 } from '../v2/inference-protocol';
 import { ServingTarget, VersionResolver } from './version-resolver';
+import { ShadowRunner } from '../shadow/shadow-runner';
+import { modelKey } from './model-key';
+
+export { modelKey } from './model-key';
 
 /** A row of a model with several outputs: output name → that row's values. */
 export type NamedOutputRow = Record<string, (number | string)[]>;
@@ -74,6 +78,7 @@ export class PredictionService {
     private readonly settings: ServingSettingsService,
     private readonly payloads: PayloadLogRecorder,
     private readonly stats: InferenceStats,
+    private readonly shadows: ShadowRunner,
     @InjectConfig(servingConfig) serving: ServingConfig,
     @InjectConfig(inferenceConfig) private readonly inference: InferenceConfig,
     metrics: MetricsRegistry,
@@ -109,7 +114,7 @@ export class PredictionService {
       };
       const labels = labelsOf(version, outcome.outputs);
       if (labels) body.labels = labels;
-      return { rows: inputs[0].length, outcome, body };
+      return { rows: inputs[0].length, inputs, outcome, body };
     });
   }
 
@@ -139,7 +144,7 @@ export class PredictionService {
           },
           outcome.outputs,
         );
-        return { rows: inputs[0].length, outcome, body };
+        return { rows: inputs[0].length, inputs, outcome, body };
       } catch (error) {
         throw asProtocolError(error);
       }
@@ -166,7 +171,7 @@ export class PredictionService {
     target: ServingTarget,
     actor: Actor,
     api: 'v1' | 'v2',
-    work: (version: ServableVersion) => Promise<{ rows: number; outcome: Outcome; body: T }>,
+    work: (version: ServableVersion) => Promise<{ rows: number; inputs: InputColumns; outcome: Outcome; body: T }>,
   ): Promise<WithHeaders<T>> {
     const started = performance.now();
     let version: ServableVersion | undefined;
@@ -180,6 +185,10 @@ export class PredictionService {
       const result = await work(version);
       rows = result.rows;
       computeMs = result.outcome.computeMs;
+      // A cache hit ran nothing: no production latency to compare a shadow's with.
+      if (target.kind === 'production' && result.outcome.cache !== 'hit') {
+        this.shadows.offer(version, result.inputs, result.outcome.outputs, result.outcome.queueMs + result.outcome.computeMs);
+      }
       return new WithHeaders(result.body, this.headers(version, result.outcome));
     } catch (error) {
       failure = error;
@@ -306,11 +315,6 @@ function assertOutputFits(version: ServableVersion, rows: number, maxOutputValue
       `(${perRow} values per row, MAX_OUTPUT_VALUES_PER_REQUEST=${maxOutputValues}).`,
     { extensions: { maxRows: maxRowsForOutputs(version, maxOutputValues) } },
   );
-}
-
-/** Identity of a loaded model: a re-uploaded artifact can never be served from a stale entry. */
-export function modelKey(version: Pick<ServableVersion, 'modelId' | 'version' | 'sha256'>): string {
-  return `${version.modelId}:${version.version}:${version.sha256}`;
 }
 
 function signatureOf(version: ServableVersion) {

@@ -3,7 +3,7 @@ import { Subscription } from 'rxjs';
 import { InjectConfig } from '@app/common';
 import { databaseConfig, type DatabaseConfig, StaleIfUnavailableCache } from '@app/database';
 import { servingConfig, type ServingConfig } from '../serving.config';
-import { CanarySetting, RegistryReader, ServableVersion } from '@app/models';
+import { CanarySetting, RegistryReader, ServableVersion, ShadowSetting } from '@app/models';
 import { routesToCanary } from '../routing/canary';
 
 export type ServingTarget =
@@ -50,6 +50,11 @@ export class VersionResolver implements OnModuleDestroy {
         return production;
       }
     }
+  }
+
+  /** The model's shadow, cached and dropped like the canary (the same 'traffic' registry events). */
+  shadow(model: string): Promise<ShadowSetting | null> {
+    return this.cached(`s\u0000${model}`, () => this.registry.shadow(model));
   }
 
   versions(model: string): Promise<ServableVersion[]> {

@@ -2,7 +2,15 @@ import { ExclusiveRun, UnitOfWork, Transaction } from '@app/database';
 import { ModelServingSettingsEntity } from '../entities/model-serving-settings.entity';
 import { NewPredictionLog, PredictionLogsRepository } from '../serving/prediction-logs.repository';
 import { ServingSettings, ServingSettingsRepository } from '../serving/serving-settings.repository';
-import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageRecord, UsageRow, UsageTotals } from '../usage/usage-events.repository';
+import {
+  UsageEventsRepository,
+  UsageFilter,
+  UsageGroupBy,
+  UsageRecord,
+  UsageRow,
+  UsageTotals,
+  VersionActivity,
+} from '../usage/usage-events.repository';
 
 /**
  * In-memory fakes of predictions' repositories, for unit tests (no database): the same conditions
@@ -41,6 +49,20 @@ export class InMemoryUsageEventsRepository extends UsageEventsRepository {
     }
     this.rows.push(...batch.map((e) => ({ ...e, at: new Date(e.at) })));
     this.batches.push(batch.length);
+  }
+
+  async versionActivity(from: Date, versions: readonly { model: string; version: number }[]): Promise<Map<string, VersionActivity>> {
+    const wanted = new Set(versions.map((v) => `${v.model}:${v.version}`));
+    const activity = new Map<string, { requests: number; callers: Set<string> }>();
+    for (const row of this.rows) {
+      const key = `${row.modelName}:${row.version}`;
+      if (row.at < from || !wanted.has(key)) continue;
+      const a = activity.get(key) ?? { requests: 0, callers: new Set<string>() };
+      a.requests += row.requests ?? 1;
+      if (row.callerId !== null) a.callers.add(row.callerId);
+      activity.set(key, a);
+    }
+    return new Map([...activity].map(([k, a]) => [k, { requests: a.requests, callers: a.callers.size }]));
   }
 
   async aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter: UsageFilter = {}): Promise<UsageTotals[]> {

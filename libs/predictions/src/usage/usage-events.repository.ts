@@ -39,6 +39,12 @@ export interface UsageTotals {
   computeMs: number;
 }
 
+/** Requests and distinct callers of one version over a period. */
+export interface VersionActivity {
+  requests: number;
+  callers: number;
+}
+
 /** The usage_events ledger (DI token; the TypeORM implementation is bound in PredictionsModule). Append-only. */
 export abstract class UsageEventsRepository {
   /** Appends the batch in one statement; all of it or (on an error) none of it. Reports count a row's requests one by one. */
@@ -50,4 +56,9 @@ export abstract class UsageEventsRepository {
    * names are looked up in the same statement (never one query per row).
    */
   abstract aggregate(range: { from: Date; to: Date }, groupBy: UsageGroupBy, filter?: UsageFilter): Promise<UsageTotals[]>;
+  /**
+   * Requests and distinct callers (anonymous not counted) since `from`, for each of the given
+   * versions, keyed `model:version`; a version without requests is absent. One statement.
+   */
+  abstract versionActivity(from: Date, versions: readonly { model: string; version: number }[]): Promise<Map<string, VersionActivity>>;
 }

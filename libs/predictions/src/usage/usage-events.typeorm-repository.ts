@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { UsageEventsRepository, UsageFilter, UsageGroupBy, UsageInterval, UsageRow, UsageTotals } from './usage-events.repository';
+import {
+  UsageEventsRepository,
+  UsageFilter,
+  UsageGroupBy,
+  UsageInterval,
+  UsageRow,
+  UsageTotals,
+  VersionActivity,
+} from './usage-events.repository';
 
 const KEY_SQL: Record<UsageGroupBy, string> = {
   model: `model_name`,
@@ -56,6 +64,19 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
         col('latenciesMs').map((l) => (l ? `{${l.join(',')}}` : null)),
       ],
     );
+  }
+
+  async versionActivity(from: Date, versions: readonly { model: string; version: number }[]): Promise<Map<string, VersionActivity>> {
+    if (!versions.length) return new Map();
+    const rows: { model_name: string; version: number; requests: number; callers: number }[] = await this.dataSource.query(
+      `SELECT e.model_name, e.version, sum(e.requests)::int AS requests, count(DISTINCT e.caller_id)::int AS callers
+         FROM usage_events e
+         JOIN unnest($2::text[], $3::int[]) AS w(model_name, version) ON w.model_name = e.model_name AND w.version = e.version
+        WHERE e.at >= $1
+        GROUP BY e.model_name, e.version`,
+      [from, versions.map((v) => v.model), versions.map((v) => v.version)],
+    );
+    return new Map(rows.map((r) => [`${r.model_name}:${r.version}`, { requests: Number(r.requests), callers: Number(r.callers) }]));
   }
 
   /**

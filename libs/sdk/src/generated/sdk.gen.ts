@@ -2,7 +2,7 @@
 
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TfClassifyData, TfClassifyErrors, TfClassifyResponses, TfClassifyWithLabelData, TfClassifyWithLabelErrors, TfClassifyWithLabelResponses, TfClassifyWithVersionData, TfClassifyWithVersionErrors, TfClassifyWithVersionResponses, TfMetadataData, TfMetadataErrors, TfMetadataResponses, TfPredictData, TfPredictErrors, TfPredictResponses, TfPredictWithLabelData, TfPredictWithLabelErrors, TfPredictWithLabelResponses, TfPredictWithVersionData, TfPredictWithVersionErrors, TfPredictWithVersionResponses, TfRegressData, TfRegressErrors, TfRegressResponses, TfRegressWithLabelData, TfRegressWithLabelErrors, TfRegressWithLabelResponses, TfRegressWithVersionData, TfRegressWithVersionErrors, TfRegressWithVersionResponses, TfVersionMetadataData, TfVersionMetadataErrors, TfVersionMetadataResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
+import type { ApprovePromotionRequestData, ApprovePromotionRequestErrors, ApprovePromotionRequestResponses, CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetShadowReportData, GetShadowReportErrors, GetShadowReportResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListPromotionRequestsData, ListPromotionRequestsErrors, ListPromotionRequestsResponses, ListSunsetsData, ListSunsetsErrors, ListSunsetsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RejectPromotionRequestData, RejectPromotionRequestErrors, RejectPromotionRequestResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TestWebhookData, TestWebhookErrors, TestWebhookResponses, TfClassifyData, TfClassifyErrors, TfClassifyResponses, TfClassifyWithLabelData, TfClassifyWithLabelErrors, TfClassifyWithLabelResponses, TfClassifyWithVersionData, TfClassifyWithVersionErrors, TfClassifyWithVersionResponses, TfMetadataData, TfMetadataErrors, TfMetadataResponses, TfPredictData, TfPredictErrors, TfPredictResponses, TfPredictWithLabelData, TfPredictWithLabelErrors, TfPredictWithLabelResponses, TfPredictWithVersionData, TfPredictWithVersionErrors, TfPredictWithVersionResponses, TfRegressData, TfRegressErrors, TfRegressResponses, TfRegressWithLabelData, TfRegressWithLabelErrors, TfRegressWithLabelResponses, TfRegressWithVersionData, TfRegressWithVersionErrors, TfRegressWithVersionResponses, TfVersionMetadataData, TfVersionMetadataErrors, TfVersionMetadataResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -680,6 +680,29 @@ export const updateServingSettings = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
+ * How the model's shadow version compares with production on the mirrored requests
+ *
+ * Counts from when the current shadow version was set (`since`; a new version restarts it). Mirrored requests that waited while the shadow queue was full were dropped (metric `shadow_queue_dropped_total`) and are not in it. With no shadow, `version` and `since` are null.
+ */
+export const getShadowReport = <ThrowOnError extends boolean = false>(options: Options<GetShadowReportData, ThrowOnError>): RequestResult<GetShadowReportResponses, GetShadowReportErrors, ThrowOnError> => (options.client ?? client).get<GetShadowReportResponses, GetShadowReportErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/shadow-report',
+    ...options
+});
+
+/**
  * The model's canary split of production traffic
  */
 export const getModelTraffic = <ThrowOnError extends boolean = false>(options: Options<GetModelTrafficData, ThrowOnError>): RequestResult<GetModelTrafficResponses, GetModelTrafficErrors, ThrowOnError> => (options.client ?? client).get<GetModelTrafficResponses, GetModelTrafficErrors, ThrowOnError>({
@@ -1117,6 +1140,100 @@ export const tfRegress = <ThrowOnError extends boolean = false>(options: Options
 });
 
 /**
+ * List promotion requests, newest first (filter by status and model)
+ */
+export const listPromotionRequests = <ThrowOnError extends boolean = false>(options?: Options<ListPromotionRequestsData, ThrowOnError>): RequestResult<ListPromotionRequestsResponses, ListPromotionRequestsErrors, ThrowOnError> => (options?.client ?? client).get<ListPromotionRequestsResponses, ListPromotionRequestsErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/promotion-requests',
+    ...options
+});
+
+/**
+ * Approve a promotion request: the version moves to production now
+ *
+ * Admins and users with the `approver` flag, never the requester (403 SELF_APPROVAL). A request whose version left the stage it was made in becomes `stale` (409 PROMOTION_REQUEST_STALE). The move is checked as a transition is (stage rules, the signature guard).
+ */
+export const approvePromotionRequest = <ThrowOnError extends boolean = false>(options: Options<ApprovePromotionRequestData, ThrowOnError>): RequestResult<ApprovePromotionRequestResponses, ApprovePromotionRequestErrors, ThrowOnError> => (options.client ?? client).post<ApprovePromotionRequestResponses, ApprovePromotionRequestErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/promotion-requests/{id}/approve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reject a promotion request (admins and approvers, never the requester)
+ */
+export const rejectPromotionRequest = <ThrowOnError extends boolean = false>(options: Options<RejectPromotionRequestData, ThrowOnError>): RequestResult<RejectPromotionRequestResponses, RejectPromotionRequestErrors, ThrowOnError> => (options.client ?? client).post<RejectPromotionRequestResponses, RejectPromotionRequestErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/promotion-requests/{id}/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Deprecated versions across models, soonest sunset first, with their requests and distinct callers over the last 7 days
+ */
+export const listSunsets = <ThrowOnError extends boolean = false>(options?: Options<ListSunsetsData, ThrowOnError>): RequestResult<ListSunsetsResponses, ListSunsetsErrors, ThrowOnError> => (options?.client ?? client).get<ListSunsetsResponses, ListSunsetsErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/sunsets',
+    ...options
+});
+
+/**
  * List training jobs, newest first (your own; admins see all)
  */
 export const listTrainingJobs = <ThrowOnError extends boolean = false>(options?: Options<ListTrainingJobsData, ThrowOnError>): RequestResult<ListTrainingJobsResponses, ListTrainingJobsErrors, ThrowOnError> => (options?.client ?? client).get<ListTrainingJobsResponses, ListTrainingJobsErrors, ThrowOnError>({
@@ -1363,6 +1480,115 @@ export const updateUser = <ThrowOnError extends boolean = false>(options: Option
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List webhooks (never their secrets)
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>): RequestResult<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError> => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/webhooks',
+    ...options
+});
+
+/**
+ * Subscribe a URL to events; the signing secret is shown only in this answer
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a webhook and its delivery history; nothing more is sent to it
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>): RequestResult<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError> => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/webhooks/{id}',
+    ...options
+});
+
+/**
+ * A webhook's recent deliveries, newest first
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/webhooks/{id}/deliveries',
+    ...options
+});
+
+/**
+ * Send a `ping` event to the webhook (in the background)
+ */
+export const testWebhook = <ThrowOnError extends boolean = false>(options: Options<TestWebhookData, ThrowOnError>): RequestResult<TestWebhookResponses, TestWebhookErrors, ThrowOnError> => (options.client ?? client).post<TestWebhookResponses, TestWebhookErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/webhooks/{id}/test',
+    ...options
 });
 
 /**

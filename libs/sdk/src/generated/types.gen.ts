@@ -147,6 +147,18 @@ export type CreateUserDto = {
     roles: Array<'consumer' | 'ml-engineer' | 'admin'>;
 };
 
+export type CreateWebhookDto = {
+    description?: string;
+    /**
+     * The events to receive (at least one)
+     */
+    events: Array<'model.version.created' | 'model.version.transitioned' | 'promotion.requested' | 'promotion.decided' | 'training.job.finished'>;
+    /**
+     * http(s) URL whose host is in WEBHOOK_ALLOWED_HOSTS (any port); redirects are not followed
+     */
+    url: string;
+};
+
 export type CreatedApiKeyDto = {
     /**
      * OAuth2 client id (POST /v1/auth/token)
@@ -165,6 +177,17 @@ export type CreatedApiKeyDto = {
     key: string;
     name: string;
     role: 'consumer' | 'ml-engineer' | 'admin';
+};
+
+export type CreatedWebhookDto = {
+    createdAt: string;
+    events: Array<'model.version.created' | 'model.version.transitioned' | 'promotion.requested' | 'promotion.decided' | 'training.job.finished'>;
+    id: string;
+    /**
+     * The HMAC-SHA256 key of X-ModelGate-Signature. Shown only once: store it now.
+     */
+    secret: string;
+    url: string;
 };
 
 export type DatasetColumnDto = {
@@ -194,6 +217,10 @@ export type DatasetDto = {
      */
     sha256: string;
     sizeBytes: number;
+};
+
+export type DecidePromotionDto = {
+    comment?: string;
 };
 
 export type EpochRecordDto = {
@@ -299,6 +326,10 @@ export type ModelDto = {
      * The version in the production stage, if any
      */
     productionVersion: number | null;
+    /**
+     * Moves to production wait for an approver (or PROMOTION_REQUIRES_APPROVAL asks it of every model)
+     */
+    requireApproval: boolean;
     tags: Array<string>;
     task: string | null;
     updatedAt: string;
@@ -424,7 +455,7 @@ export type ProblemDocumentDto = {
     /**
      * Stable machine-readable error code; docs/errors.md lists each one with its status and meaning
      */
-    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'FORCE_NOT_ALLOWED' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'SIGNATURE_MISMATCH' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INFERENCE_WORKER_FAILED' | 'INSPECTION_BUSY';
+    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'FORCE_NOT_ALLOWED' | 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'PROMOTION_REQUEST_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'SIGNATURE_MISMATCH' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'PROMOTION_REQUEST_STALE' | 'PROMOTION_REQUEST_DECIDED' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'WEBHOOK_DESTINATION_NOT_ALLOWED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INFERENCE_WORKER_FAILED' | 'INSPECTION_BUSY';
     /**
      * DATASET_MALFORMED: the column (header name)
      */
@@ -523,6 +554,28 @@ export type ProblemDocumentDto = {
     version?: number;
 };
 
+export type PromotionRequestDto = {
+    comment: string | null;
+    createdAt: string;
+    decidedAt: string | null;
+    /**
+     * The approver who decided (null while pending, and for a stale request)
+     */
+    decidedBy: string | null;
+    id: string;
+    model: string;
+    reason: string | null;
+    /**
+     * The requester (a user's email, or api-key:<id>)
+     */
+    requestedBy: string;
+    /**
+     * pending until an approver decides; stale when the version left the stage it was requested from
+     */
+    status: 'pending' | 'approved' | 'rejected' | 'stale';
+    version: number;
+};
+
 export type QuantizeVersionDto = {
     dtype: 'float16' | 'uint16' | 'uint8';
 };
@@ -552,11 +605,76 @@ export type SetAliasDto = {
 };
 
 export type SetTrafficDto = {
-    canary: CanaryDto | null;
     /**
-     * Admin only (anyone else: 403 FORCE_NOT_ALLOWED): send the canary traffic although its signature differs from the production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.
+     * Left as it is when omitted (then `shadow` is required)
+     */
+    canary?: CanaryDto | null;
+    /**
+     * Admin only (anyone else: 403 FORCE_NOT_ALLOWED): send the canary (or shadow) traffic although its signature differs from the production version's (otherwise 409 SIGNATURE_MISMATCH). The override is recorded in the audit event.
      */
     force?: boolean;
+    /**
+     * Mirror a share of production requests on this version (`null` stops; left as it is when omitted). The caller never waits for it and its answer never depends on it; GET /v1/models/{name}/shadow-report compares the two.
+     */
+    shadow?: ShadowDto | null;
+};
+
+export type ShadowDto = {
+    /**
+     * Share of production requests also run on the shadow after the caller's answer is sent, 1 <= percent <= 100
+     */
+    percent: number;
+    /**
+     * A version of this model that is not retired, draft or production; it also runs the mirrored requests
+     */
+    version: number;
+};
+
+export type ShadowReportDto = {
+    /**
+     * Share of rows whose top class (argmax of the first output) is the same; null when the output is not class scores
+     */
+    agreement: number | null;
+    /**
+     * Production's median model time on the same requests, ms
+     */
+    baselineP50Ms: number | null;
+    /**
+     * Production's 95th percentile model time on the same requests, ms
+     */
+    baselineP95Ms: number | null;
+    /**
+     * The production version the shadow was compared with (the latest one)
+     */
+    baselineVersion: number | null;
+    /**
+     * Mirrored requests the shadow failed on
+     */
+    errors: number;
+    /**
+     * Mean |shadow − production| over every numeric output value
+     */
+    meanAbsDiff: number | null;
+    /**
+     * Shadow's median model time (batching queue + compute), ms, within ~2.5 % (latencies are counted in 5 % buckets)
+     */
+    p50Ms: number | null;
+    /**
+     * Shadow's 95th percentile model time, ms
+     */
+    p95Ms: number | null;
+    /**
+     * Mirrored requests run on the shadow (not counted as any caller’s usage)
+     */
+    requests: number;
+    /**
+     * When this shadow version was set: the report counts from here and restarts when the version changes
+     */
+    since: string | null;
+    /**
+     * The shadow version; null when the model has no shadow
+     */
+    version: number | null;
 };
 
 export type SignatureChangeDto = {
@@ -579,6 +697,28 @@ export type StageTransitionDto = {
     from: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
     reason: string | null;
     to: 'draft' | 'staging' | 'production' | 'deprecated' | 'retired';
+};
+
+export type SunsetDto = {
+    /**
+     * Distinct callers (users and API keys) of this version over the last 7 days: whom to warn
+     */
+    callersLast7d: number;
+    deprecatedAt: string | null;
+    model: string;
+    /**
+     * Prediction requests (not rows) to this version over the last 7 days
+     */
+    requestsLast7d: number;
+    /**
+     * The version that replaced it
+     */
+    successorVersion: number | null;
+    /**
+     * When the version retires (410 from then on)
+     */
+    sunsetAt: string | null;
+    version: number;
 };
 
 export type TensorSpecDto = {
@@ -737,6 +877,10 @@ export type TokenResponseDto = {
 
 export type TrafficDto = {
     canary: CanaryDto | null;
+    /**
+     * The shadow, when one is set
+     */
+    shadow?: ShadowDto;
 };
 
 export type TrainingJobDto = {
@@ -844,6 +988,10 @@ export type TransitionVersionDto = {
 
 export type UpdateModelDto = {
     description?: string | null;
+    /**
+     * Moves to production wait for an approver (admin only)
+     */
+    requireApproval?: boolean;
     tags?: Array<string>;
     task?: string | null;
 };
@@ -864,6 +1012,10 @@ export type UpdateServingSettingsDto = {
 };
 
 export type UpdateUserDto = {
+    /**
+     * May approve or reject promotion requests (admins always may)
+     */
+    approver?: boolean;
     /**
      * A disabled user cannot sign in; their tokens stop working at once
      */
@@ -913,6 +1065,10 @@ export type UsageRowDto = {
 };
 
 export type UserDto = {
+    /**
+     * May approve or reject promotion requests (admins always may)
+     */
+    approver: boolean;
     createdAt: string;
     disabled: boolean;
     email: string;
@@ -1066,6 +1222,44 @@ export type VersionStatusErrorDto = {
     error_message: '';
 };
 
+export type WebhookDeliveryDto = {
+    /**
+     * Attempts made so far
+     */
+    attempts: number;
+    createdAt: string;
+    deliveredAt: string | null;
+    event: 'model.version.created' | 'model.version.transitioned' | 'promotion.requested' | 'promotion.decided' | 'training.job.finished' | 'ping';
+    /**
+     * Also X-ModelGate-Delivery and the body `id`: receivers dedupe on it
+     */
+    id: string;
+    /**
+     * The receiver's last HTTP status (null: none yet, or no answer)
+     */
+    responseStatus: number | null;
+    status: 'pending' | 'delivered' | 'failed';
+};
+
+export type WebhookDeliveryListDto = {
+    /**
+     * Newest first
+     */
+    items: Array<WebhookDeliveryDto>;
+};
+
+export type WebhookDto = {
+    createdAt: string;
+    /**
+     * The user or API key that created it
+     */
+    createdBy: string | null;
+    description: string | null;
+    events: Array<'model.version.created' | 'model.version.transitioned' | 'promotion.requested' | 'promotion.decided' | 'training.job.finished'>;
+    id: string;
+    url: string;
+};
+
 export type CreateUserDtoWritable = {
     /**
      * Unique, case-insensitively; stored lower-case
@@ -1094,6 +1288,10 @@ export type TokenRequestDtoWritable = {
 };
 
 export type UpdateUserDtoWritable = {
+    /**
+     * May approve or reject promotion requests (admins always may)
+     */
+    approver?: boolean;
     /**
      * A disabled user cannot sign in; their tokens stop working at once
      */
@@ -2442,6 +2640,45 @@ export type UpdateServingSettingsResponses = {
 
 export type UpdateServingSettingsResponse = UpdateServingSettingsResponses[keyof UpdateServingSettingsResponses];
 
+export type GetShadowReportData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/v1/models/{name}/shadow-report';
+};
+
+export type GetShadowReportErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetShadowReportError = GetShadowReportErrors[keyof GetShadowReportErrors];
+
+export type GetShadowReportResponses = {
+    /**
+     * The current shadow run’s figures
+     */
+    200: ShadowReportDto;
+};
+
+export type GetShadowReportResponse = GetShadowReportResponses[keyof GetShadowReportResponses];
+
 export type GetModelTrafficData = {
     body?: never;
     path: {
@@ -3357,6 +3594,187 @@ export type TfRegressResponses = {
 
 export type TfRegressResponse = TfRegressResponses[keyof TfRegressResponses];
 
+export type ListPromotionRequestsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        status?: 'pending' | 'approved' | 'rejected' | 'stale';
+        /**
+         * Only this model's requests
+         */
+        model?: string;
+    };
+    url: '/v1/promotion-requests';
+};
+
+export type ListPromotionRequestsErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListPromotionRequestsError = ListPromotionRequestsErrors[keyof ListPromotionRequestsErrors];
+
+export type ListPromotionRequestsResponses = {
+    /**
+     * A page of promotion requests
+     */
+    200: {
+        items: Array<PromotionRequestDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListPromotionRequestsResponse = ListPromotionRequestsResponses[keyof ListPromotionRequestsResponses];
+
+export type ApprovePromotionRequestData = {
+    body: DecidePromotionDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/promotion-requests/{id}/approve';
+};
+
+export type ApprovePromotionRequestErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource.
+     */
+    409: ProblemDocumentDto;
+};
+
+export type ApprovePromotionRequestError = ApprovePromotionRequestErrors[keyof ApprovePromotionRequestErrors];
+
+export type ApprovePromotionRequestResponses = {
+    /**
+     * The request, approved
+     */
+    200: PromotionRequestDto;
+};
+
+export type ApprovePromotionRequestResponse = ApprovePromotionRequestResponses[keyof ApprovePromotionRequestResponses];
+
+export type RejectPromotionRequestData = {
+    body: DecidePromotionDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/promotion-requests/{id}/reject';
+};
+
+export type RejectPromotionRequestErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Conflicts with the current state of the resource.
+     */
+    409: ProblemDocumentDto;
+};
+
+export type RejectPromotionRequestError = RejectPromotionRequestErrors[keyof RejectPromotionRequestErrors];
+
+export type RejectPromotionRequestResponses = {
+    /**
+     * The request, rejected
+     */
+    200: PromotionRequestDto;
+};
+
+export type RejectPromotionRequestResponse = RejectPromotionRequestResponses[keyof RejectPromotionRequestResponses];
+
+export type ListSunsetsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Only versions whose sunset is before this instant
+         */
+        before?: string;
+    };
+    url: '/v1/sunsets';
+};
+
+export type ListSunsetsErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListSunsetsError = ListSunsetsErrors[keyof ListSunsetsErrors];
+
+export type ListSunsetsResponses = {
+    /**
+     * A page of deprecated versions
+     */
+    200: {
+        items: Array<SunsetDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListSunsetsResponse = ListSunsetsResponses[keyof ListSunsetsResponses];
+
 export type ListTrainingJobsData = {
     body?: never;
     path?: never;
@@ -3828,6 +4246,205 @@ export type UpdateUserResponses = {
 };
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/v1/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    /**
+     * A page of webhooks, oldest first
+     */
+    200: {
+        items: Array<WebhookDto>;
+        page: {
+            limit: number;
+            offset: number;
+            total: number;
+        };
+    };
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: CreateWebhookDto;
+    path?: never;
+    query?: never;
+    url: '/v1/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong).
+     */
+    422: ProblemDocumentDto;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    /**
+     * The webhook; `secret` is shown only here
+     */
+    201: CreatedWebhookDto;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        limit?: number;
+    };
+    url: '/v1/webhooks/{id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Deliveries, newest first (at most `limit`)
+     */
+    200: WebhookDeliveryListDto;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type TestWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}/test';
+};
+
+export type TestWebhookErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type TestWebhookError = TestWebhookErrors[keyof TestWebhookErrors];
+
+export type TestWebhookResponses = {
+    /**
+     * The ping delivery, pending; follow it in the deliveries
+     */
+    202: WebhookDeliveryDto;
+};
+
+export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
 
 export type GetServerMetadataV2Data = {
     body?: never;

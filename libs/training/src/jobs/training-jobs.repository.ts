@@ -119,10 +119,10 @@ export abstract class TrainingJobsRepository {
    * held or when a cancel was asked for (a cancel wins over a requeue).
    */
   abstract requeue(id: string, workerId: string): Promise<boolean>;
-  /** A held job ends; `error` is cleared unless given. False when no longer held. */
-  abstract finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields): Promise<boolean>;
+  /** A held job ends; `error` is cleared unless given. False when no longer held. In `tx` when given (with its outbox event). */
+  abstract finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields, tx?: Transaction): Promise<boolean>;
   /** A queued job is cancelled at once (cancel asked and finished now). False when not queued. */
-  abstract cancelQueued(id: string): Promise<boolean>;
+  abstract cancelQueued(id: string, tx?: Transaction): Promise<boolean>;
   /** Flags a running job for cancelling (its worker stops); no-op when not running or already flagged. */
   abstract requestCancel(id: string): Promise<void>;
   /**
@@ -130,5 +130,5 @@ export abstract class TrainingJobsRepository {
    * for, else failed at the last attempt, else queued again. Each step is one conditional write, so
    * concurrent sweeps never recover a job twice.
    */
-  abstract recoverStale(policy: StaleJobsPolicy): Promise<StaleRecovery>;
+  abstract recoverStale(policy: StaleJobsPolicy, tx?: Transaction): Promise<StaleRecovery>;
 }

@@ -1,3 +1,4 @@
+import { InMemoryEventOutbox } from '@app/audit/testing';
 import { Logger } from '@nestjs/common';
 import { loadConfigSlice } from '@app/common';
 import { trainingConfig } from '../training.config';
@@ -49,7 +50,8 @@ async function setup() {
   });
   const storage = { delete: async () => undefined } as unknown as ArtifactStorage;
   const datasets = new DatasetsService(datasetRows, jobs, transactions, audit, config, storage);
-  const service = new TrainingJobsService(jobs, datasetRows, transactions, config, datasets, audit, queue, bus);
+  const outbox = new InMemoryEventOutbox();
+  const service = new TrainingJobsService(jobs, datasetRows, transactions, config, datasets, audit, queue, bus, outbox);
   await datasetRows.create({
     id: 'dataset-1',
     name: 'numbers',
@@ -65,7 +67,7 @@ async function setup() {
     ownerId: owner.caller.id,
     createdBy: 'user-1@example.com',
   });
-  return { jobs, datasetRows, datasets, service, audit, published, enqueued, transactions };
+  return { outbox, jobs, datasetRows, datasets, service, audit, published, enqueued, transactions };
 }
 
 describe('TrainingJobsService over in-memory repositories', () => {
@@ -90,8 +92,8 @@ describe('TrainingJobsService over in-memory repositories', () => {
     expect(jobs.rows.size).toBe(0);
   });
 
-  it('cancels a queued job at once, and announces its end', async () => {
-    const { service, jobs, published, audit } = await setup();
+  it('cancels a queued job at once, and announces its end (the bus, and a training.job.finished outbox event)', async () => {
+    const { service, jobs, published, audit, outbox } = await setup();
     const { id } = await service.create(request, owner);
     const dto = await service.cancel(id, owner);
     expect(dto).toMatchObject({ status: 'cancelled', cancelRequested: true });
@@ -99,6 +101,7 @@ describe('TrainingJobsService over in-memory repositories', () => {
     await until(() => published.length > 0);
     expect(published).toEqual([expect.objectContaining({ type: 'status', jobId: id })]);
     expect(audit.events.at(-1)?.event).toMatchObject({ action: 'training-job.cancel-requested', details: { status: 'cancelled' } });
+    expect(outbox.events).toEqual([{ type: 'training.job.finished', data: expect.objectContaining({ id, status: 'cancelled' }) }]);
   });
 
   it('flags a running job for its worker, which it tells over the bus; the job stays running', async () => {

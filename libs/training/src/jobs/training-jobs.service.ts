@@ -10,7 +10,7 @@ import { DatasetsRepository } from '../datasets/datasets.repository';
 import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetEntity } from '../datasets/entities/dataset.entity';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
-import { AuditTrail } from '@app/audit';
+import { AuditTrail, EventOutbox } from '@app/audit';
 import { UnitOfWork } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { DEFAULTS, TrainingSpec } from '../trainer/training-spec';
@@ -18,7 +18,7 @@ import { CreateTrainingJobDto } from './dto/create-training-job.dto';
 import { ListTrainingJobsQueryDto, TrainingJobDto } from './dto/training-job.dto';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { JobListFilter, TrainingJobsRepository } from './training-jobs.repository';
-import { toJobDto } from './views';
+import { finishedEvent, toJobDto } from './views';
 
 export class TrainingJobNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -52,6 +52,7 @@ export class TrainingJobsService {
     private readonly audit: AuditTrail,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async create(dto: CreateTrainingJobDto, actor: Actor): Promise<TrainingJobDto> {
@@ -139,7 +140,12 @@ export class TrainingJobsService {
   async cancel(id: string, actor: Actor): Promise<TrainingJobDto> {
     const job = await this.visible(id, actor);
     if (job.status === 'succeeded' || job.status === 'failed') throw new TrainingJobFinishedError(id, job.status);
-    const cancelledNow = await this.jobs.cancelQueued(id);
+    // A queued job ends here: its training.job.finished event commits with it (webhooks).
+    const cancelledNow = await this.transactions.run(async (tx) => {
+      if (!(await this.jobs.cancelQueued(id, tx))) return false;
+      await this.outbox.add('training.job.finished', finishedEvent(job, 'cancelled'), tx);
+      return true;
+    });
     if (!cancelledNow) await this.jobs.requestCancel(id);
     const fresh = await this.jobs.getById(id);
     if (fresh.status === 'succeeded' || fresh.status === 'failed') throw new TrainingJobFinishedError(id, fresh.status);

@@ -162,8 +162,8 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     return rows.length > 0;
   }
 
-  async finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields): Promise<boolean> {
-    const result = await this.db
+  async finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields, tx?: Transaction): Promise<boolean> {
+    const result = await managerOf(tx, this.db.manager)
       .createQueryBuilder()
       .update(TrainingJobEntity)
       .set({ status, finishedAt: () => 'now()', error: fields.error ?? null, ...fields })
@@ -172,9 +172,9 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     return Boolean(result.affected);
   }
 
-  async cancelQueued(id: string): Promise<boolean> {
+  async cancelQueued(id: string, tx?: Transaction): Promise<boolean> {
     const rows = rowsOf(
-      await this.db.query(
+      await managerOf(tx, this.db.manager).query(
         `UPDATE training_jobs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now()
           WHERE id = $1 AND status = 'queued' RETURNING id`,
         [id],
@@ -190,11 +190,12 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     );
   }
 
-  async recoverStale({ staleAfterSeconds: stale, maxAttempts }: StaleJobsPolicy): Promise<StaleRecovery> {
+  async recoverStale({ staleAfterSeconds: stale, maxAttempts }: StaleJobsPolicy, tx?: Transaction): Promise<StaleRecovery> {
+    const db = managerOf(tx, this.db.manager);
     const silent = `status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`;
 
     const cancelled = rowsOf<{ id: string }>(
-      await this.db.query(
+      await db.query(
         `UPDATE training_jobs SET status = 'cancelled', finished_at = now()
           WHERE ${silent} AND cancel_requested_at IS NOT NULL RETURNING id`,
         [stale],
@@ -202,7 +203,7 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     ).map((r) => r.id);
 
     const failed = rowsOf<{ id: string }>(
-      await this.db.query(
+      await db.query(
         `UPDATE training_jobs SET status = 'failed', finished_at = now(),
                 error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; giving up.',
                                $1::float8, attempts, $2::int)
@@ -212,7 +213,7 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     ).map((r) => r.id);
 
     const requeued = rowsOf<TicketRow>(
-      await this.db.query(
+      await db.query(
         `UPDATE training_jobs SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, progress_epoch = 0, history = '[]'::jsonb,
                 error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; retrying.',
                                $1::float8, attempts, $2::int)

@@ -1,3 +1,4 @@
+import { InMemoryEventOutbox } from '@app/audit/testing';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { loadConfigSlice } from '@app/common';
@@ -26,13 +27,22 @@ function setup(kind: TrainingQueue['kind'] = 'bullmq') {
     TRAINING_MAX_ATTEMPTS: '2',
     TRAINING_SWEEP_INTERVAL_SECONDS: '0',
   });
-  const recovery = new TrainingRecovery(jobs, new ScheduledJobs(new SchedulerRegistry(), transactions), config, queue, bus);
-  return { jobs, transactions, published, enqueued, recovery };
+  const outbox = new InMemoryEventOutbox();
+  const recovery = new TrainingRecovery(
+    jobs,
+    new ScheduledJobs(new SchedulerRegistry(), transactions),
+    config,
+    queue,
+    bus,
+    transactions,
+    outbox,
+  );
+  return { outbox, jobs, transactions, published, enqueued, recovery };
 }
 
 describe('TrainingRecovery over an in-memory repository', () => {
   it('requeues a silent job while its attempts are below TRAINING_MAX_ATTEMPTS, then fails it with the reason', async () => {
-    const { jobs, recovery, enqueued, published } = setup();
+    const { jobs, recovery, enqueued, published, outbox } = setup();
     const { id } = await jobs.create(aNewJob());
 
     await jobs.claim(id, 'worker-1');
@@ -54,6 +64,7 @@ describe('TrainingRecovery over an in-memory repository', () => {
     expect(failed.error).toMatch(/on attempt 2 of 2; giving up\.$/);
     await until(() => published.some((e) => e.type === 'status'));
     expect(published.find((e) => e.type === 'status')).toMatchObject({ jobId: id, job: { status: 'failed' } });
+    expect(outbox.events).toEqual([{ type: 'training.job.finished', data: expect.objectContaining({ id, status: 'failed' }) }]);
     expect(await jobs.claim(id, 'worker-3')).toBeNull();
   });
 

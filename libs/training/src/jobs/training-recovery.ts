@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectConfig } from '@app/common';
 import { trainingConfig, type TrainingConfig } from '../training.config';
 import { TRAINING_EVENT_BUS, TrainingEventBus } from '../events/training-events';
-import { ScheduledJob, ScheduledJobs } from '@app/database';
+import { EventOutbox } from '@app/audit';
+import { ScheduledJob, ScheduledJobs, UnitOfWork } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
 import { toJobDto } from './views';
@@ -39,6 +40,8 @@ export class TrainingRecovery implements OnApplicationBootstrap {
     @InjectConfig(trainingConfig) private readonly config: TrainingConfig,
     @Inject(TRAINING_QUEUE) private readonly queue: TrainingQueue,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
+    private readonly transactions: UnitOfWork,
+    private readonly outbox: EventOutbox,
   ) {
     this.job = scheduled.define('training.recover-stale-jobs', () => this.pass(), { exclusive: true });
   }
@@ -63,7 +66,19 @@ export class TrainingRecovery implements OnApplicationBootstrap {
 
   private async pass(): Promise<RecoveryReport> {
     const { staleAfterSeconds: stale, maxAttempts } = this.config;
-    const { cancelled, failed, requeued } = await this.jobs.recoverStale({ staleAfterSeconds: stale, maxAttempts });
+    // Jobs ended here announce it to webhooks like a worker's would, in the same transaction.
+    const { cancelled, failed, requeued } = await this.transactions.run(async (tx) => {
+      const recovered = await this.jobs.recoverStale({ staleAfterSeconds: stale, maxAttempts }, tx);
+      for (const [ids, status] of [
+        [recovered.cancelled, 'cancelled'],
+        [recovered.failed, 'failed'],
+      ] as const) {
+        for (const id of ids) {
+          await this.outbox.add('training.job.finished', { id, status, reason: 'the worker running it stopped responding' }, tx);
+        }
+      }
+      return recovered;
+    });
 
     // Queued for longer than the stale delay and not running anywhere: its queue entry may be lost.
     const waiting = await this.jobs.queuedLongerThan(stale);

@@ -9,6 +9,8 @@ import type { TrainingEvent } from '../events/training-events';
 import type { TrainerThreads, TrainingRun, TrainingRunHandlers } from '../execution/trainer-threads';
 import { aNewJob, anEpoch, until } from '../testing/fixtures';
 import { InMemoryTrainingJobsRepository } from '../testing/in-memory-persistence';
+import { InMemoryUnitOfWork } from '@app/database/testing';
+import { InMemoryEventOutbox } from '@app/audit/testing';
 import type { StopReason, TrainingResult } from '../trainer/trainer';
 import type { TrainingMetrics } from './training-metrics';
 import { TrainingRunner } from './training-runner';
@@ -80,6 +82,7 @@ function setup(heartbeatIntervalMs = 60_000) {
     running: { inc: () => undefined, dec: () => undefined },
     epochSeconds: { observe: () => undefined },
   };
+  const outbox = new InMemoryEventOutbox();
   const runner = () =>
     new TrainingRunner(
       jobs,
@@ -90,8 +93,10 @@ function setup(heartbeatIntervalMs = 60_000) {
       threads as unknown as TrainerThreads,
       bus,
       metrics as unknown as TrainingMetrics,
+      new InMemoryUnitOfWork([outbox]),
+      outbox,
     );
-  return { jobs, bus, threads, published, versions, runner };
+  return { jobs, bus, threads, published, versions, runner, outbox };
 }
 
 describe('TrainingRunner over an in-memory repository', () => {

@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectConfig, runtimeConfig, type RuntimeConfig } from '@app/common';
+import { EventOutbox } from '@app/audit';
+import { UnitOfWork } from '@app/database';
 import { trainingConfig, type TrainingConfig } from '../training.config';
 import { ModelVersionsService } from '@app/models';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -12,7 +14,7 @@ import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { TrainingMetrics } from './training-metrics';
 import { FinishFields, FinishStatus, HeldJob, QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
-import { creatorOf, toJobDto } from './views';
+import { creatorOf, finishedEvent, toJobDto } from './views';
 
 interface ActiveJob {
   job: TrainingJobEntity;
@@ -47,6 +49,8 @@ export class TrainingRunner {
     private readonly threads: TrainerThreads,
     @Inject(TRAINING_EVENT_BUS) private readonly bus: TrainingEventBus,
     private readonly metrics: TrainingMetrics,
+    private readonly transactions: UnitOfWork,
+    private readonly outbox: EventOutbox,
   ) {
     this.bus.subscribe((event) => {
       if (event.type === 'cancel') this.stopJob(event.jobId, 'cancel');
@@ -240,7 +244,13 @@ export class TrainingRunner {
 
   /** The final write; publishes the `status` event once it is committed. */
   private async finish(entry: ActiveJob, status: FinishStatus, fields: FinishFields): Promise<void> {
-    if (!(await this.jobs.finish(entry.job.id, this.workerId, status, fields))) {
+    // The outbox event (webhooks' training.job.finished) commits with the final write, or neither does.
+    const held = await this.transactions.run(async (tx) => {
+      if (!(await this.jobs.finish(entry.job.id, this.workerId, status, fields, tx))) return false;
+      await this.outbox.add('training.job.finished', finishedEvent(entry.job, status, fields), tx);
+      return true;
+    });
+    if (!held) {
       entry.lost = true;
       this.logger.warn({ jobId: entry.job.id, status, msg: 'training job finished, but it is no longer held by this worker' });
       return;

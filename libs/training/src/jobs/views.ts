@@ -39,3 +39,19 @@ export function creatorOf(j: TrainingJobEntity): Actor {
     ip: j.clientIp ?? '',
   };
 }
+
+/** The `training.job.finished` outbox event (webhooks) of a job that ends with `status`. */
+export function finishedEvent(
+  job: Pick<TrainingJobEntity, 'id' | 'modelName'>,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  fields: { modelVersion?: number | null; metrics?: unknown; error?: string | null } = {},
+): Record<string, unknown> {
+  return {
+    id: job.id,
+    status,
+    model: job.modelName,
+    version: fields.modelVersion ?? null,
+    metrics: fields.metrics ?? null,
+    error: fields.error ?? null,
+  };
+}

@@ -167,7 +167,7 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
     return true;
   }
 
-  async finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields): Promise<boolean> {
+  async finish(id: string, workerId: string, status: FinishStatus, fields: FinishFields, _tx?: Transaction): Promise<boolean> {
     const row = this.held(id, workerId);
     if (!row) return false;
     const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
@@ -175,7 +175,7 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
     return true;
   }
 
-  async cancelQueued(id: string): Promise<boolean> {
+  async cancelQueued(id: string, _tx?: Transaction): Promise<boolean> {
     const row = this.rows.get(id);
     if (!row || row.status !== 'queued') return false;
     const now = this.clock.now();
@@ -188,7 +188,7 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
     if (row && row.status === 'running' && row.cancelRequestedAt === null) this.write(row, { cancelRequestedAt: this.clock.now() });
   }
 
-  async recoverStale({ staleAfterSeconds, maxAttempts }: StaleJobsPolicy): Promise<StaleRecovery> {
+  async recoverStale({ staleAfterSeconds, maxAttempts }: StaleJobsPolicy, _tx?: Transaction): Promise<StaleRecovery> {
     const before = this.clock.now().getTime() - staleAfterSeconds * 1000;
     const silent = () =>
       [...this.rows.values()].filter((r) => r.status === 'running' && r.heartbeatAt !== null && r.heartbeatAt.getTime() < before);

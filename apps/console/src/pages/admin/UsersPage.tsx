@@ -87,6 +87,7 @@ export function UsersPage() {
                 <th scope="col">Email</th>
                 <th scope="col">Roles</th>
                 <th scope="col">Status</th>
+                <th scope="col">Approver</th>
                 <th scope="col">Created</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -104,6 +105,7 @@ export function UsersPage() {
                     <RoleBadges roles={u.roles} />
                   </td>
                   <td>{u.disabled ? <span className="badge admin-off">disabled</span> : <span className="badge admin-on">active</span>}</td>
+                  <td>{isApprover(u) ? <span className="badge admin-on">approver</span> : <span className="muted">no</span>}</td>
                   <td>
                     <time dateTime={u.createdAt}>{formatDate(u.createdAt)}</time>
                   </td>
@@ -112,6 +114,7 @@ export function UsersPage() {
                       <ChangeRoles user={u} onDone={changed} />
                       <ResetPassword user={u} onDone={changed} />
                       <ToggleDisabled user={u} onDone={changed} />
+                      <ToggleApprover user={u} onDone={changed} />
                       <DeleteUser user={u} onDone={changed} />
                     </div>
                   </td>
@@ -132,9 +135,16 @@ export function UsersPage() {
   );
 }
 
+/** The approver flag (CONTRACT.md "Governance and rollout (v1)") is newer than the generated SDK's types. */
+type PatchUserBody = UpdateUserDtoWritable & { approver?: boolean };
+
+function isApprover(user: UserDto): boolean {
+  return (user as UserDto & { approver?: boolean }).approver === true;
+}
+
 function usePatchUser(user: UserDto) {
   const { client } = useSession();
-  return (body: UpdateUserDtoWritable) => dataOf(updateUser({ client: client.api, path: { id: user.id }, body }));
+  return (body: PatchUserBody) => dataOf(updateUser({ client: client.api, path: { id: user.id }, body }));
 }
 
 function CreateUser({ onCreated }: { onCreated: Say }) {
@@ -297,6 +307,40 @@ function ToggleDisabled({ user, onDone }: { user: UserDto; onDone: Say }) {
       onDone={() => onDone(`${user.email} is disabled.`)}
     >
       <p>They can no longer sign in, and every session and access token of theirs stops working at once. You can enable them again.</p>
+    </ConfirmAction>
+  );
+}
+
+/** Approvers decide promotion requests (admins always may); nobody decides their own. */
+function ToggleApprover({ user, onDone }: { user: UserDto; onDone: Say }) {
+  const patch = usePatchUser(user);
+  if (isApprover(user)) {
+    return (
+      <ConfirmAction
+        label="Remove approver"
+        labelSuffix={user.email}
+        title={`Remove the approver flag of ${user.email}?`}
+        confirmLabel="Remove approver"
+        danger
+        failure="The approver flag was not removed"
+        action={() => patch({ approver: false })}
+        onDone={() => onDone(`${user.email} is no longer an approver.`)}
+      >
+        <p>They can no longer approve or reject promotion requests (unless they are an admin).</p>
+      </ConfirmAction>
+    );
+  }
+  return (
+    <ConfirmAction
+      label="Make approver"
+      labelSuffix={user.email}
+      title={`Make ${user.email} an approver?`}
+      confirmLabel="Make approver"
+      failure="The approver flag was not set"
+      action={() => patch({ approver: true })}
+      onDone={() => onDone(`${user.email} is now an approver.`)}
+    >
+      <p>They may approve or reject requests to move versions to production, except their own.</p>
     </ConfirmAction>
   );
 }

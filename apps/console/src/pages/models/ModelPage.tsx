@@ -1,6 +1,7 @@
 import { dataOf, listModelVersionTransitions, type ModelVersionDto } from '@modelgate/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
+import { PendingPromotions, RequireApproval } from './Approval';
 import { Rollout } from './Rollout';
 import { SignatureChanges } from './SignatureChanges';
 import { Sunset } from './Sunset';
@@ -45,6 +46,8 @@ export function ModelPage() {
   if (model.isPending) return <Loading label="Loading the model" />;
   if (model.isError) return <ErrorNotice error={model.error} title={`Could not load the model ${name}`} />;
   const m = model.data;
+  // Newer than the generated SDK's model type (CONTRACT.md "Governance and rollout (v1)").
+  const requireApproval = (m as { requireApproval?: boolean }).requireApproval === true;
   const items = versions.data?.items ?? [];
   const requested = Number(params.get('version'));
   const selected =
@@ -81,8 +84,10 @@ export function ModelPage() {
           <dt>Created</dt>
           <dd>{formatDate(m.createdAt)}</dd>
         </div>
+        <RequireApproval model={m.name} required={requireApproval} />
       </dl>
       {m.description && <p>{m.description}</p>}
+      <PendingPromotions model={m.name} />
 
       <h2>Versions</h2>
       {versions.isPending ? (
@@ -139,7 +144,7 @@ export function ModelPage() {
                 ))}
             </tbody>
           </table>
-          {selected && <VersionDetails session={session} version={selected} />}
+          {selected && <VersionDetails session={session} version={selected} requireApproval={requireApproval} />}
         </div>
       )}
       {items.length > 0 && <Rollout model={m.name} versions={items} />}
@@ -147,7 +152,15 @@ export function ModelPage() {
   );
 }
 
-function VersionDetails({ session, version: v }: { session: Session; version: ModelVersionDto }) {
+function VersionDetails({
+  session,
+  version: v,
+  requireApproval,
+}: {
+  session: Session;
+  version: ModelVersionDto;
+  requireApproval: boolean;
+}) {
   const actions = ACTIONS[v.stage].filter((a) => session.can(a.role));
   const metrics = Object.entries(v.metrics);
   return (
@@ -165,6 +178,7 @@ function VersionDetails({ session, version: v }: { session: Session; version: Mo
                 version={v.version}
                 action={a}
                 signatureChanges={a.to === 'production' ? v.signatureChanges : []}
+                requireApproval={requireApproval}
               />
             ))}
           </div>

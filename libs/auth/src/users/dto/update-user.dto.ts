@@ -34,4 +34,9 @@ export class UpdateUserDto {
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'May approve or reject promotion requests (admins always may)' })
+  @IsOptional()
+  @IsBoolean()
+  approver?: boolean;
 }

@@ -15,6 +15,9 @@ export class UserDto {
   @ApiProperty()
   disabled: boolean;
 
+  @ApiProperty({ description: 'May approve or reject promotion requests (admins always may)' })
+  approver: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -29,6 +32,7 @@ export function toUserDto(u: UserEntity): UserDto {
     email: u.email,
     roles: [...u.roles],
     disabled: u.disabled,
+    approver: u.approver,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
   };

@@ -24,6 +24,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 
+  /** May approve or reject promotion requests (admins always may). */
+  @Column({ type: 'boolean', default: false })
+  approver: boolean;
+
   /**
    * Moves on (+1) with every password change or reset, disable or role change, in the same
    * transaction; access tokens carry the version they were issued at (`cv`) and older ones are refused.

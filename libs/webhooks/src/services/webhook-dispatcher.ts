@@ -1,0 +1,115 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConfig } from '@app/common';
+import { type ScheduledJob, ScheduledJobs } from '@app/database';
+import { retryDelayMs } from '../domain/backoff';
+import { ClaimedDelivery, WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository';
+import { webhooksConfig, type WebhooksConfig } from '../webhooks.config';
+import { WebhookSender } from './webhook-sender';
+
+/** Outbox events fanned out per statement. */
+const FAN_OUT_BATCH = 500;
+/** A claimed attempt's lease beyond the send deadline: then a crashed sender's delivery is due again. */
+const LEASE_MARGIN_MS = 30_000;
+
+export interface DispatchReport {
+  events: number;
+  sent: number;
+}
+
+/**
+ * Delivers webhooks in the background, off every request path: the scheduled job
+ * `webhooks.deliver` (every WEBHOOK_POLL_INTERVAL_MS) fans new outbox events out to deliveries,
+ * then sends what is due, at most WEBHOOK_CONCURRENCY at once. All state is in the database, so
+ * any number of replicas can run it (rows are claimed with SKIP LOCKED) and a crash loses nothing.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly job: ScheduledJob<DispatchReport>;
+  private again = false;
+  private stopping = false;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly sender: WebhookSender,
+    scheduled: ScheduledJobs,
+    @InjectConfig(webhooksConfig) private readonly config: WebhooksConfig,
+  ) {
+    this.job = scheduled.define('webhooks.deliver', () => this.pass());
+  }
+
+  onApplicationBootstrap(): void {
+    this.job.every(this.config.pollIntervalMs);
+  }
+
+  /** Claims nothing more: the attempts in flight finish (ScheduledJobs awaits them), the rest waits in the database. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  /** Runs a pass soon (a test ping should not wait for the next tick); never throws. */
+  nudge(): void {
+    if (this.config.pollIntervalMs <= 0 || this.stopping) return;
+    this.again = true;
+    void this.job.run().catch((error: unknown) => this.logger.error({ err: error, msg: 'webhook delivery pass failed' }));
+  }
+
+  /** One pass now (joins one in progress). */
+  async runOnce(): Promise<DispatchReport> {
+    const run = await this.job.run();
+    return run.ran ? run.result : { events: 0, sent: 0 };
+  }
+
+  private async pass(): Promise<DispatchReport> {
+    const report: DispatchReport = { events: 0, sent: 0 };
+    do {
+      this.again = false;
+      let fanned: number;
+      do {
+        fanned = await this.deliveries.fanOut(FAN_OUT_BATCH);
+        report.events += fanned;
+      } while (fanned === FAN_OUT_BATCH && !this.stopping);
+      report.sent += await this.sendDue();
+    } while (this.again && !this.stopping);
+    return report;
+  }
+
+  /** Sends due deliveries in batches of `concurrency` (each batch claimed, then sent in parallel). */
+  private async sendDue(): Promise<number> {
+    const { concurrency, timeoutMs } = this.config;
+    let sent = 0;
+    while (!this.stopping) {
+      const batch = await this.deliveries.claimDue(concurrency, timeoutMs + LEASE_MARGIN_MS);
+      if (!batch.length) return sent;
+      await Promise.all(batch.map((d) => this.attempt(d)));
+      sent += batch.length;
+      if (batch.length < concurrency) return sent;
+    }
+    return sent;
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const outcome = await this.sender.send(delivery.url, delivery.secret, delivery.payload);
+    try {
+      if (outcome.ok) {
+        await this.deliveries.markDelivered(delivery.id, outcome.status);
+        return;
+      }
+      const failure = { responseStatus: outcome.status, error: outcome.error };
+      if (delivery.attempts >= this.config.maxAttempts) {
+        await this.deliveries.markFailed(delivery.id, failure);
+        this.logger.warn({
+          deliveryId: delivery.id,
+          webhookId: delivery.webhookId,
+          attempts: delivery.attempts,
+          msg: `webhook delivery failed: ${outcome.error}`,
+        });
+      } else {
+        await this.deliveries.markRetry(delivery.id, failure, retryDelayMs(delivery.attempts, this.config.backoff));
+      }
+    } catch (error) {
+      // The attempt's lease makes the delivery due again later: at-least-once, never lost.
+      this.logger.error({ err: error, deliveryId: delivery.id, msg: 'could not record a webhook delivery attempt' });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig } from '@app/common';
+import { checkDestination } from '../domain/allowed-hosts';
+import { signPayload } from '../domain/signature';
+import { serialisePayload, type WebhookPayload } from '../domain/webhook-events';
+import { webhooksConfig, type WebhooksConfig } from '../webhooks.config';
+
+export type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+/**
+ * One HTTP attempt of one delivery. The destination is checked against the allow-list again here
+ * (the list may have changed since the webhook was created); redirects are not followed (a 3xx
+ * is a failure: following one would let a receiver send us anywhere); the whole exchange has a
+ * deadline. Never throws, and what it reports never contains the secret.
+ */
+@Injectable()
+export class WebhookSender {
+  constructor(@InjectConfig(webhooksConfig) private readonly config: WebhooksConfig) {}
+
+  async send(url: string, secret: string, payload: WebhookPayload): Promise<SendOutcome> {
+    const destination = checkDestination(url, this.config.allowedHosts);
+    if (!destination.ok) return { ok: false, status: null, error: `destination not allowed (${destination.reason})` };
+    const body = serialisePayload(payload);
+    try {
+      const response = await fetch(destination.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'ModelGate-Webhooks/1',
+          'x-modelgate-event': payload.event,
+          'x-modelgate-delivery': payload.id,
+          'x-modelgate-signature': signPayload(body, secret),
+        },
+        body,
+      });
+      // The answer's body is not used: drop it so the connection is released at once.
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
+      const what = response.status >= 300 && response.status < 400 ? 'redirect not followed' : 'non-2xx answer';
+      return { ok: false, status: response.status, error: `HTTP ${response.status} (${what})` };
+    } catch (error) {
+      return { ok: false, status: null, error: describe(error, this.config.timeoutMs) };
+    }
+  }
+}
+
+/** Why an attempt got no answer, in words safe to store and show (never headers, never the secret). */
+function describe(error: unknown, timeoutMs: number): string {
+  // Duck-typed: fetch's errors may come from another realm (instanceof Error is not reliable).
+  const e = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  if (e.cause?.code) return `network error: ${e.cause.code}`;
+  return `network error: ${e.cause?.message ?? e.message ?? String(error)}`;
+}
