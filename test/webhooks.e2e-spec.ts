@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventOutbox } from '@app/audit';
-import { WebhookDispatcher } from '@app/webhooks';
+import { WebhookDeliveryQueue, WebhookDispatcher } from '@app/webhooks';
 import { authHeader, bootstrapAdmin, tokenFor } from './support/auth';
+import { describeWithServers } from './support/servers';
 import { startTestApp, TestApp } from './support/test-app';
 
 interface Received {
@@ -56,7 +57,7 @@ function validSignature(r: Received, secret: string): boolean {
   return header.length === expected.length && timingSafeEqual(Buffer.from(header), Buffer.from(expected));
 }
 
-describe('webhooks (e2e)', () => {
+function webhooksSuite(env: () => Record<string, string>, sender: 'in-process' | 'bullmq'): void {
   let t: TestApp;
   let admin: string;
   let base: string;
@@ -82,6 +83,7 @@ describe('webhooks (e2e)', () => {
   beforeAll(async () => {
     base = await receiver.start();
     t = await startTestApp({
+      ...env(),
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_POLL_INTERVAL_MS: '50',
       WEBHOOK_RETRY_BASE_MS: '20',
@@ -94,6 +96,11 @@ describe('webhooks (e2e)', () => {
   afterAll(async () => {
     await t?.close();
     await receiver.close();
+  });
+
+  it(`sends through the ${sender} delivery queue`, () => {
+    // With BullMQ the poller only fans out and offers due deliveries: every send below went through a job.
+    expect(t.app.get(WebhookDeliveryQueue).kind).toBe(sender);
   });
 
   it('creates a webhook whose secret is shown once, never in the listing', async () => {
@@ -239,4 +246,19 @@ describe('webhooks (e2e)', () => {
     await t.app.get(WebhookDispatcher).runOnce();
     expect(receiver.to('/deleted')).toHaveLength(1); // the ping only
   });
-});
+}
+
+describe('webhooks, delivered by the in-process poller (e2e)', () => webhooksSuite(() => ({}), 'in-process'));
+
+// With REDIS_URL the same rules hold, the attempts going through BullMQ (a job per attempt, delayed to its time).
+describeWithServers(['redis'], 'webhooks, delivered through BullMQ (e2e)', () =>
+  webhooksSuite(() => {
+    const prefix = `mg-test-${randomBytes(4).toString('hex')}`;
+    return {
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `${prefix}:`,
+      TRAINING_QUEUE_PREFIX: prefix,
+      WEBHOOK_QUEUE_PREFIX: prefix,
+    };
+  }, 'bullmq'),
+);

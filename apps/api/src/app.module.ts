@@ -42,7 +42,7 @@ export class AppModule {
         ModelsModule,
         PredictionsModule,
         TrainingModule.forRoot(config.redis),
-        WebhooksModule,
+        WebhooksModule.forRoot(config.redis),
       ],
       controllers: [RootRedirectController],
       providers: [...GLOBAL_ENHANCER_PROVIDERS, EngineReadiness],

@@ -6,3 +6,4 @@ export * from './domain/signature';
 export * from './domain/webhook-events';
 export * from './entities/webhook.entity';
 export * from './entities/webhook-delivery.entity';
+export { WebhookDeliveryQueue } from './queue/webhook-delivery-queue';

@@ -25,6 +25,11 @@ export const webhooksConfig = defineConfig({
     WEBHOOK_RETRY_MAX_MS: int(3_600_000, 1, 86_400_000),
     WEBHOOK_POLL_INTERVAL_MS: int(1_000, 0, 600_000),
     WEBHOOK_CONCURRENCY: int(8, 1, 64),
+    WEBHOOK_QUEUE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .default('modelgate'),
   },
   build: (e) => ({
     /** Host names and IP addresses (normalised) a webhook URL may point at, any port; empty = none. */
@@ -39,6 +44,8 @@ export const webhooksConfig = defineConfig({
     pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
     /** Deliveries sent at once per process (and claimed per pass). */
     concurrency: e.WEBHOOK_CONCURRENCY,
+    /** BullMQ's key prefix for the delivery queue (with REDIS_URL). */
+    queuePrefix: e.WEBHOOK_QUEUE_PREFIX,
   }),
 });
 export type WebhooksConfig = ConfigOf<typeof webhooksConfig>;

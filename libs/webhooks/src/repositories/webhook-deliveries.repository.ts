@@ -21,6 +21,13 @@ export interface ClaimedDelivery {
   secret: string;
 }
 
+/** A pending delivery: the attempts made so far and when the next one is due. */
+export interface PendingDelivery {
+  id: string;
+  attempts: number;
+  nextAttemptAt: Date;
+}
+
 export interface AttemptFailure {
   responseStatus: number | null;
   error: string;
@@ -43,7 +50,9 @@ export abstract class WebhookDeliveriesRepository {
    * next_attempt_at `leaseMs` ahead, so that a process that dies mid-send leaves the delivery to be
    * claimed again after the lease, and concurrent claimers (replicas) never take the same row.
    */
-  abstract claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  abstract claimDue(limit: number, leaseMs: number, id?: string): Promise<ClaimedDelivery[]>;
+  /** Pending deliveries due within `withinMs` (or overdue), soonest first: what a delivery queue should hold. */
+  abstract listPending(withinMs: number, limit: number): Promise<PendingDelivery[]>;
   abstract markDelivered(id: string, responseStatus: number): Promise<void>;
   abstract markRetry(id: string, failure: AttemptFailure, delayMs: number): Promise<void>;
   abstract markFailed(id: string, failure: AttemptFailure): Promise<void>;

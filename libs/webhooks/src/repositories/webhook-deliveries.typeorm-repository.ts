@@ -3,7 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import type { WebhookPayload } from '../domain/webhook-events';
-import { AttemptFailure, ClaimedDelivery, NewDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  AttemptFailure,
+  ClaimedDelivery,
+  NewDelivery,
+  PendingDelivery,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 
 /** Longest last_error kept: enough to diagnose, never a receiver's whole error page. */
 const MAX_ERROR_CHARS = 500;
@@ -40,10 +46,11 @@ const FAN_OUT = `
   )
   SELECT (SELECT count(*) FROM dispatched)::int AS events, (SELECT count(*) FROM inserted)::int AS deliveries`;
 
+/** `$3`: one delivery's id, or NULL for any due one. */
 const CLAIM_DUE = `
   WITH due AS (
     SELECT id FROM webhook_deliveries
-     WHERE status = 'pending' AND next_attempt_at <= now()
+     WHERE status = 'pending' AND next_attempt_at <= now() AND ($3::uuid IS NULL OR id = $3::uuid)
      ORDER BY next_attempt_at, id
      LIMIT $1
      FOR UPDATE SKIP LOCKED
@@ -90,8 +97,8 @@ export class TypeormWebhookDeliveriesRepository extends WebhookDeliveriesReposit
     return this.repo.find({ where: { webhookId }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
   }
 
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows = (await this.dataSource.query(CLAIM_DUE, [limit, leaseMs])) as ClaimRow[];
+  async claimDue(limit: number, leaseMs: number, id?: string): Promise<ClaimedDelivery[]> {
+    const rows = (await this.dataSource.query(CLAIM_DUE, [limit, leaseMs, id ?? null])) as ClaimRow[];
     return rows.map((r) => ({
       id: r.id,
       webhookId: r.webhook_id,
@@ -101,6 +108,17 @@ export class TypeormWebhookDeliveriesRepository extends WebhookDeliveriesReposit
       url: r.url,
       secret: r.secret,
     }));
+  }
+
+  async listPending(withinMs: number, limit: number): Promise<PendingDelivery[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, attempts, next_attempt_at FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= now() + $1::int * interval '1 millisecond'
+        ORDER BY next_attempt_at, id
+        LIMIT $2`,
+      [Math.round(withinMs), limit],
+    )) as { id: string; attempts: number; next_attempt_at: Date | string }[];
+    return rows.map((r) => ({ id: r.id, attempts: Number(r.attempts), nextAttemptAt: new Date(r.next_attempt_at) }));
   }
 
   async markDelivered(id: string, responseStatus: number): Promise<void> {

@@ -1,6 +1,12 @@
 import { loadConfigSlice } from '@app/common';
 import type { ScheduledJobs } from '@app/database';
-import type { AttemptFailure, ClaimedDelivery, WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository';
+import type {
+  AttemptFailure,
+  ClaimedDelivery,
+  PendingDelivery,
+  WebhookDeliveriesRepository,
+} from '../repositories/webhook-deliveries.repository';
+import { InProcessWebhookDeliveryQueue, WebhookDeliveryQueue } from '../queue/webhook-delivery-queue';
 import { webhooksConfig } from '../webhooks.config';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import type { SendOutcome, WebhookSender } from './webhook-sender';
@@ -34,9 +40,15 @@ class FakeDeliveries {
   failed: [string, AttemptFailure][] = [];
   failRecording = false;
   fanOut = jest.fn(async () => 0);
-  async claimDue(limit: number) {
+  pending: PendingDelivery[] = [];
+  async claimDue(limit: number, _leaseMs: number, id?: string) {
     this.claims.push(limit);
-    return this.due.splice(0, limit);
+    if (id === undefined) return this.due.splice(0, limit);
+    const i = this.due.findIndex((d) => d.id === id);
+    return i < 0 ? [] : this.due.splice(i, 1);
+  }
+  async listPending() {
+    return this.pending;
   }
   async markDelivered(id: string, status: number) {
     if (this.failRecording) throw new Error('database down');
@@ -60,7 +72,13 @@ describe('WebhookDispatcher', () => {
     repo = new FakeDeliveries();
     outcomes = new Map();
     const sender = { send: async (_url: string, _secret: string, p: { id: string }) => outcomes.get(p.id)! } as unknown as WebhookSender;
-    dispatcher = new WebhookDispatcher(repo as unknown as WebhookDeliveriesRepository, sender, scheduled, config);
+    dispatcher = new WebhookDispatcher(
+      repo as unknown as WebhookDeliveriesRepository,
+      sender,
+      scheduled,
+      config,
+      new InProcessWebhookDeliveryQueue(),
+    );
   });
 
   it('records delivered, retried (with backoff) and failed (at the last attempt) outcomes', async () => {
@@ -94,5 +112,47 @@ describe('WebhookDispatcher', () => {
     outcomes.set('x', { ok: true, status: 200 });
     repo.failRecording = true;
     await expect(dispatcher.runOnce()).resolves.toEqual({ events: 0, sent: 1 });
+  });
+
+  describe('with BullMQ (REDIS_URL)', () => {
+    class RecordingQueue extends WebhookDeliveryQueue {
+      readonly kind = 'bullmq' as const;
+      readonly offered: Pick<PendingDelivery, 'id' | 'attempts' | 'nextAttemptAt'>[] = [];
+      async enqueue(deliveries: readonly Pick<PendingDelivery, 'id' | 'attempts' | 'nextAttemptAt'>[]) {
+        this.offered.push(...deliveries);
+      }
+    }
+    let queue: RecordingQueue;
+    let bull: WebhookDispatcher;
+
+    beforeEach(() => {
+      queue = new RecordingQueue();
+      const sender = { send: async (_url: string, _secret: string, p: { id: string }) => outcomes.get(p.id)! } as unknown as WebhookSender;
+      bull = new WebhookDispatcher(repo as unknown as WebhookDeliveriesRepository, sender, scheduled, config, queue);
+    });
+
+    it('a pass fans out and offers the pending deliveries to the queue instead of sending them', async () => {
+      const soon = { id: 'p', attempts: 0, nextAttemptAt: new Date() };
+      repo.pending = [soon];
+      repo.due = [delivery('p', 1)];
+      expect(await bull.runOnce()).toEqual({ events: 0, sent: 0 });
+      expect(repo.fanOut).toHaveBeenCalled();
+      expect(queue.offered).toEqual([soon]);
+      expect(repo.claims).toEqual([]);
+    });
+
+    it('a job sends its one delivery if it is still due; a retry is queued for when it falls due', async () => {
+      repo.due = [delivery('a', 1), delivery('b', 1)];
+      outcomes.set('b', { ok: false, status: 503, error: 'HTTP 503 (non-2xx answer)' });
+      const before = Date.now();
+      expect(await bull.deliverOne('b')).toBe(true);
+      expect(repo.retried.map(([id]) => id)).toEqual(['b']);
+      const [retry] = queue.offered;
+      expect(retry).toMatchObject({ id: 'b', attempts: 1 });
+      // 1000 ms base after the first attempt, jittered into [500, 1000].
+      expect(retry.nextAttemptAt.getTime() - before).toBeGreaterThanOrEqual(500);
+      expect(await bull.deliverOne('b')).toBe(false); // taken (or not due): nothing sent twice
+      expect(repo.due.map((d) => d.id)).toEqual(['a']);
+    });
   });
 });

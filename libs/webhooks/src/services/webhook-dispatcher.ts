@@ -4,12 +4,15 @@ import { type ScheduledJob, ScheduledJobs } from '@app/database';
 import { retryDelayMs } from '../domain/backoff';
 import { ClaimedDelivery, WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository';
 import { webhooksConfig, type WebhooksConfig } from '../webhooks.config';
+import { WebhookDeliveryQueue } from '../queue/webhook-delivery-queue';
 import { WebhookSender } from './webhook-sender';
 
 /** Outbox events fanned out per statement. */
 const FAN_OUT_BATCH = 500;
 /** A claimed attempt's lease beyond the send deadline: then a crashed sender's delivery is due again. */
 const LEASE_MARGIN_MS = 30_000;
+/** Pending deliveries offered to BullMQ per pass. */
+const OFFER_BATCH = 1_000;
 
 export interface DispatchReport {
   events: number;
@@ -19,8 +22,10 @@ export interface DispatchReport {
 /**
  * Delivers webhooks in the background, off every request path: the scheduled job
  * `webhooks.deliver` (every WEBHOOK_POLL_INTERVAL_MS) fans new outbox events out to deliveries,
- * then sends what is due, at most WEBHOOK_CONCURRENCY at once. All state is in the database, so
- * any number of replicas can run it (rows are claimed with SKIP LOCKED) and a crash loses nothing.
+ * then either sends what is due itself, at most WEBHOOK_CONCURRENCY at once (no Redis), or hands
+ * the deliveries due before its next pass to BullMQ, whose workers (every replica) send them at
+ * their time. All state is in the database, so any number of replicas can run it (rows are
+ * claimed with SKIP LOCKED) and a crash loses nothing.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,6 +39,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly sender: WebhookSender,
     scheduled: ScheduledJobs,
     @InjectConfig(webhooksConfig) private readonly config: WebhooksConfig,
+    private readonly queue: WebhookDeliveryQueue,
   ) {
     this.job = scheduled.define('webhooks.deliver', () => this.pass());
   }
@@ -69,9 +75,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         fanned = await this.deliveries.fanOut(FAN_OUT_BATCH);
         report.events += fanned;
       } while (fanned === FAN_OUT_BATCH && !this.stopping);
-      report.sent += await this.sendDue();
+      if (this.queue.kind === 'bullmq') await this.offerDue();
+      else report.sent += await this.sendDue();
     } while (this.again && !this.stopping);
     return report;
+  }
+
+  /** BullMQ's consumer: one attempt at this delivery, if it is still pending, due and unclaimed. */
+  async deliverOne(id: string): Promise<boolean> {
+    if (this.stopping) return false;
+    const [delivery] = await this.deliveries.claimDue(1, this.config.timeoutMs + LEASE_MARGIN_MS, id);
+    if (!delivery) return false;
+    await this.attempt(delivery);
+    return true;
+  }
+
+  /** Queues what falls due before the next pass (and anything overdue: a job lost with Redis is offered again). */
+  private async offerDue(): Promise<void> {
+    const pending = await this.deliveries.listPending(this.config.pollIntervalMs * 2, OFFER_BATCH);
+    await this.queue.enqueue(pending);
   }
 
   /** Sends due deliveries in batches of `concurrency` (each batch claimed, then sent in parallel). */
@@ -105,7 +127,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           msg: `webhook delivery failed: ${outcome.error}`,
         });
       } else {
-        await this.deliveries.markRetry(delivery.id, failure, retryDelayMs(delivery.attempts, this.config.backoff));
+        const delayMs = retryDelayMs(delivery.attempts, this.config.backoff);
+        await this.deliveries.markRetry(delivery.id, failure, delayMs);
+        await this.queue.enqueue([{ id: delivery.id, attempts: delivery.attempts, nextAttemptAt: new Date(Date.now() + delayMs) }]);
       }
     } catch (error) {
       // The attempt's lease makes the delivery due again later: at-least-once, never lost.
