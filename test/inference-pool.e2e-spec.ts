@@ -99,7 +99,7 @@ describe('inference pool (e2e)', () => {
     pool.describe().forEach((d, i) => expect(d.batches).toBeGreaterThan(batchesBefore[i]));
     expect(cache.size).toBe(3);
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(new RegExp(`^model_cache_bytes ${cache.bytes}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^modelgate_model_cache_bytes ${cache.bytes}$`, 'm'));
   });
 
   it('hands every concurrent request its own rows back, batched across requests', async () => {
@@ -144,9 +144,9 @@ describe('inference pool (e2e)', () => {
     expectClose((await predict('texter', strings.inputs.text.slice(0, 3))).json().predictions, strings.outputs.embedding.slice(0, 3));
     expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(new RegExp(`^inference_pool_threads_replaced_total ${before + 1}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^modelgate_inference_pool_threads_replaced_total ${before + 1}$`, 'm'));
     // The main thread's engine was never touched.
-    expect(metrics).toMatch(/^inference_engine_up 1$/m);
+    expect(metrics).toMatch(/^modelgate_inference_engine_up 1$/m);
   });
 
   it('a killed thread is replaced, and its models load again elsewhere', async () => {

@@ -19,7 +19,7 @@ describe('inference runtime in the app (e2e)', () => {
   });
   afterAll(() => t?.close());
 
-  it('chooses a backend at start-up and exposes it as runtime.backend and tf_backend_info', async () => {
+  it('chooses a backend at start-up and exposes it as runtime.backend and modelgate_tf_backend_info', async () => {
     const runtime = t.app.get(InferenceRuntime);
     const selection = t.app.get<TfBackendSelection>(TF_BACKEND_SELECTION);
     expect(runtime.backend).toBe(selection.backend);
@@ -27,9 +27,9 @@ describe('inference runtime in the app (e2e)', () => {
     expect(selection.skipped.map((s) => s.backend)).toEqual(selection.backend === 'tensorflow' ? [] : ['tensorflow']);
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
-    expect(metrics.body).toContain(`tf_backend_info{backend="${runtime.backend}"} 1`);
-    expect(metrics.body).toContain('model_cache_loaded_models');
-    expect(metrics.body).toContain('inference_batch_size_bucket');
+    expect(metrics.body).toContain(`modelgate_tf_backend_info{backend="${runtime.backend}"} 1`);
+    expect(metrics.body).toContain('modelgate_model_cache_loaded_models');
+    expect(metrics.body).toContain('modelgate_inference_batch_size_bucket');
   });
 
   it('serves a fixture model through the cache and the batcher with tfjs’ own results', async () => {
@@ -55,8 +55,8 @@ describe('inference runtime in the app (e2e)', () => {
     expect(refused.every((s) => (s as PromiseRejectedResult).reason instanceof InferenceQueueFullError)).toBe(true);
 
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/model_cache_loaded_models 1/);
-    expect(metrics).toMatch(/inference_queue_rejections_total [1-9]/);
+    expect(metrics).toMatch(/modelgate_model_cache_loaded_models 1/);
+    expect(metrics).toMatch(/modelgate_inference_queue_rejections_total [1-9]/);
   });
 });
 
@@ -65,7 +65,7 @@ describe('TF_BACKEND forces a backend (e2e)', () => {
     const t = await startTestApp({ TF_BACKEND: 'cpu' });
     try {
       expect(t.app.get(InferenceRuntime).backend).toBe('cpu');
-      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('tf_backend_info{backend="cpu"} 1');
+      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('modelgate_tf_backend_info{backend="cpu"} 1');
     } finally {
       await t.close();
     }

@@ -169,8 +169,8 @@ describe('a fatal engine error on the main thread: readiness 503, then the proce
     expect((await call('GET', '/v2/health/ready')).status).toBe(503);
     expect((await call('GET', '/v2/models/modulo/versions/1/ready', { headers: auth })).status).toBe(503);
     const metrics = await fetch(`${api!.base}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/^inference_engine_up 0$/m);
-    expect(metrics).toMatch(/^inference_engine_failures_total 1$/m);
+    expect(metrics).toMatch(/^modelgate_inference_engine_up 0$/m);
+    expect(metrics).toMatch(/^modelgate_inference_engine_failures_total 1$/m);
 
     expect(await api!.exited).toBe(1);
     expect(api!.output()).toContain('inference engine failed');

@@ -90,7 +90,7 @@ describe('platform (e2e)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain('process_cpu_user_seconds_total');
-    expect(res.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
+    expect(res.body).toMatch(/modelgate_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
     expect(res.body).not.toContain('/v1/some/raw/path');
     expect(res.body).toContain('route="unmatched"');
   });

@@ -432,7 +432,8 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
 
     it('warms production versions into the model cache (as at start-up)', async () => {
       const cache = t.app.get(ModelCache);
-      const misses = async () => (await t.app.get(MetricsRegistry).getSingleMetric('model_cache_misses_total')!.get()).values[0].value;
+      const misses = async () =>
+        (await t.app.get(MetricsRegistry).getSingleMetric('modelgate_model_cache_misses_total')!.get()).values[0].value;
       cache.invalidateWhere(() => true);
       await t.app.get(ServingWarmup).warm();
       const before = await misses();
@@ -443,13 +444,13 @@ describe('serving: v1 predict and v2 Open Inference Protocol (e2e)', () => {
 
     it('exposes inference metrics', async () => {
       const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(body).toMatch(/inference_requests_total\{model="iris",version="1",status="200"\} \d+/);
-      expect(body).toMatch(/inference_requests_total\{model="iris",version="1",status="422"\} \d+/);
-      expect(body).toMatch(/inference_duration_seconds_count\{model="iris",version="1",phase="compute"\} \d+/);
-      expect(body).toMatch(/inference_batch_size_count \d+/);
-      expect(body).toMatch(/model_cache_hits_total \d+/);
-      expect(body).toMatch(/model_cache_loaded_models \d+/);
-      expect(body).toMatch(/tf_backend_info\{backend="(tensorflow|wasm|cpu)"\} 1/);
+      expect(body).toMatch(/modelgate_inference_requests_total\{model="iris",version="1",status="200"\} \d+/);
+      expect(body).toMatch(/modelgate_inference_requests_total\{model="iris",version="1",status="422"\} \d+/);
+      expect(body).toMatch(/modelgate_inference_duration_seconds_count\{model="iris",version="1",phase="compute"\} \d+/);
+      expect(body).toMatch(/modelgate_inference_batch_size_count \d+/);
+      expect(body).toMatch(/modelgate_model_cache_hits_total \d+/);
+      expect(body).toMatch(/modelgate_model_cache_loaded_models \d+/);
+      expect(body).toMatch(/modelgate_tf_backend_info\{backend="(tensorflow|wasm|cpu)"\} 1/);
     });
   });
 });

@@ -260,9 +260,9 @@ describe('bounded work per request (e2e)', () => {
       }
       const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
       for (const name of names) expect(metrics).not.toContain(name);
-      expect(metrics).toMatch(/inference_requests_total\{model="unknown",version="",status="404"\} [1-9]/);
+      expect(metrics).toMatch(/modelgate_inference_requests_total\{model="unknown",version="",status="404"\} [1-9]/);
       // A known model's failures stay under its own name.
-      expect(metrics).toMatch(/inference_requests_total\{model="iris",version="",status="404"\} [1-9]/);
+      expect(metrics).toMatch(/modelgate_inference_requests_total\{model="iris",version="",status="404"\} [1-9]/);
     });
 
     it('labels requests with odd methods as one bounded value', async () => {

@@ -166,7 +166,9 @@ describe('shadow traffic (e2e)', () => {
       since: started.since,
     });
     const metrics = (await inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(new RegExp(`shadow_predictions_total\\{model="${MODEL}",version="${v.same}",outcome="ok"\\} ${mirrored}\\b`));
+    expect(metrics).toMatch(
+      new RegExp(`modelgate_shadow_predictions_total\\{model="${MODEL}",version="${v.same}",outcome="ok"\\} ${mirrored}\\b`),
+    );
   });
 
   it("another version's shadow restarts the report, which then matches the two versions' own answers", async () => {

@@ -440,8 +440,8 @@ describe('datasets and training (e2e, in-process worker threads)', () => {
 
     it('counts finished jobs and epochs in /metrics', async () => {
       const res = await inject({ method: 'GET', url: '/metrics' });
-      expect(res.body).toMatch(/training_jobs_finished_total\{status="succeeded"\} [1-9]/);
-      expect(res.body).toMatch(/training_epoch_duration_seconds_count [1-9]/);
+      expect(res.body).toMatch(/modelgate_training_jobs_finished_total\{status="succeeded"\} [1-9]/);
+      expect(res.body).toMatch(/modelgate_training_epoch_duration_seconds_count [1-9]/);
     });
 
     it('fails a job whose dataset file has gone missing from storage, saying so', async () => {

@@ -168,7 +168,7 @@ async function shadowRuns(base: string, token: string, predictUrl: string, apiKe
   const withShadow = await load(`modelgate (${SHADOW_PERCENT} % shadow)`, predictUrl, { 'x-api-key': apiKey }, pid);
   const report = await json(await fetch(`${base}/v1/models/bench-mlp/shadow-report`, { headers: auth }));
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  const dropped = /^shadow_queue_dropped_total\{[^}]*\} (\S+)$/m.exec(metrics)?.[1] ?? '0';
+  const dropped = /^modelgate_shadow_queue_dropped_total\{[^}]*\} (\S+)$/m.exec(metrics)?.[1] ?? '0';
   console.log(`shadow report: ${JSON.stringify(report)}; dropped by the full queue: ${dropped}`);
   await send('PUT', '/v1/models/bench-mlp/traffic', { shadow: null });
   return [without, withShadow];
@@ -336,7 +336,7 @@ async function main(): Promise<void> {
     const rssAfter = rssMb(api.pid!).now;
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-    const meanBatch = metric('inference_batch_size_sum') / metric('inference_batch_size_count');
+    const meanBatch = metric('modelgate_inference_batch_size_sum') / metric('modelgate_inference_batch_size_count');
     const results: Result[] = [combine('modelgate', mgSegments)];
 
     if (SHADOW_PERCENT > 0) results.push(...(await shadowRuns(base, token, predictUrl, apiKey, api.pid!)));

@@ -203,9 +203,9 @@ describe('DynamicBatcher', () => {
     expect(first.queueMs).toBeGreaterThanOrEqual(2);
     expect(second.computeMs).toBe(first.computeMs);
     const text = await registry.metrics();
-    expect(text).toContain('inference_batch_size_sum 3');
-    expect(text).toContain('inference_batch_size_count 1');
-    // One timing series: inference_duration_seconds{model,version,phase} (predictions), not a second unlabelled copy here.
+    expect(text).toContain('modelgate_inference_batch_size_sum 3');
+    expect(text).toContain('modelgate_inference_batch_size_count 1');
+    // One timing series: modelgate_inference_duration_seconds{model,version,phase} (predictions), not a second unlabelled copy here.
     expect(text).not.toContain('inference_queue_seconds');
     expect(text).not.toContain('inference_compute_seconds');
   });

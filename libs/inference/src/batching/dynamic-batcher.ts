@@ -83,7 +83,13 @@ export class DynamicBatcher implements OnModuleDestroy {
   constructor(
     private readonly options: DynamicBatcherOptions,
     private readonly metrics?: InferenceMetrics,
-  ) {}
+  ) {
+    metrics?.watchQueue(() => {
+      let rows = 0;
+      for (const queue of this.queues.values()) rows += queue.queuedRows;
+      return rows;
+    });
+  }
 
   /** `concurrency`: batches of this key that may run at once (see maxConcurrentBatches). */
   submit(key: string, inputs: InputColumns, execute: BatchExecutor, concurrency?: number): Promise<BatchResult> {

@@ -64,7 +64,7 @@ describe('ModelCache', () => {
     (growing as { sizeBytes: number }).sizeBytes = 200;
     budget!.grew();
     expect(cache.bytes).toBe(300);
-    expect(await metricValue(registry, 'model_cache_bytes')).toBe(300);
+    expect(await metricValue(registry, 'modelgate_model_cache_bytes')).toBe(300);
     // Another copy would need 400 of 350: refused, and nothing was evicted or disposed.
     expect(budget!.canGrow(100)).toBe(false);
     expect(cache.keys().sort()).toEqual(['g', 'o']);
@@ -86,10 +86,10 @@ describe('ModelCache', () => {
     expect(await Promise.all([a, b])).toEqual([[[1]], [[2]]]);
     await cache.use('m:1', loader, (m) => m.predict([[3]]));
     expect(loader).toHaveBeenCalledTimes(1);
-    expect(await metricValue(registry, 'model_cache_misses_total')).toBe(2);
-    expect(await metricValue(registry, 'model_cache_hits_total')).toBe(1);
-    expect(await metricValue(registry, 'model_cache_loaded_models')).toBe(1);
-    expect(await metricValue(registry, 'model_cache_bytes')).toBe(100);
+    expect(await metricValue(registry, 'modelgate_model_cache_misses_total')).toBe(2);
+    expect(await metricValue(registry, 'modelgate_model_cache_hits_total')).toBe(1);
+    expect(await metricValue(registry, 'modelgate_model_cache_loaded_models')).toBe(1);
+    expect(await metricValue(registry, 'modelgate_model_cache_bytes')).toBe(100);
   });
 
   it('evicts the least recently used model beyond maxModels and disposes it', async () => {
@@ -109,9 +109,9 @@ describe('ModelCache', () => {
     expect(cache.keys().sort()).toEqual(['a', 'c']);
     expect(models.b.disposed).toBe(1);
     expect(models.a.disposed + models.c.disposed).toBe(0);
-    expect(await metricValue(registry, 'model_cache_evictions_total')).toBe(1);
+    expect(await metricValue(registry, 'modelgate_model_cache_evictions_total')).toBe(1);
     await Promise.resolve();
-    expect(await metricValue(registry, 'model_cache_loaded_models')).toBe(2);
+    expect(await metricValue(registry, 'modelgate_model_cache_loaded_models')).toBe(2);
   });
 
   it('stays within maxBytes, evicting as many models as needed', async () => {

@@ -17,7 +17,7 @@ export class HttpInstrumentation {
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
   ) {
     this.duration = new Histogram({
-      name: 'http_request_duration_seconds',
+      name: 'modelgate_http_request_duration_seconds',
       help: 'HTTP request duration by method, route template and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

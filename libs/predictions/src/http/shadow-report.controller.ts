@@ -16,7 +16,7 @@ export class ShadowReportController {
     summary: "How the model's shadow version compares with production on the mirrored requests",
     description:
       'Counts from when the current shadow version was set (`since`; a new version restarts it). Mirrored requests that waited ' +
-      'while the shadow queue was full were dropped (metric `shadow_queue_dropped_total`) and are not in it. With no shadow, ' +
+      'while the shadow queue was full were dropped (metric `modelgate_shadow_queue_dropped_total`) and are not in it. With no shadow, ' +
       '`version` and `since` are null.',
   })
   @ApiOkResponse({ type: ShadowReportDto, description: 'The current shadow run’s figures' })

@@ -85,13 +85,13 @@ export class PredictionService {
   ) {
     this.responses = new ResponseCache(serving.responseCacheMaxEntries);
     this.requests = new Counter({
-      name: 'inference_requests_total',
+      name: 'modelgate_inference_requests_total',
       help: 'Prediction requests by model, version and HTTP status',
       labelNames: ['model', 'version', 'status'],
       registers: [metrics],
     });
     this.duration = new Histogram({
-      name: 'inference_duration_seconds',
+      name: 'modelgate_inference_duration_seconds',
       help: 'Prediction time by model and version, split into queue (batching wait) and compute',
       labelNames: ['model', 'version', 'phase'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],

@@ -83,7 +83,7 @@ describe('ShadowRunner', () => {
     await flushMicrotasks();
     expect(h.submitted).toHaveLength(2); // both taken together, held in the batcher
     expect(h.run.pending).toBe(0);
-    expect(await metricValue(h.metrics, 'shadow_queue_dropped_total')).toEqual([
+    expect(await metricValue(h.metrics, 'modelgate_shadow_queue_dropped_total')).toEqual([
       expect.objectContaining({ labels: { model: 'iris' }, value: 4 }),
     ]);
 
@@ -105,7 +105,7 @@ describe('ShadowRunner', () => {
     expect(h.comparisons.written[0].shadowLatencyCounts[latencyBucket(3)]).toBe(2);
     expect(h.comparisons.written[0].baselineLatencyCounts[latencyBucket(3)]).toBe(2);
     expect(h.comparisons.written[0].absDiffSum).toBeCloseTo(3, 12);
-    expect(await metricValue(h.metrics, 'shadow_predictions_total')).toEqual([
+    expect(await metricValue(h.metrics, 'modelgate_shadow_predictions_total')).toEqual([
       expect.objectContaining({ labels: { model: 'iris', version: '2', outcome: 'ok' }, value: 2 }),
     ]);
   });
@@ -132,7 +132,7 @@ describe('ShadowRunner', () => {
     expect(h.comparisons.written).toEqual([
       expect.objectContaining({ requests: 2, errors: 2, valuesCompared: 0, shadowLatencyCounts: emptyHistogram() }),
     ]);
-    expect(await metricValue(h.metrics, 'shadow_predictions_total')).toEqual([
+    expect(await metricValue(h.metrics, 'modelgate_shadow_predictions_total')).toEqual([
       expect.objectContaining({ labels: { model: 'iris', version: '2', outcome: 'error' }, value: 2 }),
     ]);
   });

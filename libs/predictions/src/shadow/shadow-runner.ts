@@ -63,13 +63,13 @@ export class ShadowRunner implements OnModuleDestroy {
   ) {
     this.queue = new BoundedQueue(serving.shadowQueueMax);
     this.runs = new Counter({
-      name: 'shadow_predictions_total',
+      name: 'modelgate_shadow_predictions_total',
       help: "Mirrored requests run on a model's shadow version (not counted as any caller's usage), by outcome",
       labelNames: ['model', 'version', 'outcome'],
       registers: [metrics],
     });
     this.dropped = new Counter({
-      name: 'shadow_queue_dropped_total',
+      name: 'modelgate_shadow_queue_dropped_total',
       help: 'Requests not mirrored to the shadow because its queue (SHADOW_QUEUE_MAX) was full',
       labelNames: ['model'],
       registers: [metrics],

@@ -53,7 +53,7 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
     await recorder.flush();
     expect(repo.rows.map((r) => r.latencyMs)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(repo.batches.every((n) => n <= 4)).toBe(true);
-    expect(await counter('usage_events_written_total')).toBe(10);
+    expect(await counter('modelgate_usage_events_written_total')).toBe(10);
   });
 
   it('concurrent flushes share the write in progress: nothing is written twice', async () => {
@@ -83,8 +83,8 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
     recorder.record(event(5));
     await recorder.flush(); // the database is back
     expect(repo.rows.map((r) => r.latencyMs)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(await counter('usage_events_written_total')).toBe(6);
-    expect(await counter('usage_events_dropped_total')).toBe(0);
+    expect(await counter('modelgate_usage_events_written_total')).toBe(6);
+    expect(await counter('modelgate_usage_events_dropped_total')).toBe(0);
   });
 
   it('counts events as dropped once the buffer is full (the database unreachable), and keeps the rest', async () => {
@@ -93,13 +93,13 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
     for (let i = 0; i < 5; i++) recorder.record(event(i));
     await recorder.flush(); // fails: all five go back
     for (let i = 5; i < 8; i++) recorder.record(event(i)); // the buffer is full: dropped
-    expect(await counter('usage_events_dropped_total')).toBe(3);
+    expect(await counter('modelgate_usage_events_dropped_total')).toBe(3);
     await recorder.flush();
     expect(repo.rows.map((r) => r.latencyMs)).toEqual([0, 1, 2, 3, 4]);
     recorder.record(event(8)); // room again
     await recorder.flush();
     expect(repo.rows).toHaveLength(6);
-    expect(await counter('usage_events_dropped_total')).toBe(3);
+    expect(await counter('modelgate_usage_events_dropped_total')).toBe(3);
   });
 
   it('flushes on shutdown, and reports what could not be written', async () => {
@@ -121,14 +121,14 @@ describe('UsageRecorder (over an in-memory ledger)', () => {
         event(0, { at: new Date(Date.parse('2030-01-01T00:00:00.000Z') + (i % 1000)), callerId: i < 200 ? 'k-a' : 'k-b', latencyMs: i }),
       );
     recorder.record(event(1)); // the bound is 250 requests, however few rows hold them
-    expect(await counter('usage_events_dropped_total')).toBe(1);
+    expect(await counter('modelgate_usage_events_dropped_total')).toBe(1);
     await recorder.flush();
     expect(repo.batches).toEqual([2]);
     expect(repo.rows.map((r) => [r.callerId, r.requests, r.latenciesMs?.length, r.latencyMs])).toEqual([
       ['k-a', 200, 200, 199],
       ['k-b', 50, 50, 249],
     ]);
-    expect(await counter('usage_events_written_total')).toBe(250);
+    expect(await counter('modelgate_usage_events_written_total')).toBe(250);
     const [totals] = await repo.aggregate({ from: new Date(0), to: new Date(Date.parse('2031-01-01T00:00:00.000Z')) }, 'model');
     expect(totals).toMatchObject({ requests: 250, rows: 250, p50Ms: 124.5 });
   });

@@ -31,9 +31,9 @@ export class UsageRecorder extends WriteBehindRecorder<UsageRow> {
     jobs: ScheduledJobs,
     @InjectConfig(databaseConfig) database: Pick<DatabaseConfig, 'url'>,
   ) {
-    const written = new Counter({ name: 'usage_events_written_total', help: 'Usage events persisted', registers: [registry] });
+    const written = new Counter({ name: 'modelgate_usage_events_written_total', help: 'Usage events persisted', registers: [registry] });
     const dropped = new Counter({
-      name: 'usage_events_dropped_total',
+      name: 'modelgate_usage_events_dropped_total',
       help: 'Usage events dropped because the buffer was full while the database was unreachable',
       registers: [registry],
     });

@@ -682,7 +682,7 @@ export const updateServingSettings = <ThrowOnError extends boolean = false>(opti
 /**
  * How the model's shadow version compares with production on the mirrored requests
  *
- * Counts from when the current shadow version was set (`since`; a new version restarts it). Mirrored requests that waited while the shadow queue was full were dropped (metric `shadow_queue_dropped_total`) and are not in it. With no shadow, `version` and `since` are null.
+ * Counts from when the current shadow version was set (`since`; a new version restarts it). Mirrored requests that waited while the shadow queue was full were dropped (metric `modelgate_shadow_queue_dropped_total`) and are not in it. With no shadow, `version` and `since` are null.
  */
 export const getShadowReport = <ThrowOnError extends boolean = false>(options: Options<GetShadowReportData, ThrowOnError>): RequestResult<GetShadowReportResponses, GetShadowReportErrors, ThrowOnError> => (options.client ?? client).get<GetShadowReportResponses, GetShadowReportErrors, ThrowOnError>({
     security: [

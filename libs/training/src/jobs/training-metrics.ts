@@ -12,14 +12,14 @@ export class TrainingMetrics {
   constructor(registry: MetricsRegistry) {
     const registers = [registry];
     this.finished = new Counter({
-      name: 'training_jobs_finished_total',
+      name: 'modelgate_training_jobs_finished_total',
       help: 'Training jobs this process ended, by final status',
       labelNames: ['status'],
       registers,
     });
-    this.running = new Gauge({ name: 'training_jobs_running', help: 'Training jobs running in this process', registers });
+    this.running = new Gauge({ name: 'modelgate_training_jobs_running', help: 'Training jobs running in this process', registers });
     this.epochSeconds = new Histogram({
-      name: 'training_epoch_duration_seconds',
+      name: 'modelgate_training_epoch_duration_seconds',
       help: 'Wall time of one training epoch (in its worker thread)',
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers,
