@@ -49,9 +49,13 @@ describe('promotion approvals and sunsets (e2e)', () => {
     const set = await inject('PATCH', '/v1/models/gov-iris', admin.accessToken, { requireApproval: true });
     expect(set.statusCode).toBe(200);
     expect(set.json().requireApproval).toBe(true);
-    const bad = await inject('PATCH', '/v1/models/gov-iris', admin.accessToken, { requireApproval: 'yes' });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.headers['content-type']).toContain('application/problem+json');
+    for (const requireApproval of ['yes', null, 1]) {
+      const bad = await inject('PATCH', '/v1/models/gov-iris', admin.accessToken, { requireApproval });
+      expect({ requireApproval, status: bad.statusCode }).toEqual({ requireApproval, status: 400 });
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(bad.json().errors).toEqual([{ field: 'requireApproval', message: 'requireApproval must be true or false' }]);
+    }
+    expect((await inject('GET', '/v1/models/gov-iris', engineer.accessToken)).json().requireApproval).toBe(true);
   });
 
   it('a move to production becomes a pending request (202), listed and filtered; the version stays in staging', async () => {

@@ -27,7 +27,8 @@ export class UpdateModelDto {
   tags?: string[];
 
   @ApiPropertyOptional({ description: 'Moves to production wait for an approver (admin only)' })
-  @IsOptional()
-  @IsBoolean()
+  // Absent leaves it as it is; null is not a setting (the column is NOT NULL): 400, not a 500.
+  @ValidateIf((_, v) => v !== undefined)
+  @IsBoolean({ message: 'requireApproval must be true or false' })
   requireApproval?: boolean;
 }
