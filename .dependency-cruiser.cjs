@@ -13,9 +13,10 @@ const ALLOWED = {
   inference: ['common'],
   models: ['common', 'database', 'audit', 'inference'],
   predictions: ['common', 'database', 'audit', 'inference', 'models'],
-  training: ['common', 'database', 'audit', 'inference', 'models'],
+  training: ['common', 'database', 'audit', 'inference', 'models', 'observability'],
   sdk: [],
-  webhooks: ['common', 'database', 'audit'],
+  webhooks: ['common', 'database', 'audit', 'observability'],
+  monitoring: ['common', 'database', 'audit', 'inference', 'models', 'predictions', 'training'],
 };
 
 const libDirection = Object.entries(ALLOWED).map(([lib, allowed]) => ({

@@ -18,7 +18,8 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(common|database|observability|audit|auth|models|inference|predictions|training|sdk|webhooks)(/.*)?$': '<rootDir>/libs/$1/src$2',
+  '^@app/(common|database|observability|audit|auth|models|inference|predictions|training|sdk|webhooks|monitoring)(/.*)?$':
+    '<rootDir>/libs/$1/src$2',
 };
 
 const { readdirSync, readFileSync } = require('node:fs');

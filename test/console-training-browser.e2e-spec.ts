@@ -4,7 +4,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { authHeader, createUser, type TestUser } from './support/auth';
 import { type ConsoleHarness, openSignedIn, SCREENSHOTS, seriousViolations, startConsole } from './support/console';
 import type { TestApp } from './support/test-app';
-import { createJob, uploadDataset, waitForJob } from './support/training';
+import { seededRandom } from '../libs/training/src/trainer/seeded-random';
+import { createJob, csvText, uploadDataset, waitForJob } from './support/training';
 
 /**
  * The console's Training area (issue 14) in a real browser: datasets uploaded with a preview, a job
@@ -313,6 +314,99 @@ describe('The Training area of the web console in a browser (e2e)', () => {
       .getByRole('heading', { name: /Version 1/ })
       .getByText('staging')
       .waitFor();
+    expect(w.problems).toEqual([]);
+  });
+
+  it('shows the evaluation report and the early stop on the job page and on the version page', async () => {
+    // Two features and a noisy boundary: a model that learns it well, not perfectly, and whose validation loss levels off.
+    const random = seededRandom(17);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const rows = Array.from({ length: 300 }, () => {
+      const [a, b] = [normal(), normal()];
+      return [a.toFixed(3), b.toFixed(3), a + b + 0.8 * normal() > 0 ? 'yes' : 'no'];
+    });
+    const uploaded = await uploadDataset(t, engineer.accessToken, csvText(['a', 'b', 'approved'], rows), 'approvals', 'approvals.csv');
+    const res = await createJob(t, engineer.accessToken, {
+      modelName: 'approvals',
+      datasetId: uploaded.json().id,
+      task: 'classification',
+      features: ['a', 'b'],
+      target: 'approved',
+      architecture: { hiddenLayers: [8] },
+      hyperparameters: { epochs: 300, batchSize: 16, learningRate: 0.02, seed: 3, earlyStopping: { patience: 4, minDelta: 0.001 } },
+    });
+    expect(res.statusCode).toBe(202);
+    const job = await waitForJob(t, engineer.accessToken, res.json().id);
+    expect(job).toMatchObject({ status: 'succeeded', stopReason: 'early-stopping' });
+    const report = job.report as { classes: string[]; confusionMatrix: number[][]; perClass: { class: string; support: number }[] };
+    expect(report.classes).toEqual(['no', 'yes']);
+    const matrixCaption = 'Rows: the true class. Columns: the class predicted.';
+    /** The matrix as the page shows it: true class, its counts per predicted class, its total. */
+    const expectedMatrix = report.confusionMatrix.map((row, i) => [
+      report.classes[i],
+      ...row.map(String),
+      String(row.reduce((a, b) => a + b, 0)),
+    ]);
+    const matrixRows = (page: Page) =>
+      page
+        .getByRole('table', { name: matrixCaption })
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+
+    const { page, w } = await openSignedIn(h, context, engineer);
+    await page.goto(`${base}/console/training/jobs/${job.id}`);
+    await page.getByRole('heading', { name: /Training approvals/, level: 1 }).waitFor();
+    await page.getByText(`Succeeded after ${job.stoppedEpoch} of 300 epochs: stopped early`).waitFor();
+    const section = page.getByRole('region', { name: 'Evaluation report' });
+    await section.getByRole('heading', { name: 'Evaluation report', level: 2 }).waitFor();
+    await section.getByText(`Stopped early at epoch ${job.stoppedEpoch} of 300`).waitFor();
+    await section.getByText(`The weights of epoch ${job.metrics!.bestEpoch}, its lowest validation loss, were kept.`).waitFor();
+    expect(await matrixRows(page)).toEqual(expectedMatrix);
+    expect(await page.getByRole('table', { name: matrixCaption }).getByRole('columnheader').allTextContents()).toEqual([
+      'True \\ predicted',
+      'no',
+      'yes',
+      'Total',
+    ]);
+    // tbody and tfoot: each class with its support, then the two averages over every validation row.
+    const total = String(report.perClass.reduce((a, c) => a + c.support, 0));
+    const perClass = await page
+      .getByRole('table', { name: 'Precision, recall and F1 per class, with the macro and weighted averages' })
+      .locator('tbody tr, tfoot tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+    expect(perClass.map((r) => [r[0], r[4]])).toEqual([
+      ...report.perClass.map((c) => [c.class, String(c.support)]),
+      ['Macro average', total],
+      ['Weighted average', total],
+    ]);
+    await section
+      .getByRole('term')
+      .filter({ hasText: /^ROC AUC$/ })
+      .waitFor();
+    await section
+      .getByRole('term')
+      .filter({ hasText: /^Accuracy$/ })
+      .waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await section.screenshot({ path: join(SCREENSHOTS, 'training-report.png') });
+
+    // The version the job registered shows the same report with its metrics.
+    await page.getByRole('link', { name: 'approvals v1' }).click();
+    await page.getByRole('heading', { name: 'approvals', level: 1 }).waitFor();
+    const versionReport = page.getByRole('region', { name: 'Evaluation report' });
+    await versionReport.getByRole('heading', { name: 'Evaluation report', level: 3 }).waitFor();
+    await versionReport.getByText(`Stopped early at epoch ${job.stoppedEpoch}:`).waitFor();
+    expect(await matrixRows(page)).toEqual(expectedMatrix);
+    // The report is not repeated as one JSON figure among the metrics.
+    expect(
+      await page
+        .getByRole('term')
+        .filter({ hasText: /^report$/ })
+        .count(),
+    ).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await versionReport.screenshot({ path: join(SCREENSHOTS, 'version-report.png') });
     expect(w.problems).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { LeanRoutes } from '../apps/api/src/http/lean-routes';
 import { GLOBAL_ENHANCERS } from '../apps/api/src/request-pipeline';
@@ -10,7 +11,9 @@ import { startLeanAndNestApps, TestApp } from './support/test-app';
  * alike: the same table of good and bad requests goes to an app with the lean routes and to one
  * without (createApp's `leanRoutes: false`), and status, body and headers must be equal. Each case
  * sends its own X-Request-Id, so the request id in bodies and headers is compared too; only the
- * Date header and the seconds in Retry-After and X-RateLimit-Reset are left out.
+ * Date header and the seconds in Retry-After and X-RateLimit-Reset are left out. Each also sends its
+ * own `traceparent` (unless it brings one): `traceresponse` must continue that trace on both paths,
+ * with a span of each app's own (span ids are random: compared by form).
  */
 
 const RATE_LIMIT = 20;
@@ -217,6 +220,26 @@ const CASES: Case[] = [
   ['tf predict bad name', async (s) => [{ url: '/v1/models/Bad!:predict', headers: await bearer(s), payload: { instances: [row] } }]],
   ['tf predict missing auth', async () => [{ url: '/v1/models/iris:predict', payload: { instances: [row] } }]],
   [
+    'traceparent not sampled',
+    async (s) => [
+      {
+        url: '/v1/models/iris/predict',
+        headers: { ...(await bearer(s)), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' },
+        payload: { instances: [row] },
+      },
+    ],
+  ],
+  [
+    'invalid traceparent (a new trace)',
+    async (s) => [
+      {
+        url: '/v1/models/iris/predict',
+        headers: { ...(await bearer(s)), traceparent: '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01' },
+        payload: { instances: [row] },
+      },
+    ],
+  ],
+  [
     'tf predict unknown version',
     async (s) => [{ url: '/v1/models/iris/versions/99:predict', headers: await bearer(s), payload: { instances: [row] } }],
   ],
@@ -228,9 +251,15 @@ interface Answer {
   headers: Record<string, unknown>;
 }
 
-function normalise(res: LightMyRequestResponse): Answer {
+function normalise(res: LightMyRequestResponse, traceparent: string): Answer {
   const headers: Record<string, unknown> = { ...res.headers };
   delete headers.date;
+  // Our span under the caller's trace (or a new trace when it sent no valid one): ids by form.
+  const sent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent);
+  const ours = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/.exec(String(headers.traceresponse));
+  headers.traceresponse = ours
+    ? `00-<${sent && sent[2] !== '0'.repeat(16) && ours[1] === sent[1] ? 'sent' : 'new'} trace>-<${ours[2] !== sent?.[2] ? 'own' : 'caller'} span>-${ours[3]}`
+    : `malformed: ${String(headers.traceresponse)}`;
   // Seconds until a window resets: the two apps' windows may start a second apart.
   for (const name of ['retry-after', 'x-ratelimit-reset']) if (headers[name] !== undefined) headers[name] = '<seconds>';
   // Measured durations differ run to run; the metric names and the batch rows must not.
@@ -259,13 +288,19 @@ async function send(t: TestApp, name: string, calls: Call[]): Promise<Answer[]> 
   const answers: Answer[] = [];
   for (const [i, call] of calls.entries()) {
     const requestId = `parity-${name.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`.slice(0, 128);
+    const traceparent = call.headers?.traceparent ?? `00-${createHash('md5').update(requestId).digest('hex')}-00f067aa0ba902b7-01`;
     const res = await t.app.inject({
       method: 'POST',
       url: call.url,
-      headers: { 'x-request-id': requestId, ...(call.raw ? { 'content-type': call.raw.contentType } : {}), ...(call.headers ?? {}) },
+      headers: {
+        'x-request-id': requestId,
+        traceparent,
+        ...(call.raw ? { 'content-type': call.raw.contentType } : {}),
+        ...(call.headers ?? {}),
+      },
       ...(call.raw ? { payload: call.raw.body } : call.payload !== undefined ? { payload: call.payload as object } : {}),
     });
-    answers.push(normalise(res));
+    answers.push(normalise(res, traceparent));
   }
   return answers;
 }
@@ -300,6 +335,9 @@ describe('request pipeline: the lean inference routes answer as the Nest path do
     const onLean = await send(apps.lean, name, calls);
     const onNest = await send(apps.nest, name, calls);
     expect(onLean).toEqual(onNest);
+    // Both continue the caller's trace under a span of their own (a new trace for an invalid header).
+    const traced = name.startsWith('invalid traceparent') ? 'new trace' : 'sent trace';
+    expect(onLean[onLean.length - 1].headers.traceresponse).toBe(`00-<${traced}>-<own span>-${name.includes('not sampled') ? '00' : '01'}`);
     const url = calls[calls.length - 1].url;
     seen.add(`${url.includes(':') ? 'tf' : url.slice(1, 3)} ${onLean[onLean.length - 1].status}`);
   });

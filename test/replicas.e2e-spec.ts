@@ -135,6 +135,7 @@ describeWithServers(['postgres', 'redis'], 'several API replicas on one Postgres
         TRAINING_SWEEP_INTERVAL_SECONDS: '0',
         SUNSET_SWEEP_INTERVAL_SECONDS: '0',
         PAYLOAD_PURGE_INTERVAL_SECONDS: '0',
+        DRIFT_FLUSH_INTERVAL_MS: '200',
       },
     });
     [A, B] = cluster.urls;
@@ -258,6 +259,9 @@ describeWithServers(['postgres', 'redis'], 'several API replicas on one Postgres
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  /** The version the worker trained (the training scenario below), for the drift scenario after it. */
+  let trained: { model: string; version: number } | undefined;
+
   it('a training job created on A runs in the worker and streams from B', async () => {
     const engineer = (await apiKey('ml-engineer')).header;
     const dataset = await ok(
@@ -292,6 +296,30 @@ describeWithServers(['postgres', 'redis'], 'several API replicas on one Postgres
     } finally {
       await db.end();
     }
+    const done = await ok(B, 'GET', `/v1/training-jobs/${job.id}`, engineer);
+    trained = { model: done.modelName as string, version: done.modelVersion as number };
+  });
+
+  it('the worker-trained version kept its training profile, and rows served by both replicas meet in one drift report', async () => {
+    expect(trained).toBeDefined();
+    const { model, version } = trained!;
+    const engineer = (await apiKey('ml-engineer')).header;
+    const profile = await ok(B, 'GET', `/v1/models/${model}/versions/${version}/profile`, engineer);
+    expect(profile).toMatchObject({ source: 'training', revision: 1 });
+    const rows = blobsSplit(60).heldOut.x;
+    for (const base of [A, B]) {
+      const res = await call(base, 'POST', `/v1/models/${model}/versions/${version}/predict`, (await apiKey('consumer')).header, {
+        instances: rows,
+      });
+      expect(res.status).toBe(200);
+    }
+    // A's counts reach the database on its flush (200 ms here); B flushes its own before reporting.
+    const report = await eventually(
+      "both replicas' rows in the drift report",
+      () => ok(B, 'GET', `/v1/models/${model}/versions/${version}/drift`, engineer),
+      (r) => r.rows === 2 * rows.length,
+    );
+    expect(report.features.map((f: Json) => f.name)).toEqual(BLOBS_FEATURES);
   });
 
   describe('with Redis cut off', () => {

@@ -182,7 +182,9 @@ try {
   const cjs = createRequire(import.meta.url)('@modelgate/sdk') as typeof import('@modelgate/sdk');
   sameErrorForTheCommonJsBuild = cjs.isModelGateError(error, 'MODEL_NOT_FOUND');
 }
-process.stdout.write(JSON.stringify({ me, model, uploaded, promoted: promoted.stage, prediction, notFound, sameErrorForTheCommonJsBuild }));
+// A model that requires approval answers a pending promotion request (202) instead of the version.
+const promotedStage = 'stage' in promoted ? promoted.stage : promoted.status;
+process.stdout.write(JSON.stringify({ me, model, uploaded, promoted: promotedStage, prediction, notFound, sameErrorForTheCommonJsBuild }));
 `;
 
 /** Type-checked as CommonJS: \`require\` resolves the package's CommonJS types. */

@@ -17,7 +17,8 @@ import { generateLoad, LOAD_GENERATOR } from './load-generator';
  * Options (env): BENCH_MODEL=large, BENCH_THREADS=<INFERENCE_THREADS>, BENCH_DURATION_S (default 20, per server), BENCH_ROUNDS (3 alternating segments), BENCH_CONNECTIONS (64), BENCH_MODE=training to also
  * measure predict latency while a training job runs, BENCH_PROTOCOLS=0 to skip the protocol runs, BENCH_PROFILE=<dir> for a CPU
  * profile of the API, BENCH_SOAK=<seconds> (600 for the 10-minute soak) to watch ModelGate's RSS under load, BENCH_SHADOW=<percent>
- * (e.g. 100) to compare production's p99 with that share of its requests mirrored on a shadow version and without.
+ * (e.g. 100) to compare production's p99 with that share of its requests mirrored on a shadow version and without,
+ * BENCH_DRIFT=1 to compare a version whose served rows are counted for drift (a profile set) with the same model without one.
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -38,6 +39,10 @@ const MODEL =
 const SOAK_S = Number(process.env.BENCH_SOAK ?? 0);
 /** BENCH_SHADOW=<percent>: production's latency with that share mirrored on a shadow (the same weights) and without. */
 const SHADOW_PERCENT = Number(process.env.BENCH_SHADOW ?? 0);
+/** BENCH_DRIFT=1: the same model with and without a profile (drift counting on every request), alternating segments. */
+const DRIFT = process.env.BENCH_DRIFT === '1';
+/** Drift tracking may cost at most this share of serving throughput (issue 18). */
+const DRIFT_MAX_COST = 0.05;
 const TARGET_EVENT_LOOP_P99_MS = 20;
 /** BENCH_THREADS=n: the service's INFERENCE_THREADS (default: the service's own default). */
 const THREADS = process.env.BENCH_THREADS;
@@ -172,6 +177,57 @@ async function shadowRuns(base: string, token: string, predictUrl: string, apiKe
   console.log(`shadow report: ${JSON.stringify(report)}; dropped by the full queue: ${dropped}`);
   await send('PUT', '/v1/models/bench-mlp/traffic', { shadow: null });
   return [without, withShadow];
+}
+
+/**
+ * The same model registered twice, one of them with a profile (10 bins per feature and a class
+ * distribution, as a trained version keeps): every request to it is counted for drift. Measured in
+ * alternating segments; the drift report afterwards shows the rows counted.
+ */
+async function driftRuns(base: string, token: string, apiKey: string, pid: number): Promise<Result[]> {
+  const auth = { authorization: `Bearer ${token}` };
+  await register(base, auth, 'bench-drift', MODEL.dir);
+  // The bench's rows are sin(·) values: quantile edges over [-1, 1] fit them.
+  const edges = Array.from({ length: 11 }, (_, k) => -Math.cos((Math.PI * k) / 10));
+  const features = Array.from({ length: MODEL.width }, (_, i) => ({
+    name: `f${i}`,
+    binEdges: edges,
+    binShares: Array(10).fill(0.1),
+    mean: 0,
+    std: 0.7,
+  }));
+  const outputs = MODEL.dir === 'mlp-large' ? 10 : 3;
+  const shares = Array.from({ length: outputs }, (_, k) =>
+    k === 0 ? 1 - ((outputs - 1) * Math.floor(1e4 / outputs)) / 1e4 : Math.floor(1e4 / outputs) / 1e4,
+  );
+  const put = await fetch(`${base}/v1/models/bench-drift/versions/1/profile`, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ features, predictions: { classes: shares.map((_, k) => `c${k}`), shares } }),
+  });
+  if (!put.ok) throw new Error(`profile: ${put.status} ${await put.text()}`);
+  const plainUrl = `${base}/v1/models/bench-mlp/predict`;
+  const driftUrl = `${base}/v1/models/bench-drift/predict`;
+  await generateLoad({ url: driftUrl, headers: { 'x-api-key': apiKey }, bodies: V1_BODIES, connections: 8, seconds: 2 });
+  const plain: Result[] = [];
+  const tracked: Result[] = [];
+  const segment = DURATION / ROUNDS;
+  for (let round = 0; round < ROUNDS; round++) {
+    const runPlain = async () => plain.push(await load('plain', plainUrl, { 'x-api-key': apiKey }, pid, segment));
+    const runTracked = async () => tracked.push(await load('tracked', driftUrl, { 'x-api-key': apiKey }, pid, segment));
+    if (round % 2 === 0) {
+      await runPlain();
+      await runTracked();
+    } else {
+      await runTracked();
+      await runPlain();
+    }
+  }
+  const report = await json(await fetch(`${base}/v1/models/bench-drift/versions/1/drift`, { headers: auth }));
+  console.log(
+    `drift report after the runs: ${report.rows} rows counted, max feature PSI ${Math.max(...report.features.map((f: { psi: number }) => f.psi)).toFixed(3)}`,
+  );
+  return [combine('modelgate (no profile)', plain), combine('modelgate (drift counted)', tracked)];
 }
 
 /** Creates a model from a fixture directory and moves its first version to production. */
@@ -340,6 +396,7 @@ async function main(): Promise<void> {
     const results: Result[] = [combine('modelgate', mgSegments)];
 
     if (SHADOW_PERCENT > 0) results.push(...(await shadowRuns(base, token, predictUrl, apiKey, api.pid!)));
+    if (DRIFT) results.push(...(await driftRuns(base, token, apiKey, api.pid!)));
     if (MODE === 'training') {
       const quiet = await load('modelgate (no training job)', predictUrl, { 'x-api-key': apiKey }, api.pid);
       const jobId = await startTraining(base, token);
@@ -375,6 +432,15 @@ async function main(): Promise<void> {
     if (SHADOW_PERCENT > 0) {
       const [without, withShadow] = results.filter((r) => r.label.startsWith('modelgate (') && r.label.includes('shadow'));
       console.log(`p99 with a ${SHADOW_PERCENT} % shadow / without: ${(withShadow.p99 / without.p99).toFixed(2)}×`);
+    }
+    if (DRIFT) {
+      const plain = results.find((r) => r.label === 'modelgate (no profile)')!;
+      const tracked = results.find((r) => r.label === 'modelgate (drift counted)')!;
+      const cost = 1 - tracked.rps / plain.rps;
+      console.log(
+        `drift counting: req/s ${tracked.rps} vs ${plain.rps} without (${(cost * 100).toFixed(1)} % cost; target ≤ ${DRIFT_MAX_COST * 100} %), ` +
+          `CPU ${tracked.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs/request, p99 ${tracked.p99} vs ${plain.p99} ms`,
+      );
     }
     if (MODE === 'training') {
       console.log(`p99 with a training job / without: ${(results[2].p99 / results[1].p99).toFixed(2)}×  (target ≤ 1.5×)`);

@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { dashboardExpressions, family, MONITORING_DIR as DIR, ruleExpressions, rules, selectedMetrics } from '../support/monitoring';
+import {
+  dashboardExpressions,
+  dashboardPanels,
+  family,
+  MONITORING_DIR as DIR,
+  ruleExpressions,
+  rules,
+  selectedMetrics,
+} from '../support/monitoring';
 
 /**
  * The operations files in deploy/monitoring: every PromQL expression (the dashboard's and the
@@ -39,13 +47,15 @@ describe('monitoring files (deploy/monitoring)', () => {
   it('every expression parses as PromQL', () => {
     expect(expressions.length).toBeGreaterThan(20);
     expect(expressions.map((e) => ({ e, errors: selectedMetrics(e).errors })).filter((x) => x.errors.length)).toEqual([]);
+    // Every variable a query names is one the dashboard defines (what is left would reach Prometheus as is).
+    expect(expressions.filter((e) => e.includes('$'))).toEqual([]);
   });
 
   it('names only metrics the service defines, or standard ones it relies on', () => {
     const named = new Set(expressions.flatMap((e) => selectedMetrics(e).names.map(family)));
     const unknown = [...named].filter((n) => !defined.has(n) && !EXTERNAL.has(n) && !/^(process|nodejs)_/.test(n));
     expect(unknown).toEqual([]);
-    // The dashboard covers what the issue asks for: requests, errors, latency, batches, queue, cache, training.
+    // The dashboard covers what the issues ask for: requests, errors, latency, batches, queue, cache, training, drift.
     for (const needed of [
       'modelgate_http_request_duration_seconds',
       'modelgate_inference_duration_seconds',
@@ -53,6 +63,8 @@ describe('monitoring files (deploy/monitoring)', () => {
       'modelgate_inference_queue_rows',
       'modelgate_model_cache_bytes',
       'modelgate_training_jobs_finished_total',
+      'modelgate_feature_drift_psi',
+      'modelgate_prediction_drift_psi',
     ]) {
       expect(named).toContain(needed);
     }
@@ -73,8 +85,32 @@ describe('monitoring files (deploy/monitoring)', () => {
         'ModelGateInferenceQueueFull',
         'ModelGateNotReady',
         'ModelGateTrainingFailures',
+        'ModelGateFeatureDrift',
+        'ModelGatePredictionDrift',
       ]),
     );
+  });
+
+  it('drift: the panels mark warn at 0.1 and alert at 0.25, per model, version (and feature); the rules fire from 0.25 after 15 minutes', () => {
+    const drift = dashboardPanels().filter((p) => p.targets?.some((t) => /_drift_psi\b/.test(t.expr)));
+    expect(drift.map((p) => p.targets!.map((t) => t.expr.replace(/\{[^}]*\}/g, '')))).toEqual([
+      ['max by (model, version, feature) (modelgate_feature_drift_psi)'],
+      ['max by (model, version) (modelgate_prediction_drift_psi)'],
+    ]);
+    for (const panel of drift) {
+      const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
+      expect(steps.map((s) => s.value)).toEqual([null, 0.1, 0.25]);
+    }
+    const byName = new Map(rules().map((r) => [r.alert, r]));
+    expect(byName.get('ModelGateFeatureDrift')).toMatchObject({
+      expr: 'max by (model, version, feature) (modelgate_feature_drift_psi) >= 0.25',
+      for: '15m',
+      annotations: { description: expect.stringContaining('{{ $labels.feature }}') },
+    });
+    expect(byName.get('ModelGatePredictionDrift')).toMatchObject({
+      expr: 'max by (model, version) (modelgate_prediction_drift_psi) >= 0.25',
+      for: '15m',
+    });
   });
 
   it('the ServiceMonitor scrapes the API Service by its labels and named port, with the metrics token', () => {

@@ -14,12 +14,42 @@ export interface Rule {
   annotations?: Record<string, string>;
 }
 
+export interface DashboardPanel {
+  id?: number;
+  title: string;
+  type: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  fieldConfig?: { defaults?: Record<string, unknown> & { thresholds?: { steps: { color: string; value: number | null }[] } } };
+  targets?: { refId: string; expr: string; legendFormat?: string }[];
+  /** A collapsed row keeps its panels here. */
+  panels?: DashboardPanel[];
+}
+
+interface Dashboard {
+  panels: DashboardPanel[];
+  templating: { list: { name: string; type: string; allValue?: string }[] };
+}
+
+function dashboard(): Dashboard {
+  return JSON.parse(readFileSync(join(MONITORING_DIR, 'grafana-dashboard.json'), 'utf8')) as Dashboard;
+}
+
+/** Every panel but the rows, a collapsed row's own included. */
+export function dashboardPanels(): DashboardPanel[] {
+  return dashboard().panels.flatMap((p) => (p.type === 'row' ? (p.panels ?? []) : [p]));
+}
+
 export function dashboardExpressions(): string[] {
-  const dashboard = JSON.parse(readFileSync(join(MONITORING_DIR, 'grafana-dashboard.json'), 'utf8')) as {
-    panels: { targets: { expr: string }[] }[];
-  };
-  // Grafana replaces its interval variables before querying; so does this, to parse the PromQL Prometheus gets.
-  return dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr.replace(/\$__(rate_interval|interval|range)/g, '5m')));
+  // Grafana replaces its variables before querying; so does this, to parse the PromQL Prometheus gets
+  // (an interval variable as 5m, a template variable as its "All" value).
+  const all = new Map(dashboard().templating.list.map((v) => [v.name, v.allValue ?? '.*']));
+  return dashboardPanels().flatMap((p) =>
+    (p.targets ?? []).map((t) =>
+      t.expr
+        .replace(/\$__(rate_interval|interval|range)/g, '5m')
+        .replace(/\$\{?(\w+)\}?/g, (whole, name: string) => all.get(name) ?? whole),
+    ),
+  );
 }
 
 export function ruleExpressions(): string[] {

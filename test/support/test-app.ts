@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client } from 'pg';
 import pino, { Logger as PinoInstance } from 'pino';
 import { type ApiConfig, type ApiConfigInput, loadApiConfig } from '../../apps/api/src/api-config';
@@ -24,6 +25,8 @@ export interface StartTestAppOptions {
   databaseUrl?: string;
   /** Always the embedded database, even under TEST_DATABASE_URL (suites about the default set-up). */
   embedded?: boolean;
+  /** Spans go here (an InMemorySpanExporter): tracing on without an OTLP collector. */
+  traceExporter?: SpanExporter;
 }
 
 export interface TestApp {
@@ -45,7 +48,10 @@ export async function startTestApp(env: ApiConfigInput = {}, options: StartTestA
       ? { url: options.databaseUrl, drop: async () => undefined }
       : await freshDatabase(options.postgresUrl ?? process.env.TEST_DATABASE_URL);
   const config = testConfig(dataDir, database && (options.databasePort ? viaPort(database.url, options.databasePort) : database.url), env);
-  const app = await createApp(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await createApp(config, {
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    traceExporter: options.traceExporter,
+  });
   return {
     app,
     config,

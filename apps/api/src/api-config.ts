@@ -13,10 +13,11 @@ import { authConfig } from '@app/auth';
 import { databaseConfig } from '@app/database';
 import { inferenceConfig } from '@app/inference';
 import { registryConfig } from '@app/models';
-import { metricsConfig } from '@app/observability';
+import { metricsConfig, tracingConfig } from '@app/observability';
 import { servingConfig } from '@app/predictions';
 import { trainingConfig } from '@app/training';
 import { webhooksConfig } from '@app/webhooks';
+import { monitoringConfig } from '@app/monitoring';
 
 /**
  * The API's configuration: every area's slice, validated together once at start-up (a bad value
@@ -31,11 +32,13 @@ export const API_CONFIG_SLICES = [
   databaseConfig,
   authConfig,
   metricsConfig,
+  tracingConfig,
   inferenceConfig,
   registryConfig,
   servingConfig,
   trainingConfig,
   webhooksConfig,
+  monitoringConfig,
 ] as const;
 
 export type ApiConfig = ComposedConfig<typeof API_CONFIG_SLICES>;

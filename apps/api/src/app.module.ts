@@ -6,10 +6,12 @@ import { AuthModule } from '@app/auth';
 import { DatabaseModule } from '@app/database';
 import { InferenceModule } from '@app/inference';
 import { ModelsModule } from '@app/models';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule, TracingModule } from '@app/observability';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { PredictionsModule } from '@app/predictions';
 import { TrainingModule } from '@app/training';
 import { WebhooksModule } from '@app/webhooks';
+import { MonitoringModule } from '@app/monitoring';
 import { API_CONFIG_SLICES, type ApiConfig } from './api-config';
 import { EngineReadiness } from './engine-readiness';
 import { LEAN_ROUTE_INFO } from './http/lean-routes';
@@ -19,18 +21,22 @@ import { GLOBAL_ENHANCER_PROVIDERS, SCHEDULES } from './request-pipeline';
 export interface AppModuleOptions {
   /** The inference routes use the lean handlers (default): pino-http's middleware skips them. */
   leanRoutes?: boolean;
+  /** Spans go here instead of OTEL_EXPORTER_OTLP_ENDPOINT's collector (tests: an in-memory exporter). */
+  traceExporter?: SpanExporter;
 }
 
 /** Composes the libraries; holds no logic of its own. The global enhancers: request-pipeline.ts. */
 @Module({})
 export class AppModule {
   static forRoot(config: ApiConfig, logger: PinoInstance, options: AppModuleOptions = {}): DynamicModule {
+    const training = TrainingModule.forRoot(config.redis);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(API_CONFIG_SLICES, config),
         // Request pipeline, step 10 (pino-http middleware), off on the lean routes.
         LoggingModule.forRoot(logger, options.leanRoutes === false ? [] : LEAN_ROUTE_INFO),
+        TracingModule.forRoot({ serviceName: 'modelgate-api', exporter: options.traceExporter }),
         ...SCHEDULES,
         ClusterModule,
         MetricsModule,
@@ -41,7 +47,8 @@ export class AppModule {
         AuthModule,
         ModelsModule,
         PredictionsModule,
-        TrainingModule.forRoot(config.redis),
+        training,
+        MonitoringModule.forRoot(training),
         WebhooksModule.forRoot(config.redis),
       ],
       controllers: [RootRedirectController],

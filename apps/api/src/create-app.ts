@@ -2,6 +2,7 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger as PinoInstance } from 'pino';
 import { createRootLogger, NestLogger } from '@app/common';
 import type { ApiConfig } from './api-config';
@@ -19,6 +20,8 @@ export interface CreateAppOptions {
    * lean handlers (test/pipeline-parity.e2e-spec.ts compares the two). Default true.
    */
   leanRoutes?: boolean;
+  /** Spans go here instead of OTEL_EXPORTER_OTLP_ENDPOINT's collector (tests: an in-memory exporter). */
+  traceExporter?: SpanExporter;
 }
 
 /**
@@ -31,10 +34,14 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   const leanRoutes = options.leanRoutes ?? true;
   const settings = pipelineSettings(config);
   const adapter = createAdapter(config, logger, settings);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, { leanRoutes }), adapter, {
-    bufferLogs: true,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, logger, { leanRoutes, traceExporter: options.traceExporter }),
+    adapter,
+    {
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
   app.useLogger(app.get(NestLogger));
   // No app.enableShutdownHooks(): main.ts drains HTTP before closing (graceful-shutdown.ts).
   app.enableVersioning({ type: VersioningType.URI });

@@ -50,6 +50,11 @@ export const OPENAPI_TAGS: readonly { name: string; description: string }[] = [
     description: 'Train a dense network on a dataset; follow it as Server-Sent Events; a succeeded job registers a new staging version.',
   },
   { name: 'usage', description: 'Prediction usage for cost analysis (admin).' },
+  {
+    name: 'monitoring',
+    description:
+      "Drift: each version's reference profile (from training, a dataset, or given) and how the data served to it compares (PSI).",
+  },
   { name: 'audit', description: 'The audit log: sign-ins, keys, users and roles, lifecycle transitions (admin).' },
   {
     name: 'webhooks',

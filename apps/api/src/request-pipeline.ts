@@ -20,7 +20,7 @@ import {
 import { AccessGuard } from '@app/auth';
 import { installTfServingRoutes } from '@app/predictions';
 import type { ApiConfig } from './api-config';
-import { HttpInstrumentation } from '@app/observability';
+import { HttpInstrumentation, requestTraceFor, setRequestTrace, TRACEPARENT_HEADER } from '@app/observability';
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
 import { CONSOLE_PATH } from './http/console-static';
 import { installBinaryInferBodyParser } from './http/binary-infer-body';
@@ -37,7 +37,11 @@ import {
  * and app.module.ts only call into it.
  *
  *  Before any hook (Fastify adapter options, `createAdapter`)
- *   1. request id: the caller's X-Request-Id when well formed, else a UUID (shared with pino-http)
+ *   1. request id: the caller's X-Request-Id when well formed, else a UUID (shared with pino-http);
+ *      trace: the caller's W3C `traceparent` when valid (else a new trace id) and a new span id for
+ *      this request, on the Node request (`requestTrace`): logs, the Actor (usage events, training
+ *      jobs), the outbox (webhooks) and `traceresponse` take it from there. A header parse and one or
+ *      two random ids are all tracing costs a request when no OpenTelemetry endpoint is configured.
  *   2. refusals before routing (bad URL 400, over-long parameter 414; Node's parser: 431, 408, 400)
  *      answered as problem documents with the request id and the security headers
  *  Fastify hooks and parsers (`FASTIFY_STAGES`, installed in this order)
@@ -47,10 +51,13 @@ import {
  *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits)
  *   6. CORS (allowed origins from CORS_ORIGINS; preflights)
  *   7. text/plain parser removed: such a body is a 415 problem
- *   8. instrumentation: X-Request-Id echoed; on response, the log line and the duration histogram
+ *   8. instrumentation: X-Request-Id and `traceresponse` echoed; with OTEL_EXPORTER_OTLP_ENDPOINT, a
+ *      SERVER span (the ids of step 1, under the caller's span); on response, the log line (with
+ *      traceId and spanId), the duration histogram, the span's status and end
  *   9. API v1 deprecation headers on every /v1 answer (when API_V1_DEPRECATED_AT is set)
  *  Nest middleware
- *  10. pino-http binds the request id to log lines (not on the lean routes: `LEAN_ROUTE_INFO`)
+ *  10. pino-http binds the request id to log lines, and the trace scope (libs/common TraceScope) the
+ *      trace to log lines and outbox events (neither on the lean routes: `LEAN_ROUTE_INFO`)
  *  Nest's global enhancers (`GLOBAL_ENHANCERS`, app.module.ts provides them as APP_*), in the order Nest runs them
  *  11. guard: AccessGuard: authentication, rate limit, @Public/@Roles (deny by default)
  *  12. pipe: the ValidationPipe over @Param/@Query/@Body DTOs (unknown fields refused)
@@ -94,11 +101,13 @@ export function createAdapter(config: ApiConfig, logger: PinoInstance, settings:
     trustProxy: config.http.trustProxy,
     // Idle keep-alive sockets are closed at shutdown; in-flight requests are let finish.
     forceCloseConnections: 'idle',
-    // 1. request id
+    // 1. request id and trace
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
       // Shared with pino-http, which reads the raw request, so every log line has the same id.
       (req as IncomingMessage & { id?: string }).id = id;
+      // Before any hook or middleware: all of them see the request's final trace and span ids.
+      setRequestTrace(req, requestTraceFor(req.headers[TRACEPARENT_HEADER]));
       return id;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -182,12 +191,16 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
           'If-Match',
           'If-None-Match',
           'X-Request-Id',
+          // W3C Trace Context: a browser app's trace continues here.
+          'traceparent',
+          'tracestate',
           'Last-Event-ID',
           // The binary tensor data extension's request framing.
           'Inference-Header-Content-Length',
         ],
         exposedHeaders: [
           'X-Request-Id',
+          'traceresponse',
           'X-Model-Version',
           'X-Cache',
           'Server-Timing',

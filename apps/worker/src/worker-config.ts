@@ -2,6 +2,7 @@ import { composeConfig, type ComposedConfig, type ConfigEnv, httpConfig, logConf
 import { databaseConfig } from '@app/database';
 import { inferenceConfig } from '@app/inference';
 import { registryConfig } from '@app/models';
+import { tracingConfig } from '@app/observability';
 import { trainingConfig } from '@app/training';
 
 /**
@@ -11,6 +12,7 @@ import { trainingConfig } from '@app/training';
 export const WORKER_CONFIG_SLICES = [
   runtimeConfig,
   logConfig,
+  tracingConfig,
   httpConfig,
   redisConfig,
   databaseConfig,

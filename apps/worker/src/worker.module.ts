@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { ClusterModule, ConfigModule, LoggingModule, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
+import { TracingModule } from '@app/observability';
 import { TrainingModule } from '@app/training';
 import { WORKER_CONFIG_SLICES, type WorkerConfig } from './worker-config';
 
@@ -15,6 +16,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(WORKER_CONFIG_SLICES, config),
         LoggingModule.forRoot(logger),
+        TracingModule.forRoot({ serviceName: 'modelgate-worker' }),
         ClusterModule,
         MetricsModule,
         DatabaseModule.forRoot({ migrate: false }),

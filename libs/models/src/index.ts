@@ -23,3 +23,7 @@ export { SunsetScheduler } from './services/sunset.scheduler';
 export { ModelDto } from './dto/model.dto';
 export { ModelVersionDto, StageTransitionDto, TensorSpecDto } from './dto/model-version.dto';
 export { ModelNameParams, ModelVersionParams, ModelAliasParams } from './dto/version-queries.dto';
+export * from './domain/feature-profile';
+export { VersionProfilesService, profiledWidth } from './services/version-profiles.service';
+export type { ProfiledVersion } from './services/version-profiles.service';
+export type { StoredProfile } from './repositories/version-profiles.repository';

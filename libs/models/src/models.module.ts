@@ -31,6 +31,9 @@ import { PromotionRequestsController } from './http/promotion-requests.controlle
 import { PromotionRequestsRepository } from './repositories/promotion-requests.repository';
 import { TypeormPromotionRequestsRepository } from './repositories/promotion-requests.typeorm-repository';
 import { PromotionsService } from './services/promotions.service';
+import { VersionProfilesRepository } from './repositories/version-profiles.repository';
+import { TypeormVersionProfilesRepository } from './repositories/version-profiles.typeorm-repository';
+import { VersionProfilesService } from './services/version-profiles.service';
 
 /**
  * The model registry: models, versions and their artifacts, lifecycle, aliases and traffic
@@ -47,6 +50,7 @@ import { PromotionsService } from './services/promotions.service';
     { provide: ModelAliasesRepository, useClass: TypeormModelAliasesRepository },
     { provide: ModelTrafficRepository, useClass: TypeormModelTrafficRepository },
     { provide: PromotionRequestsRepository, useClass: TypeormPromotionRequestsRepository },
+    { provide: VersionProfilesRepository, useClass: TypeormVersionProfilesRepository },
     { provide: UnitOfWork, useClass: TypeormUnitOfWork },
     ScheduledJobs,
     artifactStorageProvider,
@@ -60,8 +64,9 @@ import { PromotionsService } from './services/promotions.service';
     QuantizationService,
     RegistryReader,
     SunsetScheduler,
+    VersionProfilesService,
     MultipartArtifactInterceptor,
   ],
-  exports: [RegistryReader, RegistryEvents, ModelVersionsService, LifecycleService, ARTIFACT_STORAGE],
+  exports: [RegistryReader, RegistryEvents, ModelVersionsService, LifecycleService, VersionProfilesService, ARTIFACT_STORAGE],
 })
 export class ModelsModule {}

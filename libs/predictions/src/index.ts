@@ -12,3 +12,5 @@ export { InferenceProtocolController } from './http/inference-protocol.controlle
 export { inferenceEnvelope, TF_PREDICT_FIELDS, V1_PREDICT_FIELDS, V2_INFER_FIELDS } from './http/inference-body.decorator';
 export { TfServingController } from './http/tf-serving.controller';
 export { fastifyColonPath, installTfServingRoutes } from './tf-serving/tf-serving-routes';
+export { ServingTaps } from './serving/serving-taps';
+export type { ServedRowsTap } from './serving/serving-taps';

@@ -7,13 +7,13 @@ import { TypeormServingSettingsRepository } from './serving/serving-settings.typ
 import type { UsageRecord } from './usage/usage-events.repository';
 import { TypeormUsageEventsRepository } from './usage/usage-events.typeorm-repository';
 import { IntegrationDatabase, integrationDatabase } from '@app/database/testing';
+import { aUsageRecord, USAGE_T0 as T0 } from './testing/fixtures';
 
 /** predictions' TypeORM repositories against a real (embedded) Postgres: the SQL is the point. */
 describe('predictions repositories on TypeORM', () => {
   let db: IntegrationDatabase;
   let ds: DataSource;
   let modelId: string;
-  const T0 = Date.parse('2030-01-10T00:00:00.000Z');
 
   beforeAll(async () => {
     // Only what these tables need, on PGlite or (TEST_DATABASE_URL) a fresh Postgres database.
@@ -24,6 +24,7 @@ describe('predictions repositories on TypeORM', () => {
         'ModelRegistry1764000002000',
         'Serving1764000003000',
         'UsageRollups1764000006000',
+        'Tracing1764000010000',
       ],
       entities: [ModelEntity, UsageEventEntity, ModelServingSettingsEntity, PredictionLogEntity],
     });
@@ -33,19 +34,7 @@ describe('predictions repositories on TypeORM', () => {
   }, 60_000);
   afterAll(() => db?.close());
 
-  const event = (changes: Partial<UsageRecord>): UsageRecord => ({
-    at: new Date(T0),
-    modelName: 'int-spec-iris',
-    version: 1,
-    callerId: 'k-1',
-    callerKind: 'api-key',
-    api: 'v1',
-    status: 200,
-    rows: 1,
-    latencyMs: 10,
-    computeMs: 1,
-    ...changes,
-  });
+  const event = (overrides: Partial<UsageRecord>): UsageRecord => aUsageRecord({ modelName: 'int-spec-iris', ...overrides });
 
   it('usage events: a batch in one statement, all or nothing; percentiles and groups by Postgres', async () => {
     const usage = new TypeormUsageEventsRepository(ds);

@@ -1,3 +1,4 @@
+import { ServingTaps } from './serving/serving-taps';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ScheduledJobs, TypeormUnitOfWork, UnitOfWork } from '@app/database';
@@ -46,6 +47,7 @@ import { SunsetsService } from './usage/sunsets.service';
     SunsetsController,
   ],
   providers: [
+    ServingTaps,
     { provide: UsageEventsRepository, useClass: TypeormUsageEventsRepository },
     { provide: ServingSettingsRepository, useClass: TypeormServingSettingsRepository },
     { provide: PredictionLogsRepository, useClass: TypeormPredictionLogsRepository },
@@ -66,6 +68,6 @@ import { SunsetsService } from './usage/sunsets.service';
     ShadowRunner,
     ShadowReportService,
   ],
-  exports: [PredictionService, UsageRecorder],
+  exports: [PredictionService, UsageRecorder, ServingTaps],
 })
 export class PredictionsModule {}

@@ -234,7 +234,8 @@ export class ModelGateClient {
       ),
     /**
      * Promotes a version (to `production` unless `to` says otherwise). `force: true` (admins only)
-     * overrides the signature guard's 409 `SIGNATURE_MISMATCH`.
+     * overrides the signature guard's 409 `SIGNATURE_MISMATCH`. Answers the version in its new stage,
+     * or (202) a pending promotion request when the model requires approval: `'stage' in result` tells which.
      */
     promote: (
       model: string,

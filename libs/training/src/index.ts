@@ -16,3 +16,4 @@ export type { TrainingResult, TrainedModel } from './trainer/trainer';
 export type { TrainingSpec, EpochRecord } from './trainer/training-spec';
 export { TRAINING_QUEUE } from './queue/training-queue';
 export type { TrainingQueue } from './queue/training-queue';
+export { DatasetsService } from './datasets/datasets.service';

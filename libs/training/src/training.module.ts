@@ -80,7 +80,7 @@ export class TrainingModule {
       imports: [...core, ...(redis.url ? bullMq() : [])],
       controllers: [DatasetsController, TrainingJobsController],
       providers: [...coreProviders, ...queue, TrainingJobsService, TrainingJobEvents, MultipartDatasetInterceptor, TrainingJobVisibleGuard],
-      exports: [TrainingRunner, TrainingRecovery, TRAINING_QUEUE],
+      exports: [TrainingRunner, TrainingRecovery, TRAINING_QUEUE, DatasetsService],
     };
   }
 

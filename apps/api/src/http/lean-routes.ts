@@ -149,8 +149,9 @@ export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
  * the same controller method; the ValidationPipe through the route's cheap check of the DTO's
  * rules (a failure is re-validated by the pipe, so errors are the very same); WithHeaders results
  * through a plain function. The @InferenceBody envelope check and @CurrentActor run as the
- * decorators do. Fastify's hooks (request id, security headers, CORS, logging, metrics, API
- * deprecation headers) run unchanged. test/pipeline-parity.e2e-spec.ts holds both paths equal.
+ * decorators do. Fastify's hooks (request id and trace, security headers, CORS, logging, metrics,
+ * spans, API deprecation headers) run unchanged; the Actor carries the trace to the usage event.
+ * test/pipeline-parity.e2e-spec.ts holds both paths equal.
  */
 export class LeanRoutes {
   private readonly installed = new Set<LeanRoute>();

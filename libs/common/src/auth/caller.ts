@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { requestTraceOf, type TraceIds } from '../logging/trace-scope';
 
 export const ROLES = ['consumer', 'ml-engineer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,13 +43,17 @@ export interface Actor {
   readonly caller: Caller;
   readonly requestId: string;
   readonly ip: string;
+  /** The request's trace (absent outside HTTP): usage events, training jobs and events carry it on. */
+  readonly trace?: TraceIds;
 }
 
 /** `@CurrentActor() actor: Actor` — the authenticated caller with the request id and client ip. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | undefined =>
-  actorOf(ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string }>()),
+  actorOf(ctx.switchToHttp().getRequest<{ caller?: Caller; id: string; ip: string; raw?: object }>()),
 );
 
-export function actorOf(req: { caller?: Caller; id: string; ip: string }): Actor | undefined {
-  return req.caller ? { caller: req.caller, requestId: String(req.id), ip: req.ip } : undefined;
+/** `raw`: the Node request (Fastify's `request.raw`), which holds the trace. */
+export function actorOf(req: { caller?: Caller; id: string; ip: string; raw?: object }): Actor | undefined {
+  if (!req.caller) return undefined;
+  return { caller: req.caller, requestId: String(req.id), ip: req.ip, trace: req.raw && requestTraceOf(req.raw) };
 }

@@ -122,6 +122,11 @@ export const ERROR_CODES = catalogue({
   METHOD_NOT_ALLOWED: { status: [405], meaning: 'The method is not allowed here (a refusal of the HTTP framework).' },
   NOT_ACCEPTABLE: { status: [406], meaning: 'No acceptable representation (a refusal of the HTTP framework).' },
   UNPROCESSABLE: { status: [422], meaning: 'The request is understood but cannot be processed (a generic refusal).' },
+  PROFILE_NOT_APPLICABLE: {
+    status: [422],
+    meaning:
+      'The profile does not fit the version: drift is measured on one numeric input of one row of features, and the profile must name each of its columns.',
+  },
   HTTP_ERROR: {
     status: ['4xx'],
     meaning:
@@ -140,6 +145,10 @@ export const ERROR_CODES = catalogue({
   DATASET_NOT_FOUND: { status: [404], meaning: 'No dataset has this id that the caller may see.' },
   PROMOTION_REQUEST_NOT_FOUND: { status: [404], meaning: 'No promotion request has this id.' },
   WEBHOOK_NOT_FOUND: { status: [404], meaning: 'No webhook has this id.' },
+  PROFILE_NOT_FOUND: {
+    status: [404],
+    meaning: 'The version has no reference profile to measure drift against (train it here or PUT its profile).',
+  },
   TRAINING_JOB_NOT_FOUND: { status: [404], meaning: 'No training job has this id that the caller may see.' },
 
   // ---- state conflicts (409, 410, 412) ----

@@ -1,3 +1,4 @@
 export * from './logging.module';
 export * from './log.config';
 export * from './nest-logger';
+export * from './trace-scope';

@@ -9,6 +9,9 @@ import { UsageRollups1764000006000 } from './1764000006000-usage-rollups';
 import { PromotionRequests1764000007000 } from './1764000007000-promotion-requests';
 import { Webhooks1764000008000 } from './1764000008000-webhooks';
 import { ShadowTraffic1764000009000 } from './1764000009000-shadow-traffic';
+import { Tracing1764000010000 } from './1764000010000-tracing';
+import { Drift1764000011000 } from './1764000011000-drift';
+import { TrainingReport1764000012000 } from './1764000012000-training-report';
 
 /** Every migration, in order. Listed explicitly so that tsc output, jest and the CLI agree. */
 export const MIGRATIONS = [
@@ -23,4 +26,7 @@ export const MIGRATIONS = [
   PromotionRequests1764000007000,
   Webhooks1764000008000,
   ShadowTraffic1764000009000,
+  Tracing1764000010000,
+  Drift1764000011000,
+  TrainingReport1764000012000,
 ];

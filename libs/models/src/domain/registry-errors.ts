@@ -112,3 +112,18 @@ export class TooManyFilesError extends DomainError {
     super('unprocessable', 'TOO_MANY_FILES', `The upload holds more than ${limit} files.`, { extensions: { limit } });
   }
 }
+
+export class ProfileNotFoundError extends NotFoundError {
+  constructor(name: string, version: number) {
+    super(
+      'PROFILE_NOT_FOUND',
+      `Version ${version} of model "${name}" has no reference profile: train it here, or PUT /v1/models/${name}/versions/${version}/profile.`,
+    );
+  }
+}
+
+export class ProfileNotApplicableError extends DomainError {
+  constructor(message: string) {
+    super('unprocessable', 'PROFILE_NOT_APPLICABLE', message);
+  }
+}

@@ -1,7 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Actor, ApiPageResponse, ApiProblemResponses, CurrentActor, Roles } from '@app/common';
 import { ModelVersionDto, StageTransitionDto } from '../dto/model-version.dto';
+import { PromotionRequestDto } from '../dto/promotion-request.dto';
 import { QuantizeVersionDto } from '../dto/quantize.dto';
 import { UpdateVersionDto } from '../dto/update-version.dto';
 import { UPLOAD_VERSION_SCHEMA } from '../dto/upload-version.dto';
@@ -126,6 +136,11 @@ export class ModelVersionsController {
       '`force: true`, which is recorded in the audit event (`forced`, `signatureChanges`); `force` from anyone else is 403 FORCE_NOT_ALLOWED.',
   })
   @ApiOkResponse({ type: ModelVersionDto, headers: ETAG_HEADER, description: 'The version in its new stage' })
+  @ApiAcceptedResponse({
+    type: PromotionRequestDto,
+    description:
+      'A move to production of a model that requires approval (or with PROMOTION_REQUIRES_APPROVAL): the pending promotion request; an approver decides it',
+  })
   @ApiProblemResponses(
     400,
     [403, 'RETIREMENT_REQUIRES_ADMIN', 'FORCE_NOT_ALLOWED'],

@@ -26,6 +26,8 @@ import { ARTIFACT_STORAGE, ArtifactStorage } from '../storage/artifact-storage';
 import { ArtifactUpload, artifactFilesOf } from './artifact-upload';
 import { lockModelNamed, lockVersionOf, modelNamed, versionOf } from './lookups';
 import { RegistryEvents } from './registry-events';
+import type { VersionProfile } from '../domain/feature-profile';
+import { VersionProfilesRepository } from '../repositories/version-profiles.repository';
 import { toVersionDto } from './views';
 
 /** A new version as the registry's other writers (training, quantization) hand it in. */
@@ -38,6 +40,8 @@ export interface NewVersion {
   /** Overrides the principal recorded as createdBy (e.g. `training-job:<id>`). */
   createdBy?: string;
   reason?: string;
+  /** The reference distribution it was trained on (and the dataset): kept with the version, in the same transaction. */
+  trainingProfile?: { profile: VersionProfile; datasetId: string };
 }
 
 export interface RegisterOptions {
@@ -72,6 +76,7 @@ export class ModelVersionsService {
     private readonly audit: AuditTrail,
     private readonly events: RegistryEvents,
     private readonly outbox: EventOutbox,
+    private readonly profiles: VersionProfilesRepository,
   ) {}
 
   /** POST /v1/models/{name}/versions: a multipart upload becomes a draft version. */
@@ -166,6 +171,10 @@ export class ModelVersionsService {
           { model: name, version: row.version, stage, sha256: row.sha256, sizeBytes: row.sizeBytes, createdBy: row.createdBy },
           tx,
         );
+        if (input.trainingProfile) {
+          const { profile, datasetId } = input.trainingProfile;
+          await this.profiles.save({ versionId: row.id, profile, source: 'training', datasetId, createdBy: row.createdBy }, tx);
+        }
         production = await this.versions.findProduction(model.id, tx);
         return row;
       });

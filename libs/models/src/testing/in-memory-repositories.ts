@@ -21,6 +21,7 @@ import {
 } from '../repositories/model-versions.repository';
 import { ModelChanges, ModelFilter, ModelNameTaken, ModelsRepository, NewModel } from '../repositories/models.repository';
 import { RegistryWriteConflict } from '../repositories/registry-write-conflict';
+import { NewProfile, StoredProfile, VersionProfilesRepository } from '../repositories/version-profiles.repository';
 import { Transaction } from '@app/database';
 import { copyRow, InMemoryTransaction, InMemoryUnitOfWork, locksOf, Store } from '@app/database/testing';
 
@@ -350,7 +351,25 @@ export class InMemoryModelTrafficRepository extends ModelTrafficRepository imple
   }
 }
 
-/** The audit events written, in order; those of a rolled-back unit of work disappear with it. */
+export class InMemoryVersionProfilesRepository extends VersionProfilesRepository implements Store {
+  readonly store = new ArrayStore<StoredProfile>();
+  snapshot = () => this.store.snapshot();
+
+  async find(versionId: string, tx?: Transaction): Promise<StoredProfile | null> {
+    locksOf(tx);
+    const row = this.store.rows.find((p) => p.versionId === versionId);
+    return row ? copyRow(row) : null;
+  }
+
+  async save(p: NewProfile, tx: Transaction): Promise<StoredProfile> {
+    locksOf(tx);
+    const old = this.store.rows.find((r) => r.versionId === p.versionId);
+    const row: StoredProfile = { ...p, revision: (old?.revision ?? 0) + 1, createdAt: new Date() };
+    this.store.rows = [...this.store.rows.filter((r) => r !== old), row];
+    return copyRow(row);
+  }
+}
+
 /** Every fake, sharing one unit of work. */
 export function inMemoryRegistryPersistence() {
   const models = new InMemoryModelsRepository();
@@ -360,6 +379,7 @@ export function inMemoryRegistryPersistence() {
   const audit = new InMemoryAuditTrail();
   const promotions = new InMemoryPromotionRequestsRepository();
   const outbox = new InMemoryEventOutbox();
-  const transactions = new InMemoryUnitOfWork([models, versions, aliases, traffic, audit, promotions, outbox]);
-  return { models, versions, aliases, traffic, audit, promotions, outbox, transactions };
+  const profiles = new InMemoryVersionProfilesRepository();
+  const transactions = new InMemoryUnitOfWork([models, versions, aliases, traffic, audit, promotions, outbox, profiles]);
+  return { models, versions, aliases, traffic, audit, promotions, outbox, profiles, transactions };
 }

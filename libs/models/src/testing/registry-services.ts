@@ -86,6 +86,7 @@ export function registryServices(env: Record<string, string> = {}) {
     p.audit,
     events,
     p.outbox,
+    p.profiles,
   );
   const lifecycle = new LifecycleService(p.models, p.versions, p.traffic, p.transactions, config, p.audit, events, p.promotions, p.outbox);
   const promotions = new PromotionsService(p.models, p.versions, p.promotions, lifecycle, p.transactions, p.audit, p.outbox, events);

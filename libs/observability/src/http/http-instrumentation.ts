@@ -1,12 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger as PinoInstance } from 'pino';
 import { Histogram } from 'prom-client';
 import { Caller, MetricsRegistry, REQUEST_ID_HEADER, ROOT_LOGGER } from '@app/common';
+import { formatTraceparent, requestTrace, TRACERESPONSE_HEADER } from '../tracing/trace-context';
+import { type Span, SpanKind, SpanStatusCode, TracingService } from '../tracing/tracing.service';
 
 /**
- * Per-request log line, duration histogram and X-Request-Id echo, as Fastify hooks so they also
- * cover requests that never reach a controller (404s, body parser errors, rate limits).
+ * Per-request log line, duration histogram, X-Request-Id echo and trace (`traceresponse`; with
+ * OpenTelemetry on, a SERVER span), as Fastify hooks so they also cover requests that never reach a
+ * controller (404s, body parser errors, rate limits), on the lean inference routes as on Nest's.
  */
 @Injectable()
 export class HttpInstrumentation {
@@ -15,6 +25,7 @@ export class HttpInstrumentation {
   constructor(
     registry: MetricsRegistry,
     @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
+    private readonly tracing: TracingService,
   ) {
     this.duration = new Histogram({
       name: 'modelgate_http_request_duration_seconds',
@@ -26,17 +37,24 @@ export class HttpInstrumentation {
   }
 
   install(fastify: FastifyInstance): void {
+    if (this.tracing.enabled) this.installSpans(fastify);
     fastify.addHook('onRequest', async (request, reply) => {
       void reply.header(REQUEST_ID_HEADER, request.id);
+      // W3C Trace Context Level 2: the caller learns our span (and the trace, when it sent none).
+      const trace = requestTrace(request.raw);
+      if (trace) void reply.header(TRACERESPONSE_HEADER, formatTraceparent(trace.traceId, trace.spanId, trace.sampled));
     });
     fastify.addHook('onResponse', async (request, reply) => {
       const route = routeTemplate(request);
       const seconds = reply.elapsedTime / 1000;
       this.duration.observe({ method: methodLabel(request.method), route, status: String(reply.statusCode) }, seconds);
       const caller = (request as FastifyRequest & { caller?: Caller }).caller;
+      const trace = requestTrace(request.raw);
       this.logger.info(
         {
           requestId: request.id,
+          traceId: trace?.traceId,
+          spanId: trace?.spanId,
           method: request.method,
           route,
           status: reply.statusCode,
@@ -46,6 +64,51 @@ export class HttpInstrumentation {
         },
         'request completed',
       );
+    });
+  }
+
+  /** With OpenTelemetry on: a SERVER span per request, under the caller's span, ended with the response. */
+  private installSpans(fastify: FastifyInstance): void {
+    const spans = new WeakMap<object, Span>();
+    fastify.addHook('onRequest', async (request) => {
+      const trace = requestTrace(request.raw);
+      if (!trace) return;
+      const route = request.routeOptions?.url;
+      const method = methodLabel(request.method);
+      const span = this.tracing.startSpan(route ? `${method} ${route}` : method, {
+        kind: SpanKind.SERVER,
+        ids: trace,
+        sampled: trace.sampled,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: method === 'OTHER' ? '_OTHER' : method,
+          [ATTR_URL_PATH]: request.url.split('?', 1)[0],
+          ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
+          'modelgate.request_id': request.id,
+        },
+      });
+      if (span) spans.set(request.raw, span);
+    });
+    fastify.addHook('onResponse', async (request, reply) => {
+      const span = spans.get(request.raw);
+      if (!span) return;
+      spans.delete(request.raw);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
+      const caller = (request as FastifyRequest & { caller?: Caller }).caller;
+      if (caller) span.setAttribute('modelgate.caller_id', caller.id);
+      // A server's 4xx is the caller's error, not the span's (OpenTelemetry's HTTP conventions).
+      if (reply.statusCode >= 500) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(reply.statusCode));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    });
+    fastify.addHook('onRequestAbort', async (request) => {
+      const span = spans.get(request.raw);
+      if (!span) return;
+      spans.delete(request.raw);
+      span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection' });
+      span.end();
     });
   }
 }

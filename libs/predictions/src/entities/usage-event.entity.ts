@@ -11,6 +11,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Check('usage_events_requests_positive', `requests >= 1`)
 @Check('usage_events_latencies_match', `latencies_ms IS NULL OR cardinality(latencies_ms) = requests`)
 @Check('usage_events_single_or_listed', `requests = 1 OR latencies_ms IS NOT NULL`)
+@Check('usage_events_trace_id_format', `trace_id ~ '^[0-9a-f]{32}$'`)
 @Index('usage_events_at_idx', ['at'])
 @Index('usage_events_model_at_idx', ['modelName', 'at'])
 export class UsageEventEntity {
@@ -55,4 +56,11 @@ export class UsageEventEntity {
 
   @Column('double precision', { name: 'compute_ms', default: 0 })
   computeMs: number;
+
+  /**
+   * The W3C trace id of a request that came with a `traceparent` (its row is its own: it does not
+   * fold with others); null for the rest.
+   */
+  @Column('text', { name: 'trace_id', nullable: true })
+  traceId: string | null;
 }

@@ -33,6 +33,7 @@ import {
 import { ServingTarget, VersionResolver } from './version-resolver';
 import { ShadowRunner } from '../shadow/shadow-runner';
 import { modelKey } from './model-key';
+import { ServingTaps } from './serving-taps';
 
 export { modelKey } from './model-key';
 
@@ -79,6 +80,7 @@ export class PredictionService {
     private readonly payloads: PayloadLogRecorder,
     private readonly stats: InferenceStats,
     private readonly shadows: ShadowRunner,
+    private readonly taps: ServingTaps,
     @InjectConfig(servingConfig) serving: ServingConfig,
     @InjectConfig(inferenceConfig) private readonly inference: InferenceConfig,
     metrics: MetricsRegistry,
@@ -151,6 +153,28 @@ export class PredictionService {
     });
   }
 
+  /**
+   * Runs rows through a version for the service itself (building a profile from a dataset): the
+   * same batcher and model cache, no caller, no usage, no taps. Rows are validated as v1's are.
+   */
+  async predictInternally(model: string, number: number, rows: unknown[]): Promise<{ version: ServableVersion; outputs: OutputColumns }> {
+    const version = await this.registry.version(model, number);
+    const inputs = validateInputs(signatureOf(version), rows, { maxRows: rows.length, featureNames: version.featureNames ?? undefined });
+    const key = modelKey(version);
+    const result = await this.batcher.submit(
+      key,
+      inputs,
+      (batch) =>
+        this.models.use(
+          key,
+          () => this.load(version),
+          (m) => m.predictOutputs(batch),
+        ),
+      this.models.peek(key)?.concurrentBatches,
+    );
+    return { version, outputs: result.outputs };
+  }
+
   /** Resolves a target for metadata/readiness (v2), applying the same lifecycle rules as predict. */
   async servable(target: ServingTarget, actor: Actor): Promise<ServableVersion> {
     const version = await this.resolver.resolve(target, actor.caller.id);
@@ -185,6 +209,7 @@ export class PredictionService {
       const result = await work(version);
       rows = result.rows;
       computeMs = result.outcome.computeMs;
+      this.taps.served(version, result.inputs, result.outcome.outputs);
       // A cache hit ran nothing: no production latency to compare a shadow's with.
       if (target.kind === 'production' && result.outcome.cache !== 'hit') {
         this.shadows.offer(version, result.inputs, result.outcome.outputs, result.outcome.queueMs + result.outcome.computeMs);
@@ -215,6 +240,8 @@ export class PredictionService {
         rows,
         latencyMs,
         computeMs,
+        // Only a caller's trace: a trace of our own on every request would stop rows from folding.
+        traceId: actor.trace?.parentSpanId ? actor.trace.traceId : null,
       });
     }
   }

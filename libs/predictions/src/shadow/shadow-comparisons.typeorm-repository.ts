@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { addHistograms, type ShadowTally } from './shadow-comparison';
+import { addHistograms, emptyTally, type ShadowTally } from './shadow-comparison';
 import { ShadowComparisonsRepository, ShadowRunFigures } from './shadow-comparisons.repository';
 
 /** Element-wise sum of two bigint[] of any lengths (a shorter one counts as zeros). */
@@ -57,8 +57,16 @@ export class TypeormShadowComparisonsRepository extends ShadowComparisonsReposit
       [modelId, shadowVersion, since],
     );
     const counts = (v: unknown) => (v as (string | number)[]).map(Number);
+    const none: ShadowRunFigures = {
+      ...emptyTally({ modelId, shadowVersion, shadowSince: since, baselineVersion: 0 }),
+      // No baseline before the first write; histograms take the rows' length (and stay empty without rows).
+      baselineVersion: null,
+      shadowLatencyCounts: [],
+      baselineLatencyCounts: [],
+    };
     return rows.reduce<ShadowRunFigures>(
       (sum, r) => ({
+        ...sum,
         baselineVersion: sum.baselineVersion ?? Number(r.baseline_version),
         requests: sum.requests + Number(r.requests),
         errors: sum.errors + Number(r.errors),
@@ -69,17 +77,7 @@ export class TypeormShadowComparisonsRepository extends ShadowComparisonsReposit
         shadowLatencyCounts: addHistograms(sum.shadowLatencyCounts, counts(r.shadow_latency_counts)),
         baselineLatencyCounts: addHistograms(sum.baselineLatencyCounts, counts(r.baseline_latency_counts)),
       }),
-      {
-        baselineVersion: null,
-        requests: 0,
-        errors: 0,
-        rowsClassified: 0,
-        rowsAgreeing: 0,
-        valuesCompared: 0,
-        absDiffSum: 0,
-        shadowLatencyCounts: [],
-        baselineLatencyCounts: [],
-      },
+      none,
     );
   }
 

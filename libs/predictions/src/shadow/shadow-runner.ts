@@ -47,6 +47,12 @@ export class ShadowRunner implements OnModuleDestroy {
   private readonly dropped: Counter<'model'>;
   private draining: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
+  /**
+   * Shadow settings by the resolver's promise that answered them: while the resolver keeps handing
+   * out that promise (its cache entry, dropped on RegistryEvents and after SERVING_RESOLVE_TTL_MS),
+   * the setting is known without waiting. Entries go with the promises.
+   */
+  private readonly settled = new WeakMap<Promise<ShadowSetting | null>, ShadowSetting | null>();
   /** Offers still deciding (waiting for the shadow setting). */
   private offering = 0;
   private closed = false;
@@ -80,29 +86,48 @@ export class ShadowRunner implements OnModuleDestroy {
    * Called once the production answer is computed. Returns at once; whether the request is mirrored
    * is decided off the caller's path. Only requests that ran on the production version qualify (a
    * canary's requests are not production's).
+   *
+   * The common case is synchronous: while the resolver's cache holds the model's shadow setting, it
+   * answers with the same promise, whose value was noted when it settled (`settled`), so no shadow
+   * (most models) costs a cache lookup and no promise hop. Only a setting not yet known (first
+   * request, expired or invalidated by a registry event) waits for the lookup.
    */
   offer(version: ServableVersion, inputs: InputColumns, outputs: OutputColumns, baselineMs: number): void {
     if (this.closed || effectiveStage(version) !== 'production') return;
+    let lookup: Promise<ShadowSetting | null>;
+    try {
+      lookup = this.resolver.shadow(version.modelName);
+    } catch {
+      return; // the registry is unreachable: nothing to mirror on
+    }
+    const known = this.settled.get(lookup);
+    if (known !== undefined) {
+      this.take(version, known, inputs, outputs, baselineMs);
+      return;
+    }
     this.offering++;
-    // Promise.resolve().then(): even a synchronous throw of the lookup stays off the caller's path.
-    Promise.resolve()
-      .then(() => this.resolver.shadow(version.modelName))
-      .then(
-        (shadow) => {
-          this.offering--;
-          if (!shadow || shadow.version === version.version || this.closed) return;
-          // A random share: unlike a canary, mirroring changes nothing a caller sees, so no sticky split.
-          if (shadow.percent < 100 && Math.random() * 100 >= shadow.percent) return;
-          if (!this.queue.offer({ production: version, shadow, inputs, outputs, baselineMs })) {
-            this.dropped.inc({ model: version.modelName });
-            return;
-          }
-          this.schedule();
-        },
-        () => {
-          this.offering--; // the registry is unreachable: nothing to mirror on
-        },
-      );
+    lookup.then(
+      (shadow) => {
+        this.settled.set(lookup, shadow);
+        this.offering--;
+        this.take(version, shadow, inputs, outputs, baselineMs);
+      },
+      () => {
+        this.offering--; // the registry is unreachable: nothing to mirror on
+      },
+    );
+  }
+
+  /** Queues a share of the model's requests for its shadow, if it has one (not the production version itself). */
+  private take(version: ServableVersion, shadow: ShadowSetting | null, inputs: InputColumns, outputs: OutputColumns, baselineMs: number) {
+    if (!shadow || shadow.version === version.version || this.closed) return;
+    // A random share: unlike a canary, mirroring changes nothing a caller sees, so no sticky split.
+    if (shadow.percent < 100 && Math.random() * 100 >= shadow.percent) return;
+    if (!this.queue.offer({ production: version, shadow, inputs, outputs, baselineMs })) {
+      this.dropped.inc({ model: version.modelName });
+      return;
+    }
+    this.schedule();
   }
 
   /** Resolves once every request offered so far was mirrored (or dropped) and its figures written. */

@@ -23,6 +23,7 @@ describe('usage events on TypeORM: buckets, filter, caller names', () => {
         'ModelRegistry1764000002000',
         'Serving1764000003000',
         'UsageRollups1764000006000',
+        'Tracing1764000010000',
       ],
       entities: [UsageEventEntity],
     });
@@ -153,6 +154,29 @@ describe('usage events on TypeORM: buckets, filter, caller names', () => {
     const [single] = await usage.aggregate(window, 'model', { model: 'single' });
     expect({ ...folded, key: 'x' }).toEqual({ ...single, key: 'x' });
     expect(folded).toMatchObject({ requests: 8, rows: 29, errors: 1, p50Ms: 4.5, computeMs: 4 });
+  });
+
+  it("keeps a traced row's trace id, and refuses one that is not 32 hex digits (a database constraint)", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const row: UsageRecord = {
+      at: new Date(T0),
+      modelName: 'traced',
+      version: 1,
+      callerId: null,
+      callerKind: null,
+      api: 'v1',
+      status: 200,
+      rows: 1,
+      latencyMs: 1,
+      computeMs: 0.5,
+    };
+    await usage.insertBatch([{ ...row, traceId }, row]);
+    const rows = (await ds.query(`SELECT trace_id FROM usage_events WHERE model_name = 'traced' ORDER BY trace_id NULLS LAST`)) as {
+      trace_id: string | null;
+    }[];
+    expect(rows.map((r) => r.trace_id)).toEqual([traceId, null]);
+    await expect(usage.insertBatch([{ ...row, traceId: 'not-a-trace' }])).rejects.toThrow(/usage_events_trace_id_format/);
+    await ds.query(`DELETE FROM usage_events WHERE model_name = 'traced'`);
   });
 
   it('refuses a row whose latencies do not match its request count (a database constraint)', async () => {

@@ -1,11 +1,12 @@
 import type { UsageEventEntity } from '../entities/usage-event.entity';
 
-/** One prediction request as the recorder receives it. */
-export type UsageRecord = Omit<UsageEventEntity, 'id' | 'requests' | 'latenciesMs'>;
+/** One prediction request as the recorder receives it (no trace id: not part of a caller's trace). */
+export type UsageRecord = Omit<UsageEventEntity, 'id' | 'requests' | 'latenciesMs' | 'traceId'> &
+  Partial<Pick<UsageEventEntity, 'traceId'>>;
 
 /**
- * One ledger row: `requests` requests of one second sharing model, version, caller, API and status
- * (see UsageRollup); without `requests`, one request.
+ * One ledger row: `requests` requests of one second sharing model, version, caller, API, status and
+ * trace (see UsageRollup); without `requests`, one request.
  */
 export type UsageRow = UsageRecord & Partial<Pick<UsageEventEntity, 'requests' | 'latenciesMs'>>;
 

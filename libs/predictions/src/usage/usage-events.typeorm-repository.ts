@@ -44,11 +44,11 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
   async insertBatch(batch: readonly UsageRow[]): Promise<void> {
     const col = <K extends keyof UsageRow>(k: K) => batch.map((e) => e[k]);
     await this.dataSource.query(
-      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies_ms)
-       SELECT at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies::float8[]
+      `INSERT INTO usage_events (at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies_ms, trace_id)
+       SELECT at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies::float8[], trace_id
          FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
-                     $7::smallint[], $8::int[], $9::float8[], $10::float8[], $11::int[], $12::text[])
-           AS b(at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies)`,
+                     $7::smallint[], $8::int[], $9::float8[], $10::float8[], $11::int[], $12::text[], $13::text[])
+           AS b(at, model_name, version, caller_id, caller_kind, api, status, rows, latency_ms, compute_ms, requests, latencies, trace_id)`,
       [
         col('at').map((d) => d.toISOString()),
         col('modelName'),
@@ -62,6 +62,7 @@ export class TypeormUsageEventsRepository extends UsageEventsRepository {
         col('computeMs'),
         col('requests').map((n) => n ?? 1),
         col('latenciesMs').map((l) => (l ? `{${l.join(',')}}` : null)),
+        col('traceId').map((t) => t ?? null),
       ],
     );
   }

@@ -1,20 +1,10 @@
+import { aUsageRecord, USAGE_T0 } from '../testing/fixtures';
 import type { UsageRecord } from './usage-events.repository';
 import { UsageRollup } from './usage-rollup';
 
-const T = Date.parse('2030-01-01T00:00:00.000Z');
-const event = (ms: number, changes: Partial<UsageRecord> = {}): UsageRecord => ({
-  at: new Date(T + ms),
-  modelName: 'iris',
-  version: 1,
-  callerId: 'k-1',
-  callerKind: 'api-key',
-  api: 'v1',
-  status: 200,
-  rows: 1,
-  latencyMs: 10,
-  computeMs: 1,
-  ...changes,
-});
+/** A request `ms` after a whole second. */
+const event = (ms: number, overrides: Partial<UsageRecord> = {}): UsageRecord =>
+  aUsageRecord({ at: new Date(USAGE_T0 + ms), ...overrides });
 
 const fold = (events: UsageRecord[]) => {
   const rollup = new UsageRollup();
@@ -44,6 +34,21 @@ describe('UsageRollup', () => {
     const rows = fold(batch).drain();
     expect(rows).toHaveLength(batch.length);
     expect(rows.every((r) => r.requests === 1 && r.latenciesMs === null)).toBe(true);
+  });
+
+  it("keeps a traced request (one in a caller's trace) on its own row; untraced requests still fold", () => {
+    const traced = 'a'.repeat(32);
+    const rows = fold([
+      event(0),
+      event(1, { traceId: traced }),
+      event(2, { traceId: null }),
+      event(3),
+      event(4, { traceId: traced }),
+    ]).drain();
+    expect(rows.map((r) => [r.traceId ?? null, r.requests])).toEqual([
+      [null, 3],
+      [traced, 2],
+    ]);
   });
 
   it('does not change the events it was given', () => {

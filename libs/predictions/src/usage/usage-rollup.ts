@@ -2,7 +2,8 @@ import type { UsageRecord, UsageRow } from './usage-events.repository';
 
 /**
  * Folds requests into ledger rows as they are recorded: one row per UTC second, model, version,
- * caller, API and status, in the order each group first appears. A folded row keeps its first
+ * caller, API, status and trace, in the order each group first appears (a request in a caller's
+ * trace keeps its own row, so the ledger can name it; untraced requests fold). A folded row keeps its first
  * request's time (the same second, hence the same hour and day bucket), every latency, the largest
  * as `latencyMs`, and the sums of rows and compute time. On a busy model that is one row a second
  * instead of thousands, and one statement instead of dozens (each costs the serving thread ~0.5 ms
@@ -31,7 +32,7 @@ export class UsageRollup {
   add(e: UsageRecord): void {
     this.folded++;
     const second = Math.floor(e.at.getTime() / 1000);
-    const key = `${second}\u0000${e.modelName}\u0000${e.version ?? ''}\u0000${e.callerId ?? ''}\u0000${e.callerKind ?? ''}\u0000${e.api}\u0000${e.status}`;
+    const key = `${second}\u0000${e.modelName}\u0000${e.version ?? ''}\u0000${e.callerId ?? ''}\u0000${e.callerKind ?? ''}\u0000${e.api}\u0000${e.status}\u0000${e.traceId ?? ''}`;
     const row = this.groups.get(key);
     if (!row) {
       const opened = { ...e, requests: 1, latenciesMs: null };

@@ -3,28 +3,10 @@ import type { Logger as PinoInstance } from 'pino';
 import { loadConfigSlice, MetricsRegistry, ValidationFailedError } from '@app/common';
 import { servingConfig } from '../serving.config';
 import { ScheduledJobs } from '@app/database';
+import { aUsageRecord as event, USAGE_T0 as T0 } from '../testing/fixtures';
 import { InMemoryUnitOfWork, InMemoryUsageEventsRepository } from '../testing/in-memory-repositories';
-import type { UsageRecord } from './usage-events.repository';
 import { UsageRecorder } from './usage-recorder';
 import { bucketCount, MAX_USAGE_BUCKETS, UsageService } from './usage.service';
-
-const T0 = Date.parse('2030-01-10T00:00:00.000Z');
-
-function event(changes: Partial<UsageRecord>): UsageRecord {
-  return {
-    at: new Date(T0),
-    modelName: 'iris',
-    version: 1,
-    callerId: 'k-1',
-    callerKind: 'api-key',
-    api: 'v1',
-    status: 200,
-    rows: 1,
-    latencyMs: 10,
-    computeMs: 1,
-    ...changes,
-  };
-}
 
 describe('UsageService (over an in-memory ledger)', () => {
   let repo: InMemoryUsageEventsRepository;

@@ -2,7 +2,7 @@
 
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApprovePromotionRequestData, ApprovePromotionRequestErrors, ApprovePromotionRequestResponses, CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetShadowReportData, GetShadowReportErrors, GetShadowReportResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListPromotionRequestsData, ListPromotionRequestsErrors, ListPromotionRequestsResponses, ListSunsetsData, ListSunsetsErrors, ListSunsetsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RejectPromotionRequestData, RejectPromotionRequestErrors, RejectPromotionRequestResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TestWebhookData, TestWebhookErrors, TestWebhookResponses, TfClassifyData, TfClassifyErrors, TfClassifyResponses, TfClassifyWithLabelData, TfClassifyWithLabelErrors, TfClassifyWithLabelResponses, TfClassifyWithVersionData, TfClassifyWithVersionErrors, TfClassifyWithVersionResponses, TfMetadataData, TfMetadataErrors, TfMetadataResponses, TfPredictData, TfPredictErrors, TfPredictResponses, TfPredictWithLabelData, TfPredictWithLabelErrors, TfPredictWithLabelResponses, TfPredictWithVersionData, TfPredictWithVersionErrors, TfPredictWithVersionResponses, TfRegressData, TfRegressErrors, TfRegressResponses, TfRegressWithLabelData, TfRegressWithLabelErrors, TfRegressWithLabelResponses, TfRegressWithVersionData, TfRegressWithVersionErrors, TfRegressWithVersionResponses, TfVersionMetadataData, TfVersionMetadataErrors, TfVersionMetadataResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
+import type { ApprovePromotionRequestData, ApprovePromotionRequestErrors, ApprovePromotionRequestResponses, CancelTrainingJobData, CancelTrainingJobErrors, CancelTrainingJobResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateModelData, CreateModelErrors, CreateModelResponses, CreateTrainingJobData, CreateTrainingJobErrors, CreateTrainingJobResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, DeleteModelAliasData, DeleteModelAliasErrors, DeleteModelAliasResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DownloadModelVersionArtifactData, DownloadModelVersionArtifactErrors, DownloadModelVersionArtifactResponses, GetAllModelStatsV2Data, GetAllModelStatsV2Errors, GetAllModelStatsV2Responses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetModelData, GetModelErrors, GetModelMetadataV2Data, GetModelMetadataV2Errors, GetModelMetadataV2Responses, GetModelReadyV2Data, GetModelReadyV2Errors, GetModelReadyV2Responses, GetModelResponses, GetModelStatsV2Data, GetModelStatsV2Errors, GetModelStatsV2Responses, GetModelTrafficData, GetModelTrafficErrors, GetModelTrafficResponses, GetModelVersionData, GetModelVersionErrors, GetModelVersionMetadataV2Data, GetModelVersionMetadataV2Errors, GetModelVersionMetadataV2Responses, GetModelVersionReadyV2Data, GetModelVersionReadyV2Errors, GetModelVersionReadyV2Responses, GetModelVersionResponses, GetModelVersionStatsV2Data, GetModelVersionStatsV2Errors, GetModelVersionStatsV2Responses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerLiveV2Data, GetServerLiveV2Responses, GetServerMetadataV2Data, GetServerMetadataV2Errors, GetServerMetadataV2Responses, GetServerReadyV2Data, GetServerReadyV2Errors, GetServerReadyV2Responses, GetServingSettingsData, GetServingSettingsErrors, GetServingSettingsResponses, GetShadowReportData, GetShadowReportErrors, GetShadowReportResponses, GetTrainingJobData, GetTrainingJobErrors, GetTrainingJobResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, GetVersionDriftData, GetVersionDriftErrors, GetVersionDriftResponses, GetVersionProfileData, GetVersionProfileErrors, GetVersionProfileResponses, InferV2Data, InferV2Errors, InferV2Responses, InferWithVersionV2Data, InferWithVersionV2Errors, InferWithVersionV2Responses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListModelAliasesData, ListModelAliasesErrors, ListModelAliasesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListModelVersionsData, ListModelVersionsErrors, ListModelVersionsResponses, ListModelVersionTransitionsData, ListModelVersionTransitionsErrors, ListModelVersionTransitionsResponses, ListPromotionRequestsData, ListPromotionRequestsErrors, ListPromotionRequestsResponses, ListSunsetsData, ListSunsetsErrors, ListSunsetsResponses, ListTrainingJobsData, ListTrainingJobsErrors, ListTrainingJobsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PredictData, PredictErrors, PredictResponses, PredictWithAliasData, PredictWithAliasErrors, PredictWithAliasResponses, PredictWithVersionData, PredictWithVersionErrors, PredictWithVersionResponses, PutVersionProfileData, PutVersionProfileErrors, PutVersionProfileResponses, QuantizeModelVersionData, QuantizeModelVersionErrors, QuantizeModelVersionResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RejectPromotionRequestData, RejectPromotionRequestErrors, RejectPromotionRequestResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetModelAliasData, SetModelAliasErrors, SetModelAliasResponses, SetModelTrafficData, SetModelTrafficErrors, SetModelTrafficResponses, StreamTrainingJobEventsData, StreamTrainingJobEventsErrors, StreamTrainingJobEventsResponse, StreamTrainingJobEventsResponses, TestWebhookData, TestWebhookErrors, TestWebhookResponses, TfClassifyData, TfClassifyErrors, TfClassifyResponses, TfClassifyWithLabelData, TfClassifyWithLabelErrors, TfClassifyWithLabelResponses, TfClassifyWithVersionData, TfClassifyWithVersionErrors, TfClassifyWithVersionResponses, TfMetadataData, TfMetadataErrors, TfMetadataResponses, TfPredictData, TfPredictErrors, TfPredictResponses, TfPredictWithLabelData, TfPredictWithLabelErrors, TfPredictWithLabelResponses, TfPredictWithVersionData, TfPredictWithVersionErrors, TfPredictWithVersionResponses, TfRegressData, TfRegressErrors, TfRegressResponses, TfRegressWithLabelData, TfRegressWithLabelErrors, TfRegressWithLabelResponses, TfRegressWithVersionData, TfRegressWithVersionErrors, TfRegressWithVersionResponses, TfVersionMetadataData, TfVersionMetadataErrors, TfVersionMetadataResponses, TransitionModelVersionData, TransitionModelVersionErrors, TransitionModelVersionResponses, UpdateModelData, UpdateModelErrors, UpdateModelResponses, UpdateModelVersionData, UpdateModelVersionErrors, UpdateModelVersionResponses, UpdateServingSettingsData, UpdateServingSettingsErrors, UpdateServingSettingsResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadDatasetData, UploadDatasetErrors, UploadDatasetResponses, UploadModelVersionData, UploadModelVersionErrors, UploadModelVersionResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -869,6 +869,29 @@ export const downloadModelVersionArtifact = <ThrowOnError extends boolean = fals
 });
 
 /**
+ * How the data served to a version compares with its profile: PSI per feature and for the predictions
+ *
+ * Counts from every replica over the last `window` minutes, in the profile’s 10 quantile bins; status `ok` below PSI 0.1, `warn` from 0.1, `alert` from 0.25. Also exposed as `modelgate_feature_drift_psi` / `modelgate_prediction_drift_psi` (last hour).
+ */
+export const getVersionDrift = <ThrowOnError extends boolean = false>(options: Options<GetVersionDriftData, ThrowOnError>): RequestResult<GetVersionDriftResponses, GetVersionDriftErrors, ThrowOnError> => (options.client ?? client).get<GetVersionDriftResponses, GetVersionDriftErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}/drift',
+    ...options
+});
+
+/**
  * TF Serving model version metadata
  */
 export const tfVersionMetadata = <ThrowOnError extends boolean = false>(options: Options<TfVersionMetadataData, ThrowOnError>): RequestResult<TfVersionMetadataResponses, TfVersionMetadataErrors, ThrowOnError> => (options.client ?? client).get<TfVersionMetadataResponses, TfVersionMetadataErrors, ThrowOnError>({
@@ -907,6 +930,54 @@ export const predictWithVersion = <ThrowOnError extends boolean = false>(options
         }
     ],
     url: '/v1/models/{name}/versions/{version}/predict',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A version's reference profile (kept from training, built from a dataset, or given)
+ */
+export const getVersionProfile = <ThrowOnError extends boolean = false>(options: Options<GetVersionProfileData, ThrowOnError>): RequestResult<GetVersionProfileResponses, GetVersionProfileErrors, ThrowOnError> => (options.client ?? client).get<GetVersionProfileResponses, GetVersionProfileErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}/profile',
+    ...options
+});
+
+/**
+ * Set a version's reference profile: from a dataset, or as statistics
+ *
+ * `{datasetId, columns?}` bins each column at its training quantiles (an even sample of at most PROFILE_MAX_ROWS rows) and runs the version on the same rows for its prediction distribution; `{features: [{name, binEdges, binShares, mean, std}], predictions?}` takes them as given. Replaces any profile (drift counts restart with the new revision).
+ */
+export const putVersionProfile = <ThrowOnError extends boolean = false>(options: Options<PutVersionProfileData, ThrowOnError>): RequestResult<PutVersionProfileResponses, PutVersionProfileErrors, ThrowOnError> => (options.client ?? client).put<PutVersionProfileResponses, PutVersionProfileErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        { name: 'X-API-Key', type: 'apiKey' },
+        {
+            key: 'oauth2',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/v1/models/{name}/versions/{version}/profile',
     ...options,
     headers: {
         'Content-Type': 'application/json',

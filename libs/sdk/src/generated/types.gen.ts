@@ -79,6 +79,12 @@ export type AuditTargetDto = {
     type: string | null;
 };
 
+export type AveragedMetricsDto = {
+    f1: number;
+    precision: number;
+    recall: number;
+};
+
 export type CanaryDto = {
     /**
      * Share of production traffic, 0 < percent < 100
@@ -93,6 +99,51 @@ export type CanaryDto = {
 export type ChangePasswordDto = {
     currentPassword: string;
     newPassword: string;
+};
+
+export type ClassMetricsDto = {
+    class: string;
+    /**
+     * Harmonic mean of precision and recall (0 when both are 0)
+     */
+    f1: number;
+    /**
+     * Of the validation rows predicted as this class, the share that are (0 when none is)
+     */
+    precision: number;
+    /**
+     * Of the validation rows of this class, the share predicted as it (0 when there is none)
+     */
+    recall: number;
+    /**
+     * Validation rows of this class
+     */
+    support: number;
+};
+
+export type ClassificationReportDto = {
+    accuracy: number;
+    /**
+     * The order of the matrix’s rows and columns
+     */
+    classes: Array<string>;
+    /**
+     * Counts of validation rows: row = true class, column = predicted class, both in `classes` order
+     */
+    confusionMatrix: Array<Array<number>>;
+    /**
+     * Unweighted mean over the classes
+     */
+    macro: AveragedMetricsDto;
+    perClass: Array<ClassMetricsDto>;
+    /**
+     * Two classes: area under the ROC curve of the second class’s probability (the positive class); null with more classes or when the split holds one class
+     */
+    rocAuc: number | null;
+    /**
+     * Mean over the classes weighted by support
+     */
+    weighted: AveragedMetricsDto;
 };
 
 export type CreateApiKeyDto = {
@@ -223,6 +274,42 @@ export type DecidePromotionDto = {
     comment?: string;
 };
 
+export type DriftProfileSummaryDto = {
+    createdAt: string;
+    revision: number;
+    rows: number | null;
+    source: 'training' | 'dataset' | 'statistics';
+};
+
+export type DriftReportDto = {
+    features: Array<FeatureDriftDto>;
+    from: string;
+    model: string;
+    predictions: PredictionDriftDto;
+    profile: DriftProfileSummaryDto;
+    /**
+     * Served rows counted in the window (every replica)
+     */
+    rows: number;
+    to: string;
+    version: number;
+    /**
+     * Minutes
+     */
+    window: number;
+};
+
+export type EarlyStoppingDto = {
+    /**
+     * An epoch improves when its validation loss is below the best so far by more than this
+     */
+    minDelta?: number;
+    /**
+     * Epochs in a row without improvement of the validation loss before training stops
+     */
+    patience: number;
+};
+
 export type EpochRecordDto = {
     /**
      * classification
@@ -249,6 +336,44 @@ export type EpochRecordDto = {
     valMae?: number;
 };
 
+export type FeatureDriftDto = {
+    /**
+     * The profile’s share of rows per bin
+     */
+    binShares: Array<number>;
+    meanServing: number | null;
+    meanTraining: number;
+    name: string;
+    /**
+     * Population stability index over the profile’s quantile bins
+     */
+    psi: number | null;
+    /**
+     * Served rows’ share per bin (same bins)
+     */
+    servingShares: Array<number> | null;
+    /**
+     * ok below PSI 0.1, warn from 0.1, alert from 0.25; null with no served rows
+     */
+    status: 'ok' | 'warn' | 'alert';
+    stdServing: number | null;
+    stdTraining: number;
+};
+
+export type FeatureProfileDto = {
+    /**
+     * Ascending quantile edges: bins + 1 (the 0 %, 10 %, …, 100 % quantiles), or bins − 1 (inner cut points only), or bins (each bin’s upper edge). The outer bins reach to ±∞ when counting; a value on an edge counts in the lower bin.
+     */
+    binEdges: Array<number>;
+    /**
+     * Share of reference rows per bin (sum 1)
+     */
+    binShares: Array<number>;
+    mean: number;
+    name: string;
+    std: number;
+};
+
 export type FieldErrorDto = {
     /**
      * The field (dotted path, or `body`) the message is about
@@ -263,13 +388,27 @@ export type HyperparametersDto = {
      */
     batchSize?: number;
     /**
+     * Classification only. "balanced": each class weighs n_samples / (n_classes * its count) on the training split (scikit-learn's); or weights by class name (the classes not named weigh 1)
+     */
+    classWeight?: 'balanced' | {
+        [key: string]: number;
+    };
+    /**
+     * Stop once the validation loss has not improved by more than minDelta for patience epochs; the best epoch's weights are restored before the version is measured and saved
+     */
+    earlyStopping?: EarlyStoppingDto;
+    /**
      * At most TRAINING_MAX_EPOCHS
      */
     epochs: number;
     /**
-     * Adam learning rate
+     * The optimizer's learning rate
      */
     learningRate?: number;
+    /**
+     * sgd is SGD with momentum 0.9
+     */
+    optimizer?: 'adam' | 'sgd' | 'rmsprop';
     /**
      * Makes the run reproducible (same metrics on the same backend). Drawn at random, and recorded, when absent.
      */
@@ -438,6 +577,57 @@ export type PredictResponseDto = {
     version: number;
 };
 
+export type PredictionDriftDto = {
+    classes: Array<string> | null;
+    /**
+     * Share of served predictions per class or value bin
+     */
+    distributionServing: Array<number> | null;
+    /**
+     * Share of reference predictions per class or value bin
+     */
+    distributionTraining: Array<number> | null;
+    /**
+     * null when the profile has no prediction distribution
+     */
+    kind: 'classes' | 'values';
+    psi: number | null;
+    /**
+     * ok below PSI 0.1, warn from 0.1, alert from 0.25; null with no served rows
+     */
+    status: 'ok' | 'warn' | 'alert';
+};
+
+export type PredictionProfileDto = {
+    /**
+     * One number per row: quantile edges of the predictions (as a feature’s)
+     */
+    binEdges?: Array<number>;
+    /**
+     * One number per row: share of predictions per bin
+     */
+    binShares?: Array<number>;
+    /**
+     * Classifiers: the classes, in output order
+     */
+    classes?: Array<string>;
+    /**
+     * Classifiers: share of rows predicted as each class
+     */
+    shares?: Array<number>;
+};
+
+export type PredictionProfileViewDto = {
+    binEdges?: Array<number>;
+    binShares?: Array<number>;
+    classes?: Array<string>;
+    /**
+     * Class shares (classifiers) or value bins (one number per row)
+     */
+    kind: 'classes' | 'values';
+    shares?: Array<number>;
+};
+
 export type ProblemDocumentDto = {
     /**
      * INVALID_STAGE_TRANSITION: the stages the version may move to
@@ -455,7 +645,7 @@ export type ProblemDocumentDto = {
     /**
      * Stable machine-readable error code; docs/errors.md lists each one with its status and meaning
      */
-    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'FORCE_NOT_ALLOWED' | 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'PROMOTION_REQUEST_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'SIGNATURE_MISMATCH' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'PROMOTION_REQUEST_STALE' | 'PROMOTION_REQUEST_DECIDED' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'WEBHOOK_DESTINATION_NOT_ALLOWED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INFERENCE_WORKER_FAILED' | 'INSPECTION_BUSY';
+    code: 'UNAUTHENTICATED' | 'AMBIGUOUS_CREDENTIALS' | 'UNSUPPORTED_AUTHORIZATION' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'CREDENTIALS_REVOKED' | 'API_KEY_INVALID' | 'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'METRICS_TOKEN_REQUIRED' | 'INSUFFICIENT_ROLE' | 'FORBIDDEN' | 'NOT_A_USER' | 'CURRENT_PASSWORD_INCORRECT' | 'RETIREMENT_REQUIRES_ADMIN' | 'FORCE_NOT_ALLOWED' | 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'MODEL_VERSION_DRAFT' | 'VALIDATION_FAILED' | 'BAD_REQUEST' | 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'MALFORMED_MULTIPART' | 'MALFORMED_URL' | 'MALFORMED_HTTP_REQUEST' | 'REQUEST_TIMEOUT' | 'PAYLOAD_TOO_LARGE' | 'ARTIFACT_TOO_LARGE' | 'DATASET_TOO_LARGE' | 'URI_TOO_LONG' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNPROCESSABLE' | 'PROFILE_NOT_APPLICABLE' | 'HTTP_ERROR' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'MODEL_ALIAS_NOT_FOUND' | 'NO_PRODUCTION_VERSION' | 'USER_NOT_FOUND' | 'API_KEY_NOT_FOUND' | 'DATASET_NOT_FOUND' | 'PROMOTION_REQUEST_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'PROFILE_NOT_FOUND' | 'TRAINING_JOB_NOT_FOUND' | 'CONFLICT' | 'MODEL_ALREADY_EXISTS' | 'MODEL_HAS_PRODUCTION_VERSION' | 'INVALID_STAGE_TRANSITION' | 'MODEL_VERSION_NOT_DEPRECATED' | 'ALIAS_RESERVED' | 'CANARY_VERSION_NOT_ELIGIBLE' | 'SIGNATURE_MISMATCH' | 'CONCURRENT_MODIFICATION' | 'USER_EMAIL_TAKEN' | 'LAST_ADMIN' | 'DATASET_IN_USE' | 'PROMOTION_REQUEST_STALE' | 'PROMOTION_REQUEST_DECIDED' | 'TRAINING_JOB_FINISHED' | 'MODEL_VERSION_RETIRED' | 'GONE' | 'PRECONDITION_FAILED' | 'WEBHOOK_DESTINATION_NOT_ALLOWED' | 'INVALID_MODEL_ARTIFACT' | 'UNSAFE_ARCHIVE' | 'TOO_MANY_FILES' | 'DATASET_MALFORMED' | 'EMPTY_INSTANCES' | 'INPUT_SHAPE_MISMATCH' | 'OUTPUT_TOO_LARGE' | 'RATE_LIMITED' | 'TOO_MANY_STREAMS' | 'INFERENCE_QUEUE_FULL' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'NOT_READY' | 'DATABASE_UNAVAILABLE' | 'ARTIFACT_UNAVAILABLE' | 'INFERENCE_ENGINE_FAILED' | 'INFERENCE_SHUTTING_DOWN' | 'INFERENCE_WORKER_FAILED' | 'INSPECTION_BUSY';
     /**
      * DATASET_MALFORMED: the column (header name)
      */
@@ -554,6 +744,28 @@ export type ProblemDocumentDto = {
     version?: number;
 };
 
+export type ProfileDto = {
+    createdAt: string;
+    createdBy: string;
+    datasetId: string | null;
+    features: Array<FeatureProfileDto>;
+    model: string;
+    predictions: PredictionProfileViewDto | null;
+    /**
+     * Grows with each replacement; drift counts restart with it
+     */
+    revision: number;
+    /**
+     * Rows it was computed from (null when given as statistics)
+     */
+    rows: number | null;
+    /**
+     * Kept from its training split, built from a dataset, or given
+     */
+    source: 'training' | 'dataset' | 'statistics';
+    version: number;
+};
+
 export type PromotionRequestDto = {
     comment: string | null;
     createdAt: string;
@@ -576,6 +788,25 @@ export type PromotionRequestDto = {
     version: number;
 };
 
+export type PutProfileDto = {
+    /**
+     * With datasetId: the dataset's columns in the version's input order (default: the version's feature names, else the dataset's numeric columns in order)
+     */
+    columns?: Array<string>;
+    /**
+     * Build the profile from this dataset (its columns, and the version’s predictions on its rows)
+     */
+    datasetId?: string;
+    /**
+     * The statistics, one entry per input column in order
+     */
+    features?: Array<FeatureProfileDto>;
+    /**
+     * With features: the distribution of the version’s predictions on the reference data
+     */
+    predictions?: PredictionProfileDto;
+};
+
 export type QuantizeVersionDto = {
     dtype: 'float16' | 'uint16' | 'uint8';
 };
@@ -585,6 +816,33 @@ export type RefreshTokenDto = {
      * The refresh token from login or the previous refresh
      */
     refreshToken: string;
+};
+
+export type RegressionReportDto = {
+    /**
+     * Mean absolute error
+     */
+    mae: number;
+    /**
+     * Coefficient of determination
+     */
+    r2: number;
+    /**
+     * Quantiles of actual − predicted (linear interpolation)
+     */
+    residualQuantiles: ResidualQuantilesDto;
+    /**
+     * Root mean squared error
+     */
+    rmse: number;
+};
+
+export type ResidualQuantilesDto = {
+    p25: number;
+    p5: number;
+    p50: number;
+    p75: number;
+    p95: number;
 };
 
 export type ServingSettingsDto = {
@@ -924,8 +1182,20 @@ export type TrainingJobDto = {
      */
     modelVersion: number | null;
     progress: JobProgressDto;
+    /**
+     * Once succeeded: the evaluation report on the validation split (also the version’s metrics.report)
+     */
+    report: ClassificationReportDto | RegressionReportDto | null;
     startedAt: string | null;
     status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+    /**
+     * Once succeeded: early-stopping (the validation loss stopped improving) or epochs (every epoch ran)
+     */
+    stopReason: 'early-stopping' | 'epochs' | null;
+    /**
+     * Once succeeded: the last epoch run. With early stopping, metrics.bestEpoch is the epoch whose weights were kept
+     */
+    stoppedEpoch: number | null;
     target: string;
     task: 'classification' | 'regression';
 };
@@ -3039,6 +3309,51 @@ export type DownloadModelVersionArtifactResponses = {
 
 export type DownloadModelVersionArtifactResponse = DownloadModelVersionArtifactResponses[keyof DownloadModelVersionArtifactResponses];
 
+export type GetVersionDriftData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: {
+        /**
+         * Minutes back from now (at most the retention, DRIFT_RETENTION_DAYS)
+         */
+        window?: number;
+    };
+    url: '/v1/models/{name}/versions/{version}/drift';
+};
+
+export type GetVersionDriftErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetVersionDriftError = GetVersionDriftErrors[keyof GetVersionDriftErrors];
+
+export type GetVersionDriftResponses = {
+    /**
+     * The drift report
+     */
+    200: DriftReportDto;
+};
+
+export type GetVersionDriftResponse = GetVersionDriftResponses[keyof GetVersionDriftResponses];
+
 export type TfVersionMetadataData = {
     body?: never;
     path: {
@@ -3138,6 +3453,90 @@ export type PredictWithVersionResponses = {
 };
 
 export type PredictWithVersionResponse = PredictWithVersionResponses[keyof PredictWithVersionResponses];
+
+export type GetVersionProfileData = {
+    body?: never;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/profile';
+};
+
+export type GetVersionProfileErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+};
+
+export type GetVersionProfileError = GetVersionProfileErrors[keyof GetVersionProfileErrors];
+
+export type GetVersionProfileResponses = {
+    /**
+     * The profile
+     */
+    200: ProfileDto;
+};
+
+export type GetVersionProfileResponse = GetVersionProfileResponses[keyof GetVersionProfileResponses];
+
+export type PutVersionProfileData = {
+    body: PutProfileDto;
+    path: {
+        name: string;
+        version: number;
+    };
+    query?: never;
+    url: '/v1/models/{name}/versions/{version}/profile';
+};
+
+export type PutVersionProfileErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ProblemDocumentDto;
+    /**
+     * Missing or invalid credentials.
+     */
+    401: ProblemDocumentDto;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ProblemDocumentDto;
+    /**
+     * No such resource.
+     */
+    404: ProblemDocumentDto;
+    /**
+     * Understood but not processable (names what is wrong).
+     */
+    422: ProblemDocumentDto;
+};
+
+export type PutVersionProfileError = PutVersionProfileErrors[keyof PutVersionProfileErrors];
+
+export type PutVersionProfileResponses = {
+    /**
+     * The stored profile
+     */
+    200: ProfileDto;
+};
+
+export type PutVersionProfileResponse = PutVersionProfileResponses[keyof PutVersionProfileResponses];
 
 export type QuantizeModelVersionData = {
     body: QuantizeVersionDto;
@@ -3281,6 +3680,10 @@ export type TransitionModelVersionResponses = {
      * The version in its new stage
      */
     200: ModelVersionDto;
+    /**
+     * A move to production of a model that requires approval (or with PROMOTION_REQUIRES_APPROVAL): the pending promotion request; an approver decides it
+     */
+    202: PromotionRequestDto;
 };
 
 export type TransitionModelVersionResponse = TransitionModelVersionResponses[keyof TransitionModelVersionResponses];

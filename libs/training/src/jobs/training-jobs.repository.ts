@@ -23,6 +23,7 @@ export type NewTrainingJob = Pick<
   | 'createdBy'
   | 'requestId'
   | 'clientIp'
+  | 'traceId'
 >;
 
 /** The state-machine columns of a job as it is created: queued, no worker, no progress. Implementations add the rest. */
@@ -31,6 +32,9 @@ export const NEW_JOB_STATE = {
   progressEpoch: 0,
   history: [],
   metrics: null,
+  stoppedEpoch: null,
+  stopReason: null,
+  report: null,
   modelVersionId: null,
   modelVersion: null,
   error: null,
@@ -43,7 +47,12 @@ export const NEW_JOB_STATE = {
 } as const satisfies Partial<TrainingJobEntity>;
 
 export type FinishStatus = Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
-export type FinishFields = Partial<Pick<TrainingJobEntity, 'error' | 'metrics' | 'modelVersionId' | 'modelVersion' | 'progressEpoch'>>;
+export type FinishFields = Partial<
+  Pick<
+    TrainingJobEntity,
+    'error' | 'metrics' | 'modelVersionId' | 'modelVersion' | 'progressEpoch' | 'stoppedEpoch' | 'stopReason' | 'report'
+  >
+>;
 
 /** What a worker still holding its job learns on each write: whether a cancel was asked for. */
 export interface HeldJob {
@@ -57,11 +66,15 @@ export interface StaleJobsPolicy {
   maxAttempts: number;
 }
 
+/** A job a sweep ended, with what its `training.job.finished` event names. */
+/** A job the recovery sweep ended, with what its event needs (and the trace that created it). */
+export type EndedJob = Pick<TrainingJobEntity, 'id' | 'modelName' | 'error' | 'traceId'>;
+
 export interface StaleRecovery {
   /** Silent running jobs with a cancel asked for: cancelled. */
-  cancelled: string[];
+  cancelled: EndedJob[];
   /** Silent running jobs on their last attempt: failed with the reason. */
-  failed: string[];
+  failed: EndedJob[];
   /** Silent running jobs below the last attempt: queued again (with their new generation). */
   requeued: QueueTicket[];
 }

@@ -19,6 +19,7 @@ import { ListTrainingJobsQueryDto, TrainingJobDto } from './dto/training-job.dto
 import { TrainingJobEntity } from './entities/training-job.entity';
 import { JobListFilter, TrainingJobsRepository } from './training-jobs.repository';
 import { finishedEvent, toJobDto } from './views';
+import { classWeightErrors, resolveControls } from './control-checks';
 
 export class TrainingJobNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -65,6 +66,7 @@ export class TrainingJobsService {
     const errors = dataset
       ? this.check(dto, dataset)
       : [{ field: 'datasetId', message: `no dataset ${dto.datasetId} (or it was deleted)` }];
+    if (dataset) errors.push(...(await classWeightErrors(dto, dataset, errors, () => this.datasets.readFile(dataset.id))));
     if (errors.length)
       throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
     const spec = resolveSpec(dto);
@@ -93,6 +95,7 @@ export class TrainingJobsService {
           createdBy: principalOf(actor),
           requestId: actor.requestId,
           clientIp: actor.ip,
+          traceId: actor.trace?.traceId ?? null,
         },
         uow,
       );
@@ -143,7 +146,8 @@ export class TrainingJobsService {
     // A queued job ends here: its training.job.finished event commits with it (webhooks).
     const cancelledNow = await this.transactions.run(async (tx) => {
       if (!(await this.jobs.cancelQueued(id, tx))) return false;
-      await this.outbox.add('training.job.finished', finishedEvent(job, 'cancelled'), tx);
+      // The job's trace (the request that created it), as the runner's events.
+      await this.outbox.add('training.job.finished', finishedEvent(job, 'cancelled'), tx, job.traceId ?? undefined);
       return true;
     });
     if (!cancelledNow) await this.jobs.requestCancel(id);
@@ -248,6 +252,7 @@ export function resolveSpec(dto: CreateTrainingJobDto): TrainingSpec {
       learningRate: dto.hyperparameters.learningRate ?? DEFAULTS.learningRate,
       validationSplit: dto.hyperparameters.validationSplit ?? DEFAULTS.validationSplit,
       seed: dto.hyperparameters.seed ?? randomInt(0, 2_147_483_647),
+      ...resolveControls(dto.hyperparameters),
     },
   };
 }

@@ -5,6 +5,7 @@ import { managerOf, Transaction } from '@app/database';
 import type { EpochRecord } from '../trainer/training-spec';
 import { TrainingJobEntity } from './entities/training-job.entity';
 import {
+  EndedJob,
   FinishFields,
   FinishStatus,
   HeldJob,
@@ -20,6 +21,8 @@ import { rowsOf } from './sql';
 
 /** SQL for a job row's generation (see TrainingQueue). */
 const GENERATION_SQL = `floor(extract(epoch from updated_at) * 1000)::bigint AS generation`;
+/** The columns of an EndedJob, as its properties. */
+const ENDED_SQL = `id, model_name AS "modelName", error, trace_id AS "traceId"`;
 /** A held job: still running, and by this worker. */
 const HELD = `id = $1 AND worker_id = $2 AND status = 'running'`;
 
@@ -194,23 +197,23 @@ export class TypeOrmTrainingJobsRepository extends TrainingJobsRepository {
     const db = managerOf(tx, this.db.manager);
     const silent = `status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`;
 
-    const cancelled = rowsOf<{ id: string }>(
+    const cancelled = rowsOf<EndedJob>(
       await db.query(
         `UPDATE training_jobs SET status = 'cancelled', finished_at = now()
-          WHERE ${silent} AND cancel_requested_at IS NOT NULL RETURNING id`,
+          WHERE ${silent} AND cancel_requested_at IS NOT NULL RETURNING ${ENDED_SQL}`,
         [stale],
       ),
-    ).map((r) => r.id);
+    );
 
-    const failed = rowsOf<{ id: string }>(
+    const failed = rowsOf<EndedJob>(
       await db.query(
         `UPDATE training_jobs SET status = 'failed', finished_at = now(),
                 error = format('The worker running this job stopped responding (no heartbeat for over %s s) on attempt %s of %s; giving up.',
                                $1::float8, attempts, $2::int)
-          WHERE ${silent} AND attempts >= $2::int RETURNING id`,
+          WHERE ${silent} AND attempts >= $2::int RETURNING ${ENDED_SQL}`,
         [stale, maxAttempts],
       ),
-    ).map((r) => r.id);
+    );
 
     const requeued = rowsOf<TicketRow>(
       await db.query(

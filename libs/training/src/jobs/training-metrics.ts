@@ -17,6 +17,9 @@ export class TrainingMetrics {
       labelNames: ['status'],
       registers,
     });
+    // Every status exists from the start at 0: increase() over a series that appears with its first
+    // job would miss that job (the first failure of a process would never alert).
+    for (const status of ['succeeded', 'failed', 'cancelled']) this.finished.inc({ status }, 0);
     this.running = new Gauge({ name: 'modelgate_training_jobs_running', help: 'Training jobs running in this process', registers });
     this.epochSeconds = new Histogram({
       name: 'modelgate_training_epoch_duration_seconds',

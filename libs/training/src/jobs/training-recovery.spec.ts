@@ -65,17 +65,22 @@ describe('TrainingRecovery over an in-memory repository', () => {
     await until(() => published.some((e) => e.type === 'status'));
     expect(published.find((e) => e.type === 'status')).toMatchObject({ jobId: id, job: { status: 'failed' } });
     expect(outbox.events).toEqual([{ type: 'training.job.finished', data: expect.objectContaining({ id, status: 'failed' }) }]);
+    // The same event as a worker's failed job (finishedEvent), the reason in `error`.
+    expect(outbox.events[0].data).toEqual({ id, status: 'failed', model: 'iris', version: null, metrics: null, error: failed.error });
     expect(await jobs.claim(id, 'worker-3')).toBeNull();
   });
 
   it('cancels a silent job whose cancel was asked for, whatever its attempts', async () => {
-    const { jobs, recovery } = setup();
+    const { jobs, recovery, outbox } = setup();
     const { id } = await jobs.create(aNewJob());
     await jobs.claim(id, 'worker-1');
     await jobs.requestCancel(id);
     jobs.clock.advance(31_000);
     expect(await recovery.sweep()).toMatchObject({ cancelled: [id], requeued: [], failed: [] });
     expect(await jobs.getById(id)).toMatchObject({ status: 'cancelled' });
+    expect(outbox.events).toEqual([
+      { type: 'training.job.finished', data: expect.objectContaining({ id, status: 'cancelled', model: 'iris' }) },
+    ]);
   });
 
   it('leaves a job with a live heartbeat alone, and a lost worker can no longer heartbeat a recovered job', async () => {

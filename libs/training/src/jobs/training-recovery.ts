@@ -6,7 +6,7 @@ import { EventOutbox } from '@app/audit';
 import { ScheduledJob, ScheduledJobs, UnitOfWork } from '@app/database';
 import { TRAINING_QUEUE, TrainingQueue } from '../queue/training-queue';
 import { QueueTicket, TrainingJobsRepository } from './training-jobs.repository';
-import { toJobDto } from './views';
+import { finishedEvent, toJobDto } from './views';
 
 export interface RecoveryReport {
   /** Running jobs whose worker went silent, put back in the queue for another attempt. */
@@ -69,15 +69,16 @@ export class TrainingRecovery implements OnApplicationBootstrap {
     // Jobs ended here announce it to webhooks like a worker's would, in the same transaction.
     const { cancelled, failed, requeued } = await this.transactions.run(async (tx) => {
       const recovered = await this.jobs.recoverStale({ staleAfterSeconds: stale, maxAttempts }, tx);
-      for (const [ids, status] of [
+      for (const [jobs, status] of [
         [recovered.cancelled, 'cancelled'],
         [recovered.failed, 'failed'],
       ] as const) {
-        for (const id of ids) {
-          await this.outbox.add('training.job.finished', { id, status, reason: 'the worker running it stopped responding' }, tx);
+        for (const job of jobs) {
+          await this.outbox.add('training.job.finished', finishedEvent(job, status, { error: job.error }), tx, job.traceId ?? undefined);
         }
       }
-      return recovered;
+      const ids = (jobs: { id: string }[]) => jobs.map((j) => j.id);
+      return { cancelled: ids(recovered.cancelled), failed: ids(recovered.failed), requeued: recovered.requeued };
     });
 
     // Queued for longer than the stale delay and not running anywhere: its queue entry may be lost.

@@ -44,7 +44,11 @@ class FakeRun implements TrainingRun {
       files: [],
       labels: null,
       metrics: { loss: 0.1 },
+      profile: { features: [{ name: 'x', binEdges: [0, 1], binShares: [1], mean: 0.5, std: 0.1 }], predictions: null, rows: 10 },
       history: [],
+      stoppedEpoch: 5,
+      stopReason: 'epochs',
+      report: { mae: 0.1, rmse: 0.2, r2: 0.9, residualQuantiles: { p5: -0.2, p25: -0.1, p50: 0, p75: 0.1, p95: 0.2 } },
       preprocessing: { standardize: { mean: [], std: [] } },
     });
   }
@@ -123,6 +127,9 @@ describe('TrainingRunner over an in-memory repository', () => {
       modelVersion: 7,
       modelVersionId: 'version-7-id',
       progressEpoch: 5,
+      stoppedEpoch: 5,
+      stopReason: 'epochs',
+      report: expect.objectContaining({ mae: 0.1 }),
       error: null,
     });
     await until(() => published.some((e) => e.type === 'status'));

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectConfig, runtimeConfig, type RuntimeConfig } from '@app/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectConfig, runtimeConfig, type RuntimeConfig, type TraceIds, TraceScope } from '@app/common';
+import { newSpanId, newTraceId, type Span, SpanKind, SpanStatusCode, TracingService } from '@app/observability';
 import { EventOutbox } from '@app/audit';
 import { UnitOfWork } from '@app/database';
 import { trainingConfig, type TrainingConfig } from '../training.config';
@@ -24,6 +25,8 @@ interface ActiveJob {
   /** The row no longer names this worker (recovered as stale): nothing more may be written. */
   lost?: boolean;
   done: Promise<void>;
+  /** With OpenTelemetry on: this run's span. */
+  span?: Span;
 }
 
 /**
@@ -51,6 +54,7 @@ export class TrainingRunner {
     private readonly metrics: TrainingMetrics,
     private readonly transactions: UnitOfWork,
     private readonly outbox: EventOutbox,
+    @Optional() private readonly tracing?: TracingService,
   ) {
     this.bus.subscribe((event) => {
       if (event.type === 'cancel') this.stopJob(event.jobId, 'cancel');
@@ -66,8 +70,21 @@ export class TrainingRunner {
     if (this.shuttingDown) return;
     const job = await this.jobs.claim(jobId, this.workerId);
     if (!job) return;
+    // The run continues the trace of the request that created the job: its log lines, its span,
+    // its events and the version it registers name that trace.
+    const trace: TraceIds = { traceId: job.traceId ?? newTraceId(), spanId: newSpanId() };
+    return TraceScope.run(trace, () => this.runClaimed(job, trace));
+  }
+
+  private async runClaimed(job: TrainingJobEntity, trace: TraceIds): Promise<void> {
+    const jobId = job.id;
     let release!: () => void;
-    const entry: ActiveJob = { job, done: new Promise<void>((r) => (release = r)) };
+    const span = this.tracing?.startSpan('training job', {
+      kind: SpanKind.INTERNAL,
+      ids: trace,
+      attributes: { 'modelgate.training.job_id': jobId, 'modelgate.model': job.modelName, 'modelgate.training.attempt': job.attempts },
+    });
+    const entry: ActiveJob = { job, done: new Promise<void>((r) => (release = r)), span };
     this.active.set(jobId, entry);
     this.metrics.running.inc();
     const heartbeat = setInterval(() => void this.beat(entry), this.config.heartbeatIntervalMs);
@@ -76,6 +93,7 @@ export class TrainingRunner {
       await this.execute(entry);
     } catch (error) {
       this.logger.error({ err: error, jobId, msg: 'training job failed unexpectedly' });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
       await this.finish(entry, 'failed', { error: `Training failed: ${messageOf(error)}` }).catch((e: unknown) =>
         this.logger.error({ err: e, jobId, msg: 'could not record the failure of a training job' }),
       );
@@ -83,6 +101,7 @@ export class TrainingRunner {
       clearInterval(heartbeat);
       this.active.delete(jobId);
       this.metrics.running.dec();
+      span?.end();
       release();
     }
   }
@@ -174,7 +193,7 @@ export class TrainingRunner {
         metadata: {
           description: `Trained by job ${job.id} on dataset ${job.datasetId}`,
           labels: result.labels,
-          metrics: result.metrics,
+          metrics: { ...result.metrics, stoppedEpoch: result.stoppedEpoch, stopReason: result.stopReason, report: result.report },
           params: {
             task: job.task,
             features: job.request.features,
@@ -185,6 +204,7 @@ export class TrainingRunner {
           },
         },
         stage: 'staging',
+        trainingProfile: { profile: result.profile, datasetId: job.datasetId },
         source: { trainingJobId: job.id, datasetId: job.datasetId, datasetSha256: job.datasetSha256 },
         createdBy: job.createdBy,
         reason: `trained by job ${job.id}`,
@@ -196,7 +216,10 @@ export class TrainingRunner {
       metrics: result.metrics,
       modelVersionId: versionId,
       modelVersion: version.version,
-      progressEpoch: job.epochs,
+      progressEpoch: result.stoppedEpoch,
+      stoppedEpoch: result.stoppedEpoch,
+      stopReason: result.stopReason,
+      report: result.report,
     });
     this.logger.log({ msg: 'training job succeeded', jobId: job.id, model: job.modelName, version: version.version });
   }
@@ -256,6 +279,8 @@ export class TrainingRunner {
       return;
     }
     this.metrics.finished.inc({ status });
+    entry.span?.setAttribute('modelgate.training.status', status);
+    if (status === 'failed') entry.span?.setStatus({ code: SpanStatusCode.ERROR, message: fields.error ?? 'failed' });
     const job = await this.jobs.getById(entry.job.id);
     await this.bus.publish({ type: 'status', jobId: job.id, job: toJobDto(job) }).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: job.id, msg: 'could not publish the training status' });

@@ -23,6 +23,7 @@ export function aNewJob(overrides: Partial<NewTrainingJob> = {}): NewTrainingJob
     createdBy: 'ada@example.com',
     requestId: 'req-1',
     clientIp: '127.0.0.1',
+    traceId: null,
     ...overrides,
   };
 }

@@ -203,7 +203,8 @@ export class InMemoryTrainingJobsRepository extends TrainingJobsRepository {
     for (const r of requeued) {
       this.write(r, { status: 'queued', workerId: null, heartbeatAt: null, progressEpoch: 0, history: [], error: reason(r, 'retrying') });
     }
-    return { cancelled: cancelled.map((r) => r.id), failed: failed.map((r) => r.id), requeued: requeued.map((r) => this.ticket(r)) };
+    const ended = (r: TrainingJobEntity) => ({ id: r.id, modelName: r.modelName, error: r.error, traceId: r.traceId ?? null });
+    return { cancelled: cancelled.map(ended), failed: failed.map(ended), requeued: requeued.map((r) => this.ticket(r)) };
   }
 }
 

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { argmaxRows, profileClasses, profileFeature, profileValues, type VersionProfile } from '@app/models/domain/feature-profile';
 import type { DatasetContents } from '../datasets/dataset-reader';
+import { classificationReport, EvaluationReport, regressionReport } from './evaluation-report';
 import { deriveSeed, permutation, seededRandom } from './seeded-random';
-import { EpochRecord, TrainingSpec } from './training-spec';
+import { classWeights, EarlyStopper, unknownClasses } from './training-controls';
+import { CompletionReason, EpochRecord, OptimizerName, TrainingSpec } from './training-spec';
 
 /**
  * The one training implementation, whatever runs it (a worker thread of the API, or of a BullMQ
@@ -13,7 +16,12 @@ import { EpochRecord, TrainingSpec } from './training-spec';
  * with no preprocessing code and no custom layer.
  *
  * Reproducible: with the same seed, data and backend, the split, each epoch's shuffle, the
- * initialisers and the dropout masks are the same, so are the metrics.
+ * initialisers and the dropout masks are the same, so are the metrics. The optimizer, class weights
+ * and early stopping add no randomness.
+ *
+ * With early stopping, the weights of the best epoch (lowest validation loss) are restored before
+ * the model is measured and saved, whether it stopped early or ran every epoch (Keras 3's
+ * restore_best_weights).
  */
 
 export type StopReason = 'cancel' | 'shutdown';
@@ -31,10 +39,17 @@ export interface TrainedModel {
   files: [path: string, data: Uint8Array][];
   /** Class names in output order (classification), sorted. */
   labels: string[] | null;
-  /** Measured on the validation split (train* on the training split), after the last epoch. */
+  /** Measured on the validation split (train* on the training split), with the weights saved (bestEpoch's, with early stopping). */
   metrics: Record<string, number>;
   history: EpochRecord[];
+  /** The last epoch run (1-based), and why it was the last. */
+  stoppedEpoch: number;
+  stopReason: CompletionReason;
+  /** On the validation split, with the weights saved. */
+  report: EvaluationReport;
   preprocessing: { standardize: { mean: number[]; std: number[] } };
+  /** The training split's feature distributions and the validation split's predictions: drift's reference. */
+  profile: VersionProfile;
 }
 
 export interface StoppedTraining {
@@ -68,7 +83,7 @@ interface PreparedData {
 
 export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks: TrainerHooks = {}): Promise<TrainingResult> {
   const data = prepare(dataset, spec);
-  const { seed, epochs, batchSize, learningRate, validationSplit } = spec.hyperparameters;
+  const { seed, epochs, batchSize, learningRate, validationSplit, earlyStopping, classWeight } = spec.hyperparameters;
 
   const order = permutation(data.rows, seededRandom(deriveSeed(seed, 1)));
   const valCount = Math.max(1, Math.round(data.rows * validationSplit));
@@ -91,14 +106,19 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
 
   const model = buildModel(spec, data, stats);
   const classification = spec.task === 'classification';
+  const weights = classification && classWeight ? classWeightMap(classWeight, data, trainRows) : undefined;
   model.compile({
-    optimizer: tf.train.adam(learningRate),
+    optimizer: optimizerOf(spec.hyperparameters.optimizer ?? 'adam', learningRate),
     loss: classification ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
     metrics: classification ? ['accuracy'] : ['mae'],
   });
   const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout');
   const shuffles = seededRandom(deriveSeed(seed, 2));
   const history: EpochRecord[] = [];
+  const stopper = earlyStopping ? new EarlyStopper(earlyStopping) : undefined;
+  /** The best epoch's weights (early stopping), copied when it ends. */
+  let best: tf.Tensor[] | undefined;
+  let stopReason: CompletionReason = 'epochs';
 
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -115,6 +135,7 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
           batchSize,
           shuffle: false, // shuffled above, from the seed (tfjs' own shuffle is not seedable)
           validationData: [tensors.xVal, tensors.yVal],
+          classWeight: weights,
           verbose: 0,
           callbacks: {
             onBatchBegin: async (batch: number) => {
@@ -137,23 +158,41 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
       hooks.onEpoch?.(record, epochs);
       const after = hooks.stopRequested?.();
       if (after && epoch < epochs) return { status: 'stopped', reason: after, epochsCompleted: epoch };
+      const observed = stopper?.observe(epoch, record.valLoss);
+      if (observed?.improved) {
+        tf.dispose(best);
+        best = model.getWeights().map((w) => w.clone());
+      }
+      if (observed?.stop && epoch < epochs) {
+        stopReason = 'early-stopping';
+        break;
+      }
     }
+    if (best) model.setWeights(best);
 
     const metrics = {
       ...evaluate(model, tensors.xVal, tensors.yVal, classification, ''),
       ...evaluate(model, tensors.xTrain, tensors.yTrain, classification, 'train'),
       trainingRows: trainCount,
       validationRows: valCount,
+      ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
     };
+    const report = reportOf(model, data, tensors.xVal, valRows);
+    const profile = profileOf(model, spec, data, trainRows, tensors.xVal);
     return {
       status: 'succeeded',
+      profile,
       files: await saveModel(model),
       labels: data.labels,
       metrics,
       history,
+      stoppedEpoch: history.length,
+      stopReason,
+      report,
       preprocessing: { standardize: { mean: stats.mean, std: stats.std } },
     };
   } finally {
+    tf.dispose(best);
     model.dispose();
     tf.dispose(Object.values(tensors));
   }
@@ -203,6 +242,61 @@ function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
   const classOf = new Map(distinct.map((label, i) => [label, i]));
   for (let r = 0; r < rows; r++) y[r] = classOf.get(String(raw[r]))!;
   return { x, y, rows, width, labels: distinct };
+}
+
+/** Per feature, the training split's quantile bins, mean and std; and how the model answers the validation split. */
+function profileOf(model: tf.LayersModel, spec: TrainingSpec, data: PreparedData, trainRows: Int32Array, xVal: tf.Tensor): VersionProfile {
+  const column = new Float64Array(trainRows.length);
+  const features = spec.features.map((name, j) => {
+    trainRows.forEach((r, i) => (column[i] = data.x[r * data.width + j]));
+    return profileFeature(name, column);
+  });
+  const scores = tf.tidy(() => model.predict(xVal) as tf.Tensor);
+  const values = scores.dataSync();
+  const width = scores.shape[1] ?? 1;
+  scores.dispose();
+  const predictions = data.labels ? profileClasses(data.labels, argmaxRows(values, width)) : profileValues(values);
+  return { features, predictions, rows: trainRows.length };
+}
+
+/** The validation split's evaluation report, from the model's answers to its rows. */
+function reportOf(model: tf.LayersModel, data: PreparedData, xVal: tf.Tensor, valRows: Int32Array): EvaluationReport {
+  const scores = tf.tidy(() => model.predict(xVal) as tf.Tensor);
+  const values = scores.dataSync();
+  scores.dispose();
+  const actual = Array.from(valRows, (r) => data.y[r]);
+  if (!data.labels) return regressionReport(actual, values);
+  const k = data.labels.length;
+  const predicted = argmaxRows(values, k);
+  const positive = k === 2 ? Array.from(valRows, (_, i) => values[i * 2 + 1]) : undefined;
+  return classificationReport(data.labels, actual, predicted, positive);
+}
+
+/** tfjs' classWeight (class index → weight) for the request's classWeight, counted on the training split. */
+function classWeightMap(
+  spec: NonNullable<TrainingSpec['hyperparameters']['classWeight']>,
+  data: PreparedData,
+  trainRows: Int32Array,
+): Record<number, number> {
+  const labels = data.labels!;
+  const unknown = unknownClasses(spec, labels);
+  if (unknown.length)
+    throw new TrainingDataError(`classWeight names ${unknown.map((c) => `'${c}'`).join(', ')}, not classes of the target.`);
+  const counts = new Array<number>(labels.length).fill(0);
+  for (const r of trainRows) counts[data.y[r]]++;
+  return Object.fromEntries(classWeights(spec, labels, counts).map((w, i) => [i, w]));
+}
+
+/** SGD is SGD with momentum 0.9 (a plain SGD step is seldom what anyone wants on tabular data). */
+function optimizerOf(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'sgd':
+      return tf.train.momentum(learningRate, 0.9);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate);
+    case 'adam':
+      return tf.train.adam(learningRate);
+  }
 }
 
 function standardisation(data: PreparedData, rows: Int32Array): { mean: number[]; std: number[] } {

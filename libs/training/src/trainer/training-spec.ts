@@ -13,6 +13,18 @@ export interface Architecture {
   dropout: number;
 }
 
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** Stop once the validation loss has not improved by more than `minDelta` for `patience` epochs; the best epoch's weights are kept. */
+export interface EarlyStopping {
+  patience: number;
+  minDelta: number;
+}
+
+/** `balanced`: n_samples / (n_classes * count) on the training split (scikit-learn's); a map: weight by class name, 1 for the others. */
+export type ClassWeight = 'balanced' | Record<string, number>;
+
 export interface Hyperparameters {
   epochs: number;
   batchSize: number;
@@ -21,7 +33,16 @@ export interface Hyperparameters {
   validationSplit: number;
   /** Seeds the split, the per-epoch shuffles, the initialisers and the dropout masks. */
   seed: number;
+  /** Absent in jobs recorded before optimizers could be chosen: adam. */
+  optimizer?: OptimizerName;
+  earlyStopping?: EarlyStopping;
+  /** Classification only. */
+  classWeight?: ClassWeight;
 }
+
+/** Why a run that was not stopped ended: its validation loss stopped improving, or it ran every epoch. */
+export const COMPLETION_REASONS = ['early-stopping', 'epochs'] as const;
+export type CompletionReason = (typeof COMPLETION_REASONS)[number];
 
 export interface TrainingSpec {
   task: TrainingTask;
@@ -49,4 +70,6 @@ export const DEFAULTS = {
   batchSize: 32,
   learningRate: 0.01,
   validationSplit: 0.2,
+  optimizer: 'adam' as OptimizerName,
+  minDelta: 0,
 };

@@ -10,6 +10,7 @@ import { WebhookEntity } from './webhook.entity';
 @Unique('uq_webhook_deliveries_webhook_event', ['webhookId', 'eventId'])
 @Check('chk_webhook_deliveries_status', `status IN ('pending', 'delivered', 'failed')`)
 @Check('chk_webhook_deliveries_attempts', `attempts >= 0`)
+@Check('chk_webhook_deliveries_trace_id', `trace_id ~ '^[0-9a-f]{32}$'`)
 @Index('idx_webhook_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
 export class WebhookDeliveryEntity {
   /** Also the body's `id` and X-ModelGate-Delivery: what receivers dedupe on. */
@@ -56,4 +57,8 @@ export class WebhookDeliveryEntity {
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
+
+  /** The event's trace (its cause's W3C trace id), continued by every attempt's `traceparent`; null: a new trace each time. */
+  @Column({ name: 'trace_id', type: 'text', nullable: true })
+  traceId: string | null;
 }

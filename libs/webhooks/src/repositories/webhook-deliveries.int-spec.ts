@@ -14,8 +14,12 @@ describe('webhook repositories on TypeORM', () => {
   let deliveries: TypeormWebhookDeliveriesRepository;
 
   const hook = (url: string, events: string[]) => webhooks.insert({ url, events, secret: 's3cret', description: null, createdBy: null });
-  const event = async (type: string, data: Record<string, unknown>) => {
-    const [row] = (await ds.query(`INSERT INTO outbox_events (type, data) VALUES ($1, $2) RETURNING id`, [type, JSON.stringify(data)])) as {
+  const event = async (type: string, data: Record<string, unknown>, traceId: string | null = null) => {
+    const [row] = (await ds.query(`INSERT INTO outbox_events (type, data, trace_id) VALUES ($1, $2, $3) RETURNING id`, [
+      type,
+      JSON.stringify(data),
+      traceId,
+    ])) as {
       id: string;
     }[];
     return row.id;
@@ -24,7 +28,7 @@ describe('webhook repositories on TypeORM', () => {
 
   beforeAll(async () => {
     db = await integrationDatabase({
-      migrations: ['Baseline1764000000000', 'Webhooks1764000008000'],
+      migrations: ['Baseline1764000000000', 'Webhooks1764000008000', 'Tracing1764000010000'],
       entities: [OutboxEventEntity, WebhookEntity, WebhookDeliveryEntity],
     });
     ds = db.ds;
@@ -117,6 +121,33 @@ describe('webhook repositories on TypeORM', () => {
     expect(byId.get(failed.id)!.lastError).toHaveLength(500);
 
     expect((await deliveries.listForWebhook(a.id, 3)).length).toBe(3);
+  });
+
+  it("carries an event's trace id to its deliveries and their claims (none stays none)", async () => {
+    const a = await hook('http://a/', ['model.version.created']);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await event('model.version.created', { traced: true }, traceId);
+    await event('model.version.created', { traced: false });
+    await deliveries.fanOut(100);
+    expect((await rowsOf(a.id)).map((r) => [r.payload.data.traced, r.traceId]).sort()).toEqual([
+      [false, null],
+      [true, traceId],
+    ]);
+    const claimed = await deliveries.claimDue(10, 60_000);
+    expect(claimed.map((d) => [d.payload.data.traced, d.traceId]).sort()).toEqual([
+      [false, null],
+      [true, traceId],
+    ]);
+    const ping = await deliveries.insert({
+      id: '00000000-0000-4000-8000-000000000001',
+      webhookId: a.id,
+      eventId: '00000000-0000-4000-8000-000000000002',
+      eventType: 'ping',
+      payload: { id: '00000000-0000-4000-8000-000000000001', event: 'ping', occurredAt: 't', data: {} },
+      traceId,
+    });
+    expect(ping.traceId).toBe(traceId);
+    await expect(event('model.version.created', {}, 'NOT-A-TRACE-ID')).rejects.toThrow(/chk_outbox_events_trace_id/);
   });
 
   it('hands a delivery whose sender died mid-attempt to the next claimer once the lease lapses', async () => {

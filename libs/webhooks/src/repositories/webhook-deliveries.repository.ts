@@ -7,6 +7,8 @@ export interface NewDelivery {
   eventId: string;
   eventType: string;
   payload: WebhookPayload;
+  /** The trace the delivery continues (null or absent: none). */
+  traceId?: string | null;
 }
 
 /** A delivery claimed for one attempt, with what sending it needs. */
@@ -19,6 +21,8 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** The trace of the event's cause, which the attempt continues (null or absent: none). */
+  traceId?: string | null;
 }
 
 /** A pending delivery: the attempts made so far and when the next one is due. */

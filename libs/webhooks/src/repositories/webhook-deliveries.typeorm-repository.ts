@@ -25,19 +25,20 @@ const MAX_ERROR_CHARS = 500;
  */
 const FAN_OUT = `
   WITH events AS (
-    SELECT seq, id, type, data, occurred_at FROM outbox_events
+    SELECT seq, id, type, data, occurred_at, trace_id FROM outbox_events
      WHERE dispatched_at IS NULL
      ORDER BY seq
      LIMIT $1
      FOR UPDATE SKIP LOCKED
   ), pairs AS MATERIALIZED (
-    SELECT gen_random_uuid() AS delivery_id, w.id AS webhook_id, e.id AS event_id, e.type, e.data, e.occurred_at
+    SELECT gen_random_uuid() AS delivery_id, w.id AS webhook_id, e.id AS event_id, e.type, e.data, e.occurred_at, e.trace_id
       FROM events e JOIN webhooks w ON e.type = ANY (w.events)
   ), inserted AS (
-    INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload)
+    INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, trace_id)
     SELECT delivery_id, webhook_id, event_id, type,
            jsonb_build_object('id', delivery_id, 'event', type,
-             'occurredAt', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', data)
+             'occurredAt', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', data),
+           trace_id
       FROM pairs
     ON CONFLICT (webhook_id, event_id) DO NOTHING
     RETURNING id
@@ -59,9 +60,9 @@ const CLAIM_DUE = `
        SET attempts = d.attempts + 1, next_attempt_at = now() + $2::int * interval '1 millisecond'
       FROM due
      WHERE d.id = due.id
-    RETURNING d.id, d.webhook_id, d.event_type, d.payload, d.attempts
+    RETURNING d.id, d.webhook_id, d.event_type, d.payload, d.attempts, d.trace_id
   )
-  SELECT c.id, c.webhook_id, c.event_type, c.payload, c.attempts, w.url, w.secret
+  SELECT c.id, c.webhook_id, c.event_type, c.payload, c.attempts, c.trace_id, w.url, w.secret
     FROM claimed c JOIN webhooks w ON w.id = c.webhook_id`;
 
 interface ClaimRow {
@@ -70,6 +71,7 @@ interface ClaimRow {
   event_type: string;
   payload: WebhookPayload | string;
   attempts: number;
+  trace_id: string | null;
   url: string;
   secret: string;
 }
@@ -90,7 +92,7 @@ export class TypeormWebhookDeliveriesRepository extends WebhookDeliveriesReposit
   }
 
   insert(delivery: NewDelivery): Promise<WebhookDeliveryEntity> {
-    return this.repo.save(this.repo.create(delivery));
+    return this.repo.save(this.repo.create({ ...delivery, traceId: delivery.traceId ?? null }));
   }
 
   listForWebhook(webhookId: string, limit: number): Promise<WebhookDeliveryEntity[]> {
@@ -107,6 +109,7 @@ export class TypeormWebhookDeliveriesRepository extends WebhookDeliveriesReposit
       attempts: Number(r.attempts),
       url: r.url,
       secret: r.secret,
+      traceId: r.trace_id,
     }));
   }
 

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectConfig } from '@app/common';
+import { InjectConfig, type TraceIds, TraceScope } from '@app/common';
+import { newSpanId, newTraceId } from '@app/observability';
 import { type ScheduledJob, ScheduledJobs } from '@app/database';
 import { retryDelayMs } from '../domain/backoff';
 import { ClaimedDelivery, WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository';
@@ -110,8 +111,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     return sent;
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const outcome = await this.sender.send(delivery.url, delivery.secret, delivery.payload);
+  /** One attempt, in the trace of the event's cause (a new one without): its request and its log lines name it. */
+  private attempt(delivery: ClaimedDelivery): Promise<void> {
+    const trace: TraceIds = { traceId: delivery.traceId ?? newTraceId(), spanId: newSpanId() };
+    return TraceScope.run(trace, () => this.attemptIn(trace, delivery));
+  }
+
+  private async attemptIn(trace: TraceIds, delivery: ClaimedDelivery): Promise<void> {
+    const outcome = await this.sender.send(delivery.url, delivery.secret, delivery.payload, trace);
     try {
       if (outcome.ok) {
         await this.deliveries.markDelivered(delivery.id, outcome.status);

@@ -1,6 +1,8 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfigSlice } from '@app/common';
+import { SpanKind, tracingConfig, TracingService } from '@app/observability';
 import { signPayload } from '../domain/signature';
 import { serialisePayload, type WebhookPayload } from '../domain/webhook-events';
 import { webhooksConfig } from '../webhooks.config';
@@ -51,6 +53,29 @@ describe('WebhookSender', () => {
       'x-modelgate-delivery': payload.id,
       'x-modelgate-signature': signPayload(got.body, 'the-secret'),
     });
+  });
+
+  it("sends traceparent: the given trace and span (the receiver's parent), else a new trace; with tracing on, a CLIENT span of that span", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = new TracingService(loadConfigSlice(tracingConfig, {}), { serviceName: 'modelgate-api', exporter });
+    const traced = new WebhookSender(loadConfigSlice(webhooksConfig, { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }), tracing);
+    const ids = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+    expect(await traced.send(`${base}/ok?token=secret`, 's', payload, ids)).toEqual({ ok: true, status: 202 });
+    await sender().send(`${base}/ok`, 's', payload);
+    expect(received.map((r) => r.headers.traceparent)).toEqual([
+      `00-${ids.traceId}-${ids.spanId}-01`,
+      expect.stringMatching(/^00-(?!4bf92f3577b34da6a3ce929d0e0e4736)[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+    ]);
+    await tracing.flush();
+    const [span] = exporter.getFinishedSpans();
+    expect(span.spanContext()).toMatchObject(ids);
+    expect(span.kind).toBe(SpanKind.CLIENT);
+    expect(span.attributes).toMatchObject({
+      'url.full': `${base}/ok`,
+      'http.response.status_code': 202,
+      'modelgate.webhook.event': 'ping',
+    });
+    await tracing.onApplicationShutdown();
   });
 
   it('fails an attempt the receiver does not answer in time', async () => {

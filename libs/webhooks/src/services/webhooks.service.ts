@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Actor, InjectConfig, Page, toPage, ValidationFailedError, type PageQueryDto } from '@app/common';
+import { Actor, InjectConfig, Page, toPage, TraceScope, ValidationFailedError, type PageQueryDto } from '@app/common';
 import { AuditTrail } from '@app/audit';
 import { UnitOfWork } from '@app/database';
 import { checkDestination } from '../domain/allowed-hosts';
@@ -71,6 +71,8 @@ export class WebhooksService {
       eventId: randomUUID(),
       eventType: PING_EVENT,
       payload: { id: deliveryId, event: PING_EVENT, occurredAt: new Date().toISOString(), data: { webhookId: webhook.id } },
+      // The ping continues the trace of the request that asked for it.
+      traceId: TraceScope.current()?.traceId ?? null,
     });
     this.dispatcher.nudge();
     return toDeliveryDto(row);

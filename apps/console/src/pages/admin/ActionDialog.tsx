@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import { Button, Dialog, DialogTrigger, Heading, Modal } from 'react-aria-components';
-import { ErrorNotice } from '../../ui';
+import { type ReactNode, useState } from 'react';
+import { Button, Dialog, DialogTrigger, Form, Heading, Label, Modal, TextArea, TextField } from 'react-aria-components';
+import { ErrorNotice, FormActions } from '../../ui';
 
 export interface ActionDialogProps {
   /** The trigger's visible text. */
@@ -51,16 +51,21 @@ export function ActionDialog({
 
 /**
  * An action confirmed first: what it does is said, the person confirms or cancels (Cancel has the
- * focus first, so Enter alone never destroys anything); a refusal shows the problem's detail.
+ * focus first, so Enter alone never destroys anything); a refusal shows the problem's detail. With
+ * `comment`, a free-text field goes with the confirmation (it has the focus then, and the action
+ * receives its text, trimmed).
  */
-export function ConfirmAction({
+export function ConfirmAction<T>({
   label,
   labelSuffix,
   title,
   children,
   confirmLabel,
+  pendingLabel = 'Working…',
   danger = false,
+  alert = danger,
   failure,
+  comment,
   action,
   onDone,
 }: {
@@ -69,45 +74,72 @@ export function ConfirmAction({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The confirm button's text while the action runs. */
+  pendingLabel?: string;
   danger?: boolean;
+  /** An alertdialog, not dismissed by a click outside (default: when `danger`). */
+  alert?: boolean;
   /** The title of the error shown when the API refuses. */
   failure: string;
-  action: () => Promise<unknown>;
-  onDone?: () => void;
+  /** An optional comment field: its label, and the most characters the API takes. */
+  comment?: { label: string; maxLength: number };
+  action: (comment: string) => Promise<T>;
+  onDone?: (result: T) => void;
 }) {
-  const run = useMutation({ mutationFn: action });
+  const [text, setText] = useState('');
+  const run = useMutation({ mutationFn: () => action(text.trim()) });
+  const confirm = (close: () => void) =>
+    run.mutate(undefined, {
+      onSuccess: (result) => {
+        close();
+        onDone?.(result);
+      },
+    });
   return (
     <ActionDialog
       label={label}
       labelSuffix={labelSuffix}
       triggerClassName={`button admin-small${danger ? ' admin-danger-quiet' : ''}`}
       title={title}
-      alert={danger}
-      onOpenChange={(open) => !open && run.reset()}
+      alert={alert}
+      onOpenChange={(open) => {
+        if (!open) {
+          run.reset();
+          setText('');
+        }
+      }}
     >
       {(close) => (
         <>
           {children}
           {run.isError && <ErrorNotice error={run.error} title={failure} />}
-          <div className="actions">
-            <Button className="button" onPress={close} autoFocus>
-              Cancel
-            </Button>
-            <Button
-              className={`button ${danger ? 'button-danger' : 'button-primary'}`}
-              isDisabled={run.isPending}
-              onPress={() =>
-                run.mutate(undefined, {
-                  onSuccess: () => {
-                    close();
-                    onDone?.();
-                  },
-                })
-              }
+          {comment ? (
+            <Form
+              onSubmit={(e) => {
+                e.preventDefault();
+                confirm(close);
+              }}
             >
-              {run.isPending ? 'Working…' : confirmLabel}
-            </Button>
-          </div>
+              <TextField className="field" value={text} onChange={setText} maxLength={comment.maxLength} autoFocus>
+                <Label>{comment.label}</Label>
+                <TextArea rows={3} />
+              </TextField>
+              <FormActions onCancel={close} submit={confirmLabel} pendingLabel={pendingLabel} pending={run.isPending} danger={danger} />
+            </Form>
+          ) : (
+            <div className="actions">
+              <Button className="button" onPress={close} autoFocus>
+                Cancel
+              </Button>
+              <Button
+                className={`button ${danger ? 'button-danger' : 'button-primary'}`}
+                isDisabled={run.isPending}
+                onPress={() => confirm(close)}
+              >
+                {run.isPending ? pendingLabel : confirmLabel}
+              </Button>
+            </div>
+          )}
         </>
       )}
     </ActionDialog>

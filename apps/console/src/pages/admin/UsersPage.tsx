@@ -105,7 +105,7 @@ export function UsersPage() {
                     <RoleBadges roles={u.roles} />
                   </td>
                   <td>{u.disabled ? <span className="badge admin-off">disabled</span> : <span className="badge admin-on">active</span>}</td>
-                  <td>{isApprover(u) ? <span className="badge admin-on">approver</span> : <span className="muted">no</span>}</td>
+                  <td>{u.approver ? <span className="badge admin-on">approver</span> : <span className="muted">no</span>}</td>
                   <td>
                     <time dateTime={u.createdAt}>{formatDate(u.createdAt)}</time>
                   </td>
@@ -135,16 +135,9 @@ export function UsersPage() {
   );
 }
 
-/** The approver flag (CONTRACT.md "Governance and rollout (v1)") is newer than the generated SDK's types. */
-type PatchUserBody = UpdateUserDtoWritable & { approver?: boolean };
-
-function isApprover(user: UserDto): boolean {
-  return (user as UserDto & { approver?: boolean }).approver === true;
-}
-
 function usePatchUser(user: UserDto) {
   const { client } = useSession();
-  return (body: PatchUserBody) => dataOf(updateUser({ client: client.api, path: { id: user.id }, body }));
+  return (body: UpdateUserDtoWritable) => dataOf(updateUser({ client: client.api, path: { id: user.id }, body }));
 }
 
 function CreateUser({ onCreated }: { onCreated: Say }) {
@@ -314,7 +307,7 @@ function ToggleDisabled({ user, onDone }: { user: UserDto; onDone: Say }) {
 /** Approvers decide promotion requests (admins always may); nobody decides their own. */
 function ToggleApprover({ user, onDone }: { user: UserDto; onDone: Say }) {
   const patch = usePatchUser(user);
-  if (isApprover(user)) {
+  if (user.approver) {
     return (
       <ConfirmAction
         label="Remove approver"

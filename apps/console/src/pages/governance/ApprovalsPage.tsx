@@ -1,12 +1,12 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { approvePromotionRequest, dataOf, listPromotionRequests, type PromotionRequestDto, rejectPromotionRequest } from '@modelgate/sdk';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Form, Label, TextArea, TextField } from 'react-aria-components';
 import { Link } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, FormActions, formatDate, Loading, Pager } from '../../ui';
-import { ActionDialog } from '../admin/ActionDialog';
+import { Empty, ErrorNotice, formatDate, Loading, Pager } from '../../ui';
+import { ConfirmAction } from '../admin/ActionDialog';
 import { offsetOf, PAGE_SIZE, useUrlFilters } from '../admin/search-params';
-import { decidePromotionRequest, isRequestStatus, listPromotionRequests, type PromotionRequest, REQUEST_STATUSES } from './governance-api';
+import { isRequestStatus, REQUEST_STATUSES } from './governance-api';
 import '../admin/admin.css';
 import './governance.css';
 
@@ -22,12 +22,12 @@ export function ApprovalsPage() {
 
   const requests = useQuery({
     queryKey: ['promotion-requests', { status, offset }],
-    queryFn: ({ signal }) => listPromotionRequests(client, { status, limit: PAGE_SIZE, offset }, signal),
+    queryFn: ({ signal }) => dataOf(listPromotionRequests({ client: client.api, query: { status, limit: PAGE_SIZE, offset }, signal })),
     placeholderData: keepPreviousData,
   });
 
   /** A decision changes the requests, and (approved) the model's versions. */
-  const decided = (r: PromotionRequest) => {
+  const decided = (r: PromotionRequestDto) => {
     say(
       r.status === 'approved'
         ? `Approved: ${r.model} v${r.version} is now in production.`
@@ -157,75 +157,50 @@ export function ApprovalsPage() {
   );
 }
 
-/** Approve or reject, with an optional comment; a refusal (not an approver, your own request, decided meanwhile) shows its detail. */
+/**
+ * Approve or reject, with an optional comment; a refusal (not an approver, your own request, decided
+ * meanwhile) shows its detail. A rejection is a plain dialog, not an alert: the requester may ask again.
+ */
 function Decide({
   request: r,
   decision,
   onDone,
 }: {
-  request: PromotionRequest;
+  request: PromotionRequestDto;
   decision: 'approve' | 'reject';
-  onDone: (r: PromotionRequest) => void;
+  onDone: (r: PromotionRequestDto) => void;
 }) {
   const { client } = useSession();
-  const [comment, setComment] = useState('');
-  const run = useMutation({ mutationFn: () => decidePromotionRequest(client, r.id, decision, comment) });
   const approve = decision === 'approve';
   const subject = `${r.model} v${r.version}`;
   return (
-    <ActionDialog
+    <ConfirmAction
       label={approve ? 'Approve' : 'Reject'}
       labelSuffix={subject}
-      triggerClassName={`button admin-small${approve ? '' : ' admin-danger-quiet'}`}
       title={approve ? `Approve the promotion of ${subject}?` : `Reject the promotion of ${subject}?`}
-      onOpenChange={(open) => {
-        if (!open) {
-          run.reset();
-          setComment('');
-        }
+      confirmLabel={approve ? 'Approve promotion' : 'Reject promotion'}
+      pendingLabel={approve ? 'Approving…' : 'Rejecting…'}
+      danger={!approve}
+      alert={false}
+      failure={approve ? 'The promotion was not approved' : 'The promotion was not rejected'}
+      comment={{ label: 'Comment (optional, kept with the decision)', maxLength: 1000 }}
+      action={(comment) => {
+        const options = { client: client.api, path: { id: r.id }, body: comment ? { comment } : {} };
+        return dataOf(approve ? approvePromotionRequest(options) : rejectPromotionRequest(options));
       }}
+      onDone={onDone}
     >
-      {(close) => (
-        <>
-          <p>
-            {approve
-              ? `${subject} moves to production at once and serves every request to ${r.model}; the current production version, if any, is deprecated.`
-              : `${subject} stays where it is; ${r.requestedBy} may ask again.`}
-          </p>
-          {r.reason && (
-            <p>
-              <span className="muted">Reason given by {r.requestedBy}: </span>
-              {r.reason}
-            </p>
-          )}
-          {run.isError && (
-            <ErrorNotice error={run.error} title={approve ? 'The promotion was not approved' : 'The promotion was not rejected'} />
-          )}
-          <Form
-            onSubmit={(e) => {
-              e.preventDefault();
-              run.mutate(undefined, {
-                onSuccess: (decided) => {
-                  close();
-                  onDone(decided);
-                },
-              });
-            }}
-          >
-            <TextField className="field" value={comment} onChange={setComment} maxLength={1000} autoFocus>
-              <Label>Comment (optional, kept with the decision)</Label>
-              <TextArea rows={3} />
-            </TextField>
-            <FormActions
-              onCancel={close}
-              submit={approve ? 'Approve promotion' : 'Reject promotion'}
-              pendingLabel={approve ? 'Approving…' : 'Rejecting…'}
-              pending={run.isPending}
-              danger={!approve}
-            />
-          </Form>
-        </>
+      <p>
+        {approve
+          ? `${subject} moves to production at once and serves every request to ${r.model}; the current production version, if any, is deprecated.`
+          : `${subject} stays where it is; ${r.requestedBy} may ask again.`}
+      </p>
+      {r.reason && (
+        <p>
+          <span className="muted">Reason given by {r.requestedBy}: </span>
+          {r.reason}
+        </p>
       )}
-    </ActionDialog>
+    </ConfirmAction>
   );
 }

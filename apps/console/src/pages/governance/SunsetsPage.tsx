@@ -1,10 +1,10 @@
+import { dataOf, listSunsets } from '@modelgate/sdk';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useSession } from '../../session';
 import { Empty, ErrorNotice, formatDate, Loading, Pager } from '../../ui';
 import { offsetOf, PAGE_SIZE, useUrlFilters } from '../admin/search-params';
 import { countdown } from '../models/Sunset';
-import { listSunsets } from './governance-api';
 import '../admin/admin.css';
 import './governance.css';
 
@@ -15,7 +15,7 @@ export function SunsetsPage() {
   const offset = offsetOf(params);
   const sunsets = useQuery({
     queryKey: ['sunsets', { offset }],
-    queryFn: ({ signal }) => listSunsets(client, { limit: PAGE_SIZE, offset }, signal),
+    queryFn: ({ signal }) => dataOf(listSunsets({ client: client.api, query: { limit: PAGE_SIZE, offset }, signal })),
     placeholderData: keepPreviousData,
   });
   const now = new Date();

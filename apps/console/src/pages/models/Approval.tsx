@@ -1,8 +1,8 @@
+import { dataOf, listPromotionRequests, updateModel } from '@modelgate/sdk';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useSession } from '../../session';
 import { ConfirmAction } from '../admin/ActionDialog';
-import { listPromotionRequests, setRequireApproval } from '../governance/governance-api';
 import '../admin/admin.css';
 
 /** Whether moves to production wait for an approver; an admin turns it on or off (`PATCH /v1/models/{name}`). */
@@ -10,6 +10,7 @@ export function RequireApproval({ model, required }: { model: string; required: 
   const { client, can } = useSession();
   const queries = useQueryClient();
   const refresh = () => void queries.invalidateQueries({ queryKey: ['model', model] });
+  const set = (requireApproval: boolean) => dataOf(updateModel({ client: client.api, path: { name: model }, body: { requireApproval } }));
   return (
     <div>
       <dt>Promotion approval</dt>
@@ -24,7 +25,7 @@ export function RequireApproval({ model, required }: { model: string; required: 
               confirmLabel="Stop requiring approval"
               danger
               failure="The setting was not changed"
-              action={() => setRequireApproval(client, model, false)}
+              action={() => set(false)}
               onDone={refresh}
             >
               <p>An ML engineer’s move to production then takes effect at once, without an approver.</p>
@@ -36,7 +37,7 @@ export function RequireApproval({ model, required }: { model: string; required: 
               title={`Require approval for ${model}?`}
               confirmLabel="Require approval"
               failure="The setting was not changed"
-              action={() => setRequireApproval(client, model, true)}
+              action={() => set(true)}
               onDone={refresh}
             >
               <p>
@@ -56,7 +57,7 @@ export function PendingPromotions({ model }: { model: string }) {
   const pending = useQuery({
     queryKey: ['promotion-requests', { status: 'pending', model }],
     enabled: can('ml-engineer'),
-    queryFn: ({ signal }) => listPromotionRequests(client, { status: 'pending', model, limit: 20 }, signal),
+    queryFn: ({ signal }) => dataOf(listPromotionRequests({ client: client.api, query: { status: 'pending', model, limit: 20 }, signal })),
   });
   const items = pending.data?.items ?? [];
   if (items.length === 0) return null;

@@ -2,6 +2,8 @@ import { dataOf, listModelVersionTransitions, type ModelVersionDto } from '@mode
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { PendingPromotions, RequireApproval } from './Approval';
+import { DriftPanel } from './DriftPanel';
+import { EvaluationReport, stopFactsOf } from './EvaluationReport';
 import { Rollout } from './Rollout';
 import { SignatureChanges } from './SignatureChanges';
 import { Sunset } from './Sunset';
@@ -46,8 +48,6 @@ export function ModelPage() {
   if (model.isPending) return <Loading label="Loading the model" />;
   if (model.isError) return <ErrorNotice error={model.error} title={`Could not load the model ${name}`} />;
   const m = model.data;
-  // Newer than the generated SDK's model type (CONTRACT.md "Governance and rollout (v1)").
-  const requireApproval = (m as { requireApproval?: boolean }).requireApproval === true;
   const items = versions.data?.items ?? [];
   const requested = Number(params.get('version'));
   const selected =
@@ -84,7 +84,7 @@ export function ModelPage() {
           <dt>Created</dt>
           <dd>{formatDate(m.createdAt)}</dd>
         </div>
-        <RequireApproval model={m.name} required={requireApproval} />
+        <RequireApproval model={m.name} required={m.requireApproval} />
       </dl>
       {m.description && <p>{m.description}</p>}
       <PendingPromotions model={m.name} />
@@ -144,9 +144,10 @@ export function ModelPage() {
                 ))}
             </tbody>
           </table>
-          {selected && <VersionDetails session={session} version={selected} requireApproval={requireApproval} />}
+          {selected && <VersionDetails session={session} version={selected} requireApproval={m.requireApproval} />}
         </div>
       )}
+      {selected && session.can('ml-engineer') && <DriftPanel key={`drift-${m.name}:${selected.version}`} version={selected} />}
       {items.length > 0 && <Rollout model={m.name} versions={items} />}
     </section>
   );
@@ -162,7 +163,8 @@ function VersionDetails({
   requireApproval: boolean;
 }) {
   const actions = ACTIONS[v.stage].filter((a) => session.can(a.role));
-  const metrics = Object.entries(v.metrics);
+  // A trained version's report is shown by EvaluationReport, not as one JSON figure.
+  const metrics = Object.entries(v.metrics).filter(([k]) => k !== 'report');
   return (
     <article className="card version" aria-labelledby="version-title">
       <div className="page-head">
@@ -243,6 +245,7 @@ function VersionDetails({
       ) : (
         <p className="muted">No metrics were recorded.</p>
       )}
+      <EvaluationReport report={v.metrics.report} stop={stopFactsOf(v.metrics)} level={3} />
 
       <h3>Signature</h3>
       {v.signatureChanges.length > 0 && <SignatureChanges changes={v.signatureChanges} />}

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useSession } from '../../session';
+import { EvaluationReport, stopFactsOf } from '../models/EvaluationReport';
 import { jobEvents } from './events';
 import { ErrorNotice, formatDate, Loading } from '../../ui';
 import { useDatasetNames } from './DatasetsTable';
@@ -212,12 +213,23 @@ function JobView({ id }: { id: string }) {
         </>
       )}
 
+      {j.status === 'succeeded' && (
+        <EvaluationReport
+          report={j.report}
+          stop={
+            j.stoppedEpoch !== null && j.stopReason !== null
+              ? { ...stopFactsOf({ ...j.metrics, stoppedEpoch: j.stoppedEpoch, stopReason: j.stopReason })!, epochs: j.progress.epochs }
+              : undefined
+          }
+        />
+      )}
+
       <h2>Settings</h2>
       <dl className="facts">
         {[...Object.entries(j.architecture), ...Object.entries(j.hyperparameters)].map(([k, v]) => (
           <div key={k}>
             <dt>{k}</dt>
-            <dd>{Array.isArray(v) ? `[${v.join(', ')}]` : formatMetric(v)}</dd>
+            <dd>{formatSetting(v)}</dd>
           </div>
         ))}
         <div>
@@ -229,6 +241,16 @@ function JobView({ id }: { id: string }) {
   );
 }
 
+/** A setting as resolved: lists in brackets, objects (earlyStopping, a classWeight map) as `key value` pairs. */
+function formatSetting(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'object' && v !== null)
+    return Object.entries(v)
+      .map(([k, x]) => `${k} ${formatMetric(x)}`)
+      .join(', ');
+  return formatMetric(v);
+}
+
 function statusText(j: TrainingJobDto, status: TrainingJobDto['status'], done: number, epochs: number): string {
   switch (status) {
     case 'queued':
@@ -238,7 +260,9 @@ function statusText(j: TrainingJobDto, status: TrainingJobDto['status'], done: n
         ? `Cancelling: it stops within one epoch (epoch ${done} of ${epochs}).`
         : `Running: epoch ${done} of ${epochs}.`;
     case 'succeeded':
-      return `Succeeded after ${done} epochs.`;
+      return j.stopReason === 'early-stopping'
+        ? `Succeeded after ${done} of ${epochs} epochs: stopped early, the validation loss had stopped improving.`
+        : `Succeeded after ${done} epochs.`;
     case 'failed':
       return `Failed after ${done} epochs.`;
     case 'cancelled':

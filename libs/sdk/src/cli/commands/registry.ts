@@ -118,7 +118,12 @@ export function registerRegistry(program: Command, contextFor: ContextFor): void
         const ctx = contextFor(command);
         const client = await ctx.client();
         const v = await client.versions.promote(model, integer('version')(version), { to: o.to, reason: o.reason, force: o.force });
-        ctx.print(v, () => `${v.model} version ${v.version} is now ${v.stage}.\n`);
+        // 202: the model requires approval; the move waits for an approver's decision.
+        ctx.print(v, () =>
+          'stage' in v
+            ? `${v.model} version ${v.version} is now ${v.stage}.\n`
+            : `${v.model} version ${v.version}: promotion request ${v.id} is ${v.status}, waiting for an approver.\n`,
+        );
       },
     );
 }

@@ -17,10 +17,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { MODEL_NAME_PATTERN } from '@app/models';
-import { ACTIVATIONS, Activation, TrainingTask } from '../../trainer/training-spec';
+import { DISTINCT_CAP } from '../../datasets/dataset-format';
+import { ACTIVATIONS, Activation, ClassWeight, OPTIMIZERS, OptimizerName, TrainingTask } from '../../trainer/training-spec';
 
 /*
  * Shapes and types are checked here (400); the limits that depend on the configuration
@@ -48,6 +50,46 @@ export class ArchitectureDto {
   dropout?: number;
 }
 
+export class EarlyStoppingDto {
+  @ApiProperty({ minimum: 1, example: 5, description: 'Epochs in a row without improvement of the validation loss before training stops' })
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  patience: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 0,
+    example: 0.001,
+    description: 'An epoch improves when its validation loss is below the best so far by more than this',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  minDelta?: number;
+}
+
+/** What is wrong with a classWeight value, or undefined when it is "balanced" or a map of class names to positive numbers. */
+function classWeightProblem(value: unknown): string | undefined {
+  if (value === 'balanced') return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'classWeight must be "balanced" or an object of class names to positive weights';
+  const entries = Object.entries(value);
+  if (entries.length === 0) return 'classWeight must name at least one class';
+  if (entries.length > DISTINCT_CAP) return `classWeight may name at most ${DISTINCT_CAP} classes`;
+  const bad = entries.find(([, w]) => typeof w !== 'number' || !Number.isFinite(w) || w <= 0);
+  return bad ? `classWeight of class '${bad[0]}' must be a positive number` : undefined;
+}
+
+const IsClassWeight = () =>
+  ValidateBy({
+    name: 'isClassWeight',
+    validator: {
+      validate: (value) => classWeightProblem(value) === undefined,
+      defaultMessage: (args) => classWeightProblem(args?.value) ?? 'classWeight is not valid',
+    },
+  });
+
 export class HyperparametersDto {
   @ApiProperty({ minimum: 1, example: 30, description: 'At most TRAINING_MAX_EPOCHS' })
   @IsInt()
@@ -60,7 +102,7 @@ export class HyperparametersDto {
   @Min(1)
   batchSize?: number;
 
-  @ApiPropertyOptional({ minimum: 1e-7, maximum: 10, default: 0.01, description: 'Adam learning rate' })
+  @ApiPropertyOptional({ minimum: 1e-7, maximum: 10, default: 0.01, description: "The optimizer's learning rate" })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(1e-7)
@@ -89,6 +131,36 @@ export class HyperparametersDto {
   @Min(0)
   @Max(2_147_483_647)
   seed?: number;
+
+  @ApiPropertyOptional({ enum: OPTIMIZERS, default: 'adam', description: 'sgd is SGD with momentum 0.9' })
+  @IsOptional()
+  @IsIn(OPTIMIZERS)
+  optimizer?: OptimizerName;
+
+  @ApiPropertyOptional({
+    type: EarlyStoppingDto,
+    description:
+      "Stop once the validation loss has not improved by more than minDelta for patience epochs; the best epoch's weights are restored before the version is measured and saved",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EarlyStoppingDto)
+  earlyStopping?: EarlyStoppingDto;
+
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'string', enum: ['balanced'] },
+      { type: 'object', additionalProperties: { type: 'number', minimum: 0, exclusiveMinimum: true } },
+    ],
+    example: 'balanced',
+    description:
+      'Classification only. "balanced": each class weighs n_samples / (n_classes * its count) on the training split (scikit-learn\'s); ' +
+      'or weights by class name (the classes not named weigh 1)',
+  })
+  @IsOptional()
+  @IsClassWeight()
+  classWeight?: ClassWeight;
 }
 
 export class CreateTrainingJobDto {

@@ -1,7 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '@app/common';
+import { COMPLETION_REASONS, type CompletionReason } from '../../trainer/training-spec';
 import { JOB_STATUSES, JobStatus } from '../entities/training-job.entity';
+import { ClassificationReportDto, RegressionReportDto } from './evaluation-report.dto';
 
 export class JobProgressDto {
   @ApiProperty({ example: 12, description: 'Epochs completed' })
@@ -37,6 +39,7 @@ export class EpochRecordDto {
   durationMs: number;
 }
 
+@ApiExtraModels(ClassificationReportDto, RegressionReportDto)
 export class TrainingJobDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -89,6 +92,30 @@ export class TrainingJobDto {
     description: 'Once succeeded: measured on the validation split (train* on the training split)',
   })
   metrics: Record<string, number> | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 18,
+    description: 'Once succeeded: the last epoch run. With early stopping, metrics.bestEpoch is the epoch whose weights were kept',
+  })
+  stoppedEpoch: number | null;
+
+  @ApiProperty({
+    // null among the values too: generated clients read a nullable enum from them.
+    enum: [...COMPLETION_REASONS, null],
+    nullable: true,
+    example: 'early-stopping',
+    description: 'Once succeeded: early-stopping (the validation loss stopped improving) or epochs (every epoch ran)',
+  })
+  stopReason: CompletionReason | null;
+
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(ClassificationReportDto) }, { $ref: getSchemaPath(RegressionReportDto) }],
+    nullable: true,
+    description: 'Once succeeded: the evaluation report on the validation split (also the version’s metrics.report)',
+  })
+  report: ClassificationReportDto | RegressionReportDto | null;
 
   @ApiProperty({ type: Number, nullable: true, example: 3, description: 'The version of modelName this job registered' })
   modelVersion: number | null;

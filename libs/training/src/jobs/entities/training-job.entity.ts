@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ModelVersionEntity } from '@app/models';
-import type { EpochRecord, TrainingSpec, TrainingTask } from '../../trainer/training-spec';
+import type { EvaluationReport } from '../../trainer/evaluation-report';
+import type { CompletionReason, EpochRecord, TrainingSpec, TrainingTask } from '../../trainer/training-spec';
 import { DatasetEntity } from '../../datasets/entities/dataset.entity';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -32,6 +33,14 @@ export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', '
 )
 @Check('training_jobs_finished_dated', `(status IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL)`)
 @Check('training_jobs_succeeded_registered', `(status = 'succeeded') = (model_version_id IS NOT NULL AND model_version IS NOT NULL)`)
+@Check('training_jobs_stop_reason_valid', `stop_reason IN ('early-stopping', 'epochs')`)
+@Check(
+  'training_jobs_stopped_complete',
+  `(stopped_epoch IS NULL) = (stop_reason IS NULL) AND (stop_reason IS NULL OR status = 'succeeded')`,
+)
+@Check('training_jobs_stopped_epoch_range', `stopped_epoch BETWEEN 1 AND epochs`)
+@Check('training_jobs_report_object', `report IS NULL OR (jsonb_typeof(report) = 'object' AND status = 'succeeded')`)
+@Check('training_jobs_trace_id_format', `trace_id ~ '^[0-9a-f]{32}$'`)
 @ForeignKey(() => DatasetEntity, ['datasetId'], ['id'], { name: 'training_jobs_dataset_id_fkey', onDelete: 'RESTRICT' })
 @ForeignKey(() => ModelVersionEntity, ['modelVersionId'], ['id'], { name: 'training_jobs_model_version_id_fkey', onDelete: 'RESTRICT' })
 export class TrainingJobEntity {
@@ -69,6 +78,17 @@ export class TrainingJobEntity {
 
   @Column('jsonb', { nullable: true })
   metrics: Record<string, number> | null;
+
+  /** Succeeded: the last epoch run (1-based) and why it was the last. */
+  @Column('integer', { name: 'stopped_epoch', nullable: true })
+  stoppedEpoch: number | null;
+
+  @Column('text', { name: 'stop_reason', nullable: true })
+  stopReason: CompletionReason | null;
+
+  /** Succeeded: the evaluation report on the validation split. */
+  @Column('jsonb', { nullable: true })
+  report: EvaluationReport | null;
 
   @Column('uuid', { name: 'model_version_id', nullable: true })
   modelVersionId: string | null;
@@ -110,6 +130,10 @@ export class TrainingJobEntity {
 
   @Column('text', { name: 'client_ip', nullable: true })
   clientIp: string | null;
+
+  /** The creating request's W3C trace id: the run's logs, span and events continue that trace. */
+  @Column('text', { name: 'trace_id', nullable: true })
+  traceId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

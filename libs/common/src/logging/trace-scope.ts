@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import { Injectable, NestMiddleware } from '@nestjs/common';
+
+/**
+ * Where a piece of work stands in a distributed trace (W3C Trace Context ids, lower-case hex): the
+ * trace, this work's own span, and the caller's span when the trace came with the request.
+ * @app/observability parses and formats them (`traceparent`); this is all the rest needs to know.
+ */
+export interface TraceIds {
+  /** 32 hex digits. */
+  readonly traceId: string;
+  /** 16 hex digits: this service's span (the request's SERVER span, a job's run, a delivery's CLIENT span). */
+  readonly spanId: string;
+  /** The caller's span (its `traceparent`); absent when this service started the trace. */
+  readonly parentSpanId?: string;
+}
+
+const scope = new AsyncLocalStorage<TraceIds>();
+
+/**
+ * The trace of the work in progress, for code that has no request in hand: log lines (the root
+ * logger's mixin), the event outbox (the trace of the request that caused an event), background
+ * work that runs on behalf of a traced request (a training job, a webhook delivery). Requests on
+ * Nest's router run in their trace's scope (TraceScopeMiddleware); the lean inference routes do not
+ * (their one log line names the trace itself, and their usage event takes it from the Actor).
+ */
+export const TraceScope = {
+  run<T>(ids: TraceIds, work: () => T): T {
+    return scope.run(ids, work);
+  },
+  current(): TraceIds | undefined {
+    return scope.getStore();
+  },
+};
+
+/** The trace fields of a log line written in a trace's scope (pino's `mixin`). */
+export function traceLogFields(): { traceId?: string; spanId?: string } {
+  const ids = scope.getStore();
+  // A new object each time: pino merges the line's own fields into it.
+  return ids ? { traceId: ids.traceId, spanId: ids.spanId } : {};
+}
+
+/** The trace a request carries (set with its id, request pipeline step 1). */
+export function requestTraceOf(req: object): TraceIds | undefined {
+  return (req as { trace?: TraceIds }).trace;
+}
+
+/** Runs the rest of a request (on Nest's router) in its trace's scope. */
+@Injectable()
+export class TraceScopeMiddleware implements NestMiddleware {
+  use(req: IncomingMessage, _res: unknown, next: () => void): void {
+    const ids = requestTraceOf(req);
+    if (ids) TraceScope.run(ids, next);
+    else next();
+  }
+}

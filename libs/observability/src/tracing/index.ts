@@ -1,0 +1,4 @@
+export * from './trace-context';
+export * from './tracing.config';
+export * from './tracing.module';
+export * from './tracing.service';
