@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
 import { dashboardHtml, type PageModel, type PagePanel } from './dashboard-page';
 import { fieldFor, intervals, layoutPanels, legendName, onGrid, readDashboard, substitute } from './dashboard-queries';
+import { mulberry32 } from '@app/inference';
 
 /**
  * `npm run screenshot:dashboard`: docs/screenshots/dashboard.png, the Grafana dashboard of
@@ -187,17 +188,6 @@ function blobs(): { csv: Buffer; rows: number[][]; std: number } {
   return { csv, rows, std };
 }
 
-/** A seeded generator (mulberry32): the same traffic on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Setup {
   auth: Record<string, string>;
   keys: Record<'web' | 'batch' | 'greedy', string>;
@@ -276,7 +266,7 @@ async function train(base: string, setup: Setup, seed: number): Promise<number> 
  */
 async function drive(base: string, setup: Setup): Promise<Map<string, number>> {
   const { rows, std } = blobs();
-  const next = random(18);
+  const next = mulberry32(18);
   const draw = (shift: boolean) => {
     const row = [...rows[Math.floor(next() * rows.length)]];
     if (shift) row[FEATURES.indexOf(SHIFTED)] += 3 * std;

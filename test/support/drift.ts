@@ -1,18 +1,8 @@
 import { readFixtureCsv } from './fixtures';
 import { BLOBS_FEATURES } from './training';
+import { mulberry32 } from '@app/inference';
 
 /** Rows for drift suites: the blobs dataset's feature rows, drawn the same way on every run. */
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The blobs CSV (header and raw rows) and its feature columns as numbers, in BLOBS_FEATURES order. */
 export function blobsTable(): { header: string[]; rows: string[][]; table: number[][] } {
@@ -22,7 +12,7 @@ export function blobsTable(): { header: string[]; rows: string[][]; table: numbe
 
 /** `count` rows drawn (with replacement) from `table`, the feature `shifted` moved by `shift` × `std`. */
 export function drawRows(table: number[][], count: number, seed: number, shifted: string, shift = 0, std = 0): number[][] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const j = BLOBS_FEATURES.indexOf(shifted);
   return Array.from({ length: count }, () => {
     const row = [...table[Math.floor(next() * table.length)]];
