@@ -28,6 +28,9 @@ import { mulberry32 } from '../libs/inference/src/util/prng';
  *                   string-graph {inputs: {name: rows}, outputs: {name: rows}}, every row flat
  *                   (NamedFixtureReference; a `text` row is [string])
  *   datasets/blobs.csv, datasets/regression.csv
+ *   datasets/customers.csv, datasets/customers-holdout.csv   a churn table with a known rule (see
+ *                   makeCustomers): numeric, text (4 and 40 values) and boolean columns, ~10 % empty
+ *                   feature cells, ~1 % empty targets, ~1 in 4 rows `churned`
  *   classifier.zip, classifier.tar.gz   upload archives of classifier/
  *   index.json      what is where (shapes, labels, metrics)
  *
@@ -109,7 +112,17 @@ async function writeAll(dir: string): Promise<void> {
     [...REGRESSION_FEATURES, 'y'],
     regression.map((r) => [...r.x, r.y]),
   );
+  const customers = makeCustomers(4000, 21);
+  writeCsv(join(dir, 'datasets', 'customers.csv'), CUSTOMER_COLUMNS, customers);
+  writeCsv(join(dir, 'datasets', 'customers-holdout.csv'), CUSTOMER_COLUMNS, makeCustomers(2000, 22, false));
   index.datasets = {
+    customers: {
+      file: 'datasets/customers.csv',
+      holdout: 'datasets/customers-holdout.csv',
+      rows: customers.length,
+      features: CUSTOMER_FEATURES,
+      target: 'churn',
+    },
     blobs: { file: 'datasets/blobs.csv', rows: blobs.length, features: BLOBS_FEATURES, target: 'species', classes: LABELS },
     regression: { file: 'datasets/regression.csv', rows: regression.length, features: REGRESSION_FEATURES, target: 'y' },
   };
@@ -511,6 +524,46 @@ function makeBlobs(n: number, seed: number): { x: number[]; y: number }[] {
     return { x: centres[y].map((c, j) => round(c + normal() * spread[j], 2)), y };
   });
   return shuffle(rows, mulberry32(seed + 1));
+}
+
+export const CUSTOMER_FEATURES = ['tenure', 'monthly', 'plan', 'region', 'autopay'];
+const CUSTOMER_COLUMNS = [...CUSTOMER_FEATURES, 'churn', 'value'];
+const PLANS: [string, number, number, number][] = [
+  // name, share of customers, effect on the churn score, on the value
+  ['basic', 0.45, 0.8, 0],
+  ['standard', 0.3, 0, 40],
+  ['premium', 0.2, -0.8, 90],
+  ['enterprise', 0.05, -1.6, 200],
+];
+
+/**
+ * A churn table with a known rule: score = −0.05·tenure + 0.03·(monthly − 70) + plan effect +
+ * region effect (40 regions, effects in [−1, 1]) + (autopay ? −1 : 0.5) + N(0, 0.5²); churned when the
+ * score is above 0 (about one row in four). Then ~10 % of the feature cells are emptied (the rule saw
+ * the full row) and, with `dropTargets`, ~1 % of the targets. A second target, `value` (regression):
+ * 30·√tenure + 2·monthly + plan value + 40·region effect + (autopay ? 25 : 0) + N(0, 15²).
+ */
+function makeCustomers(n: number, seed: number, dropTargets = true): (string | number)[][] {
+  const rand = mulberry32(seed);
+  const effects = mulberry32(5);
+  const regions = Array.from({ length: 40 }, (_, i) => ({ name: `r${String(i + 1).padStart(2, '0')}`, effect: effects() * 2 - 1 }));
+  const normal = gaussian(seed + 1);
+  return Array.from({ length: n }, () => {
+    const tenure = Math.floor(rand() * 73);
+    const monthly = round(70 + normal() * 25, 2);
+    let pick = rand();
+    const plan = PLANS.find(([, share]) => (pick -= share) < 0) ?? PLANS[0];
+    // Regions are skewed: low numbers are more common (a long tail, as real categories have).
+    const region = regions[Math.floor(regions.length * rand() ** 2)];
+    const autopay = rand() < 0.6;
+    const score = -0.05 * tenure + 0.03 * (monthly - 70) + plan[2] + region.effect + (autopay ? -1 : 0.5) + normal() * 0.5;
+    const row: (string | number)[] = [tenure, monthly, plan[0], region.name, String(autopay)];
+    for (let j = 0; j < row.length; j++) if (rand() < 0.1) row[j] = '';
+    row.push(dropTargets && rand() < 0.01 ? '' : score > 0 ? 'churned' : 'stayed');
+    const value = 30 * Math.sqrt(tenure) + 2 * monthly + plan[3] + 40 * region.effect + (autopay ? 25 : 0) + normal() * 15;
+    row.push(dropTargets && rand() < 0.01 ? '' : round(value, 2));
+    return row;
+  });
 }
 
 function makeRegression(n: number, seed: number): { x: number[]; y: number }[] {

@@ -218,6 +218,72 @@ describe('modelgate CLI (e2e)', () => {
     expect(followedAsJson).toMatchObject({ status: 'succeeded', modelName: 'blobs-cli', modelVersion: 2, hyperparameters: { epochs: 2 } });
   });
 
+  it('trains on a table with text columns and empty cells: the controls as flags, then predicts raw rows', async () => {
+    const dataset = await cliJson(['datasets', 'upload', fixturePath('datasets', 'customers.csv'), '--name', 'customers']);
+    expect(dataset.columns).toContainEqual({ name: 'plan', type: 'string', missing: expect.any(Number), distinct: 4 });
+    const shown = await cli(['datasets', 'upload', fixturePath('datasets', 'customers.csv'), '--name', 'customers-again']);
+    expect(shown.stdout).toMatch(/tenure \(number, \d+ missing\)/);
+    const job = await cliJson([
+      'train',
+      '--dataset',
+      dataset.id,
+      '--model',
+      'churn-cli',
+      '--features',
+      'tenure,monthly,plan,region,autopay',
+      '--target',
+      'churn',
+      '--epochs',
+      '3',
+      '--optimizer',
+      'rmsprop',
+      '--early-stopping',
+      '2',
+      '--class-weight',
+      'balanced',
+      '--missing-indicator',
+      '--max-categories',
+      '10',
+      '--seed',
+      '4',
+      '--follow',
+    ]);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      hyperparameters: {
+        optimizer: 'rmsprop',
+        earlyStopping: { patience: 2, minDelta: 0 },
+        classWeight: 'balanced',
+        missingIndicator: true,
+        maxCategories: 10,
+      },
+      report: { rowsWithoutTarget: expect.any(Number) },
+    });
+    const answer = await cliJson([
+      'predict',
+      'churn-cli',
+      JSON.stringify([{ tenure: 3, plan: 'basic', region: 'unseen' }, {}]),
+      '--version',
+      '1',
+    ]);
+    expect(answer.labels).toHaveLength(2);
+    const refused = await cli([
+      'train',
+      '--dataset',
+      dataset.id,
+      '--model',
+      'x1',
+      '--features',
+      'plan',
+      '--target',
+      'churn',
+      '--optimizer',
+      'lbfgs',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/lbfgs/);
+  });
+
   // util-linux `script` runs the command on a pseudo-terminal: what a person sees.
   (existsSync('/usr/bin/script') ? it : it.skip)('train --follow on a terminal draws a progress bar', async () => {
     const args = ['train', '--spec', JSON.stringify(trainSpec(datasetId)), '--epochs', '3', '--follow'];

@@ -49,7 +49,7 @@ export function readNamedFixtureReference(name: NamedTensorFixture): NamedFixtur
 }
 
 /** A generated CSV as header + rows of raw strings. */
-export function readFixtureCsv(name: 'blobs' | 'regression'): { header: string[]; rows: string[][] } {
+export function readFixtureCsv(name: 'blobs' | 'regression' | 'customers' | 'customers-holdout'): { header: string[]; rows: string[][] } {
   const [header, ...lines] = readFileSync(fixturePath('datasets', `${name}.csv`), 'utf8')
     .trim()
     .split('\n');

@@ -24,6 +24,7 @@ export { ModelDto } from './dto/model.dto';
 export { ModelVersionDto, StageTransitionDto, TensorSpecDto } from './dto/model-version.dto';
 export { ModelNameParams, ModelVersionParams, ModelAliasParams } from './dto/version-queries.dto';
 export * from './domain/feature-profile';
-export { VersionProfilesService, profiledWidth } from './services/version-profiles.service';
+export * from './domain/feature-encoding';
+export { VersionProfilesService, profiledWidth, assertNotEncoded } from './services/version-profiles.service';
 export type { ProfiledVersion } from './services/version-profiles.service';
 export type { StoredProfile } from './repositories/version-profiles.repository';

@@ -14,6 +14,9 @@ export const trainingConfig = defineConfig({
     TRAINING_MAX_LAYERS: int(8, 1, 100),
     TRAINING_MAX_UNITS: int(1024, 1, 65_536),
     TRAINING_MAX_BATCH_SIZE: int(4096, 1, 1_000_000),
+    TRAINING_MAX_CATEGORIES: int(100, 1, 10_000),
+    TRAINING_EMBEDDING_ABOVE: int(16, 1, 10_000),
+    TRAINING_MAX_INPUT_WIDTH: int(4096, 1, 1_000_000),
     TRAINING_CONCURRENCY: int(1, 1, 64),
     TRAINING_HEARTBEAT_INTERVAL_MS: int(5_000, 100, 600_000),
     TRAINING_STALE_AFTER_SECONDS: int(60, 1, 86_400),
@@ -39,6 +42,12 @@ export const trainingConfig = defineConfig({
     maxLayers: e.TRAINING_MAX_LAYERS,
     maxUnits: e.TRAINING_MAX_UNITS,
     maxBatchSize: e.TRAINING_MAX_BATCH_SIZE,
+    /** Vocabulary entries per text or boolean feature (the default and the most a request may ask for). */
+    maxCategories: e.TRAINING_MAX_CATEGORIES,
+    /** A category feature with a longer vocabulary is embedded rather than one-hot encoded. */
+    embeddingAbove: e.TRAINING_EMBEDDING_ABOVE,
+    /** Columns of the encoded model input (numbers, missing indicators, one-hot slots), checked before a job is queued. */
+    maxInputWidth: e.TRAINING_MAX_INPUT_WIDTH,
     /** Jobs run at once: per worker process with Redis (BullMQ), per API process without. */
     concurrency: e.TRAINING_CONCURRENCY,
     /** How often a running job proves its worker is alive. */

@@ -42,25 +42,8 @@ export function validateInputs(signature: ModelSignature, rows: unknown, options
     throw new ValidationFailedError(errors, `${summary}: ${expected}.`, 'unprocessable');
   };
 
-  if (!Array.isArray(rows)) {
-    return fail([{ field, message: 'must be an array of rows' }], `'${field}' is not a list of rows`);
-  }
-  if (rows.length === 0) {
-    return fail([{ field, message: 'must contain at least one row' }], 'There are no rows to predict');
-  }
-  if (rows.length > options.maxRows) {
-    return fail(
-      [{ field, message: `has ${rows.length} rows; at most ${options.maxRows} are allowed per request` }],
-      `Too many rows (${rows.length} > ${options.maxRows})`,
-    );
-  }
-
-  const errors: FieldError[] = [];
-  let total = 0;
-  const report = (error: FieldError) => {
-    total++;
-    if (errors.length < MAX_ERRORS) errors.push(error);
-  };
+  assertRowList(rows, field, options.maxRows, fail);
+  const { report, finish } = rowErrors(field, fail);
   const columns: InputColumns = inputs.map(() => new Array(rows.length));
   const widths: (number | undefined)[] = inputs.map(() => undefined);
   const accept = (i: number, r: number, flat: unknown[], at: string, fieldOf: (index: number) => string) => {
@@ -123,11 +106,42 @@ export function validateInputs(signature: ModelSignature, rows: unknown, options
     });
   }
 
-  if (total > 0) {
-    if (total > errors.length) errors.push({ field, message: `and ${total - errors.length} more errors` });
-    fail(errors, `${total} ${total === 1 ? 'value does' : 'values do'} not fit the model's input${inputs.length === 1 ? '' : 's'}`);
-  }
+  finish(`the model's input${inputs.length === 1 ? '' : 's'}`);
   return columns;
+}
+
+type Fail = (errors: FieldError[], summary: string) => never;
+
+/** Request rows must be a list of 1 to `maxRows` rows (422 through `fail` otherwise). */
+export function assertRowList(rows: unknown, field: string, maxRows: number, fail: Fail): asserts rows is unknown[] {
+  if (!Array.isArray(rows)) fail([{ field, message: 'must be an array of rows' }], `'${field}' is not a list of rows`);
+  if (rows.length === 0) fail([{ field, message: 'must contain at least one row' }], 'There are no rows to predict');
+  if (rows.length > maxRows) {
+    fail(
+      [{ field, message: `has ${rows.length} rows; at most ${maxRows} are allowed per request` }],
+      `Too many rows (${rows.length} > ${maxRows})`,
+    );
+  }
+}
+
+/**
+ * Collects what is wrong with a request's values, keeping MAX_ERRORS entries (enough to fix a
+ * request, bounded for a 1,000-row mistake); `finish` fails with all of them, if any.
+ */
+export function rowErrors(field: string, fail: Fail): { report: (error: FieldError) => void; finish: (what: string) => void } {
+  const errors: FieldError[] = [];
+  let total = 0;
+  return {
+    report: (error) => {
+      total++;
+      if (errors.length < MAX_ERRORS) errors.push(error);
+    },
+    finish: (what) => {
+      if (total === 0) return;
+      if (total > errors.length) errors.push({ field, message: `and ${total - errors.length} more errors` });
+      fail(errors, `${total} ${total === 1 ? 'value does' : 'values do'} not fit ${what}`);
+    },
+  };
 }
 
 function describeInput(input: TensorSpec): string {

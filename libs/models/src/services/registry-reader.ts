@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ArtifactFiles, ModelFramework, TensorSpec } from '@app/inference';
 import { Observable } from 'rxjs';
 import { ModelDto } from '../dto/model.dto';
+import { encodingOf, FeatureEncoder } from '../domain/feature-encoding';
 import { effectiveStage, Stage } from '../domain/lifecycle';
 import { PRODUCTION_ALIAS } from '../domain/model-name';
 import { ModelAliasNotFoundError, NoProductionVersionError } from '../domain/registry-errors';
@@ -36,6 +37,14 @@ export interface ServableVersion {
   artifactKey: string;
   /** Column order of the input when the version names its features (`params.features`): rows may then be objects. */
   featureNames: string[] | null;
+  /**
+   * A version trained here (with its stored encoding): turns raw rows (named features, category
+   * strings, nulls) into the model's input. Unless it is `plain` (numbers only), requests are read
+   * feature by feature (v2, TF Serving columns).
+   */
+  encoder?: FeatureEncoder | null;
+  /** What requests send (v2, TF Serving metadata): one tensor per raw feature with an encoder, else `inputs`. */
+  requestInputs?: TensorSpec[];
 }
 
 export interface CanarySetting {
@@ -158,7 +167,24 @@ function servable(model: ModelEntity, v: ModelVersionEntity, now: Date = new Dat
     sunsetAt: v.sunsetAt,
     successorVersion: v.successorVersion,
     artifactKey: v.artifactKey,
-    featureNames: featureNamesOf(v.params, v.inputs),
+    ...served(v),
+  };
+}
+
+function served(v: ModelVersionEntity): Pick<ServableVersion, 'featureNames' | 'encoder' | 'requestInputs'> {
+  const encoding = encodingOf(v.params);
+  if (!encoding) return { featureNames: featureNamesOf(v.params, v.inputs), encoder: null, requestInputs: v.inputs };
+  const encoder = new FeatureEncoder(encoding);
+  // Plain numbers keep their one input (v2 and TF Serving clients see what they always saw); rows with nulls are imputed.
+  if (encoder.plain) return { featureNames: featureNamesOf(v.params, v.inputs), encoder, requestInputs: v.inputs };
+  return {
+    featureNames: encoding.features.map((f) => f.name),
+    encoder,
+    requestInputs: encoding.features.map((f) => ({
+      name: f.name,
+      datatype: f.type === 'number' ? 'FP32' : f.type === 'boolean' ? 'BOOL' : 'BYTES',
+      shape: [-1, 1],
+    })),
   };
 }
 

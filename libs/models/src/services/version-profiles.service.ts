@@ -1,3 +1,4 @@
+import { encodingOf, isPlainEncoding } from '../domain/feature-encoding';
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@app/audit';
 import { Actor, ValidationFailedError } from '@app/common';
@@ -20,6 +21,8 @@ export interface ProfiledVersion {
   outputs: TensorSpec[];
   labels: string[] | null;
   featureNames: string[] | null;
+  /** Trained on a table with categories or missing values: its input is encoded (no drift profile yet). */
+  encoded?: boolean;
 }
 
 /**
@@ -49,6 +52,7 @@ export class VersionProfilesService {
       outputs: v.outputs,
       labels: v.labels,
       featureNames: Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : null,
+      encoded: isEncoded(v.params),
     };
   }
 
@@ -108,8 +112,22 @@ export function profiledWidth(inputs: readonly TensorSpec[]): number {
   return input.shape[1];
 }
 
+function isEncoded(params: Record<string, unknown>): boolean {
+  const encoding = encodingOf(params);
+  return encoding !== null && !isPlainEncoding(encoding);
+}
+
+/** A version whose rows serving encodes (categories, missing values) has no numeric input to profile (422). */
+export function assertNotEncoded(version: ProfiledVersion): void {
+  if (!version.encoded) return;
+  throw new ProfileNotApplicableError(
+    `Version ${version.version} was trained on categories or missing values: serving encodes its rows, and drift is measured on numeric inputs only (not yet on encoded ones).`,
+  );
+}
+
 /** A profile's features must be the input's columns, in order (and named as the version names them). */
 export function assertProfileFits(version: ProfiledVersion, profile: VersionProfile, limits: ProfileLimits): void {
+  assertNotEncoded(version);
   const problems = profileProblems(profile, limits);
   if (problems.length) throw new ValidationFailedError(problems, 'The profile is not valid.', 'unprocessable');
   const width = profiledWidth(version.inputs);

@@ -3,6 +3,7 @@ import { Actor, InjectConfig, ValidationFailedError } from '@app/common';
 import { inferenceConfig, type InferenceConfig } from '@app/inference';
 import {
   argmaxRows,
+  assertNotEncoded,
   profileClasses,
   profiledWidth,
   ProfileNotApplicableError,
@@ -66,6 +67,7 @@ export class ProfilesService {
     asked: string[] | undefined,
     actor: Actor,
   ): Promise<StoredProfile> {
+    assertNotEncoded(version);
     const width = profiledWidth(version.inputs);
     await this.datasets.visible(datasetId, actor);
     const file = await this.datasets.readFile(datasetId);
@@ -88,13 +90,17 @@ export class ProfilesService {
       );
     }
 
+    const values = columns.map((name) => contents.values![contents.columns.findIndex((c) => c.name === name)] as (number | null)[]);
+    // Rows with an empty cell in a profiled column cannot be sent to a version of plain numeric
+    // inputs: the profile is built from the complete rows.
+    const complete = Int32Array.from({ length: contents.rows }, (_, r) => r).filter((r) => values.every((column) => column[r] !== null));
+    if (!complete.length) throw new ProfileNotApplicableError('The dataset has no row without an empty cell in the profiled columns.');
     // An even sample beyond PROFILE_MAX_ROWS: the work of a profile is bounded whatever the dataset's size.
-    const rows = sampleRows(contents.rows, this.config.profileMaxRows);
-    const values = columns.map((name) => contents.values![contents.columns.findIndex((c) => c.name === name)] as number[]);
+    const rows = sampleRows(complete.length, this.config.profileMaxRows).map((i) => complete[i]);
     const features = columns.map((name, j) =>
       profileFeature(
         version.featureNames?.[j] ?? name,
-        Float64Array.from(rows, (r) => values[j][r]),
+        Float64Array.from(rows, (r) => values[j][r]!),
       ),
     );
     const profile: VersionProfile = { features, predictions: await this.predictionProfile(version, values, rows), rows: rows.length };
@@ -102,7 +108,11 @@ export class ProfilesService {
   }
 
   /** How the version answers the sampled rows: class shares or value bins (null for other outputs). */
-  private async predictionProfile(version: ProfiledVersion, values: number[][], rows: Int32Array): Promise<PredictionProfile | null> {
+  private async predictionProfile(
+    version: ProfiledVersion,
+    values: (number | null)[][],
+    rows: Int32Array,
+  ): Promise<PredictionProfile | null> {
     const [output] = version.outputs;
     if (version.outputs.length !== 1 || output.shape.length !== 2 || output.datatype === 'BYTES') return null;
     const width = output.shape[1];

@@ -42,7 +42,7 @@ export class InferenceProtocolService {
       name: version.modelName,
       versions: requestable(all, actor).map((v) => String(v.version)),
       platform: version.framework === 'tfjs-graph' ? 'tensorflowjs_graph' : 'tensorflowjs_layers',
-      inputs: version.inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
+      inputs: (version.requestInputs ?? version.inputs).map(({ name, datatype, shape }) => ({ name, datatype, shape })),
       outputs: version.outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
     };
   }

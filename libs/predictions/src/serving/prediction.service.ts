@@ -1,3 +1,4 @@
+import { encodeRows, rowsOfFeatures } from './encode-rows';
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { Actor, deprecationHeaders, DomainError, hasRole, InjectConfig, MetricsRegistry, toProblem, WithHeaders } from '@app/common';
@@ -104,10 +105,7 @@ export class PredictionService {
   /** POST /v1/models/{name}[/versions/{v} | /aliases/{a}]/predict */
   async predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
     return this.metered(target, actor, 'v1', async (version) => {
-      const inputs = validateInputs(signatureOf(version), instances, {
-        maxRows: this.inference.maxRowsPerRequest,
-        featureNames: version.featureNames ?? undefined,
-      });
+      const inputs = this.rowsFor(version, instances, this.inference.maxRowsPerRequest);
       const outcome = await this.run(version, inputs, actor);
       const body: PredictResponse = {
         model: version.modelName,
@@ -124,15 +122,7 @@ export class PredictionService {
   async inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
     return this.metered(target, actor, 'v2', async (version) => {
       try {
-        const decoded = decodeInferRequest(request, version.inputs);
-        // The same checks as v1 (finite values, row width, row count) on each input's decoded rows.
-        const inputs = version.inputs.map(
-          (input, i) =>
-            validateInputs({ ...signatureOf(version), inputs: [input] }, decoded[i], {
-              maxRows: this.inference.maxRowsPerRequest,
-              field: `inputs[${request.inputs.findIndex((t) => t.name === input.name)}].data`,
-            })[0],
-        );
+        const inputs = version.encoder && !version.encoder.plain ? this.encodedV2Inputs(version, request) : this.v2Inputs(version, request);
         const plans = planOutputs(version.outputs, request.outputs);
         const outcome = await this.run(version, inputs, actor);
         const body = encodeInferResponse(
@@ -159,7 +149,7 @@ export class PredictionService {
    */
   async predictInternally(model: string, number: number, rows: unknown[]): Promise<{ version: ServableVersion; outputs: OutputColumns }> {
     const version = await this.registry.version(model, number);
-    const inputs = validateInputs(signatureOf(version), rows, { maxRows: rows.length, featureNames: version.featureNames ?? undefined });
+    const inputs = this.rowsFor(version, rows, rows.length);
     const key = modelKey(version);
     const result = await this.batcher.submit(
       key,
@@ -173,6 +163,42 @@ export class PredictionService {
       this.models.peek(key)?.concurrentBatches,
     );
     return { version, outputs: result.outputs };
+  }
+
+  /** v1's rows as the model's input columns: raw features encoded (a version trained on a table), else checked against the signature. */
+  private rowsFor(version: ServableVersion, rows: unknown, maxRows: number): InputColumns {
+    const encoder = version.encoder;
+    if (encoder && (!encoder.plain || hasMissingValues(rows, encoder.featureNames))) return encodeRows(encoder, rows, { maxRows });
+    return validateInputs(signatureOf(version), rows, { maxRows, featureNames: version.featureNames ?? undefined });
+  }
+
+  /** v2 tensors per model input, with the same checks as v1 (finite values, row width, row count) on each input's rows. */
+  private v2Inputs(version: ServableVersion, request: V2InferRequest): InputColumns {
+    const decoded = decodeInferRequest(request, version.inputs);
+    return version.inputs.map(
+      (input, i) =>
+        validateInputs({ ...signatureOf(version), inputs: [input] }, decoded[i], {
+          maxRows: this.inference.maxRowsPerRequest,
+          field: `inputs[${request.inputs.findIndex((t) => t.name === input.name)}].data`,
+        })[0],
+    );
+  }
+
+  /**
+   * v2 on a version trained on a table: one tensor per raw feature (BYTES for text, BOOL, FP32),
+   * each [rows, 1]; a feature left out of the request is missing in every row.
+   */
+  private encodedV2Inputs(version: ServableVersion, request: V2InferRequest): InputColumns {
+    const features = version.requestInputs ?? [];
+    const named = Array.isArray(request.inputs) ? request.inputs.map((t) => (t as { name?: unknown } | null)?.name) : [];
+    const present = features.filter((f) => named.includes(f.name));
+    const specs = present.length > 0 ? present : features;
+    const rows = rowsOfFeatures(
+      specs.map((f) => f.name),
+      specs.map((f) => f.datatype === 'BOOL'),
+      decodeInferRequest(request, specs),
+    );
+    return encodeRows(version.encoder!, rows, { maxRows: this.inference.maxRowsPerRequest, field: 'inputs' });
   }
 
   /** Resolves a target for metadata/readiness (v2), applying the same lifecycle rules as predict. */
@@ -342,6 +368,20 @@ function assertOutputFits(version: ServableVersion, rows: number, maxOutputValue
       `(${perRow} values per row, MAX_OUTPUT_VALUES_PER_REQUEST=${maxOutputValues}).`,
     { extensions: { maxRows: maxRowsForOutputs(version, maxOutputValues) } },
   );
+}
+
+/**
+ * Rows for a plain numeric version that need its medians: a null value, or an object row that
+ * leaves a feature out. Everything else keeps the signature's own checks and forms.
+ */
+function hasMissingValues(rows: unknown, features: readonly string[]): boolean {
+  if (!Array.isArray(rows)) return false;
+  return rows.some((row) => {
+    if (Array.isArray(row)) return row.some((v) => v === null);
+    if (row === null || typeof row !== 'object') return false;
+    const object = row as Record<string, unknown>;
+    return features.some((name) => object[name] === null || (!(name in object) && Object.keys(object).some((k) => features.includes(k))));
+  });
 }
 
 function signatureOf(version: ServableVersion) {

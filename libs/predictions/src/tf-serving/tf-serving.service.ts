@@ -136,7 +136,7 @@ export class TfServingService {
         signature_def: {
           signature_def: {
             [DEFAULT_SIGNATURE]: {
-              inputs: tensors(version.inputs),
+              inputs: tensors(version.requestInputs ?? version.inputs),
               outputs: tensors(version.outputs),
               method_name: 'tensorflow/serving/predict',
             },
@@ -157,11 +157,14 @@ export class TfServingService {
   ): Promise<{ target: ServingTarget; instances: unknown; version?: ServableVersion }> {
     if (!isObject(inputs)) return { target, instances: inputs };
     const version = await this.pin(target, actor);
-    const names = version.inputs.map((i) => i.name);
     const given = Object.keys(inputs);
-    if (given.length !== names.length || given.some((k) => !names.includes(k))) {
-      const unknown = given.filter((k) => !names.includes(k));
-      const missing = names.filter((k) => !given.includes(k));
+    // A version trained on a table reads features: one left out is missing in every row.
+    const all = (version.requestInputs ?? version.inputs).map((i) => i.name);
+    const raw = version.encoder && !version.encoder.plain;
+    const names = raw ? all.filter((k) => given.includes(k)) : all;
+    if (given.length !== names.length || given.some((k) => !names.includes(k)) || names.length === 0) {
+      const unknown = given.filter((k) => !all.includes(k));
+      const missing = raw ? [] : names.filter((k) => !given.includes(k));
       throw new ValidationFailedError(
         [
           ...unknown.map((field) => ({ field: `inputs.${field}`, message: `not an input of this model (inputs: ${names.join(', ')})` })),
@@ -170,7 +173,7 @@ export class TfServingService {
         `inputs must name exactly the model's inputs: ${names.join(', ')}.`,
       );
     }
-    if (names.length === 1) return { target: pinned(version), instances: inputs[names[0]], version };
+    if (names.length === 1 && !raw) return { target: pinned(version), instances: inputs[names[0]], version };
     const batch = names.map((name) => inputs[name]);
     const rows = Array.isArray(batch[0]) ? batch[0].length : -1;
     const ragged = names.filter((name, i) => !Array.isArray(batch[i]) || batch[i].length !== rows);

@@ -141,6 +141,10 @@ export type ClassificationReportDto = {
      */
     rocAuc: number | null;
     /**
+     * Dataset rows dropped before the split because their target is missing (absent on reports of jobs run before missing targets were allowed)
+     */
+    rowsWithoutTarget?: number;
+    /**
      * Mean over the classes weighted by support
      */
     weighted: AveragedMetricsDto;
@@ -242,6 +246,14 @@ export type CreatedWebhookDto = {
 };
 
 export type DatasetColumnDto = {
+    /**
+     * Text columns: distinct non-empty values, counted up to 1,000 (1,000 means "1,000 or more")
+     */
+    distinct?: number;
+    /**
+     * Empty cells (CSV) or nulls (JSON lines) in the column
+     */
+    missing: number;
     name: string;
     /**
      * Set by the column's first non-empty value
@@ -405,6 +417,14 @@ export type HyperparametersDto = {
      * The optimizer's learning rate
      */
     learningRate?: number;
+    /**
+     * Values kept per text or boolean feature, most frequent in the training split first (default and upper bound: TRAINING_MAX_CATEGORIES); the rest, and values never seen, share one out-of-vocabulary slot
+     */
+    maxCategories?: number;
+    /**
+     * Numeric features with missing cells in the training split also get a 0/1 "was missing" input
+     */
+    missingIndicator?: boolean;
     /**
      * sgd is SGD with momentum 0.9
      */
@@ -835,6 +855,10 @@ export type RegressionReportDto = {
      * Root mean squared error
      */
     rmse: number;
+    /**
+     * Dataset rows dropped before the split because their target is missing (absent on reports of jobs run before missing targets were allowed)
+     */
+    rowsWithoutTarget?: number;
 };
 
 export type ResidualQuantilesDto = {

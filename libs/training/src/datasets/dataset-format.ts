@@ -6,8 +6,10 @@ export type ColumnType = 'number' | 'string' | 'boolean';
 export interface DatasetColumn {
   name: string;
   type: ColumnType;
-  /** Distinct values, counted up to DISTINCT_CAP + 1 (so a value above the cap means "more"). */
+  /** Distinct non-empty values, counted up to DISTINCT_CAP + 1 (so a value above the cap means "more"). */
   distinct?: number;
+  /** Empty cells (CSV) and nulls (JSON lines): missing values. Absent in datasets stored before they were allowed (none). */
+  missing?: number;
   /** Number columns: whether every value is an integer (integer classes can be a classification target). */
   integer?: boolean;
 }
@@ -17,7 +19,8 @@ export const DISTINCT_CAP = 1000;
 
 export type DatasetFormat = 'csv' | 'jsonl';
 
-export type CellValue = number | string | boolean;
+/** `null`: a missing value (an empty CSV cell, a JSON null). */
+export type CellValue = number | string | boolean | null;
 
 /** Where a malformed dataset goes wrong: 1-based physical line and the column (name or 1-based position). */
 export interface DatasetErrorLocation {

@@ -20,15 +20,15 @@ describe('readDataset', () => {
     expect(data).toEqual({
       format: 'csv',
       columns: [
-        { name: 'a', type: 'number', distinct: 3, integer: false },
-        { name: 'b', type: 'string', distinct: 3 },
-        { name: 'c', type: 'boolean', distinct: 2 },
-        { name: 'd', type: 'number', distinct: 3, integer: true },
+        { name: 'a', type: 'number', distinct: 3, integer: false, missing: 0 },
+        { name: 'b', type: 'string', distinct: 2, missing: 1 },
+        { name: 'c', type: 'boolean', distinct: 2, missing: 0 },
+        { name: 'd', type: 'number', distinct: 3, integer: true, missing: 0 },
       ],
       rows: 3,
       values: [
         [1, -2.5, 0.5],
-        ['x', 'y', ''],
+        ['x', 'y', null],
         [true, false, true],
         [25, 3, 4],
       ],
@@ -79,19 +79,30 @@ describe('readDataset', () => {
     expect(e.message).toContain("'abc' is not a number");
   });
 
-  it('refuses a missing value in a numeric column, before or after its first number', async () => {
-    const e = await failure('x,y\n1,2\n3,\n');
-    expect(e.reason).toBe('empty-value');
-    expect(e.location).toEqual({ line: 3, column: 'y' });
-    expect(await failure('x,y\n1,\n3,4\n')).toMatchObject({ reason: 'empty-value', location: { line: 2, column: 'y' } });
+  it('keeps missing values in any column as null, counts them, and types a column by its non-empty cells', async () => {
+    const data = await readDataset(utf8('x,y,c,b\n1,,red,\n,4,,true\n3,5.5,blue,false\n,,,\n'), { collect: true });
+    expect(data.columns).toEqual([
+      { name: 'x', type: 'number', distinct: 2, integer: true, missing: 2 },
+      { name: 'y', type: 'number', distinct: 2, integer: false, missing: 2 },
+      { name: 'c', type: 'string', distinct: 2, missing: 2 },
+      { name: 'b', type: 'boolean', distinct: 2, missing: 2 },
+    ]);
+    expect(data.values).toEqual([
+      [1, null, 3, null],
+      [null, 4, 5.5, null],
+      ['red', null, 'blue', null],
+      [null, true, false, null],
+    ]);
+    // A non-empty value that does not fit is still a malformed file.
+    expect(await failure('x,y\n1,\n3,4\n5,abc\n')).toMatchObject({ reason: 'type-mismatch', location: { line: 4, column: 'y' } });
   });
 
   it('counts distinct values and tells integer columns apart', async () => {
     const data = await readDataset(utf8('a,b,c\n1,1.5,x\n2,2,y\n1,3,x\n'));
     expect(data.columns).toEqual([
-      { name: 'a', type: 'number', distinct: 2, integer: true },
-      { name: 'b', type: 'number', distinct: 3, integer: false },
-      { name: 'c', type: 'string', distinct: 2 },
+      { name: 'a', type: 'number', distinct: 2, integer: true, missing: 0 },
+      { name: 'b', type: 'number', distinct: 3, integer: false, missing: 0 },
+      { name: 'c', type: 'string', distinct: 2, missing: 0 },
     ]);
   });
 
@@ -124,7 +135,12 @@ describe('readDataset', () => {
     expect(await failure('{"a":1,"b":2}\n{"a":3}\n')).toMatchObject({ reason: 'ragged-row', location: { line: 2, column: 'b' } });
     expect(await failure('{"a":1}\n{"a":3,"z":1}\n')).toMatchObject({ reason: 'ragged-row', location: { line: 2, column: 'z' } });
     expect(await failure('{"a":1}\n{"a":"1"}\n')).toMatchObject({ reason: 'type-mismatch', location: { line: 2, column: 'a' } });
-    expect(await failure('{"a":1}\n{"a":null}\n')).toMatchObject({ reason: 'empty-value', location: { line: 2, column: 'a' } });
+    const nulls = await readDataset(utf8('{"a":1,"s":"x"}\n{"a":null,"s":null}\n'), { collect: true });
+    expect(nulls.values).toEqual([
+      [1, null],
+      ['x', null],
+    ]);
+    expect(nulls.columns.map((c) => c.missing)).toEqual([1, 1]);
   });
 
   it('bounds the number of columns', async () => {

@@ -8,9 +8,10 @@ import { CellValue, ColumnType, DatasetColumn, DatasetFormat, DISTINCT_CAP, Malf
  * same reader checks an upload and feeds the trainer, so what was accepted is what is trained on.
  *
  * Types: a column takes the type of its first non-empty value (number, boolean, else string), and
- * every later value must fit it: "1.5" then "abc" in one column is a malformed file (422 naming the
- * line and column), not a silent string column. String columns accept anything, empty included;
- * number and boolean columns have no missing values.
+ * every later non-empty value must fit it: "1.5" then "abc" in one column is a malformed file (422
+ * naming the line and column), not a silent string column. Any column may have missing values (an
+ * empty CSV cell, a JSON null): they are kept as `null` and counted in the column's `missing`; the
+ * trainer imputes them (real tables have holes, and refusing the file would refuse the table).
  *
  * It yields to the event loop every few thousand rows, so checking a large upload in the API does
  * not stall other requests.
@@ -166,8 +167,7 @@ function encodingError(bytes: Uint8Array): MalformedDatasetError {
 class ColumnTyper {
   readonly types: (ColumnType | undefined)[];
   private readonly firstLine: number[];
-  /** Line of the first empty value seen while the column's type was still open. */
-  private readonly earlyEmpty: number[];
+  private readonly missing: number[];
   private readonly distinct: Set<CellValue>[];
   private readonly integer: boolean[];
   readonly values: CellValue[][];
@@ -178,7 +178,7 @@ class ColumnTyper {
   ) {
     this.types = names.map(() => undefined);
     this.firstLine = names.map(() => 0);
-    this.earlyEmpty = names.map(() => 0);
+    this.missing = names.map(() => 0);
     this.distinct = names.map(() => new Set());
     this.integer = names.map(() => true);
     this.values = collect ? names.map(() => []) : [];
@@ -186,17 +186,13 @@ class ColumnTyper {
 
   /** A CSV field: text that may spell a number or a boolean. */
   acceptText(index: number, raw: string, line: number): void {
+    if (raw === '') return this.keep(index, null, line);
     let type = this.types[index];
     if (type === undefined) {
-      if (raw === '') {
-        if (!this.earlyEmpty[index]) this.earlyEmpty[index] = line;
-        return this.keep(index, raw, line);
-      }
       type = NUMBER.test(raw) && Number.isFinite(Number(raw)) ? 'number' : BOOLEAN.test(raw) ? 'boolean' : 'string';
       this.decide(index, type, line);
     }
     if (type === 'string') return this.keep(index, raw, line);
-    if (raw === '') throw this.emptyValue(index, line);
     if (type === 'number') {
       const n = Number(raw);
       if (!NUMBER.test(raw) || !Number.isFinite(n)) throw this.mismatch(index, line, `'${excerpt(raw)}' is not a number`);
@@ -213,7 +209,7 @@ class ColumnTyper {
     if (typeof value === 'number') type = 'number';
     else if (typeof value === 'string') type = 'string';
     else if (typeof value === 'boolean') type = 'boolean';
-    else if (value === null) throw this.emptyValue(index, line);
+    else if (value === null) return this.keep(index, null, line);
     else
       throw new MalformedDatasetError('type-mismatch', 'Values must be numbers, strings or booleans (not objects or arrays).', {
         line,
@@ -229,7 +225,7 @@ class ColumnTyper {
     return this.names.map((name, i) => {
       // A column with no value at all (every field empty) is text.
       const type = this.types[i] ?? 'string';
-      const column: DatasetColumn = { name, type, distinct: this.distinct[i].size };
+      const column: DatasetColumn = { name, type, distinct: this.distinct[i].size, missing: this.missing[i] };
       if (type === 'number') column.integer = this.integer[i];
       return column;
     });
@@ -238,23 +234,17 @@ class ColumnTyper {
   private decide(index: number, type: ColumnType, line: number): void {
     this.types[index] = type;
     this.firstLine[index] = line;
-    if (type !== 'string' && this.earlyEmpty[index]) throw this.emptyValue(index, this.earlyEmpty[index]);
   }
 
   private keep(index: number, value: CellValue, _line: number): void {
     if (this.collect) this.values[index].push(value);
+    if (value === null) {
+      this.missing[index]++;
+      return;
+    }
     const seen = this.distinct[index];
     if (seen.size <= DISTINCT_CAP) seen.add(value);
     if (typeof value === 'number' && !Number.isInteger(value)) this.integer[index] = false;
-  }
-
-  private emptyValue(index: number, line: number): MalformedDatasetError {
-    const type = this.types[index];
-    return new MalformedDatasetError(
-      'empty-value',
-      type ? `The value is missing; the column is ${article(type)} column, which cannot have missing values.` : 'The value is missing.',
-      { line, column: this.names[index] },
-    );
   }
 
   private mismatch(index: number, line: number, what: string): MalformedDatasetError {

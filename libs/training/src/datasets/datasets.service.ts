@@ -9,7 +9,7 @@ import { TrainingJobsRepository } from '../jobs/training-jobs.repository';
 import { AuditTrail } from '@app/audit';
 import { UnitOfWork } from '@app/database';
 import { DatasetInUseError, DatasetNotFoundError } from './dataset-errors';
-import { DatasetFormat } from './dataset-format';
+import { DatasetFormat, DISTINCT_CAP } from './dataset-format';
 import { formatFromFileName, readDataset } from './dataset-reader';
 import { DatasetUpload } from './dataset-upload';
 import { DatasetsRepository } from './datasets.repository';
@@ -166,7 +166,12 @@ export function toDatasetDto(d: DatasetEntity): DatasetDto {
     name: d.name,
     format: d.format,
     rows: d.rows,
-    columns: d.columns.map(({ name, type }) => ({ name, type })),
+    columns: d.columns.map(({ name, type, missing, distinct }) => ({
+      name,
+      type,
+      missing: missing ?? 0,
+      ...(type === 'string' && distinct !== undefined ? { distinct: Math.min(distinct, DISTINCT_CAP) } : {}),
+    })),
     sha256: d.sha256,
     sizeBytes: d.sizeBytes,
     createdAt: d.createdAt.toISOString(),

@@ -69,7 +69,7 @@ export class TrainingJobsService {
     if (dataset) errors.push(...(await classWeightErrors(dto, dataset, errors, () => this.datasets.readFile(dataset.id))));
     if (errors.length)
       throw new ValidationFailedError(errors, 'The training request does not fit the dataset or the configured limits.', 'unprocessable');
-    const spec = resolveSpec(dto);
+    const spec = resolveSpec(dto, this.config);
 
     const job = await this.transactions.run(async (uow) => {
       // The dataset row is locked so that a concurrent delete waits for this job (and then refuses).
@@ -180,12 +180,32 @@ export class TrainingJobsService {
     const allNames = dataset.columns.length > 20 ? `${listed}, … (${dataset.columns.length} columns)` : listed;
     const names = () => allNames;
 
+    const h = dto.hyperparameters;
+    const maxCategories = h.maxCategories ?? limits.maxCategories;
+    if (maxCategories > limits.maxCategories) {
+      errors.push({
+        field: 'hyperparameters.maxCategories',
+        message: `at most ${limits.maxCategories} categories per feature (TRAINING_MAX_CATEGORIES)`,
+      });
+    }
+    // The widest the encoded input can be: a number takes one column (two with an indicator), a
+    // category one per kept value plus its missing and out-of-vocabulary slots.
+    let width = 0;
     dto.features.forEach((name, i) => {
       const column = columns.get(name);
-      if (!column) errors.push({ field: `features[${i}]`, message: `column '${name}' is not in the dataset (columns: ${names()})` });
-      else if (column.type !== 'number')
-        errors.push({ field: `features[${i}]`, message: `column '${name}' is a ${column.type} column; features must be numeric` });
+      if (!column) {
+        errors.push({ field: `features[${i}]`, message: `column '${name}' is not in the dataset (columns: ${names()})` });
+        return;
+      }
+      if (column.type === 'number') width += h.missingIndicator && (column.missing ?? 0) > 0 ? 2 : 1;
+      else width += Math.min(column.type === 'boolean' ? 2 : (column.distinct ?? DISTINCT_CAP + 1), maxCategories) + 2;
     });
+    if (width > limits.maxInputWidth) {
+      errors.push({
+        field: 'features',
+        message: `the features encode to up to ${width} input columns; at most ${limits.maxInputWidth} (TRAINING_MAX_INPUT_WIDTH): drop features or lower hyperparameters.maxCategories`,
+      });
+    }
     const target = columns.get(dto.target);
     if (!target) {
       errors.push({ field: 'target', message: `column '${dto.target}' is not in the dataset (columns: ${names()})` });
@@ -218,7 +238,6 @@ export class TrainingJobsService {
           message: `at most ${limits.maxUnits} units per layer (TRAINING_MAX_UNITS)`,
         });
     });
-    const h = dto.hyperparameters;
     if (h.epochs > limits.maxEpochs)
       errors.push({ field: 'hyperparameters.epochs', message: `at most ${limits.maxEpochs} epochs (TRAINING_MAX_EPOCHS)` });
     if ((h.batchSize ?? DEFAULTS.batchSize) > limits.maxBatchSize) {
@@ -236,7 +255,7 @@ export class TrainingJobsService {
 }
 
 /** The request with every default filled in and a seed drawn if none was given: what the trainer runs, and what is recorded. */
-export function resolveSpec(dto: CreateTrainingJobDto): TrainingSpec {
+export function resolveSpec(dto: CreateTrainingJobDto, limits: Pick<TrainingConfig, 'maxCategories' | 'embeddingAbove'>): TrainingSpec {
   return {
     task: dto.task,
     features: [...dto.features],
@@ -253,6 +272,10 @@ export function resolveSpec(dto: CreateTrainingJobDto): TrainingSpec {
       validationSplit: dto.hyperparameters.validationSplit ?? DEFAULTS.validationSplit,
       seed: dto.hyperparameters.seed ?? randomInt(0, 2_147_483_647),
       ...resolveControls(dto.hyperparameters),
+      // Recorded with the job, so that a configuration change does not alter a queued or retried run.
+      missingIndicator: dto.hyperparameters.missingIndicator ?? false,
+      maxCategories: dto.hyperparameters.maxCategories ?? limits.maxCategories,
+      embeddingAbove: limits.embeddingAbove,
     },
   };
 }

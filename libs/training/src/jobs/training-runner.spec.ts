@@ -48,8 +48,14 @@ class FakeRun implements TrainingRun {
       history: [],
       stoppedEpoch: 5,
       stopReason: 'epochs',
-      report: { mae: 0.1, rmse: 0.2, r2: 0.9, residualQuantiles: { p5: -0.2, p25: -0.1, p50: 0, p75: 0.1, p95: 0.2 } },
-      preprocessing: { standardize: { mean: [], std: [] } },
+      report: {
+        mae: 0.1,
+        rmse: 0.2,
+        r2: 0.9,
+        residualQuantiles: { p5: -0.2, p25: -0.1, p50: 0, p75: 0.1, p95: 0.2 },
+        rowsWithoutTarget: 0,
+      },
+      preprocessing: { standardize: { mean: [], std: [] }, encoding: { features: [] } },
     });
   }
   stop(reason: StopReason): void {

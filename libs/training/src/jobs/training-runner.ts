@@ -204,7 +204,7 @@ export class TrainingRunner {
           },
         },
         stage: 'staging',
-        trainingProfile: { profile: result.profile, datasetId: job.datasetId },
+        ...(result.profile ? { trainingProfile: { profile: result.profile, datasetId: job.datasetId } } : {}),
         source: { trainingJobId: job.id, datasetId: job.datasetId, datasetSha256: job.datasetSha256 },
         createdBy: job.createdBy,
         reason: `trained by job ${job.id}`,

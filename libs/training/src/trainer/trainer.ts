@@ -1,19 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows, profileClasses, profileFeature, profileValues, type VersionProfile } from '@app/models/domain/feature-profile';
+import { FeatureEncoder, isPlainEncoding, layoutOf, type EncodingLayout, type FeatureEncoding } from '@app/models/domain/feature-encoding';
 import type { DatasetContents } from '../datasets/dataset-reader';
+import { learnEncoding, type EncodingOptions } from './encoding-learner';
 import { classificationReport, EvaluationReport, regressionReport } from './evaluation-report';
 import { deriveSeed, permutation, seededRandom } from './seeded-random';
 import { classWeights, EarlyStopper, unknownClasses } from './training-controls';
 import { CompletionReason, EpochRecord, OptimizerName, TrainingSpec } from './training-spec';
+import type { CellValue, ColumnType } from '../datasets/dataset-format';
 
 /**
  * The one training implementation, whatever runs it (a worker thread of the API, or of a BullMQ
  * worker process): a dense network on tabular data, tfjs-layers, saved as a plain layers model.
  *
  * Standardisation is part of the saved model: its first layer is a frozen Dense layer whose kernel
- * is diag(1/std) and bias -mean/std, learned on the training split only. So the model takes raw
- * feature values, and any tfjs runtime (ours for /v1 and /v2, or a user's) predicts correctly
- * with no preprocessing code and no custom layer.
+ * is diag(1/std) and bias -mean/std, learned on the training split only. So a model of numeric
+ * features without missing values takes raw feature values, and any tfjs runtime (ours for /v1 and
+ * /v2, or a user's) predicts correctly with no preprocessing code and no custom layer.
+ *
+ * Category features and missing values are encoded (FeatureEncoding: medians, missing indicators,
+ * vocabularies learned on the training split) into one numeric input that serving builds from raw
+ * rows; the model then standardises only its numeric block (cut out of the input with Cropping1D, a
+ * standard layer), takes the one-hot blocks as they are, and projects each embedded category's block
+ * through a bias-free Dense layer (an embedding).
+ *
+ * Rows whose target is missing are dropped before the split (counted as `rowsWithoutTarget`).
  *
  * Reproducible: with the same seed, data and backend, the split, each epoch's shuffle, the
  * initialisers and the dropout masks are the same, so are the metrics. The optimizer, class weights
@@ -45,11 +56,12 @@ export interface TrainedModel {
   /** The last epoch run (1-based), and why it was the last. */
   stoppedEpoch: number;
   stopReason: CompletionReason;
-  /** On the validation split, with the weights saved. */
-  report: EvaluationReport;
-  preprocessing: { standardize: { mean: number[]; std: number[] } };
-  /** The training split's feature distributions and the validation split's predictions: drift's reference. */
-  profile: VersionProfile;
+  /** On the validation split, with the weights saved; `rowsWithoutTarget`: rows dropped for a missing target. */
+  report: EvaluationReport & { rowsWithoutTarget: number };
+  /** `encoding`: medians, vocabularies, indicators; serving encodes raw rows with it. */
+  preprocessing: { standardize: { mean: number[]; std: number[] }; encoding: FeatureEncoding };
+  /** The training split's feature distributions and the validation split's predictions: drift's reference (plain numeric features only). */
+  profile: VersionProfile | null;
 }
 
 export interface StoppedTraining {
@@ -79,20 +91,40 @@ interface PreparedData {
   rows: number;
   width: number;
   labels: string[] | null;
+  encoding: FeatureEncoding;
+  layout: EncodingLayout;
+  rowsWithoutTarget: number;
 }
 
-export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks: TrainerHooks = {}): Promise<TrainingResult> {
-  const data = prepare(dataset, spec);
-  const { seed, epochs, batchSize, learningRate, validationSplit, earlyStopping, classWeight } = spec.hyperparameters;
+/** Defaults for runs that do not say (unit tests; the service passes its configuration). */
+export const DEFAULT_ENCODING_OPTIONS: EncodingOptions = { maxCategories: 100, embeddingAbove: 16, missingIndicator: false };
 
-  const order = permutation(data.rows, seededRandom(deriveSeed(seed, 1)));
-  const valCount = Math.max(1, Math.round(data.rows * validationSplit));
-  const trainCount = data.rows - valCount;
+export async function train(
+  dataset: DatasetContents,
+  spec: TrainingSpec,
+  hooks: TrainerHooks = {},
+  encodingOptions: EncodingOptions = DEFAULT_ENCODING_OPTIONS,
+): Promise<TrainingResult> {
+  const { seed, epochs, batchSize, learningRate, validationSplit, earlyStopping, classWeight } = spec.hyperparameters;
+  const target = targetOf(dataset, spec);
+  const kept = keptRows(target.values);
+  const rows = kept.length;
+  const order = permutation(rows, seededRandom(deriveSeed(seed, 1)));
+  const valCount = Math.max(1, Math.round(rows * validationSplit));
+  const trainCount = rows - valCount;
   if (trainCount < 1) {
-    throw new TrainingDataError(`The dataset has ${data.rows} rows: too few to hold out a validation split and still train.`);
+    throw new TrainingDataError(
+      `The dataset has ${rows} rows with a target${rows < dataset.rows ? ` (${dataset.rows - rows} without)` : ''}: too few to hold out a validation split and still train.`,
+    );
   }
   const valRows = order.subarray(0, valCount);
   const trainRows = order.subarray(valCount);
+  const h = spec.hyperparameters;
+  const data = prepare(dataset, spec, target, kept, trainRows, {
+    maxCategories: h.maxCategories ?? encodingOptions.maxCategories,
+    embeddingAbove: h.embeddingAbove ?? encodingOptions.embeddingAbove,
+    missingIndicator: h.missingIndicator ?? encodingOptions.missingIndicator,
+  });
   const stats = standardisation(data, trainRows);
 
   const tensors = tf.tidy(() => {
@@ -175,10 +207,12 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
       ...evaluate(model, tensors.xTrain, tensors.yTrain, classification, 'train'),
       trainingRows: trainCount,
       validationRows: valCount,
+      rowsWithoutTarget: data.rowsWithoutTarget,
       ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
     };
-    const report = reportOf(model, data, tensors.xVal, valRows);
-    const profile = profileOf(model, spec, data, trainRows, tensors.xVal);
+    const report = { ...reportOf(model, data, tensors.xVal, valRows), rowsWithoutTarget: data.rowsWithoutTarget };
+    const plain = isPlainEncoding(data.encoding);
+    const profile = plain ? profileOf(model, spec, data, trainRows, tensors.xVal) : null;
     return {
       status: 'succeeded',
       profile,
@@ -189,7 +223,7 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
       stoppedEpoch: history.length,
       stopReason,
       report,
-      preprocessing: { standardize: { mean: stats.mean, std: stats.std } },
+      preprocessing: { standardize: { mean: stats.mean, std: stats.std }, encoding: data.encoding },
     };
   } finally {
     tf.dispose(best);
@@ -198,32 +232,70 @@ export async function train(dataset: DatasetContents, spec: TrainingSpec, hooks:
   }
 }
 
-function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
+interface TargetColumn {
+  type: ColumnType;
+  values: readonly CellValue[];
+}
+
+function columnOf(dataset: DatasetContents, name: string): TargetColumn {
   const values = dataset.values;
   if (!values) throw new Error('The dataset was read without its values.');
-  const column = (name: string) => {
-    const index = dataset.columns.findIndex((c) => c.name === name);
-    if (index < 0) throw new TrainingDataError(`The dataset has no column '${name}'.`);
-    return { index, type: dataset.columns[index].type };
-  };
-  const rows = dataset.rows;
-  const width = spec.features.length;
-  const x = new Float32Array(rows * width);
-  spec.features.forEach((name, j) => {
-    const { index, type } = column(name);
-    if (type !== 'number') throw new TrainingDataError(`Feature '${name}' is a ${type} column; features must be numeric.`);
-    const col = values[index] as number[];
-    for (let r = 0; r < rows; r++) x[r * width + j] = col[r];
-  });
+  const index = dataset.columns.findIndex((c) => c.name === name);
+  if (index < 0) throw new TrainingDataError(`The dataset has no column '${name}'.`);
+  return { type: dataset.columns[index].type, values: values[index] };
+}
 
-  const target = column(spec.target);
-  const raw = values[target.index];
+function targetOf(dataset: DatasetContents, spec: TrainingSpec): TargetColumn {
+  return columnOf(dataset, spec.target);
+}
+
+/** The dataset rows that have a target value (the others cannot be learned from). */
+function keptRows(target: readonly CellValue[]): Int32Array {
+  const kept = new Int32Array(target.length);
+  let n = 0;
+  for (let r = 0; r < target.length; r++) if (target[r] !== null) kept[n++] = r;
+  return kept.subarray(0, n);
+}
+
+/**
+ * The kept rows encoded (row i of x = dataset row kept[i]), with the encoding learned on the
+ * training split (indices into kept).
+ */
+function prepare(
+  dataset: DatasetContents,
+  spec: TrainingSpec,
+  target: TargetColumn,
+  kept: Int32Array,
+  trainRows: Int32Array,
+  options: EncodingOptions,
+): PreparedData {
+  const rows = kept.length;
+  const features = spec.features.map((name) => {
+    const column = columnOf(dataset, name);
+    // Only the kept rows: learning and encoding index them 0..rows-1.
+    return { name, type: column.type, values: Array.from(kept, (r) => column.values[r]) };
+  });
+  const encoding = learnEncoding(features, trainRows, options);
+  const layout = layoutOf(encoding);
+  const width = layout.width;
+  const x = new Float32Array(rows * width);
+  const encoder = new FeatureEncoder(encoding);
+  const row = new Array<unknown>(features.length);
+  const problems: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < features.length; j++) row[j] = features[j].values[r];
+    encoder.encodeRow(row, x.subarray(r * width, (r + 1) * width), `row ${kept[r] + 1}`, (e) => problems.push(`${e.field} ${e.message}`));
+    if (problems.length) throw new TrainingDataError(`The dataset cannot be encoded: ${problems[0]}.`);
+  }
+
+  const raw = Array.from(kept, (r) => target.values[r]);
   const y = new Float32Array(rows);
+  const base = { x, y, rows, width, encoding, layout, rowsWithoutTarget: dataset.rows - rows };
   if (spec.task === 'regression') {
     if (target.type !== 'number')
       throw new TrainingDataError(`Target '${spec.target}' is a ${target.type} column; regression needs a numeric target.`);
     for (let r = 0; r < rows; r++) y[r] = raw[r] as number;
-    return { x, y, rows, width, labels: null };
+    return { ...base, labels: null };
   }
 
   if (target.type === 'number' && !raw.every((v) => Number.isInteger(v))) {
@@ -241,7 +313,7 @@ function prepare(dataset: DatasetContents, spec: TrainingSpec): PreparedData {
   }
   const classOf = new Map(distinct.map((label, i) => [label, i]));
   for (let r = 0; r < rows; r++) y[r] = classOf.get(String(raw[r]))!;
-  return { x, y, rows, width, labels: distinct };
+  return { ...base, labels: distinct };
 }
 
 /** Per feature, the training split's quantile bins, mean and std; and how the model answers the validation split. */
@@ -299,13 +371,15 @@ function optimizerOf(name: OptimizerName, learningRate: number): tf.Optimizer {
   }
 }
 
+/** Mean and std of the numeric block (the first columns of the input), on the given rows. */
 function standardisation(data: PreparedData, rows: Int32Array): { mean: number[]; std: number[] } {
-  const mean = new Array<number>(data.width).fill(0);
-  const sq = new Array<number>(data.width).fill(0);
-  for (const r of rows) for (let j = 0; j < data.width; j++) mean[j] += data.x[r * data.width + j];
-  for (let j = 0; j < data.width; j++) mean[j] /= rows.length;
+  const n = data.layout.numeric.width;
+  const mean = new Array<number>(n).fill(0);
+  const sq = new Array<number>(n).fill(0);
+  for (const r of rows) for (let j = 0; j < n; j++) mean[j] += data.x[r * data.width + j];
+  for (let j = 0; j < n; j++) mean[j] /= rows.length;
   for (const r of rows) {
-    for (let j = 0; j < data.width; j++) sq[j] += (data.x[r * data.width + j] - mean[j]) ** 2;
+    for (let j = 0; j < n; j++) sq[j] += (data.x[r * data.width + j] - mean[j]) ** 2;
   }
   // A constant feature has no spread: leave its scale alone rather than divide by zero.
   const std = sq.map((s) => Math.sqrt(s / rows.length)).map((s) => (s > 1e-12 ? s : 1));
@@ -316,8 +390,9 @@ function buildModel(spec: TrainingSpec, data: PreparedData, stats: { mean: numbe
   const { seed } = spec.hyperparameters;
   const { hiddenLayers, activation, dropout } = spec.architecture;
   const input = tf.input({ shape: [data.width], name: INPUT_NAME });
-  const standardize = tf.layers.dense({ units: data.width, name: 'standardize', trainable: false, kernelInitializer: 'zeros' });
-  let h = standardize.apply(input) as tf.SymbolicTensor;
+  const n = data.layout.numeric.width;
+  const standardize = n > 0 ? tf.layers.dense({ units: n, name: 'standardize', trainable: false, kernelInitializer: 'zeros' }) : undefined;
+  let h = encodedInput(input, data.layout, standardize, seed);
   hiddenLayers.forEach((units, i) => {
     h = tf.layers
       .dense({
@@ -341,13 +416,52 @@ function buildModel(spec: TrainingSpec, data: PreparedData, stats: { mean: numbe
     .apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: 'trained_model' });
 
-  const kernel = new Float32Array(data.width * data.width);
-  for (let j = 0; j < data.width; j++) kernel[j * data.width + j] = 1 / stats.std[j];
-  const bias = Float32Array.from(stats.mean, (m, j) => -m / stats.std[j]);
-  const weights = [tf.tensor2d(kernel, [data.width, data.width]), tf.tensor1d(bias)];
-  standardize.setWeights(weights);
-  tf.dispose(weights);
+  if (standardize) {
+    const kernel = new Float32Array(n * n);
+    for (let j = 0; j < n; j++) kernel[j * n + j] = 1 / stats.std[j];
+    const bias = Float32Array.from(stats.mean, (m, j) => -m / stats.std[j]);
+    const weights = [tf.tensor2d(kernel, [n, n]), tf.tensor1d(bias)];
+    standardize.setWeights(weights);
+    tf.dispose(weights);
+  }
   return model;
+}
+
+/**
+ * The input as the hidden layers see it. Numbers only: the standardised input (the layout of every
+ * model trained before categories, unchanged). Otherwise each block is cut out of the input
+ * (Reshape to [width, 1, 1], Cropping2D, Flatten: layers every tfjs runtime has), the numeric block
+ * standardised, each embedded block projected, and the blocks concatenated.
+ */
+function encodedInput(input: tf.SymbolicTensor, layout: EncodingLayout, standardize: tf.layers.Layer | undefined, seed: number) {
+  if (standardize && layout.numeric.width === layout.width) return standardize.apply(input) as tf.SymbolicTensor;
+  const column = tf.layers.reshape({ targetShape: [layout.width, 1, 1], name: 'columns' }).apply(input) as tf.SymbolicTensor;
+  const block = (start: number, width: number, name: string) => {
+    const cropped = tf.layers
+      .cropping2D({
+        cropping: [
+          [start, layout.width - start - width],
+          [0, 0],
+        ],
+        name: `${name}_crop`,
+      })
+      .apply(column);
+    return tf.layers.flatten({ name }).apply(cropped) as tf.SymbolicTensor;
+  };
+  const parts: tf.SymbolicTensor[] = [];
+  if (standardize) parts.push(standardize.apply(block(0, layout.numeric.width, 'numeric')) as tf.SymbolicTensor);
+  if (layout.passthrough.width > 0) parts.push(block(layout.passthrough.start, layout.passthrough.width, 'one_hot'));
+  layout.embedded.forEach((e, k) => {
+    const oneHot = block(e.start, e.width, `embedded_${k + 1}`);
+    const embedding = tf.layers.dense({
+      units: e.dim,
+      useBias: false,
+      name: `embedding_${k + 1}`,
+      kernelInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: deriveSeed(seed, 6, k) }),
+    });
+    parts.push(embedding.apply(oneHot) as tf.SymbolicTensor);
+  });
+  return parts.length === 1 ? parts[0] : (tf.layers.concatenate({ name: 'encoded' }).apply(parts) as tf.SymbolicTensor);
 }
 
 function epochRecord(epoch: number, logs: tf.History, classification: boolean, durationMs: number): EpochRecord {

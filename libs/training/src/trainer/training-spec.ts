@@ -38,6 +38,12 @@ export interface Hyperparameters {
   earlyStopping?: EarlyStopping;
   /** Classification only. */
   classWeight?: ClassWeight;
+  /** Numeric features with missing values in the training split get a 0/1 "was missing" input (default false). */
+  missingIndicator?: boolean;
+  /** Vocabulary entries kept per category feature (TRAINING_MAX_CATEGORIES at most; the rest share one out-of-vocabulary slot). */
+  maxCategories?: number;
+  /** Category features with a longer vocabulary are embedded, not one-hot encoded (TRAINING_EMBEDDING_ABOVE). */
+  embeddingAbove?: number;
 }
 
 /** Why a run that was not stopped ended: its validation loss stopped improving, or it ran every epoch. */

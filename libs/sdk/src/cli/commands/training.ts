@@ -10,6 +10,7 @@ import { cell, json, record } from '../output';
 import { choice, decimal, integer, integers, list } from './parse';
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'linear'] as const;
+const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 
 interface TrainOptions {
   dataset?: string;
@@ -25,6 +26,11 @@ interface TrainOptions {
   learningRate?: number;
   validationSplit?: number;
   seed?: number;
+  optimizer?: (typeof OPTIMIZERS)[number];
+  earlyStopping?: number;
+  classWeight?: 'balanced';
+  missingIndicator?: boolean;
+  maxCategories?: number;
   spec?: string;
   follow?: boolean;
 }
@@ -45,7 +51,7 @@ export function registerTraining(program: Command, contextFor: ContextFor): void
           ['name', dataset.name],
           ['format', dataset.format],
           ['rows', dataset.rows],
-          ['columns', dataset.columns.map((c) => `${c.name} (${c.type})`)],
+          ['columns', dataset.columns.map((c) => `${c.name} (${c.type}${c.missing ? `, ${c.missing} missing` : ''})`)],
           ['sha256', dataset.sha256],
         ]),
       );
@@ -70,6 +76,15 @@ export function registerTraining(program: Command, contextFor: ContextFor): void
     .option('--learning-rate <rate>', 'learning rate', decimal('--learning-rate'))
     .option('--validation-split <share>', 'share of rows held out for validation', decimal('--validation-split'))
     .option('--seed <n>', 'makes the run reproducible', integer('--seed'))
+    .option('--optimizer <name>', `optimizer (${OPTIMIZERS.join(', ')}; sgd has momentum 0.9)`, choice(OPTIMIZERS))
+    .option(
+      '--early-stopping <patience>',
+      'stop once the validation loss has not improved for this many epochs (best weights kept)',
+      integer('--early-stopping', 1),
+    )
+    .option('--class-weight <balanced>', 'weigh classes inversely to their frequency (classification)', choice(['balanced'] as const))
+    .option('--missing-indicator', 'numeric features with empty cells also get a 0/1 "was missing" input')
+    .option('--max-categories <n>', 'values kept per text or boolean feature (the rest share one slot)', integer('--max-categories', 1))
     .option('--spec <json>', 'the whole job request as JSON (or @file.json); the options above override it')
     .option('--follow', 'follow the job until it ends: progress, then its metrics')
     .action(async (o: TrainOptions, command: Command) => {
@@ -118,6 +133,11 @@ async function jobRequest(ctx: CliContext, o: TrainOptions, command: Command): P
       ...(given('learningRate') ? { learningRate: o.learningRate } : {}),
       ...(given('validationSplit') ? { validationSplit: o.validationSplit } : {}),
       ...(given('seed') ? { seed: o.seed } : {}),
+      ...(given('optimizer') ? { optimizer: o.optimizer } : {}),
+      ...(given('earlyStopping') ? { earlyStopping: { patience: o.earlyStopping! } } : {}),
+      ...(given('classWeight') ? { classWeight: o.classWeight } : {}),
+      ...(given('missingIndicator') ? { missingIndicator: true } : {}),
+      ...(given('maxCategories') ? { maxCategories: o.maxCategories } : {}),
     },
   };
   const missing = [

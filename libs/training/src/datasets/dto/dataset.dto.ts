@@ -8,6 +8,16 @@ export class DatasetColumnDto {
 
   @ApiProperty({ enum: ['number', 'string', 'boolean'], description: "Set by the column's first non-empty value" })
   type: 'number' | 'string' | 'boolean';
+
+  @ApiProperty({ example: 0, description: 'Empty cells (CSV) or nulls (JSON lines) in the column' })
+  missing: number;
+
+  @ApiProperty({
+    required: false,
+    example: 12,
+    description: 'Text columns: distinct non-empty values, counted up to 1,000 (1,000 means "1,000 or more")',
+  })
+  distinct?: number;
 }
 
 export class DatasetDto {

@@ -7,6 +7,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsBoolean,
   IsNumber,
   IsObject,
   IsOptional,
@@ -161,6 +162,26 @@ export class HyperparametersDto {
   @IsOptional()
   @IsClassWeight()
   classWeight?: ClassWeight;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Numeric features with missing cells in the training split also get a 0/1 "was missing" input',
+  })
+  @IsOptional()
+  @IsBoolean()
+  missingIndicator?: boolean;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    example: 50,
+    description:
+      'Values kept per text or boolean feature, most frequent in the training split first (default and upper bound: TRAINING_MAX_CATEGORIES); ' +
+      'the rest, and values never seen, share one out-of-vocabulary slot',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  maxCategories?: number;
 }
 
 export class CreateTrainingJobDto {

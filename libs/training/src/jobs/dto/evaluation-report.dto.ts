@@ -30,7 +30,18 @@ export class AveragedMetricsDto {
   f1: number;
 }
 
-export class ClassificationReportDto {
+/** What every report says about the rows it was computed from. */
+class ReportRowsDto {
+  @ApiProperty({
+    required: false,
+    example: 38,
+    description:
+      'Dataset rows dropped before the split because their target is missing (absent on reports of jobs run before missing targets were allowed)',
+  })
+  rowsWithoutTarget?: number;
+}
+
+export class ClassificationReportDto extends ReportRowsDto {
   @ApiProperty({
     type: [String],
     example: ['setosa', 'versicolor', 'virginica'],
@@ -89,7 +100,7 @@ export class ResidualQuantilesDto {
   p95: number;
 }
 
-export class RegressionReportDto {
+export class RegressionReportDto extends ReportRowsDto {
   @ApiProperty({ example: 0.2, description: 'Mean absolute error' })
   mae: number;
 
