@@ -70,7 +70,11 @@ export class DriftService implements OnApplicationBootstrap {
     return this.compute(version, profile, windowMinutes);
   }
 
-  private async compute(version: ProfiledVersion, stored: StoredProfile, windowMinutes: number): Promise<DriftReportDto> {
+  private async compute(
+    version: Pick<ProfiledVersion, 'id' | 'modelName' | 'version'>,
+    stored: StoredProfile,
+    windowMinutes: number,
+  ): Promise<DriftReportDto> {
     const to = new Date();
     const from = new Date(to.getTime() - windowMinutes * 60_000);
     const seen = await this.counts.sum(version.id, stored.revision, from);
@@ -99,11 +103,11 @@ export class DriftService implements OnApplicationBootstrap {
     this.featureGauge.reset();
     this.predictionGauge.reset();
     let evaluated = 0;
+    // The recorder holds what serving resolved: no registry read per version and minute.
     for (const served of this.recorder.profiledVersions()) {
-      const version = await this.profiles.version(served.modelName, served.version).catch(() => null);
-      const stored = version && (await this.profiles.find(version.id));
-      if (!version || !stored) continue;
-      await this.compute(version, stored, GAUGE_WINDOW_MINUTES);
+      const stored = await this.profiles.find(served.versionId);
+      if (!stored) continue;
+      await this.compute({ id: served.versionId, modelName: served.modelName, version: served.version }, stored, GAUGE_WINDOW_MINUTES);
       evaluated++;
     }
     return evaluated;

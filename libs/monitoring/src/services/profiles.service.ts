@@ -119,9 +119,10 @@ export class ProfilesService {
     if (!(width >= 1)) return null;
     const scores: number[] = [];
     const chunk = Math.min(PREDICT_CHUNK_ROWS, this.inference.maxRowsPerRequest);
+    const predict = await this.predictions.internalPredictor(version.modelName, version.version);
     for (let start = 0; start < rows.length; start += chunk) {
       const batch = Array.from(rows.subarray(start, start + chunk), (r) => values.map((column) => column[r]));
-      const { outputs } = await this.predictions.predictInternally(version.modelName, version.version, batch);
+      const outputs = await predict(batch);
       for (const row of outputs[0] as number[][]) scores.push(...row);
     }
     if (width === 1) return profileValues(scores);

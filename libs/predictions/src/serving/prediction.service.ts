@@ -144,25 +144,28 @@ export class PredictionService {
   }
 
   /**
-   * Runs rows through a version for the service itself (building a profile from a dataset): the
-   * same batcher and model cache, no caller, no usage, no taps. Rows are validated as v1's are.
+   * A way to run rows through a version for the service itself (building a profile from a dataset):
+   * the version is resolved once, then each call goes through the same batcher and model cache, with
+   * no caller, no usage and no taps. Rows are validated (or encoded) as v1's are.
    */
-  async predictInternally(model: string, number: number, rows: unknown[]): Promise<{ version: ServableVersion; outputs: OutputColumns }> {
+  async internalPredictor(model: string, number: number): Promise<(rows: unknown[]) => Promise<OutputColumns>> {
     const version = await this.registry.version(model, number);
-    const inputs = this.rowsFor(version, rows, rows.length);
     const key = modelKey(version);
-    const result = await this.batcher.submit(
-      key,
-      inputs,
-      (batch) =>
-        this.models.use(
-          key,
-          () => this.load(version),
-          (m) => m.predictOutputs(batch),
-        ),
-      this.models.peek(key)?.concurrentBatches,
-    );
-    return { version, outputs: result.outputs };
+    return async (rows) => {
+      const inputs = this.rowsFor(version, rows, rows.length);
+      const result = await this.batcher.submit(
+        key,
+        inputs,
+        (batch) =>
+          this.models.use(
+            key,
+            () => this.load(version),
+            (m) => m.predictOutputs(batch),
+          ),
+        this.models.peek(key)?.concurrentBatches,
+      );
+      return result.outputs;
+    };
   }
 
   /** v1's rows as the model's input columns: raw features encoded (a version trained on a table), else checked against the signature. */
