@@ -30,7 +30,12 @@ describe('The Training area of the web console in a browser (e2e)', () => {
   let gardenId: string;
 
   beforeAll(async () => {
-    h = await startConsole({ TRAINING_CONCURRENCY: '1', TRAINING_MAX_UNITS: '64', TRAINING_MAX_EPOCHS: '2000' });
+    h = await startConsole({
+      TRAINING_CONCURRENCY: '1',
+      TRAINING_MAX_UNITS: '64',
+      TRAINING_MAX_EPOCHS: '2000',
+      TRAINING_MAX_CATEGORIES: '50',
+    });
     ({ t, base } = h);
     engineer = await createUser(t, 'ml-engineer');
     consumer = await createUser(t, 'consumer');
@@ -214,12 +219,12 @@ describe('The Training area of the web console in a browser (e2e)', () => {
     await page.getByRole('combobox', { name: 'Model' }).fill('flowers-classifier');
     await pick(page, 'Dataset', /^garden-flowers/);
 
-    // The dataset's columns are offered: numeric ones checked, the target (its last column) not offered as a feature.
+    // The dataset's columns are offered: every one but the target checked (text and boolean ones too), the target (its last column) not offered as a feature.
     const features = page.getByRole('group', { name: 'Features' });
     await features.waitFor();
-    for (const c of NUMERIC) expect(await features.getByRole('checkbox', { name: new RegExp(`^${c}`) }).isChecked()).toBe(true);
-    for (const c of ['in_bloom', 'garden'])
-      expect(await features.getByRole('checkbox', { name: new RegExp(`^${c}`) }).isChecked()).toBe(false);
+    for (const c of COLUMNS.slice(0, -1))
+      expect(await features.getByRole('checkbox', { name: new RegExp(`^${c}`) }).isChecked()).toBe(true);
+    expect(await features.getByRole('checkbox', { name: /^species/ }).isChecked()).toBe(false);
     expect(await features.getByRole('checkbox', { name: /^species/ }).isDisabled()).toBe(true);
     expect(await page.getByRole('radio', { name: 'Classification' }).isChecked()).toBe(true);
 
@@ -315,6 +320,119 @@ describe('The Training area of the web console in a browser (e2e)', () => {
       .getByText('staging')
       .waitFor();
     expect(w.problems).toEqual([]);
+  });
+
+  it('an ML engineer sets the training controls (optimizer, early stopping, class weights, missing indicator, max categories) and the job runs with them', async () => {
+    const { page, w } = await openSignedIn(h, context, engineer);
+    await page.goto(`${base}/console/training/jobs/new?dataset=${gardenId}`);
+    await page.getByRole('heading', { name: 'New training job', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Model' }).fill('flowers-controls');
+
+    // Every column but the target is a feature to start with; the text column says how many values it has.
+    const features = page.getByRole('group', { name: 'Features' });
+    await features.waitFor();
+    await features.getByText('Text and boolean columns are encoded as categories').waitFor();
+    for (const c of COLUMNS.slice(0, -1))
+      expect(await features.getByRole('checkbox', { name: new RegExp(`^${c}`) }).isChecked()).toBe(true);
+    await features
+      .locator('label', { hasText: /^garden/ })
+      .getByText('4 values')
+      .waitFor();
+    await features
+      .locator('label', { hasText: /^species/ })
+      .getByText('3 values')
+      .waitFor();
+    // flowers.csv has no empty cell: no column says "missing".
+    expect(await features.getByText(/\d+ missing/).count()).toBe(0);
+
+    // The controls: the optimizer, early stopping (its fields appear when ticked), balanced class weights, the indicator, max categories.
+    const controls = page.getByRole('group', { name: 'Training controls' });
+    expect(await controls.getByLabel('Patience').count()).toBe(0);
+    await pick(page, 'Optimizer', /^sgd/);
+    await controls.getByText('SGD with momentum 0.9').waitFor();
+    // Clicked by their labels, as a person does (the inputs themselves are visually hidden).
+    const stopEarly = controls.getByRole('checkbox', { name: 'Stop when the validation loss stops improving' });
+    await controls.locator('label', { hasText: 'Stop when the validation loss stops improving' }).click();
+    expect(await stopEarly.isChecked()).toBe(true);
+    expect(await controls.getByLabel('Patience').inputValue()).toBe('5');
+    await controls.getByLabel('Patience').fill('3');
+    expect(await controls.getByLabel('Min delta').inputValue()).toBe('');
+    await controls.locator('label', { hasText: 'Balanced' }).click();
+    expect(await controls.getByRole('radio', { name: 'Balanced' }).isChecked()).toBe(true);
+    await controls.locator('label', { hasText: /^Missing indicator/ }).click();
+    expect(await controls.getByRole('checkbox', { name: /^Missing indicator/ }).isChecked()).toBe(true);
+    await controls.getByText('None of the chosen numeric features has empty cells').waitFor();
+    await controls.getByLabel('Max categories').fill('5');
+    await page.getByLabel('Epochs').fill('20');
+    await page.getByLabel('Seed').fill('11');
+    await page.getByLabel('Seed').blur();
+    expect(await seriousViolations(page)).toEqual([]);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.getByRole('region', { name: 'New training job' }).screenshot({ path: join(SCREENSHOTS, 'new-job.png') });
+
+    // More categories than the server's TRAINING_MAX_CATEGORIES (50): 422, shown at the field.
+    await controls.getByLabel('Max categories').fill('51');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The job was not started' }).waitFor();
+    const maxField = controls.locator('.field', { has: page.getByLabel('Max categories') });
+    await maxField.getByText('at most 50 categories per feature (TRAINING_MAX_CATEGORIES)').waitFor();
+    expect(await controls.getByLabel('Max categories').getAttribute('aria-invalid')).toBe('true');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Corrected, the field's server error goes once the person leaves it (and the form may be sent again).
+    await controls.getByLabel('Max categories').fill('5');
+    await controls.getByLabel('Max categories').press('Tab');
+    await maxField.getByText('at most 50 categories').waitFor({ state: 'detached' });
+    expect(await controls.getByLabel('Max categories').getAttribute('aria-invalid')).toBeNull();
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/\/console\/training\/jobs\/[0-9a-f-]{36}$/);
+    const jobId = page.url().split('/').pop()!;
+    await page.getByRole('heading', { name: /Training flowers-controls/, level: 1 }).waitFor();
+
+    // The job as the API has it: the controls chosen, minDelta filled in with its default, the text and boolean features kept.
+    const res = await t.app.inject({ method: 'GET', url: `/v1/training-jobs/${jobId}`, headers: authHeader(engineer.accessToken) });
+    expect(res.statusCode).toBe(200);
+    const created = res.json();
+    expect(created.features).toEqual(COLUMNS.slice(0, -1));
+    expect(created.hyperparameters).toMatchObject({
+      epochs: 20,
+      seed: 11,
+      optimizer: 'sgd',
+      earlyStopping: { patience: 3, minDelta: 0 },
+      classWeight: 'balanced',
+      missingIndicator: true,
+      maxCategories: 5,
+    });
+    expect((await waitForJob(t, engineer.accessToken, jobId)).status).toBe('succeeded');
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Succeeded after \d+/ })
+      .waitFor();
+
+    // A dataset with empty cells: the checklist counts them, and the indicator names the numeric features it applies to.
+    const withGaps = await uploadDataset(
+      t,
+      engineer.accessToken,
+      csvText(
+        ['height', 'colour', 'label'],
+        Array.from({ length: 20 }, (_, i) => [i % 5 === 0 ? '' : String(i), i % 2 ? 'red' : 'blue', i % 3 ? 'a' : 'b']),
+      ),
+      'gaps',
+      'gaps.csv',
+    );
+    expect(withGaps.statusCode).toBe(201);
+    await page.goto(`${base}/console/training/jobs/new?dataset=${withGaps.json().id}`);
+    await page.getByRole('heading', { name: 'New training job', level: 1 }).waitFor();
+    await page
+      .getByRole('group', { name: 'Features' })
+      .locator('label', { hasText: /^height/ })
+      .getByText('4 missing')
+      .waitFor();
+    await page.getByText('Chosen numeric features with empty cells: height (4 missing).').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    expect(w.calls.filter((c) => c.status >= 400).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['POST /v1/training-jobs 422']);
+    expect(w.problems.filter((p) => !/status of 422/.test(p))).toEqual(['answer 422: POST /v1/training-jobs']);
   });
 
   it('shows the evaluation report and the early stop on the job page and on the version page', async () => {

@@ -316,6 +316,15 @@ describe('training on real tables: categories, missing values (e2e)', () => {
     const profile = await t.app.inject({ method: 'GET', url: `${url}/profile`, headers: authHeader(engineer) });
     expect(profile.statusCode).toBe(200);
     expect(profile.json().features.map((f: { name: string }) => f.name)).toEqual(['tenure', 'monthly']);
+    // Profiled again from the dataset: only its complete rows can be sent to the version, so only they count.
+    const reprofiled = await t.app.inject({
+      method: 'PUT',
+      url: `${url}/profile`,
+      headers: authHeader(engineer),
+      payload: { datasetId: job.datasetId },
+    });
+    expect(reprofiled.statusCode).toBe(200);
+    expect(reprofiled.json().rows).toBe(rows.filter((r) => r.tenure !== null && r.monthly !== null).length);
 
     const predict = (instances: unknown[]) => post(`${url}/predict`, { instances });
     const filled = await predict([

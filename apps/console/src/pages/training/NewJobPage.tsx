@@ -1,6 +1,6 @@
-import type { ArchitectureDto, CreateTrainingJobDto, DatasetDto, HyperparametersDto } from '@modelgate/sdk';
+import type { ArchitectureDto, CreateTrainingJobDto, DatasetColumnDto, DatasetDto, HyperparametersDto } from '@modelgate/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useId, useMemo, useState } from 'react';
 import {
   Button,
   Checkbox,
@@ -27,10 +27,20 @@ import './training.css';
 
 type Task = CreateTrainingJobDto['task'];
 type Activation = NonNullable<ArchitectureDto['activation']>;
+type Optimizer = NonNullable<HyperparametersDto['optimizer']>;
 
 /** The API's model name rule (libs/models/src/domain/model-name.ts). */
 const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'linear'];
+const OPTIMIZERS: { id: Optimizer; label: string; detail: string }[] = [
+  { id: 'adam', label: 'adam', detail: 'Adam (the default)' },
+  { id: 'sgd', label: 'sgd', detail: 'SGD with momentum 0.9' },
+  { id: 'rmsprop', label: 'rmsprop', detail: 'RMSprop' },
+];
+/** The most values a text or boolean feature may keep, whatever the server's TRAINING_MAX_CATEGORIES (its configurable bound). */
+const MAX_CATEGORIES = 10_000;
+/** A text column's distinct values are counted up to this (the count then means "this many or more"). */
+const DISTINCT_COUNTED = 1_000;
 /** The form's field names, which are also where the server's `errors[].field` paths end. */
 const FIELDS = [
   'modelName',
@@ -46,7 +56,14 @@ const FIELDS = [
   'learningRate',
   'validationSplit',
   'seed',
+  'optimizer',
+  'patience',
+  'minDelta',
+  'classWeight',
+  'missingIndicator',
+  'maxCategories',
 ] as const;
+type Field = (typeof FIELDS)[number];
 
 /** The target a dataset suggests: its last column (where tables usually keep the label). */
 function defaultTarget(d: DatasetDto): string {
@@ -57,16 +74,32 @@ function taskFor(d: DatasetDto, target: string): Task {
   return d.columns.find((c) => c.name === target)?.type === 'number' ? 'regression' : 'classification';
 }
 
-function numericFeatures(d: DatasetDto, target: string): string[] {
-  return d.columns.filter((c) => c.type === 'number' && c.name !== target).map((c) => c.name);
+/** The features a dataset suggests: every column but the target (text and boolean ones are encoded as categories). */
+function defaultFeatures(d: DatasetDto, target: string): string[] {
+  return d.columns.filter((c) => c.name !== target).map((c) => c.name);
+}
+
+/** What the features checklist says about a column beyond its type: its empty cells, and a text column's distinct values. */
+function columnFacts(c: DatasetColumnDto): string[] {
+  const facts: string[] = [];
+  if (c.missing > 0) facts.push(`${c.missing.toLocaleString('en-US')} missing`);
+  if (c.type === 'string' && c.distinct !== undefined) {
+    facts.push(
+      c.distinct >= DISTINCT_COUNTED
+        ? `${DISTINCT_COUNTED.toLocaleString('en-US')}+ values`
+        : `${c.distinct.toLocaleString('en-US')} values`,
+    );
+  }
+  return facts;
 }
 
 /** A number field's check: empty is allowed when optional (the server's default applies). */
-function numberCheck(text: string, { integer, min, max, optional }: { integer?: boolean; min: number; max: number; optional?: boolean }) {
+function numberCheck(text: string, { integer, min, max, optional }: { integer?: boolean; min: number; max?: number; optional?: boolean }) {
   if (text.trim() === '') return optional ? null : 'Required.';
   const n = Number(text);
   if (!Number.isFinite(n)) return 'Enter a number.';
   if (integer && !Number.isInteger(n)) return 'Enter a whole number.';
+  if (max === undefined) return n < min ? `Enter a value of at least ${min}.` : null;
   if (n < min || n > max) return `Enter a value from ${min} to ${max}.`;
   return null;
 }
@@ -99,16 +132,24 @@ export function NewJobPage() {
   const [learningRate, setLearningRate] = useState('0.01');
   const [validationSplit, setValidationSplit] = useState('0.2');
   const [seed, setSeed] = useState('');
+  const [optimizer, setOptimizer] = useState<Optimizer>('adam');
+  const [earlyStopping, setEarlyStopping] = useState(false);
+  const [patience, setPatience] = useState('5');
+  const [minDelta, setMinDelta] = useState('');
+  const [classWeight, setClassWeight] = useState<'none' | 'balanced'>('none');
+  const [missingIndicator, setMissingIndicator] = useState(false);
+  const [maxCategories, setMaxCategories] = useState('');
+  const missingIndicatorHint = useId();
 
   const dataset = datasets.data?.items.find((d) => d.id === datasetId);
-  // A dataset chosen (or given in the address): suggest its target, the task that fits it, and its numeric columns as features.
+  // A dataset chosen (or given in the address): suggest its target, the task that fits it, and every other column as a feature.
   const [configuredFor, setConfiguredFor] = useState<string | null>(null);
   if (dataset && configuredFor !== dataset.id) {
     const t = defaultTarget(dataset);
     setConfiguredFor(dataset.id);
     setTarget(t);
     setTask(taskFor(dataset, t));
-    setFeatures(numericFeatures(dataset, t));
+    setFeatures(defaultFeatures(dataset, t));
   }
 
   const create = useMutation({
@@ -119,7 +160,27 @@ export function NewJobPage() {
       navigate(`/training/jobs/${job.id}`);
     },
   });
-  const server = fieldErrors(create.error, FIELDS);
+
+  // The chosen features as columns, and the controls that apply to them.
+  const chosen = (dataset?.columns ?? []).filter((c) => c.name !== target && features.includes(c.name));
+  const withMissing = chosen.filter((c) => c.type === 'number' && c.missing > 0);
+  const categorical = chosen.some((c) => c.type !== 'number');
+  const hidden: Field[] = [
+    ...(earlyStopping ? [] : (['patience', 'minDelta'] as const)),
+    ...(task === 'classification' ? [] : (['classWeight'] as const)),
+    ...(categorical ? [] : (['maxCategories'] as const)),
+  ];
+  // A server error about a control the form does not show now goes to the notice rather than nowhere. Kept as one
+  // object per answer: the Form's fields show its errors again whenever it is a new object, even after they were edited.
+  const hiddenKey = hidden.join(' ');
+  const server = useMemo(
+    () =>
+      fieldErrors(
+        create.error,
+        FIELDS.filter((f) => !hiddenKey.split(' ').includes(f)),
+      ),
+    [create.error, hiddenKey],
+  );
 
   const submit = () => {
     const hyperparameters: HyperparametersDto = {
@@ -128,6 +189,11 @@ export function NewJobPage() {
       learningRate: optionalNumber(learningRate),
       validationSplit: optionalNumber(validationSplit),
       seed: optionalNumber(seed),
+      optimizer,
+      earlyStopping: earlyStopping ? { patience: Number(patience), minDelta: optionalNumber(minDelta) } : undefined,
+      classWeight: task === 'classification' && classWeight === 'balanced' ? 'balanced' : undefined,
+      missingIndicator: missingIndicator || undefined,
+      maxCategories: categorical ? optionalNumber(maxCategories) : undefined,
     };
     const architecture: ArchitectureDto = { hiddenLayers: parseLayers(hiddenLayers) ?? [], activation, dropout: optionalNumber(dropout) };
     create.mutate({
@@ -292,7 +358,8 @@ export function NewJobPage() {
               >
                 <Label>Features</Label>
                 <Text slot="description" className="hint">
-                  The model&apos;s inputs, in the dataset&apos;s column order. Numeric columns are chosen to start with.
+                  The model&apos;s inputs, in the dataset&apos;s column order; every column but the target is chosen to start with. Text and
+                  boolean columns are encoded as categories; empty cells are filled in (median, or a &apos;missing&apos; category).
                 </Text>
                 <div className="checks">
                   {dataset.columns.map((c) => (
@@ -300,6 +367,12 @@ export function NewJobPage() {
                       <span className="check-box" aria-hidden="true" />
                       <span>
                         {c.name} <span className="type">{c.type}</span>
+                        {columnFacts(c).map((f) => (
+                          <span key={f} className="muted small">
+                            {' '}
+                            · {f}
+                          </span>
+                        ))}
                         {c.name === target && <span className="muted small"> (the target)</span>}
                       </span>
                     </Checkbox>
@@ -383,6 +456,101 @@ export function NewJobPage() {
               description="Makes the run reproducible (empty: drawn at random, and recorded)."
               validate={(v) => numberCheck(v, { integer: true, min: 0, max: 2_147_483_647, optional: true })}
             />
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>Training controls</legend>
+          <div className="field-row">
+            <Picker
+              isRequired
+              label="Optimizer"
+              name="optimizer"
+              value={optimizer}
+              onChange={(o) => o && setOptimizer(o as Optimizer)}
+              items={OPTIMIZERS}
+              description={OPTIMIZERS.find((o) => o.id === optimizer)?.detail}
+            />
+            {task === 'classification' && (
+              <RadioGroup
+                className="field"
+                name="classWeight"
+                value={classWeight}
+                onChange={(v) => setClassWeight(v as 'none' | 'balanced')}
+                orientation="horizontal"
+              >
+                <Label>Class weights</Label>
+                <div className="radios">
+                  <Radio className="radio" value="none">
+                    <span className="radio-dot" aria-hidden="true" /> None
+                  </Radio>
+                  <Radio className="radio" value="balanced">
+                    <span className="radio-dot" aria-hidden="true" /> Balanced
+                  </Radio>
+                </div>
+                <Text slot="description" className="hint">
+                  Balanced: rare classes weigh more in the loss, in inverse proportion to their counts.
+                </Text>
+                <FieldError />
+              </RadioGroup>
+            )}
+            {categorical && (
+              <NumberText
+                label="Max categories"
+                name="maxCategories"
+                value={maxCategories}
+                onChange={setMaxCategories}
+                description="Values kept per text or boolean feature, most frequent first; the rest share one slot (empty: the server's limit)."
+                validate={(v) => numberCheck(v, { integer: true, min: 1, max: MAX_CATEGORIES, optional: true })}
+              />
+            )}
+          </div>
+
+          <div className="field">
+            <Checkbox className="check" name="earlyStopping" isSelected={earlyStopping} onChange={setEarlyStopping}>
+              <span className="check-box" aria-hidden="true" />
+              <span>Stop when the validation loss stops improving</span>
+            </Checkbox>
+          </div>
+          {earlyStopping && (
+            <div className="field-row">
+              <NumberText
+                label="Patience"
+                name="patience"
+                value={patience}
+                onChange={setPatience}
+                isRequired
+                description="Epochs in a row without improvement before training stops; the best epoch's weights are kept."
+                validate={(v) => numberCheck(v, { integer: true, min: 1, max: 1_000_000 })}
+              />
+              <NumberText
+                label="Min delta"
+                name="minDelta"
+                value={minDelta}
+                onChange={setMinDelta}
+                description="How much lower the validation loss must be to count as an improvement (empty: 0)."
+                validate={(v) => numberCheck(v, { min: 0, optional: true })}
+              />
+            </div>
+          )}
+
+          <div className="field">
+            <Checkbox
+              className="check"
+              name="missingIndicator"
+              isSelected={missingIndicator}
+              onChange={setMissingIndicator}
+              aria-describedby={missingIndicatorHint}
+            >
+              <span className="check-box" aria-hidden="true" />
+              <span>Missing indicator: give numeric features with empty cells a 0/1 &ldquo;was missing&rdquo; input</span>
+            </Checkbox>
+            <p id={missingIndicatorHint} className="hint">
+              {withMissing.length > 0
+                ? `Chosen numeric features with empty cells: ${withMissing.map((c) => `${c.name} (${c.missing} missing)`).join(', ')}.`
+                : 'None of the chosen numeric features has empty cells, so this adds no input.'}
+            </p>
+            {server.byField.missingIndicator && <p className="react-aria-FieldError">{server.byField.missingIndicator}</p>}
           </div>
         </fieldset>
 
