@@ -387,8 +387,8 @@ describe('training on real tables: the encoded input is bounded (e2e)', () => {
   let t: TestApp;
   afterAll(() => t?.close());
 
-  it('refuses features that would encode wider than TRAINING_MAX_INPUT_WIDTH', async () => {
-    t = await startTestApp({ TRAINING_MAX_INPUT_WIDTH: '20', TRAINING_SWEEP_INTERVAL_SECONDS: '0' });
+  it('refuses features that would encode wider than TRAINING_MAX_INPUT_WIDTH, and more cells than TRAINING_MAX_CELLS', async () => {
+    t = await startTestApp({ TRAINING_MAX_INPUT_WIDTH: '20', TRAINING_MAX_CELLS: '20000', TRAINING_SWEEP_INTERVAL_SECONDS: '0' });
     const engineer = await tokenFor(t, 'ml-engineer');
     const table = readFixtureCsv('customers');
     const upload = await uploadDataset(t, engineer, csvText(table.header, table.rows), 'customers');
@@ -408,6 +408,23 @@ describe('training on real tables: the encoded input is bounded (e2e)', () => {
         field: 'features',
         message: expect.stringMatching(/up to 54 input columns; at most 20 \(TRAINING_MAX_INPUT_WIDTH\)/),
       }),
+    ]);
+    // Narrow enough (2 numbers + autopay's 2 values, <missing>, <other> = 6 columns), but 4,000 rows × 6 is over TRAINING_MAX_CELLS.
+    const cells = await createJob(t, engineer, {
+      modelName: 'wide',
+      datasetId: upload.json().id,
+      task: 'classification',
+      features: ['tenure', 'monthly', 'autopay'],
+      target: 'churn',
+      architecture: { hiddenLayers: [8] },
+      hyperparameters: { epochs: 1 },
+    });
+    expect(cells.statusCode).toBe(422);
+    expect(cells.json().errors).toEqual([
+      {
+        field: 'datasetId',
+        message: `${table.rows.length} rows × up to 6 encoded input columns exceed 20000 cells (TRAINING_MAX_CELLS): train on fewer rows or features`,
+      },
     ]);
   }, 120_000);
 });

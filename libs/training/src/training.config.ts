@@ -17,6 +17,7 @@ export const trainingConfig = defineConfig({
     TRAINING_MAX_CATEGORIES: int(100, 1, 10_000),
     TRAINING_EMBEDDING_ABOVE: int(16, 1, 10_000),
     TRAINING_MAX_INPUT_WIDTH: int(4096, 1, 1_000_000),
+    TRAINING_MAX_CELLS: int(50_000_000, 1),
     TRAINING_CONCURRENCY: int(1, 1, 64),
     TRAINING_HEARTBEAT_INTERVAL_MS: int(5_000, 100, 600_000),
     TRAINING_STALE_AFTER_SECONDS: int(60, 1, 86_400),
@@ -48,6 +49,8 @@ export const trainingConfig = defineConfig({
     embeddingAbove: e.TRAINING_EMBEDDING_ABOVE,
     /** Columns of the encoded model input (numbers, missing indicators, one-hot slots), checked before a job is queued. */
     maxInputWidth: e.TRAINING_MAX_INPUT_WIDTH,
+    /** Rows × encoded input columns a job may train on (4 bytes each, several copies while training): memory per job stays bounded. */
+    maxCells: e.TRAINING_MAX_CELLS,
     /** Jobs run at once: per worker process with Redis (BullMQ), per API process without. */
     concurrency: e.TRAINING_CONCURRENCY,
     /** How often a running job proves its worker is alive. */

@@ -205,6 +205,11 @@ export class TrainingJobsService {
         field: 'features',
         message: `the features encode to up to ${width} input columns; at most ${limits.maxInputWidth} (TRAINING_MAX_INPUT_WIDTH): drop features or lower hyperparameters.maxCategories`,
       });
+    } else if (width * dataset.rows > limits.maxCells) {
+      errors.push({
+        field: 'datasetId',
+        message: `${dataset.rows} rows × up to ${width} encoded input columns exceed ${limits.maxCells} cells (TRAINING_MAX_CELLS): train on fewer rows or features`,
+      });
     }
     const target = columns.get(dto.target);
     if (!target) {
