@@ -78,7 +78,11 @@ export function watch(page: Page): Watch {
     if (m.type() === 'error' || m.type() === 'warning') w.problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => w.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => w.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('requestfailed', (r) => {
+    // A request the browser cancels because the page navigated away (or the app aborted it on unmount) is not a failure a person sees.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    w.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   page.on('response', (r) => {
     const url = new URL(r.url());
     if (url.pathname.startsWith('/v1/')) w.calls.push({ method: r.request().method(), path: url.pathname, status: r.status() });
