@@ -14,13 +14,10 @@ import { WebhooksModule } from '@app/webhooks';
 import { MonitoringModule } from '@app/monitoring';
 import { API_CONFIG_SLICES, type ApiConfig } from './api-config';
 import { EngineReadiness } from './engine-readiness';
-import { LEAN_ROUTE_INFO } from './http/lean-routes';
 import { RootRedirectController } from './http/root-redirect.controller';
 import { GLOBAL_ENHANCER_PROVIDERS, SCHEDULES } from './request-pipeline';
 
 export interface AppModuleOptions {
-  /** The inference routes use the lean handlers (default): pino-http's middleware skips them. */
-  leanRoutes?: boolean;
   /** Spans go here instead of OTEL_EXPORTER_OTLP_ENDPOINT's collector (tests: an in-memory exporter). */
   traceExporter?: SpanExporter;
 }
@@ -34,8 +31,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(API_CONFIG_SLICES, config),
-        // Request pipeline, step 10 (pino-http middleware), off on the lean routes.
-        LoggingModule.forRoot(logger, options.leanRoutes === false ? [] : LEAN_ROUTE_INFO),
+        // Request pipeline, step 10: RequestContextHook (the request's logger and trace scope).
+        LoggingModule.forRoot(logger),
         TracingModule.forRoot({ serviceName: 'modelgate-api', exporter: options.traceExporter }),
         ...SCHEDULES,
         ClusterModule,

@@ -35,7 +35,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   const settings = pipelineSettings(config);
   const adapter = createAdapter(config, logger, settings);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logger, { leanRoutes, traceExporter: options.traceExporter }),
+    AppModule.forRoot(config, logger, { traceExporter: options.traceExporter }),
     adapter,
     {
       bufferLogs: true,

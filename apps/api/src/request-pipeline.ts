@@ -10,6 +10,7 @@ import type { HelmetOptions } from 'helmet';
 import type { Logger as PinoInstance } from 'pino';
 import {
   assertJsonDepth,
+  RequestContextHook,
   createValidationPipe,
   deprecationHeaders,
   ProblemDetailsFilter,
@@ -55,9 +56,10 @@ import {
  *      SERVER span (the ids of step 1, under the caller's span); on response, the log line (with
  *      traceId and spanId), the duration histogram, the span's status and end
  *   9. API v1 deprecation headers on every /v1 answer (when API_V1_DEPRECATED_AT is set)
- *  Nest middleware
- *  10. pino-http binds the request id to log lines, and the trace scope (libs/common TraceScope) the
- *      trace to log lines and outbox events (neither on the lean routes: `LEAN_ROUTE_INFO`)
+ *  10. request context (RequestContextHook, @app/common): pino-http binds the request id to log lines,
+ *      and the trace scope (TraceScope) the trace to log lines and outbox events; skipped on the lean
+ *      routes (`config.withoutRequestContext`, set by LeanRoutes). No Nest middleware: @fastify/middie
+ *      is registered by Nest but has nothing to run.
  *  Nest's global enhancers (`GLOBAL_ENHANCERS`, app.module.ts provides them as APP_*), in the order Nest runs them
  *  11. guard: AccessGuard: authentication, rate limit, @Public/@Roles (deny by default)
  *  12. pipe: the ValidationPipe over @Param/@Query/@Body DTOs (unknown fields refused)
@@ -122,7 +124,7 @@ export function createAdapter(config: ApiConfig, logger: PinoInstance, settings:
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3–9: Fastify hooks and parsers
+// 3–10: Fastify hooks and parsers
 
 interface FastifyStage {
   name: string;
@@ -247,9 +249,15 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
         });
     },
   },
+  {
+    name: 'request context (request-bound logger, trace scope)',
+    install(app) {
+      app.getHttpAdapter().getInstance().addHook('onRequest', app.get(RequestContextHook).onRequest);
+    },
+  },
 ];
 
-/** Installs 3–9 in order (before app.init()). */
+/** Installs 3–10 in order (before app.init()). */
 export async function installFastifyStages(app: NestFastifyApplication, config: ApiConfig, settings: PipelineSettings): Promise<void> {
   for (const stage of FASTIFY_STAGES) await stage.install(app, config, settings);
 }

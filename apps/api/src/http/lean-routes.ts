@@ -1,9 +1,9 @@
-import { ForbiddenException, RequestMethod, type CanActivate, type ExceptionFilter, type PipeTransform, type Type } from '@nestjs/common';
+import { ForbiddenException, type CanActivate, type ExceptionFilter, type PipeTransform, type Type } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { actorOf, Caller, RouteInfo } from '@app/common';
+import { actorOf, Caller, WITHOUT_REQUEST_CONTEXT } from '@app/common';
 import { MAX_VERSION_NUMBER, MODEL_NAME_PATTERN, ALIAS_PATTERN, ModelAliasParams, ModelNameParams, ModelVersionParams } from '@app/models';
 import {
   fastifyColonPath,
@@ -126,15 +126,6 @@ const LEAN_ROUTES: readonly LeanRoute[] = [
 ];
 
 /**
- * The lean routes, for Nest middleware exclusion (versioned paths as Nest's RouteInfo wants them;
- * a literal colon after a parameter, `::` in a route, is `\:` in path-to-regexp).
- */
-export const LEAN_ROUTE_INFO: RouteInfo[] = LEAN_ROUTES.map((r) => {
-  const [, version, path] = /^\/v(\d+)\/(.*)$/.exec(r.url.replaceAll('::', '\\:'))!;
-  return { path, method: RequestMethod[r.method], version };
-});
-
-/**
  * Lean request handling for the inference routes.
  *
  * Why: on a one-row predict, Nest's per-request machinery (router execution context, the global
@@ -169,6 +160,8 @@ export class LeanRoutes {
       );
       if (!route) return;
       options.handler = this.handlerFor(route);
+      // Their one log line names the request id and the trace itself (request pipeline step 10).
+      options.config = { ...options.config, [WITHOUT_REQUEST_CONTEXT]: true } as RouteOptions['config'];
       this.installed.add(route);
     });
   }

@@ -1,14 +1,13 @@
-import { DynamicModule, Global, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule, Params } from 'nestjs-pino';
-
-/** A route as Nest's middleware configuration names it (path, method, version). */
-export type RouteInfo = Exclude<NonNullable<Params['exclude']>[number], string>;
+import { DynamicModule, Global, Inject, Injectable, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
 import pino, { DestinationStream, Logger as PinoInstance } from 'pino';
-import type { IncomingMessage } from 'node:http';
+import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogConfig } from './log.config';
 import { requestIdFor } from '../http/request-id';
 import { NestLogger } from './nest-logger';
-import { traceLogFields, TraceScopeMiddleware } from './trace-scope';
+import { requestTraceOf, traceLogFields, TraceScope } from './trace-scope';
 
 /** Anything that could carry a secret is censored wherever it appears in a log object. */
 export const REDACTED_PATHS = [
@@ -51,55 +50,71 @@ export function createRootLogger(config: LogConfig, destination?: DestinationStr
 }
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
-const WITHOUT_REQUEST_CONTEXT = Symbol('WITHOUT_REQUEST_CONTEXT');
-/** Every route, in path-to-regexp v8 syntax (nestjs-pino 4's default is the legacy `*`). */
-const EVERY_ROUTE = { path: '{*splat}', method: RequestMethod.ALL };
+
+/** The parts of a Fastify request and reply the request context reads (libs stay free of Fastify's types here). */
+interface HookRequest {
+  raw: IncomingMessage;
+  routeOptions?: { config?: unknown };
+}
+type HookDone = (error?: Error) => void;
+
+/** A route Fastify serves without the request context (its `config.withoutRequestContext`): the hot inference routes. */
+export const WITHOUT_REQUEST_CONTEXT = 'withoutRequestContext';
+
+/**
+ * The request context of a request: pino-http's request-bound logger (what nestjs-pino's PinoLogger
+ * reads) and the trace scope (TraceScope, read by the root logger's mixin and the outbox), so every
+ * line logged while serving it names the request id and the trace.
+ *
+ * Why a Fastify hook and not Nest middleware: Nest runs middleware through @fastify/middie, whose
+ * engine and Nest's route-exclusion check cost every request, the excluded ones included, once per
+ * middleware (a CPU profile of `npm run bench` put them near a tenth of the main thread on a one-row
+ * predict). With no Nest middleware, middie has nothing to run; this hook skips the routes flagged
+ * `withoutRequestContext` with one property read.
+ */
+@Injectable()
+export class RequestContextHook {
+  private readonly httpLogger: HttpLogger<IncomingMessage, ServerResponse>;
+
+  constructor(@Inject(ROOT_LOGGER) logger: PinoInstance) {
+    this.httpLogger = pinoHttp({
+      logger,
+      autoLogging: false,
+      quietReqLogger: true,
+      genReqId: (req: IncomingMessage) => (typeof req.id === 'string' ? req.id : requestIdFor(req)),
+    });
+  }
+
+  /** An `onRequest` hook: the rest of the request runs in its context (as nestjs-pino's middleware would run it). */
+  readonly onRequest = (request: HookRequest, reply: { raw: ServerResponse }, done: HookDone): void => {
+    const config = request.routeOptions?.config as Record<string, unknown> | undefined;
+    if (config?.[WITHOUT_REQUEST_CONTEXT] === true) return done();
+    const req = request.raw as IncomingMessage & { allLogs?: PinoInstance[] };
+    this.httpLogger(req, reply.raw);
+    const store = new Store(req.allLogs?.at(-1) ?? req.log);
+    const ids = requestTraceOf(req);
+    storage.run(store, ids ? () => TraceScope.run(ids, done) : done);
+  };
+}
 
 /**
  * Structured JSON logs through nestjs-pino. The per-request line is written by the HTTP
- * instrumentation (it knows the route template and the caller), so pino-http's own line is off;
- * pino-http still binds the request id to every log line written while serving the request, and the
- * trace scope (TraceScopeMiddleware, read by the root logger's mixin) its trace.
+ * instrumentation (it knows the route template and the caller), so pino-http's own line is off.
+ * The API binds each request's logger and trace with RequestContextHook (request pipeline).
  */
 @Global()
 @Module({})
-export class LoggingModule implements NestModule {
-  constructor(@Inject(WITHOUT_REQUEST_CONTEXT) private readonly withoutRequestContext: RouteInfo[]) {}
-
-  /** A request on Nest's router runs in its trace's scope: every line it logs names the trace. */
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(TraceScopeMiddleware)
-      .exclude(...this.withoutRequestContext)
-      .forRoutes(EVERY_ROUTE);
-  }
-
-  /**
-   * `withoutRequestContext`: routes that skip the request-bound logger (pino-http's middleware, a
-   * child logger per request) and the trace scope: the hot inference routes, whose own log lines
-   * carry the request id and the trace.
-   */
-  static forRoot(logger: PinoInstance, withoutRequestContext: RouteInfo[] = []): DynamicModule {
+export class LoggingModule {
+  static forRoot(logger: PinoInstance): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
-        LoggerModule.forRoot({
-          forRoutes: [EVERY_ROUTE],
-          ...(withoutRequestContext.length ? { exclude: withoutRequestContext } : {}),
-          pinoHttp: {
-            logger,
-            autoLogging: false,
-            quietReqLogger: true,
-            genReqId: (req: IncomingMessage) => (typeof req.id === 'string' ? req.id : requestIdFor(req)),
-          },
-        }),
+        // No routes: nestjs-pino's middleware is replaced by RequestContextHook; the module still
+        // provides PinoLogger / Logger over the root logger.
+        LoggerModule.forRoot({ forRoutes: [], pinoHttp: { logger, autoLogging: false } }),
       ],
-      providers: [
-        { provide: ROOT_LOGGER, useValue: logger },
-        { provide: WITHOUT_REQUEST_CONTEXT, useValue: withoutRequestContext },
-        NestLogger,
-      ],
-      exports: [LoggerModule, ROOT_LOGGER, NestLogger],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }, NestLogger, RequestContextHook],
+      exports: [LoggerModule, ROOT_LOGGER, NestLogger, RequestContextHook],
     };
   }
 }

@@ -1,6 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { IncomingMessage } from 'node:http';
-import { Injectable, NestMiddleware } from '@nestjs/common';
 
 /**
  * Where a piece of work stands in a distributed trace (W3C Trace Context ids, lower-case hex): the
@@ -22,7 +20,7 @@ const scope = new AsyncLocalStorage<TraceIds>();
  * The trace of the work in progress, for code that has no request in hand: log lines (the root
  * logger's mixin), the event outbox (the trace of the request that caused an event), background
  * work that runs on behalf of a traced request (a training job, a webhook delivery). Requests on
- * Nest's router run in their trace's scope (TraceScopeMiddleware); the lean inference routes do not
+ * Nest's router run in their trace's scope (RequestContextHook); the lean inference routes do not
  * (their one log line names the trace itself, and their usage event takes it from the Actor).
  */
 export const TraceScope = {
@@ -44,14 +42,4 @@ export function traceLogFields(): { traceId?: string; spanId?: string } {
 /** The trace a request carries (set with its id, request pipeline step 1). */
 export function requestTraceOf(req: object): TraceIds | undefined {
   return (req as { trace?: TraceIds }).trace;
-}
-
-/** Runs the rest of a request (on Nest's router) in its trace's scope. */
-@Injectable()
-export class TraceScopeMiddleware implements NestMiddleware {
-  use(req: IncomingMessage, _res: unknown, next: () => void): void {
-    const ids = requestTraceOf(req);
-    if (ids) TraceScope.run(ids, next);
-    else next();
-  }
 }
