@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Opaque credentials: a recognisable prefix (so leaked ones are easy to grep for and to tell
@@ -16,8 +16,9 @@ export function newSecret(prefix: string, bytes = 32): string {
   return prefix + randomBytes(bytes).toString('base64url');
 }
 
+/** One-shot `crypto.hash` (Node ≥ 20.12): a quarter of createHash's cost, and an API key is hashed on every request. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 export function sameHash(a: string, b: string): boolean {
