@@ -94,6 +94,44 @@ describe('bounded work per request (e2e)', () => {
     });
   });
 
+  describe('JSON bodies: prototype keys refused, whichever parser path a body takes', () => {
+    it.each([
+      ['__proto__', '{"instances":[[1,2,3,4]],"__proto__":{"admin":true}}'],
+      ['an escaped __proto__', '{"instances":[[1,2,3,4]],"\\u005f_proto__":{"admin":true}}'],
+      ['constructor.prototype', '{"instances":[[1,2,3,4]],"constructor":{"prototype":{"admin":true}}}'],
+    ])('refuses %s with a 400 problem on a lean and a Nest route', async (_, body) => {
+      for (const [url, headers] of [
+        ['/v1/models/iris/predict', apiKeyHeader(consumerKey)],
+        ['/v1/models', authHeader(engineer)],
+      ] as const) {
+        const res = await post(url, body, headers);
+        expect({ url, status: res.statusCode, type: res.headers['content-type'] }).toEqual({
+          url,
+          status: 400,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
+      }
+    });
+
+    it('parses bodies on either path alike: plain numbers, escapes, the words as values, and malformed ones', async () => {
+      const plain = await post('/v1/models/iris/predict', '{"instances":[[5.1,3.5,1.4,0.2]]}', apiKeyHeader(consumerKey));
+      expect(plain.statusCode).toBe(200);
+      // A backslash sends a body through Fastify's parser; the words as values, too.
+      const escaped = await post('/v1/models', '{"name":"escaped-model","description":"a \\"quoted\\" \\u00e9"}', authHeader(engineer));
+      expect(escaped.statusCode).toBe(201);
+      expect(escaped.json().description).toBe('a "quoted" é');
+      const named = await post(
+        '/v1/models',
+        { name: 'constructor-of-things', description: 'a __proto__ of a model' },
+        authHeader(engineer),
+      );
+      expect(named.statusCode).toBe(201);
+      expect(named.json()).toMatchObject({ name: 'constructor-of-things', description: 'a __proto__ of a model' });
+      expectProblem(await post('/v1/models/iris/predict', '{"instances":[[1,}', apiKeyHeader(consumerKey)), 400, 'MALFORMED_JSON');
+      expectProblem(await post('/v1/models/iris/predict', '{"instances":[[1,"\\x"]]}', apiKeyHeader(consumerKey)), 400, 'MALFORMED_JSON');
+    });
+  });
+
   describe('list sizes are capped before any per-element validation', () => {
     it('answers 100,000 features with the size error alone (no per-element or uniqueness pass)', async () => {
       // Numbers (not strings) and duplicates: any per-element or uniqueness check that ran would say so.

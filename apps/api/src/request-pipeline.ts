@@ -145,7 +145,23 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
           done(error as Error, undefined);
           return;
         }
-        fastifyJson(request, body.toString('utf8'), done);
+        const text = body.toString('utf8');
+        // Fastify's parser (secure-json-parse) runs two regular expressions over every body to find
+        // `__proto__` / `constructor` keys, escaped or not: on a predict of 256 numbers a row, a sixth of
+        // the parse. A body with neither word and no escape cannot hold one and is parsed as is;
+        // anything else (and every error, for the same 400) takes Fastify's path.
+        if (text.length > 0 && !text.includes('\\') && !text.includes('__proto__') && !text.includes('constructor')) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            fastifyJson(request, text, done);
+            return;
+          }
+          done(null, parsed);
+          return;
+        }
+        fastifyJson(request, text, done);
       });
     },
   },
