@@ -8,15 +8,6 @@ import {
   ThrottlerModuleOptions,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-// The metadata keys of @Throttle / @SkipThrottle (the package's index does not re-export them).
-import {
-  THROTTLER_BLOCK_DURATION,
-  THROTTLER_KEY_GENERATOR,
-  THROTTLER_LIMIT,
-  THROTTLER_SKIP,
-  THROTTLER_TRACKER,
-  THROTTLER_TTL,
-} from '@nestjs/throttler/dist/throttler.constants.js';
 import { StaticMetadataReflector } from './static-metadata-reflector';
 import { LRUCache } from 'lru-cache';
 import { AuditService } from '@app/audit';
@@ -27,6 +18,18 @@ import { actorOf, ApiProblemResponses, Caller, DegradedDependencies, DomainError
 import type { AuthConfig } from '../auth.config';
 
 const AUTH_RATE_LIMIT_KEY = 'modelgate:auth-rate-limit';
+/**
+ * The metadata keys @Throttle / @SkipThrottle write, followed by the throttler's name (the package's
+ * index does not export them and its dist/ is off limits here). rate-limit.spec.ts holds the guard
+ * that reads them to @nestjs/throttler's own (limit, ttl and skip, the ones routes use here), so a
+ * renamed key fails there.
+ */
+const THROTTLER_LIMIT = 'THROTTLER:LIMIT';
+const THROTTLER_TTL = 'THROTTLER:TTL';
+const THROTTLER_TRACKER = 'THROTTLER:TRACKER';
+const THROTTLER_BLOCK_DURATION = 'THROTTLER:BLOCK_DURATION';
+const THROTTLER_KEY_GENERATOR = 'THROTTLER:KEY_GENERATOR';
+const THROTTLER_SKIP = 'THROTTLER:SKIP';
 const MINUTE_MS = 60_000;
 
 /**
