@@ -12,6 +12,9 @@ export const inferenceConfig = defineConfig({
     MODEL_CACHE_MAX_BYTES: int(1_073_741_824, 1),
     BATCH_MAX_ROWS: int(64, 1),
     BATCH_MAX_DELAY_MS: int(0, 0, 1000),
+    // A batch also closes at the rows its model computes in about this long (0: off): see the
+    // README's performance section for what it buys a heavy model.
+    BATCH_MAX_COMPUTE_MS: int(4, 0, 1000),
     BATCH_MAX_QUEUE_ROWS: int(2048, 1),
     MAX_ROWS_PER_REQUEST: int(1000, 1),
     // Checked at upload, at load and per request.
@@ -35,7 +38,12 @@ export const inferenceConfig = defineConfig({
     /** Loaded models kept in memory: at most this many, and at most this many bytes of weights. */
     cache: { maxModels: e.MODEL_CACHE_MAX_MODELS, maxBytes: e.MODEL_CACHE_MAX_BYTES },
     /** Dynamic batching per model version; the queue bound turns overload into 429s. */
-    batching: { maxRows: e.BATCH_MAX_ROWS, maxDelayMs: e.BATCH_MAX_DELAY_MS, maxQueueRows: e.BATCH_MAX_QUEUE_ROWS },
+    batching: {
+      maxRows: e.BATCH_MAX_ROWS,
+      maxDelayMs: e.BATCH_MAX_DELAY_MS,
+      maxComputeMs: e.BATCH_MAX_COMPUTE_MS,
+      maxQueueRows: e.BATCH_MAX_QUEUE_ROWS,
+    },
     maxRowsPerRequest: e.MAX_ROWS_PER_REQUEST,
     /** Per-model bounds: parameters, memory of one run, output values of one request. */
     limits: {

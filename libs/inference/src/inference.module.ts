@@ -86,6 +86,7 @@ import { InferencePool } from './pool/inference-pool';
           {
             maxBatchRows: config.batching.maxRows,
             maxDelayMs: config.batching.maxDelayMs,
+            maxBatchMs: config.batching.maxComputeMs,
             maxQueueRows: config.batching.maxQueueRows,
           },
           metrics,

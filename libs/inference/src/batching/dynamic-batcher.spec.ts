@@ -114,7 +114,7 @@ describe('DynamicBatcher', () => {
   it("takes each submit's concurrency: a key on the main thread runs one batch at a time whatever the default", async () => {
     const batcher = new DynamicBatcher({ maxBatchRows: 2, maxDelayMs: 0, maxQueueRows: 1000, maxConcurrentBatches: 3 });
     const { execute, batches, releaseNext } = recordingExecutor({ manual: true });
-    const calls = [1, 2, 3, 4].map((v) => batcher.submit('m', [[[v]]], execute, 1));
+    const calls = [1, 2, 3, 4].map((v) => batcher.submit('m', [[[v]]], execute, { concurrentBatches: 1 }));
     await flush();
     expect(batches).toEqual([[[1], [2]]]);
     releaseNext();
@@ -122,6 +122,60 @@ describe('DynamicBatcher', () => {
     expect(batches).toHaveLength(2);
     releaseNext();
     expect((await Promise.all(calls)).map((r) => r.outputs[0][0][0])).toEqual([10, 20, 30, 40]);
+  });
+
+  describe('maxBatchMs: a batch holds the rows its model computes in about that long', () => {
+    const sizes = (batches: number[][][]) => batches.map((b) => b.length);
+
+    it("takes the model's own measure of a row: a heavy model's batches are cut short, a light one's fill up", async () => {
+      const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 0, maxQueueRows: 1000, maxBatchMs: 4 });
+      const heavy = recordingExecutor();
+      const light = recordingExecutor();
+      const rows = Array.from({ length: 10 }, (_, i) => i + 1);
+      const calls = [
+        ...rows.map((v) => batcher.submit('heavy', [[[v]]], heavy.execute, { concurrentBatches: 1, msPerRow: 1 })),
+        ...rows.map((v) => batcher.submit('light', [[[v]]], light.execute, { concurrentBatches: 1, msPerRow: 0.01 })),
+      ];
+      const results = await Promise.all(calls);
+      expect(sizes(heavy.batches)).toEqual([4, 4, 2]);
+      expect(sizes(light.batches)).toEqual([10]);
+      // Cut or not, every request gets its own rows back, in order.
+      expect(results.map((r) => r.outputs[0][0][0])).toEqual([...rows, ...rows].map((v) => v * 10));
+    });
+
+    it('closes a batch as soon as it holds the rows of maxBatchMs, without waiting for the delay', async () => {
+      const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 1000, maxQueueRows: 1000, maxBatchMs: 3 });
+      const { execute, batches } = recordingExecutor();
+      const calls = [1, 2, 3].map((v) => batcher.submit('m', [[[v]]], execute, { msPerRow: 1 }));
+      await flush();
+      expect(sizes(batches)).toEqual([3]);
+      await Promise.all(calls);
+    });
+
+    it("without the model's measure, measures the key's batches itself (kept between bursts)", async () => {
+      const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 0, maxQueueRows: 1000, maxBatchMs: 4 });
+      const batches: number[] = [];
+      // 1 ms per row on the (fake) clock.
+      const execute: BatchExecutor = async ([column]) => {
+        batches.push(column.length);
+        jest.advanceTimersByTime(column.length);
+        return [column.map((r) => [Number(r[0])])];
+      };
+      const burst = () => Promise.all(Array.from({ length: 8 }, (_, i) => batcher.submit('m', [[[i]]], execute)));
+      await burst();
+      // Nothing measured yet: the first batch takes every row.
+      expect(batches).toEqual([8]);
+      await flush();
+      await burst();
+      expect(batches).toEqual([8, 4, 4]);
+    });
+
+    it('0 leaves the rows alone to decide', async () => {
+      const batcher = new DynamicBatcher({ maxBatchRows: 64, maxDelayMs: 0, maxQueueRows: 1000, maxBatchMs: 0 });
+      const { execute, batches } = recordingExecutor();
+      await Promise.all([1, 2, 3, 4, 5].map((v) => batcher.submit('m', [[[v]]], execute, { msPerRow: 100 })));
+      expect(sizes(batches)).toEqual([5]);
+    });
   });
 
   it('never splits a request: one larger than maxBatchRows runs alone', async () => {

@@ -1,6 +1,7 @@
 import { OnModuleDestroy } from '@nestjs/common';
 import { DomainError } from '@app/common';
 import type { InputColumns, OutputColumns } from '../artifact/artifact.types';
+import { PerRowCost } from '../util/per-row-cost';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 
 export interface DynamicBatcherOptions {
@@ -19,12 +20,28 @@ export interface DynamicBatcherOptions {
    * waiting, so its threads never idle through a round trip.
    */
   maxConcurrentBatches?: number;
+  /**
+   * A batch also closes at the rows its model computes in about this long (0: rows alone decide),
+   * measured per key. Big batches of a heavy model come back as one burst of responses that holds
+   * the event loop while the inference thread idles, and the next batch only forms after it: in
+   * shorter batches the two threads overlap. A light model's cost per batch is mostly fixed, so
+   * its batches still fill up to maxBatchRows.
+   */
+  maxBatchMs?: number;
 }
 
 /**
  * Runs one batch (the rows of each input, in signature order): must return, for every output,
  * exactly one row per input row, in order.
  */
+/** What the model serving a key says of itself (a LoadedModel qualifies); absent before it has loaded. */
+export interface BatchHints {
+  /** Batches that may run at once (see maxConcurrentBatches). */
+  concurrentBatches?: number;
+  /** Compute time per row measured where the model runs; the batcher's own measurement otherwise. */
+  msPerRow?: number;
+}
+
 export type BatchExecutor = (inputs: InputColumns) => Promise<OutputColumns>;
 
 export interface BatchResult {
@@ -47,6 +64,18 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/**
+ * What a key's batches have cost, kept between bursts, for executors whose model does not measure
+ * itself: service time per row, from a batch's start or the previous batch's end when it queued behind it.
+ */
+class KeyCost extends PerRowCost {
+  /** When the key's last batch came back. */
+  lastDone = 0;
+}
+
+/** Keys whose cost is remembered (the oldest is forgotten first): versions served lately. */
+const REMEMBERED_KEYS = 1024;
+
 interface KeyQueue {
   items: Pending[];
   queuedRows: number;
@@ -54,8 +83,11 @@ interface KeyQueue {
   running: number;
   /** Batches of this key allowed to run at once (the latest submit's word). */
   concurrency: number;
+  /** The model's own measure of a row (the latest submit's word), over the batcher's. */
+  msPerRow?: number;
   /** Cancels the pending close (a timer or an immediate), while one is pending. */
   timer?: () => void;
+  cost: KeyCost;
 }
 
 export class InferenceQueueFullError extends DomainError {
@@ -77,8 +109,7 @@ export class InferenceQueueFullError extends DomainError {
  */
 export class DynamicBatcher implements OnModuleDestroy {
   private readonly queues = new Map<string, KeyQueue>();
-  /** Smoothed compute time per row, for an honest Retry-After. */
-  private msPerRow = 0.05;
+  private readonly costs = new Map<string, KeyCost>();
 
   constructor(
     private readonly options: DynamicBatcherOptions,
@@ -91,19 +122,20 @@ export class DynamicBatcher implements OnModuleDestroy {
     });
   }
 
-  /** `concurrency`: batches of this key that may run at once (see maxConcurrentBatches). */
-  submit(key: string, inputs: InputColumns, execute: BatchExecutor, concurrency?: number): Promise<BatchResult> {
+  /** `hints`: the model serving the key, once loaded (how many batches it runs at once, what a row costs it). */
+  submit(key: string, inputs: InputColumns, execute: BatchExecutor, hints?: BatchHints): Promise<BatchResult> {
     const rows = inputs[0]?.length ?? 0;
     if (rows === 0) return Promise.resolve({ outputs: [], queueMs: 0, computeMs: 0, batchRows: 0 });
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = { items: [], queuedRows: 0, running: 0, concurrency: 1 };
+      queue = { items: [], queuedRows: 0, running: 0, concurrency: 1, cost: this.costOf(key) };
       this.queues.set(key, queue);
     }
-    queue.concurrency = Math.max(1, concurrency ?? this.options.maxConcurrentBatches ?? 1);
+    queue.concurrency = Math.max(1, hints?.concurrentBatches ?? this.options.maxConcurrentBatches ?? 1);
+    queue.msPerRow = hints?.msPerRow || undefined;
     if (queue.queuedRows > 0 && queue.queuedRows + rows > this.options.maxQueueRows) {
       this.metrics?.queueRejections.inc();
-      return Promise.reject(new InferenceQueueFullError(Math.max(1, Math.ceil((queue.queuedRows * this.msPerRow) / 1000))));
+      return Promise.reject(new InferenceQueueFullError(Math.max(1, Math.ceil((queue.queuedRows * this.msPerRow(queue)) / 1000))));
     }
     return new Promise<BatchResult>((resolve, reject) => {
       queue.items.push({ inputs, rows, execute, enqueuedAt: performance.now(), resolve, reject });
@@ -135,7 +167,7 @@ export class DynamicBatcher implements OnModuleDestroy {
       queue.timer = undefined;
       void this.flush(key, queue);
     };
-    if (queue.queuedRows >= this.options.maxBatchRows || (this.options.maxDelayMs > 0 && waited >= this.options.maxDelayMs)) {
+    if (queue.queuedRows >= this.rowCap(queue) || (this.options.maxDelayMs > 0 && waited >= this.options.maxDelayMs)) {
       this.cancelTimer(queue);
       close();
     } else if (!queue.timer) {
@@ -152,6 +184,30 @@ export class DynamicBatcher implements OnModuleDestroy {
     }
   }
 
+  private msPerRow(queue: KeyQueue): number {
+    return queue.msPerRow ?? queue.cost.msPerRow;
+  }
+
+  private rowCap(queue: KeyQueue): number {
+    const { maxBatchRows, maxBatchMs } = this.options;
+    const msPerRow = this.msPerRow(queue);
+    if (!maxBatchMs || msPerRow <= 0) return maxBatchRows;
+    return Math.max(1, Math.min(maxBatchRows, Math.floor(maxBatchMs / msPerRow)));
+  }
+
+  private costOf(key: string): KeyCost {
+    let cost = this.costs.get(key);
+    if (cost) {
+      // Most recently used last: the first key is the one to forget.
+      this.costs.delete(key);
+    } else {
+      cost = new KeyCost();
+      if (this.costs.size >= REMEMBERED_KEYS) this.costs.delete(this.costs.keys().next().value!);
+    }
+    this.costs.set(key, cost);
+    return cost;
+  }
+
   private cancelTimer(queue: KeyQueue): void {
     queue.timer?.();
     queue.timer = undefined;
@@ -162,7 +218,8 @@ export class DynamicBatcher implements OnModuleDestroy {
     queue.running++;
     const batch: Pending[] = [];
     let batchRows = 0;
-    while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows <= this.options.maxBatchRows)) {
+    const cap = this.rowCap(queue);
+    while (queue.items.length > 0 && (batch.length === 0 || batchRows + queue.items[0].rows <= cap)) {
       const item = queue.items.shift()!;
       batch.push(item);
       batchRows += item.rows;
@@ -179,8 +236,12 @@ export class DynamicBatcher implements OnModuleDestroy {
       if (!Array.isArray(outputs) || outputs.length === 0 || short) {
         throw new Error(`The model returned ${Array.isArray(short) ? short.length : 'no'} rows for a batch of ${batchRows}.`);
       }
-      const computeMs = performance.now() - started;
-      this.msPerRow = 0.8 * this.msPerRow + 0.2 * (computeMs / batchRows);
+      const done = performance.now();
+      const computeMs = done - started;
+      // Without the model's own measure: a batch sent while the previous one still ran was served from that one's end.
+      const served = done - Math.max(started, queue.cost.lastDone);
+      queue.cost.lastDone = done;
+      queue.cost.record(served, batchRows);
       this.metrics?.batchSize.observe(batchRows);
       let offset = 0;
       for (const item of batch) {

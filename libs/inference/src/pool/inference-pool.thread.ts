@@ -43,9 +43,10 @@ function serve(setup: PoolThreadSetup, port: NonNullable<typeof parentPort>): vo
         case 'predict': {
           const model = models.get(request.handle);
           if (!model) throw new Error(`model handle ${request.handle} is not loaded on this thread`);
+          const started = performance.now();
           const outputs = pack(await model.predictOutputs(unpack(request.inputs)), model);
           const transfer = outputs.flatMap((o) => (o.kind === 'numbers' ? [o.data.buffer as ArrayBuffer] : []));
-          return { response: { id: request.id, type: 'predicted', outputs }, transfer };
+          return { response: { id: request.id, type: 'predicted', outputs, ms: performance.now() - started }, transfer };
         }
         case 'dispose': {
           models.get(request.handle)?.dispose();

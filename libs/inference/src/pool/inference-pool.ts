@@ -11,6 +11,7 @@ import { spawnThread } from '../isolation/spawn-thread';
 import type { ModelLimits } from '../limits/model-limits';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import type { LoadedModel, ModelBudget } from '../runtime/loaded-model';
+import { PerRowCost } from '../util/per-row-cost';
 import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
 
 export interface InferencePoolOptions {
@@ -148,14 +149,19 @@ export class InferencePool extends ServingRuntime implements OnModuleDestroy {
   }
 
   /** @internal PooledModel's predict. */
-  async predict(thread: PoolThread, handle: number, inputs: InputColumns, signature: ModelSignature): Promise<OutputColumns> {
+  async predict(
+    thread: PoolThread,
+    handle: number,
+    inputs: InputColumns,
+    signature: ModelSignature,
+  ): Promise<{ outputs: OutputColumns; ms: number }> {
     if (!thread.alive) throw new InferenceWorkerFailedError();
     const packed = inputs.map((rows, i) => packColumn(rows, signature.inputs[i]?.datatype === 'BYTES'));
     const transfer = packed.flatMap((c) => (c.kind === 'numbers' ? [c.data.buffer as ArrayBuffer] : []));
     thread.batches++;
     const response = await this.call(thread, { type: 'predict', handle, inputs: packed }, transfer);
     if (response.type !== 'predicted') throw new Error(`unexpected pool answer ${response.type}`);
-    return response.outputs.map(unpackOutput);
+    return { outputs: response.outputs.map(unpackOutput), ms: response.ms };
   }
 
   /** @internal PooledModel's dispose. */
@@ -238,6 +244,8 @@ class PooledModel implements LoadedModel {
   private readonly copyBytes: number;
   private readonly copies: ModelCopy[];
   private budget?: ModelBudget;
+  /** Time per row on the threads: the batcher sizes batches by it. */
+  private readonly cost = new PerRowCost();
   private growing = false;
   private disposed = false;
 
@@ -266,6 +274,10 @@ class PooledModel implements LoadedModel {
     return this.copies.length + 1;
   }
 
+  get msPerRow(): number {
+    return this.cost.msPerRow;
+  }
+
   /** False once a thread holding a copy has ended: the model cache then loads it again (on live threads). */
   get alive(): boolean {
     return !this.disposed && this.copies.every((c) => c.thread.alive);
@@ -283,7 +295,10 @@ class PooledModel implements LoadedModel {
     if (this.disposed) return Promise.reject(new Error('The model was disposed (evicted) before it ran.'));
     const copy = this.copies.reduce((best, c) => (c.thread.load < best.thread.load ? c : best));
     if (copy.thread.load > 0) this.grow();
-    return this.pool.predict(copy.thread, copy.handle, inputs, this.signature);
+    return this.pool.predict(copy.thread, copy.handle, inputs, this.signature).then(({ outputs, ms }) => {
+      this.cost.record(ms, inputs[0]?.length ?? 1);
+      return outputs;
+    });
   }
 
   dispose(): void {

@@ -44,6 +44,7 @@ export type PoolResponse =
       weightBytes: number;
       bytesPerRow: number;
     }
-  | { id: number; type: 'predicted'; outputs: PackedOutput[] }
+  /** `ms`: the batch's time on the thread, from reading its rows to packing its outputs. */
+  | { id: number; type: 'predicted'; outputs: PackedOutput[]; ms: number }
   | { id: number; type: 'disposed' }
   | { id: number; type: 'failed'; failure: PoolFailure };

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 // should not load NestJS, pino and the config schema.
 import { DomainError } from '@app/common/errors/domain-error';
 import { Datatype, InputColumns, ModelSignature, OutputColumns, TensorSpec, TensorValue } from '../artifact/artifact.types';
+import { PerRowCost } from '../util/per-row-cost';
 import { InferenceEngineHealth, isFatalEngineError, EngineFailedError } from '../engine/engine-health';
 
 /** A model resident in tfjs memory, ready to predict. Owned by whoever loaded it: call dispose(). */
@@ -19,6 +20,8 @@ export interface LoadedModel {
   readonly alive?: boolean;
   /** Batches that may run at once (a pool model: one per copy plus one waiting); 1 when absent. */
   readonly concurrentBatches?: number;
+  /** Smoothed compute time per row where the model runs, when it is measured there (a pool model: on its thread). */
+  readonly msPerRow?: number;
   /** Rows of a single-input model → rows of its first output, in order. */
   predict(rows: number[][]): Promise<number[][]>;
   /** Rows of every input → rows of every output (outer index = input / output, in signature order). */
@@ -78,6 +81,7 @@ export class TfjsLoadedModel implements LoadedModel {
   readonly parameterCount: number;
   readonly weightBytes: number;
   private perRow: number;
+  private readonly cost = new PerRowCost();
 
   constructor(
     private readonly model: tf.LayersModel | tf.GraphModel,
@@ -102,6 +106,11 @@ export class TfjsLoadedModel implements LoadedModel {
     return this.perRow > 0 ? Math.max(1, Math.floor(this.budget.maxRunBytes / this.perRow)) : Number.MAX_SAFE_INTEGER;
   }
 
+  /** Wall time per row of this model's batches, measured here (on the main thread it is the batcher's cost too). */
+  get msPerRow(): number {
+    return this.cost.msPerRow;
+  }
+
   get executionMode(): ExecutionMode {
     return this.mode;
   }
@@ -111,6 +120,13 @@ export class TfjsLoadedModel implements LoadedModel {
   }
 
   async predictOutputs(inputs: InputColumns): Promise<OutputColumns> {
+    const started = performance.now();
+    const outputs = await this.runSliced(inputs);
+    this.cost.record(performance.now() - started, inputs[0]?.length ?? 1);
+    return outputs;
+  }
+
+  private async runSliced(inputs: InputColumns): Promise<OutputColumns> {
     const slice = this.rowsPerRun;
     const rows = inputs[0]?.length ?? 0;
     if (rows <= slice) return (await this.run(inputs)).outputs;

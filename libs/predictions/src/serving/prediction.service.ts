@@ -162,7 +162,7 @@ export class PredictionService {
             () => this.load(version),
             (m) => m.predictOutputs(batch),
           ),
-        this.models.peek(key)?.concurrentBatches,
+        this.models.peek(key),
       );
       return result.outputs;
     };
@@ -305,7 +305,7 @@ export class PredictionService {
         );
       },
       // Where the model runs decides how many of its batches may: one on the main thread, more on a pool.
-      this.models.peek(key)?.concurrentBatches,
+      this.models.peek(key),
     );
     this.duration.observe({ ...labels, phase: 'queue' }, result.queueMs / 1000);
     this.duration.observe({ ...labels, phase: 'compute' }, result.computeMs / 1000);

@@ -186,7 +186,7 @@ export class ShadowRunner implements OnModuleDestroy {
             async () => this.engine.load(await this.registry.readArtifact(version)),
             (m) => m.predictOutputs(batch),
           ),
-        this.models.peek(modelKey(version))?.concurrentBatches,
+        this.models.peek(modelKey(version)),
       );
       addToTally(tally, baselineMs, { comparison: compareOutputs(outputs, result.outputs), shadowMs: result.queueMs + result.computeMs });
       this.runs.inc({ ...labels, outcome: 'ok' });
