@@ -110,11 +110,11 @@ describe('inference pool (e2e)', () => {
     });
     const batchRows = answers.map((res) => Number(/rows=(\d+)/.exec(String(res.headers['server-timing']))?.[1]));
     expect(Math.max(...batchRows)).toBeGreaterThan(1);
-    // Each loaded model has measured its rows on its thread: the batcher sizes its batches by it (BATCH_MAX_COMPUTE_MS).
+    // The model that ran these batches has measured its rows on its thread (the batcher sizes batches
+    // by it: BATCH_MAX_COMPUTE_MS); a model's first batch is not counted, so one that ran once reads 0.
     const cache = t.app.get(ModelCache);
     const measured = cache.keys().map((key) => cache.peek(key)?.msPerRow ?? 0);
-    expect(measured.length).toBeGreaterThan(0);
-    measured.forEach((ms) => expect(ms).toBeGreaterThan(0));
+    expect(Math.max(...measured)).toBeGreaterThan(0);
   });
 
   it('an evicted model leaves every thread it ran on; a model loaded again answers the same', async () => {

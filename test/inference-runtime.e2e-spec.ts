@@ -15,7 +15,8 @@ describe('inference runtime in the app (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ BATCH_MAX_ROWS: '8', BATCH_MAX_QUEUE_ROWS: '16' });
+    // Batches closed by rows alone (no BATCH_MAX_COMPUTE_MS cut): this suite counts their rows.
+    t = await startTestApp({ BATCH_MAX_ROWS: '8', BATCH_MAX_QUEUE_ROWS: '16', BATCH_MAX_COMPUTE_MS: '0' });
   });
   afterAll(() => t?.close());
 

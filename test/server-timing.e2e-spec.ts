@@ -27,7 +27,8 @@ describe('Server-Timing on prediction answers (e2e)', () => {
   const rows = (n: number) => reference.inputs.slice(0, n);
 
   beforeAll(async () => {
-    t = await startTestApp({ BATCH_MAX_ROWS: '6', BATCH_MAX_DELAY_MS: '1000', SERVING_RESOLVE_TTL_MS: '60000' });
+    // Batches closed by rows alone (no BATCH_MAX_COMPUTE_MS cut): this suite counts their rows.
+    t = await startTestApp({ BATCH_MAX_ROWS: '6', BATCH_MAX_DELAY_MS: '1000', BATCH_MAX_COMPUTE_MS: '0', SERVING_RESOLVE_TTL_MS: '60000' });
     await bootstrapAdmin(t);
     engineer = await tokenFor(t, 'ml-engineer');
     consumer = await tokenFor(t, 'consumer');
