@@ -30,10 +30,6 @@ export interface DynamicBatcherOptions {
   maxBatchMs?: number;
 }
 
-/**
- * Runs one batch (the rows of each input, in signature order): must return, for every output,
- * exactly one row per input row, in order.
- */
 /** What the model serving a key says of itself (a LoadedModel qualifies); absent before it has loaded. */
 export interface BatchHints {
   /** Batches that may run at once (see maxConcurrentBatches). */
@@ -42,6 +38,10 @@ export interface BatchHints {
   msPerRow?: number;
 }
 
+/**
+ * Runs one batch (the rows of each input, in signature order): must return, for every output,
+ * exactly one row per input row, in order.
+ */
 export type BatchExecutor = (inputs: InputColumns) => Promise<OutputColumns>;
 
 export interface BatchResult {
