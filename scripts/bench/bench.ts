@@ -290,7 +290,8 @@ async function load(
   const cpuUsed = pid ? cpuUs(pid) - cpuBefore : 0;
   const lag = metricsUrl
     ? Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(await fetch(metricsUrl).then((r) => r.text()))?.[1] ?? NaN) * 1000
-    : undefined;
+    : NaN;
+  const read = Number.isFinite(lag);
   return {
     label,
     rps: Math.round(result.rps),
@@ -300,9 +301,15 @@ async function load(
     errors: result.errors,
     peakRssMb: pid ? Math.round(Math.max(peak, rssMb(pid).peak)) : undefined,
     cpuUsPerRequest: pid && result.total ? Math.round(cpuUsed / result.total) : undefined,
-    eventLoopP99Ms: lag !== undefined && Number.isFinite(lag) ? Math.round(Math.max(0, lag - EVENT_LOOP_SAMPLING_MS) * 10) / 10 : undefined,
-    eventLoopIntervalP99Ms: lag !== undefined && Number.isFinite(lag) ? Math.round(lag * 10) / 10 : undefined,
+    eventLoopP99Ms: read ? Math.round(Math.max(0, lag - EVENT_LOOP_SAMPLING_MS) * 10) / 10 : undefined,
+    eventLoopIntervalP99Ms: read ? Math.round(lag * 10) / 10 : undefined,
   };
+}
+
+/** The highest of the segments' readings, if any segment has one. */
+function worst(readings: (number | undefined)[]): number | undefined {
+  const known = readings.filter((v): v is number => v !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
 }
 
 /** Segments of one server → one line: mean req/s, median p50, worst p99, totals, peak RSS, mean CPU. */
@@ -318,12 +325,8 @@ function combine(label: string, segments: Result[]): Result {
     errors: segments.reduce((n, r) => n + r.errors, 0),
     peakRssMb: Math.max(...segments.map((r) => r.peakRssMb ?? 0)),
     cpuUsPerRequest: Math.round(mean(segments.map((r) => r.cpuUsPerRequest ?? 0))),
-    eventLoopP99Ms: segments.some((r) => r.eventLoopP99Ms !== undefined)
-      ? Math.max(...segments.map((r) => r.eventLoopP99Ms ?? 0))
-      : undefined,
-    eventLoopIntervalP99Ms: segments.some((r) => r.eventLoopIntervalP99Ms !== undefined)
-      ? Math.max(...segments.map((r) => r.eventLoopIntervalP99Ms ?? 0))
-      : undefined,
+    eventLoopP99Ms: worst(segments.map((r) => r.eventLoopP99Ms)),
+    eventLoopIntervalP99Ms: worst(segments.map((r) => r.eventLoopIntervalP99Ms)),
   };
 }
 
