@@ -103,5 +103,23 @@ describe('hardening (e2e)', () => {
       expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
       expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     });
+
+    // This app sets no CORS_ORIGINS (the default): CORS is not installed, and no origin is allowed.
+    it('allows no origin when CORS_ORIGINS is empty: no CORS headers, and a preflight is a 404 problem', async () => {
+      const origin = 'https://console.example.com';
+      const preflight = await t.app.inject({
+        method: 'OPTIONS',
+        url: '/health/live',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+      expect(preflight.statusCode).toBe(404);
+      expect(preflight.headers['content-type']).toContain('application/problem+json');
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
+      const get = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin } });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['access-control-allow-origin']).toBeUndefined();
+      expect(get.headers.vary ?? '').not.toMatch(/origin/i);
+    });
   });
 });

@@ -50,7 +50,7 @@ import {
  *   3b. application/octet-stream parser on the v2 infer routes only (binary tensor data; elsewhere 415)
  *   4. security headers (helmet, precomputed): the API set, the Swagger UI set under /docs, or the console's under /console
  *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits)
- *   6. CORS (allowed origins from CORS_ORIGINS; preflights)
+ *   6. CORS (allowed origins from CORS_ORIGINS; preflights); not installed when CORS_ORIGINS is empty
  *   7. text/plain parser removed: such a body is a 415 problem
  *   8. instrumentation: X-Request-Id and `traceresponse` echoed; with OTEL_EXPORTER_OTLP_ENDPOINT, a
  *      SERVER span (the ids of step 1, under the caller's span); on response, the log line (with
@@ -198,8 +198,11 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
   {
     name: 'cors',
     install(app, config) {
+      // No allowed origin (the default): no CORS headers and no preflight, which is what the plugin
+      // answers with `origin: false` too, but it would still copy its options on every request.
+      if (config.http.corsOrigins.length === 0) return;
       app.enableCors({
-        origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
+        origin: [...config.http.corsOrigins],
         // Every method and request header the API uses (a browser console preflights all but simple GETs).
         methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
         allowedHeaders: [
@@ -260,8 +263,9 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
       app
         .getHttpAdapter()
         .getInstance()
-        .addHook('onRequest', async (request, reply) => {
+        .addHook('onRequest', (request, reply, done) => {
           if (request.url.startsWith('/v1/')) void reply.headers(headers);
+          done();
         });
     },
   },

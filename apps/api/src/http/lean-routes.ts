@@ -192,7 +192,12 @@ export class LeanRoutes {
         const raw = request.params as PathParams;
         const cheap = route.parse(raw);
         let params: unknown = cheap;
-        for (const { pipe, lean } of pipes) params = await lean(pipe, raw, cheap, route.params);
+        for (const { pipe, lean } of pipes) {
+          // The cheap check answers synchronously on a valid request: no await (each promise here
+          // also runs the async_hooks that AsyncLocalStorage enables process-wide).
+          const piped = lean(pipe, raw, cheap, route.params);
+          params = piped instanceof Promise ? await piped : piped;
+        }
         const body = inferenceEnvelope(request.body, route.bodyFields, request.headers);
         const actor = actorOf(request as FastifyRequest & { caller?: Caller });
         let result = await handler.call(controller, params, body, actor);

@@ -38,13 +38,16 @@ export class HttpInstrumentation {
 
   install(fastify: FastifyInstance): void {
     if (this.tracing.enabled) this.installSpans(fastify);
-    fastify.addHook('onRequest', async (request, reply) => {
+    // Callback hooks, not async ones: an async hook costs a promise per request, and every promise
+    // runs the async_hooks that AsyncLocalStorage (the request context) enables process-wide.
+    fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header(REQUEST_ID_HEADER, request.id);
       // W3C Trace Context Level 2: the caller learns our span (and the trace, when it sent none).
       const trace = requestTrace(request.raw);
       if (trace) void reply.header(TRACERESPONSE_HEADER, formatTraceparent(trace.traceId, trace.spanId, trace.sampled));
+      done();
     });
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       const route = routeTemplate(request);
       const seconds = reply.elapsedTime / 1000;
       this.duration.observe({ method: methodLabel(request.method), route, status: String(reply.statusCode) }, seconds);
@@ -64,6 +67,7 @@ export class HttpInstrumentation {
         },
         'request completed',
       );
+      done();
     });
   }
 
