@@ -58,8 +58,10 @@ import {
  *   9. API v1 deprecation headers on every /v1 answer (when API_V1_DEPRECATED_AT is set)
  *  10. request context (RequestContextHook, @app/common): pino-http binds the request id to log lines,
  *      and the trace scope (TraceScope) the trace to log lines and outbox events; skipped on the lean
- *      routes (`config.withoutRequestContext`, set by LeanRoutes). No Nest middleware: @fastify/middie
- *      is registered by Nest but has nothing to run.
+ *      routes (`config.withoutRequestContext`, set by LeanRoutes). The context's stores are enabled
+ *      only while such a request (or a training run, a webhook delivery) is in flight (ContextActivity):
+ *      on Node 20 an enabled AsyncLocalStorage makes every promise of every request pay async_hooks.
+ *      No Nest middleware: @fastify/middie is registered by Nest but has nothing to run.
  *  Nest's global enhancers (`GLOBAL_ENHANCERS`, app.module.ts provides them as APP_*), in the order Nest runs them
  *  11. guard: AccessGuard: authentication, rate limit, @Public/@Roles (deny by default)
  *  12. pipe: the ValidationPipe over @Param/@Query/@Body DTOs (unknown fields refused)

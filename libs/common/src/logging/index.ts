@@ -1,3 +1,4 @@
+export * from './context-activity';
 export * from './logging.module';
 export * from './log.config';
 export * from './nest-logger';

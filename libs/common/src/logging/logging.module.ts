@@ -8,6 +8,9 @@ import type { LogConfig } from './log.config';
 import { requestIdFor } from '../http/request-id';
 import { NestLogger } from './nest-logger';
 import { requestTraceOf, traceLogFields, TraceScope } from './trace-scope';
+import { ContextActivity } from './context-activity';
+
+ContextActivity.track(storage);
 
 /** Anything that could carry a secret is censored wherever it appears in a log object. */
 export const REDACTED_PATHS = [
@@ -90,6 +93,8 @@ export class RequestContextHook {
     const config = request.routeOptions?.config as Record<string, unknown> | undefined;
     if (config?.[WITHOUT_REQUEST_CONTEXT] === true) return done();
     const req = request.raw as IncomingMessage & { allLogs?: PinoInstance[] };
+    // The stores stay enabled until the response closes (ContextActivity: off while none is in flight).
+    reply.raw.once('close', ContextActivity.begin());
     this.httpLogger(req, reply.raw);
     const store = new Store(req.allLogs?.at(-1) ?? req.log);
     const ids = requestTraceOf(req);

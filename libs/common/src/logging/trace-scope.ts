@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ContextActivity } from './context-activity';
 
 /**
  * Where a piece of work stands in a distributed trace (W3C Trace Context ids, lower-case hex): the
@@ -15,6 +16,7 @@ export interface TraceIds {
 }
 
 const scope = new AsyncLocalStorage<TraceIds>();
+ContextActivity.track(scope);
 
 /**
  * The trace of the work in progress, for code that has no request in hand: log lines (the root
@@ -24,8 +26,19 @@ const scope = new AsyncLocalStorage<TraceIds>();
  * (their one log line names the trace itself, and their usage event takes it from the Actor).
  */
 export const TraceScope = {
+  /** Runs `work` in the trace's scope; the scope stays enabled until a promise it returns settles. */
   run<T>(ids: TraceIds, work: () => T): T {
-    return scope.run(ids, work);
+    const end = ContextActivity.begin();
+    let result: T;
+    try {
+      result = scope.run(ids, work);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    if (result instanceof Promise) result.then(end, end);
+    else end();
+    return result;
   },
   current(): TraceIds | undefined {
     return scope.getStore();
