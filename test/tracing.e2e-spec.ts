@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DataSource } from 'typeorm';
 import { EventOutbox } from '@app/audit';
-import { createRootLogger } from '@app/common';
+import { ContextActivity, createRootLogger } from '@app/common';
 import { SpanKind, TracingService } from '@app/observability';
 import { UsageRecorder } from '@app/predictions';
 import { apiKeyFor, authHeader, bootstrapAdmin, tokenFor } from './support/auth';
@@ -226,6 +226,28 @@ describe('tracing: W3C trace context through requests, usage, webhooks and train
     expect(duplicate.statusCode).toBe(409);
     const failed = lines.find((l) => String(l.msg).startsWith('query failed') && l.traceId === again.traceId);
     expect(failed).toMatchObject({ spanId: parseTraceHeader(duplicate.headers.traceresponse).spanId, level: 'warn' });
+  });
+
+  it('keeps the request context on only while such a request is in flight, and sets it up again for the next', async () => {
+    // Closed responses end their activity; the lean predict route never begins one.
+    await eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined);
+    const res = await predict({});
+    expect(res.statusCode).toBe(200);
+    expect(ContextActivity.inFlight).toBe(0);
+    // With the stores off, a request on Nest's router still names its trace deep inside (the database layer's line).
+    const user = { email: 'traced-after-idle@example.com', password: 'a-long-enough-password', roles: ['consumer'] };
+    expect((await inject({ method: 'POST', url: '/v1/users', headers: authHeader(admin), payload: user })).statusCode).toBe(201);
+    await eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined);
+    const caller = callerTrace();
+    const duplicate = await inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: { ...authHeader(admin), traceparent: caller.header },
+      payload: user,
+    });
+    expect(duplicate.statusCode).toBe(409);
+    expect(lines.find((l) => String(l.msg).startsWith('query failed') && l.traceId === caller.traceId)).toBeDefined();
+    await eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined);
   });
 
   it('starts a new trace for an invalid traceparent (the request still succeeds), and for none', async () => {
