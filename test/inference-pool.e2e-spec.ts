@@ -36,11 +36,13 @@ describe('inference pool (e2e)', () => {
   const copies = () => pool.describe().map((thread) => thread.models);
 
   beforeAll(async () => {
-    // Three models fit the cache; a short batching window so that concurrent requests share batches.
+    // Three models fit the cache; a batching window so that concurrent requests share batches, closed
+    // by rows alone (the compute cut closes them at one row where a row is slow, as on a loaded runner).
     t = await startTestApp({
       INFERENCE_THREADS: '2',
       MODEL_CACHE_MAX_MODELS: '3',
-      BATCH_MAX_DELAY_MS: '20',
+      BATCH_MAX_DELAY_MS: '50',
+      BATCH_MAX_COMPUTE_MS: '0',
       SERVING_WARM_ON_START: 'false',
       // Bursts of hundreds of requests from one caller.
       RATE_LIMIT_PER_MINUTE: '100000',

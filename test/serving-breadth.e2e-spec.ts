@@ -45,8 +45,10 @@ describe('Several inputs and outputs, string tensors (e2e)', () => {
     t.app.inject({ method: 'POST', url, headers: authHeader(token), payload: payload as object });
 
   beforeAll(async () => {
-    // A short batching window so that concurrent requests share batches on any machine.
-    t = await startTestApp({ BATCH_MAX_DELAY_MS: '20', SERVING_RESOLVE_TTL_MS: '0' });
+    // A batching window wide enough for concurrent requests to share batches on a slow machine, and
+    // batches closed by rows alone: the default compute cut (BATCH_MAX_COMPUTE_MS) would close them at
+    // one row where a row takes longer than half its budget, as on a loaded CI runner.
+    t = await startTestApp({ BATCH_MAX_DELAY_MS: '50', BATCH_MAX_COMPUTE_MS: '0', SERVING_RESOLVE_TTL_MS: '0' });
     await bootstrapAdmin(t);
     engineer = await tokenFor(t, 'ml-engineer');
     consumer = await tokenFor(t, 'consumer');
