@@ -165,6 +165,14 @@ const CASES: Case[] = [
     },
   ],
   [
+    // A known key is admitted without a promise (its standing cached, counted in memory): its 429 must not differ.
+    'rate-limited with an API key',
+    async (s) => {
+      const headers = { 'x-api-key': await s.consumerKey() };
+      return Array.from({ length: RATE_LIMIT + 1 }, () => ({ url: '/v1/models/iris/predict', headers, payload: { instances: [row] } }));
+    },
+  ],
+  [
     'v2 infer good',
     async (s) => [
       {

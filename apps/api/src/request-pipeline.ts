@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { CanActivate, ExceptionFilter, NestInterceptor, PipeTransform, Provider, Type, ValidationPipe } from '@nestjs/common';
@@ -25,6 +24,7 @@ import { HttpInstrumentation, requestTraceFor, setRequestTrace, TRACEPARENT_HEAD
 import { clientErrorHandler, frameworkErrorHandler } from './http/http-errors';
 import { CONSOLE_PATH } from './http/console-static';
 import { installBinaryInferBodyParser } from './http/binary-infer-body';
+import { installStreamingMultipart } from './http/streaming-multipart';
 import {
   apiHeaderOptions,
   consoleHeaderOptions,
@@ -49,7 +49,8 @@ import {
  *   3. JSON body parser: nesting capped at JSON_MAX_DEPTH before parsing (400), body limit (413)
  *   3b. application/octet-stream parser on the v2 infer routes only (binary tensor data; elsewhere 415)
  *   4. security headers (helmet, precomputed): the API set, the Swagger UI set under /docs, or the console's under /console
- *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits)
+ *   5. multipart/form-data parser (uploads; each route reads its parts with its own limits; streaming
+ *      only, so the plugin adds no hook to other requests)
  *   6. CORS (allowed origins from CORS_ORIGINS; preflights); not installed when CORS_ORIGINS is empty
  *   7. text/plain parser removed: such a body is a 415 problem
  *   8. instrumentation: X-Request-Id and `traceresponse` echoed; with OTEL_EXPORTER_OTLP_ENDPOINT, a
@@ -189,9 +190,10 @@ export const FASTIFY_STAGES: readonly FastifyStage[] = [
   {
     name: 'multipart parser',
     // multipart/form-data (model artifacts, datasets). Each upload route reads its parts with its own
-    // limits (request.parts({limits})); these defaults hold for any other use.
+    // limits (request.parts({limits})); these defaults hold for any other use. Streaming only: the
+    // plugin's disk-mode hooks would run on every request (streaming-multipart.ts).
     async install(app, config) {
-      await app.register(multipart, {
+      await installStreamingMultipart(app.getHttpAdapter().getInstance(), {
         limits: { fileSize: config.http.bodyLimitBytes, files: 1, fields: 10, parts: 20 },
         throwFileSizeLimit: true,
       });

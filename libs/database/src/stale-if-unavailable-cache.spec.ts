@@ -45,4 +45,26 @@ describe('StaleIfUnavailableCache', () => {
     expect(cache.size).toBe(0);
     await expect(cache.get('h1', async () => ({ owner: 'key-2' }))).resolves.toEqual({ owner: 'key-2' });
   });
+
+  it('peeks a fresh loaded value without a promise; never one loading, expired or answered stale', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const cache = new StaleIfUnavailableCache<string | false>(1_000, 10_000);
+    expect(cache.peek('k')).toBeUndefined();
+    let finish!: (value: string) => void;
+    const loading = cache.get('k', () => new Promise((resolve) => (finish = resolve)));
+    expect(cache.peek('k')).toBeUndefined();
+    finish('v1');
+    await loading;
+    expect(cache.peek('k')).toEqual({ value: 'v1' });
+    // A remembered "no such thing" is a value too.
+    await cache.get('gone', async () => false);
+    expect(cache.peek('gone')).toEqual({ value: false });
+    jest.setSystemTime(1_000);
+    expect(cache.peek('k')).toBeUndefined();
+    // Answered from the last good value during an outage: only `get` answers that (the slow path).
+    await expect(cache.get('k', down)).resolves.toBe('v1');
+    expect(cache.peek('k')).toBeUndefined();
+    cache.delete('gone');
+    expect(cache.peek('gone')).toBeUndefined();
+  });
 });

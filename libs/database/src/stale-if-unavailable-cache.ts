@@ -6,6 +6,8 @@ interface Entry<T> {
   expiresAt: number;
   /** The last value actually read from the database, and when. */
   good?: { value: T; at: number };
+  /** Set once this entry's own load has succeeded: its value, readable without a promise. */
+  loaded?: { value: T };
 }
 
 /**
@@ -35,6 +37,7 @@ export class StaleIfUnavailableCache<T> {
     entry.value = load().then(
       (value) => {
         entry.good = { value, at: Date.now() };
+        entry.loaded = { value };
         return value;
       },
       (error: unknown) => {
@@ -45,6 +48,15 @@ export class StaleIfUnavailableCache<T> {
     );
     this.entries.set(key, entry);
     return entry.value;
+  }
+
+  /**
+   * The fresh value `get` would answer, when it is already known: no promise, for callers on a hot
+   * path that can answer synchronously (undefined: expired, loading or unknown; call `get`).
+   */
+  peek(key: string): { value: T } | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expiresAt > Date.now() ? hit.loaded : undefined;
   }
 
   /** Entries whose last read succeeded, with that value (for invalidation by a property of the value). */

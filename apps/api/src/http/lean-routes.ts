@@ -186,8 +186,10 @@ export class LeanRoutes {
       context.setType('http');
       try {
         for (const guard of guards) {
-          // As Nest's GuardsConsumer: a guard that answers false (rather than throwing) is a 403.
-          if (!(await guard.canActivate(context))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+          // As Nest's GuardsConsumer: a guard that answers false (rather than throwing) is a 403. A
+          // synchronous answer (a cached API key) is not awaited: no promise (see the pipe below).
+          const answer = guard.canActivate(context);
+          if (!(answer instanceof Promise ? await answer : answer)) throw new ForbiddenException(FORBIDDEN_MESSAGE);
         }
         const raw = request.params as PathParams;
         const cheap = route.parse(raw);

@@ -55,7 +55,7 @@ async function decide(
   caller: Caller | null,
   headers: Record<string, string> = { authorization: 'Bearer x' },
 ) {
-  const limiter = { canActivate: jest.fn().mockResolvedValue(true) };
+  const limiter = { admit: jest.fn().mockResolvedValue(true) };
   const guard = new AccessGuard(
     strategy(caller) as unknown as JwtStrategy,
     strategy(caller) as unknown as ApiKeyStrategy,
@@ -103,7 +103,7 @@ describe('AccessGuard', () => {
   it('counts failed authentications against the rate limit before refusing them', async () => {
     const { outcome, limiter } = await decide(p.engineers, ProbeController, null);
     expect(outcome).toBe('unauthenticated:TOKEN_INVALID');
-    expect(limiter.canActivate).toHaveBeenCalledTimes(1);
+    expect(limiter.admit).toHaveBeenCalledTimes(1);
   });
 
   it('refuses two credentials at once and unsupported schemes', async () => {
@@ -113,5 +113,64 @@ describe('AccessGuard', () => {
     expect((await decide(p.engineers, ProbeController, user('admin'), { authorization: 'Basic eDp5' })).outcome).toBe(
       'unauthenticated:UNSUPPORTED_AUTHORIZATION',
     );
+  });
+
+  describe('an X-API-Key whose standing is cached', () => {
+    const key = { 'x-api-key': 'mgk_cached' };
+    const service: Caller = { id: 'k', kind: 'api-key', roles: ['ml-engineer'] };
+    /** An API-key strategy double: validateNow answers from the "cache" (a caller, undefined, or a refusal); validate from the database. */
+    function withKey(now: Caller | undefined | Error, limiterAnswer: boolean | Promise<boolean> = true) {
+      const apiKey = {
+        validateNow: jest.fn(() => {
+          if (now instanceof Error) throw now;
+          return now;
+        }),
+        validate: jest.fn(async () => {
+          if (now instanceof Error) throw now;
+          return service;
+        }),
+      };
+      const limiter = { admit: jest.fn(() => limiterAnswer) };
+      const guard = new AccessGuard(
+        strategy(null) as unknown as JwtStrategy,
+        apiKey as unknown as ApiKeyStrategy,
+        limiter as unknown as RateLimiter,
+      );
+      return { guard, apiKey, limiter };
+    }
+
+    it('answers without a promise when the limiter counts without one, and sets the caller', () => {
+      const { guard, apiKey, limiter } = withKey(service);
+      const { ctx, req } = context(p.engineers, ProbeController, key);
+      expect(guard.canActivate(ctx)).toBe(true);
+      expect(req.caller).toEqual(service);
+      expect(apiKey.validate).not.toHaveBeenCalled();
+      expect(limiter.admit).toHaveBeenCalledTimes(1);
+      // The role still decides, synchronously.
+      expect(() => guard.canActivate(context(p.forgotten, ProbeController, key).ctx)).toThrow(
+        expect.objectContaining({ code: 'INSUFFICIENT_ROLE' }),
+      );
+    });
+
+    it('awaits the limiter when it counts through a promise (Redis)', async () => {
+      const { guard } = withKey(service, Promise.resolve(true));
+      const answer = guard.canActivate(context(p.engineers, ProbeController, key).ctx);
+      expect(answer).toBeInstanceOf(Promise);
+      await expect(answer).resolves.toBe(true);
+    });
+
+    it('takes the full path when the standing is not cached, or the key is refused (the limiter still counts it)', async () => {
+      const unknown = withKey(undefined);
+      const first = unknown.guard.canActivate(context(p.engineers, ProbeController, key).ctx);
+      expect(first).toBeInstanceOf(Promise);
+      await expect(first).resolves.toBe(true);
+      expect(unknown.apiKey.validate).toHaveBeenCalledTimes(1);
+
+      const refused = withKey(new DomainError('unauthenticated', 'API_KEY_INVALID', 'The API key is unknown, revoked or expired.'));
+      await expect(refused.guard.canActivate(context(p.engineers, ProbeController, key).ctx)).rejects.toMatchObject({
+        code: 'API_KEY_INVALID',
+      });
+      expect(refused.limiter.admit).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -39,25 +39,51 @@ export class AccessGuard implements CanActivate {
     private readonly rateLimiter: RateLimiter,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  /**
+   * Without a promise when the caller's standing is already known (an X-API-Key cached by the
+   * CallerDirectory) and the rate limiter counts in memory: a service account predicting all day.
+   * Anything else, failures included, takes the full path below.
+   */
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     const rule = accessRule(this.reflector, ctx);
-    const http = ctx.switchToHttp();
-    const req = http.getRequest<HttpRequest>();
-    let failure: unknown;
+    const req = ctx.switchToHttp().getRequest<HttpRequest>();
     if (!rule.public) {
-      try {
-        req.caller = await this.authenticate(req, http.getResponse());
-      } catch (error) {
-        failure = error;
-      }
+      const known = this.knownCaller(req);
+      if (!known) return this.check(ctx, rule, req);
+      req.caller = known;
     }
-    await this.rateLimiter.canActivate(ctx);
+    const admitted = this.rateLimiter.admit(ctx);
+    return admitted instanceof Promise ? admitted.then(() => this.decide(rule, req)) : this.decide(rule, req);
+  }
+
+  private async check(ctx: ExecutionContext, rule: ReturnType<typeof accessRule>, req: HttpRequest): Promise<boolean> {
+    let failure: unknown;
+    try {
+      req.caller = await this.authenticate(req, ctx.switchToHttp().getResponse());
+    } catch (error) {
+      failure = error;
+    }
+    await this.rateLimiter.admit(ctx);
+    return this.decide(rule, req, failure);
+  }
+
+  private decide(rule: ReturnType<typeof accessRule>, req: HttpRequest, failure?: unknown): boolean {
     if (rule.public) return true;
     if (!req.caller) throw failure ?? unauthenticated('UNAUTHENTICATED', 'Authentication is required.');
     if (!hasRole(req.caller.roles, rule.role)) {
       throw new ForbiddenError(`This operation needs the ${rule.role} role.`, 'INSUFFICIENT_ROLE');
     }
     return true;
+  }
+
+  /** A valid X-API-Key (alone) whose standing is cached; undefined for everything else, failures included. */
+  private knownCaller(req: HttpRequest): Caller | undefined {
+    if (req.headers[API_KEY_HEADER] === undefined || req.headers.authorization !== undefined) return undefined;
+    try {
+      return this.apiKey.validateNow(req);
+    } catch {
+      return undefined;
+    }
   }
 
   private async authenticate(req: HttpRequest, res: unknown): Promise<Caller> {

@@ -128,6 +128,16 @@ export class CallerDirectory implements CallerAccess, OnModuleDestroy {
     return usable(await this.keysByHash.get(keyHash, async () => toKeySnapshot(await this.keyRepo.findByKeyHash(keyHash))));
   }
 
+  /**
+   * apiKey()'s answer when this replica already knows it (undefined: not cached or expired, ask
+   * apiKey()). Service accounts present the same key all day: their requests need no promise.
+   */
+  apiKeyNow(key: string): Caller | null | undefined {
+    if (!looksLike(SECRET_PREFIX.apiKey, key)) return null;
+    const known = this.keysByHash.peek(sha256(key));
+    return known && usable(known.value);
+  }
+
   /** The caller for a client-credentials access token (its subject is the key's id). */
   async apiKeyById(id: string, tokenId?: string): Promise<Caller | null> {
     if (!isUuid(id)) return null;

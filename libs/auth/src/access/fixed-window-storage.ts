@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from './throttler-storage-record';
+import type { CountsWithoutPromise, ThrottlerStorageRecord } from './throttler-storage-record';
 
 interface Window {
   start: number;
@@ -18,7 +18,7 @@ interface Window {
  * past ~100k hits).
  */
 @Injectable()
-export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class FixedWindowThrottlerStorage implements ThrottlerStorage, CountsWithoutPromise, OnModuleDestroy {
   private readonly windows = new Map<string, Window>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -28,6 +28,10 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnModuleDe
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    return this.incrementNow(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  incrementNow(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ThrottlerStorageRecord {
     const now = this.now();
     const id = `${throttlerName}\u0000${key}`;
     let w = this.windows.get(id);

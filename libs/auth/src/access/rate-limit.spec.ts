@@ -52,7 +52,6 @@ async function guards() {
   const ours = new RateLimiter(options, new FixedWindowThrottlerStorage(), audit as unknown as AuditService);
   // @nestjs/throttler's own guard with the same options, trackers and refusal: what ours must equal.
   const library = new (class extends ThrottlerGuard {
-    protected override getTracker = (req: Record<string, unknown>) => RateLimiter.prototype['getTracker'].call(this, req);
     protected override throwThrottlingException = (ctx: ExecutionContext, detail: Parameters<RateLimiter['throwThrottlingException']>[1]) =>
       RateLimiter.prototype['throwThrottlingException'].call({ ...this, auditRefusal: async () => {} }, ctx, detail);
   })(options, new FixedWindowThrottlerStorage(), new StaticMetadataReflector());
@@ -116,5 +115,37 @@ describe('RateLimiter (settings resolved once per handler)', () => {
     ]);
     expect(answers.map((a) => (a as { allowed: unknown }).allowed)).toEqual([true, true, 'RATE_LIMITED']);
     expect(audit.record).toHaveBeenCalledWith(expect.objectContaining({ action: 'auth.login.throttled' }));
+  });
+
+  it('counts an allowed request without a promise on in-memory counters; through the library on others (Redis)', async () => {
+    const audit = { record: jest.fn() } as unknown as AuditService;
+    const memory = new RateLimiter(options, new FixedWindowThrottlerStorage(), audit);
+    // Redis-like: counters only through a promise.
+    const counters = new FixedWindowThrottlerStorage();
+    const remote = new RateLimiter(
+      options,
+      { increment: (...args: Parameters<typeof counters.increment>) => counters.increment(...args) },
+      audit,
+    );
+    for (const guard of [memory, remote]) await guard.onModuleInit();
+    const ctx = (caller: Caller) => {
+      const req = { headers: {}, ip: '10.0.0.1', caller };
+      const res = { header: () => undefined };
+      return {
+        getHandler: () => handlers.plain,
+        getClass: () => ProbeController,
+        getType: () => 'http',
+        switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+      } as unknown as ExecutionContext;
+    };
+    expect(memory.admit(ctx(alice))).toBe(true);
+    const viaPromise = remote.admit(ctx(alice));
+    expect(viaPromise).toBeInstanceOf(Promise);
+    await expect(viaPromise).resolves.toBe(true);
+    // A refusal is the library's 429 either way (perMinute is 3 here).
+    for (const guard of [memory, remote]) {
+      for (let i = 0; i < 3; i++) expect(await guard.admit(ctx(bob))).toBe(true);
+      await expect(Promise.resolve().then(() => guard.admit(ctx(bob)))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    }
   });
 });

@@ -12,6 +12,7 @@ import { StaticMetadataReflector } from './static-metadata-reflector';
 import { LRUCache } from 'lru-cache';
 import { AuditService } from '@app/audit';
 import { FixedWindowThrottlerStorage } from './fixed-window-storage';
+import { countsWithoutPromise } from './throttler-storage-record';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { ResilientThrottlerStorage } from './resilient-throttler-storage';
 import { actorOf, ApiProblemResponses, Caller, DegradedDependencies, DomainError, RedisConnections } from '@app/common';
@@ -62,6 +63,12 @@ function authRateLimit(ctx: ExecutionContext): AuthRateLimit | undefined {
  * The per-account key: `account:<email>` for a user, whether they sign in or prove their password
  * while signed in; `client:<client_id>` for a service account's client credentials.
  */
+/** The default budget's key: the authenticated caller (user or key), else the client IP. */
+function callerTracker(req: Record<string, unknown>): string {
+  const caller = req.caller as Caller | undefined;
+  return caller ? `${caller.kind}:${caller.id}` : `ip:${String(req.ip)}`;
+}
+
 function accountTracker(req: Record<string, unknown>, field: AccountField): string {
   if (field === 'caller') {
     const caller = req.caller as Caller | undefined;
@@ -115,7 +122,13 @@ export function rateLimitOptions(config: Pick<AuthConfig, 'rateLimit'>): Throttl
   return {
     throttlers: [
       // One budget per caller across all routes (not per route): the key ignores the handler.
-      { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute, generateKey: (_ctx, tracker) => `default:${tracker}` },
+      {
+        name: 'default',
+        ttl: MINUTE_MS,
+        limit: config.rateLimit.perMinute,
+        getTracker: callerTracker,
+        generateKey: (_ctx, tracker) => `default:${tracker}`,
+      },
       { name: 'auth-ip', ...auth, skipIf: (ctx) => !authRateLimit(ctx), getTracker: (req) => `ip:${String(req.ip)}` },
       {
         name: 'auth-account',
@@ -152,8 +165,16 @@ export class RateLimiter extends ThrottlerGuard {
    * CPU profile of `npm run bench` showed among the larger costs of a one-row predict. Route
    * metadata never changes once the app runs; a setting given as a function (none is) is read per
    * request by the library's own path. skipIf still runs per request.
+   *
+   * With in-memory counters (one replica, or Redis down) an allowed request is counted without a
+   * promise (countNow); Redis counters and refusals go through the library's handleRequest.
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.admit(context);
+  }
+
+  /** canActivate's answer, without a promise when the request was counted without one (the AccessGuard calls this). */
+  admit(context: ExecutionContext): boolean | Promise<boolean> {
     const handler = context.getHandler();
     let plan = this.plans.get(handler);
     if (plan === undefined) {
@@ -161,13 +182,51 @@ export class RateLimiter extends ThrottlerGuard {
       this.plans.set(handler, plan);
     }
     if (plan === 'dynamic') return super.canActivate(context);
-    let allowed = true;
-    for (const step of plan) {
-      const skipIf = step.throttler.skipIf ?? this.commonOptions.skipIf;
-      if (skipIf?.(context)) continue;
-      if (!(await this.handleRequest({ ...step, context }))) allowed = false;
+    for (let i = 0; i < plan.length; i++) {
+      const step = plan[i];
+      if (this.skips(step, context)) continue;
+      if (!this.countNow(step, context)) return this.countRest(plan, i, context);
     }
-    return allowed;
+    return true;
+  }
+
+  private skips(step: Omit<ThrottlerRequest, 'context'>, context: ExecutionContext): boolean {
+    const skipIf = step.throttler.skipIf ?? this.commonOptions.skipIf;
+    return Boolean(skipIf?.(context));
+  }
+
+  /** From step `from` on, as the library counts (handleRequest answers true or throws the 429). */
+  private async countRest(plan: Omit<ThrottlerRequest, 'context'>[], from: number, context: ExecutionContext): Promise<boolean> {
+    for (let i = from; i < plan.length; i++) {
+      if (i > from && this.skips(plan[i], context)) continue;
+      await this.handleRequest({ ...plan[i], context });
+    }
+    return true;
+  }
+
+  /**
+   * handleRequest's work for an allowed request on counters that answer synchronously: true when
+   * counted and allowed (its headers set as the library sets them); false when it cannot tell
+   * without a promise or the request is refused, leaving the step to handleRequest. A refused
+   * request is counted twice then, which changes nothing: a blocked window does not count.
+   */
+  private countNow(step: Omit<ThrottlerRequest, 'context'>, context: ExecutionContext): boolean {
+    const storage = this.storageService;
+    const { throttler, limit, ttl, blockDuration } = step;
+    if (!countsWithoutPromise(storage) || (throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents)) return false;
+    const { req, res } = this.getRequestResponse(context);
+    const tracker = step.getTracker(req, context);
+    if (typeof tracker !== 'string') return false;
+    const key = step.generateKey(context, tracker, throttler.name!);
+    const record = storage.incrementNow(key, ttl, limit, blockDuration, throttler.name!);
+    if (!record || record.isBlocked) return false;
+    if (throttler.setHeaders ?? this.commonOptions.setHeaders ?? true) {
+      const suffix = throttler.name === 'default' ? '' : `-${throttler.name}`;
+      this.setResponseHeader(res, `${this.headerPrefix}-Limit${suffix}`, limit);
+      this.setResponseHeader(res, `${this.headerPrefix}-Remaining${suffix}`, Math.max(0, limit - record.totalHits));
+      this.setResponseHeader(res, `${this.headerPrefix}-Reset${suffix}`, record.timeToExpire);
+    }
+    return true;
   }
 
   private readonly plans = new WeakMap<object, Omit<ThrottlerRequest, 'context'>[] | 'dynamic'>();
@@ -193,11 +252,6 @@ export class RateLimiter extends ThrottlerGuard {
       });
     }
     return plan;
-  }
-
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const caller = req.caller as Caller | undefined;
-    return caller ? `${caller.kind}:${caller.id}` : `ip:${String(req.ip)}`;
   }
 
   protected override async throwThrottlingException(ctx: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

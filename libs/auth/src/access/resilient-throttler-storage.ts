@@ -1,6 +1,6 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from './throttler-storage-record';
+import { countsWithoutPromise, type CountsWithoutPromise, type ThrottlerStorageRecord } from './throttler-storage-record';
 
 export type RateLimitStorageMode = 'redis' | 'memory-fallback';
 
@@ -21,7 +21,7 @@ export interface ResilientStorageOptions {
  * (a caller may get up to one limit per replica). Switching is logged once each way; while falling
  * back the shared store is probed, and counting returns to it as soon as it answers.
  */
-export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class ResilientThrottlerStorage implements ThrottlerStorage, CountsWithoutPromise, OnModuleDestroy {
   private current: RateLimitStorageMode = 'redis';
   private probe?: NodeJS.Timeout;
   private destroyed = false;
@@ -48,6 +48,12 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleDest
       }
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  /** Only while falling back (and only if the local counters can): Redis always answers through a promise. */
+  incrementNow(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ThrottlerStorageRecord | undefined {
+    if (this.current === 'redis' || !countsWithoutPromise(this.local)) return undefined;
+    return this.local.incrementNow(key, ttl, limit, blockDuration, throttlerName);
   }
 
   /** Also called when the connection is known to be lost, before any request fails on it. */

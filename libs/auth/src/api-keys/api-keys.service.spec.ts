@@ -87,10 +87,16 @@ describe('ApiKeysService', () => {
   describe('revoke', () => {
     it('revokes at once (the directory forgets the key), audits once, and is idempotent', async () => {
       const created = await keys.create({ name: 'gone', role: 'consumer' }, admin);
+      // Unknown until looked up once; then known without a promise (the guard's hot path).
+      expect(directory.apiKeyNow(created.key)).toBeUndefined();
       expect(await directory.apiKey(created.key)).not.toBeNull();
+      expect(directory.apiKeyNow(created.key)).toEqual({ id: created.id, kind: 'api-key', roles: ['consumer'] });
       await keys.revoke(created.id, admin);
       expect(p.apiKeys.store.rows.get(created.id)!.revokedAt).toBeInstanceOf(Date);
+      expect(directory.apiKeyNow(created.key)).toBeUndefined();
       expect(await directory.apiKey(created.key)).toBeNull();
+      expect(directory.apiKeyNow(created.key)).toBeNull();
+      expect(directory.apiKeyNow('not-a-key')).toBeNull();
       const revokedAt = p.apiKeys.store.rows.get(created.id)!.revokedAt;
       await keys.revoke(created.id, admin);
       expect(p.apiKeys.store.rows.get(created.id)!.revokedAt).toBe(revokedAt);
