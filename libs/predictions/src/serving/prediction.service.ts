@@ -103,7 +103,7 @@ export class PredictionService {
   }
 
   /** POST /v1/models/{name}[/versions/{v} | /aliases/{a}]/predict */
-  async predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
+  predictV1(target: ServingTarget, instances: unknown, actor: Actor): Promise<WithHeaders<PredictResponse>> {
     return this.metered(target, actor, 'v1', async (version) => {
       const inputs = this.rowsFor(version, instances, this.inference.maxRowsPerRequest);
       const outcome = await this.run(version, inputs, actor);
@@ -119,7 +119,7 @@ export class PredictionService {
   }
 
   /** POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol) */
-  async inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
+  inferV2(target: ServingTarget, request: V2InferRequest, actor: Actor): Promise<WithHeaders<V2InferResponse>> {
     return this.metered(target, actor, 'v2', async (version) => {
       try {
         const inputs = version.encoder && !version.encoder.plain ? this.encodedV2Inputs(version, request) : this.v2Inputs(version, request);
@@ -233,7 +233,8 @@ export class PredictionService {
     let status = 200;
     let failure: unknown;
     try {
-      version = await this.resolver.resolve(target, actor.caller.id);
+      // Awaited only when not already cached: each promise on this path costs every predict.
+      version = this.resolver.resolveNow(target, actor.caller.id) ?? (await this.resolver.resolve(target, actor.caller.id));
       this.assertServable(version, actor);
       const result = await work(version);
       rows = result.rows;
@@ -286,7 +287,7 @@ export class PredictionService {
   private async run(version: ServableVersion, inputs: InputColumns, actor: Actor): Promise<Outcome> {
     assertOutputFits(version, inputs[0].length, this.inference.limits.maxOutputValues);
     const key = modelKey(version);
-    const settings = await this.settings.forModel(version.modelId);
+    const settings = this.settings.forModelNow(version.modelId) ?? (await this.settings.forModel(version.modelId));
     const cacheKey = settings.responseCacheTtlSeconds ? ResponseCache.key(key, inputs) : undefined;
     const cached = cacheKey ? this.responses.get(cacheKey) : undefined;
     if (cached) return { outputs: cached, queueMs: 0, computeMs: 0, batchRows: 0, cache: 'hit' };

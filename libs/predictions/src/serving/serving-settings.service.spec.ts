@@ -77,9 +77,14 @@ describe('ServingSettingsService (over in-memory repositories)', () => {
 
     it('takes effect at once here and tells the other replicas', async () => {
       const { service, cluster } = setup();
+      expect(service.forModelNow(MODELS.iris)).toBeUndefined();
       expect((await service.forModel(MODELS.iris)).logPayloads).toBe(false); // now cached
+      expect(service.forModelNow(MODELS.iris)?.logPayloads).toBe(false); // and known without a promise
       await service.update('iris', { logPayloads: true, payloadRetentionDays: 7 }, engineer);
+      // The hot path never answers the old settings after a change.
+      expect(service.forModelNow(MODELS.iris)).toBeUndefined();
       expect(await service.forModel(MODELS.iris)).toEqual({ responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7 });
+      expect(service.forModelNow(MODELS.iris)).toEqual({ responseCacheTtlSeconds: null, logPayloads: true, payloadRetentionDays: 7 });
       expect(cluster.published).toEqual([['serving-settings', { modelId: MODELS.iris }]]);
     });
 

@@ -48,6 +48,11 @@ export class ServingSettingsService implements OnApplicationBootstrap, OnApplica
     ];
   }
 
+  /** forModel()'s answer when cached and fresh (undefined: call forModel()): no promise on the serving hot path. */
+  forModelNow(modelId: string): ServingSettings | undefined {
+    return this.cache.peek(modelId)?.value;
+  }
+
   forModel(modelId: string): Promise<ServingSettings> {
     return this.cache.get(modelId, () => this.settings.findByModelId(modelId).then((row) => (row ? pick(row) : DEFAULTS)));
   }

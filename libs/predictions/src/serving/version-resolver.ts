@@ -52,6 +52,33 @@ export class VersionResolver implements OnModuleDestroy {
     }
   }
 
+  /**
+   * resolve()'s answer when everything it needs is cached and fresh (undefined: call resolve()). The
+   * serving hot path: a model served all day resolves without a promise.
+   */
+  resolveNow(target: ServingTarget, callerKey: string): ServableVersion | undefined {
+    switch (target.kind) {
+      case 'version':
+        return this.known<ServableVersion>(`v\u0000${target.model}\u0000${target.version}`);
+      case 'alias':
+        return this.known<ServableVersion>(`a\u0000${target.model}\u0000${target.alias}`);
+      case 'production': {
+        const production = this.known<ServableVersion>(`p\u0000${target.model}`);
+        const canary = this.cache.peek(`c\u0000${target.model}`);
+        if (!production || !canary) return undefined;
+        const setting = canary.value as CanarySetting | null;
+        if (setting && setting.version !== production.version && routesToCanary(callerKey, target.model, setting.percent)) {
+          return this.resolveNow({ kind: 'version', model: target.model, version: setting.version }, callerKey);
+        }
+        return production;
+      }
+    }
+  }
+
+  private known<T>(key: string): T | undefined {
+    return this.cache.peek(key)?.value as T | undefined;
+  }
+
   /** The model's shadow, cached and dropped like the canary (the same 'traffic' registry events). */
   shadow(model: string): Promise<ShadowSetting | null> {
     return this.cached(`s\u0000${model}`, () => this.registry.shadow(model));
