@@ -103,6 +103,26 @@ describe('tracing: W3C trace context through requests, usage, webhooks and train
       payload: { instances: [row] },
     });
 
+  /**
+   * Creates a user, then (after `meanwhile`) posts it again under a new caller trace: the duplicate
+   * fails inside the database, whose layer logs `query failed` deep inside the request. That line
+   * (found by the caller's trace) and the 409 answer.
+   */
+  async function duplicateUser(email: string, meanwhile?: () => Promise<unknown>) {
+    const user = { email, password: 'a-long-enough-password', roles: ['consumer'] };
+    expect((await inject({ method: 'POST', url: '/v1/users', headers: authHeader(admin), payload: user })).statusCode).toBe(201);
+    await meanwhile?.();
+    const caller = callerTrace();
+    const answer = await inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: { ...authHeader(admin), traceparent: caller.header },
+      payload: user,
+    });
+    expect(answer.statusCode).toBe(409);
+    return { answer, line: lines.find((l) => String(l.msg).startsWith('query failed') && l.traceId === caller.traceId) };
+  }
+
   beforeAll(async () => {
     receiverUrl = await receiver.start();
     const sink = new Writable({
@@ -214,18 +234,8 @@ describe('tracing: W3C trace context through requests, usage, webhooks and train
     expect(span).toMatchObject({ name: 'GET /v1/models/:name', kind: SpanKind.SERVER });
 
     // A line written deep inside the request (the database layer's, on a duplicate email) names it too.
-    const user = { email: 'traced-twice@example.com', password: 'a-long-enough-password', roles: ['consumer'] };
-    expect((await inject({ method: 'POST', url: '/v1/users', headers: authHeader(admin), payload: user })).statusCode).toBe(201);
-    const again = callerTrace();
-    const duplicate = await inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: { ...authHeader(admin), traceparent: again.header },
-      payload: user,
-    });
-    expect(duplicate.statusCode).toBe(409);
-    const failed = lines.find((l) => String(l.msg).startsWith('query failed') && l.traceId === again.traceId);
-    expect(failed).toMatchObject({ spanId: parseTraceHeader(duplicate.headers.traceresponse).spanId, level: 'warn' });
+    const { answer, line: failed } = await duplicateUser('traced-twice@example.com');
+    expect(failed).toMatchObject({ spanId: parseTraceHeader(answer.headers.traceresponse).spanId, level: 'warn' });
   });
 
   it('keeps the request context on only while such a request is in flight, and sets it up again for the next', async () => {
@@ -235,18 +245,10 @@ describe('tracing: W3C trace context through requests, usage, webhooks and train
     expect(res.statusCode).toBe(200);
     expect(ContextActivity.inFlight).toBe(0);
     // With the stores off, a request on Nest's router still names its trace deep inside (the database layer's line).
-    const user = { email: 'traced-after-idle@example.com', password: 'a-long-enough-password', roles: ['consumer'] };
-    expect((await inject({ method: 'POST', url: '/v1/users', headers: authHeader(admin), payload: user })).statusCode).toBe(201);
-    await eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined);
-    const caller = callerTrace();
-    const duplicate = await inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: { ...authHeader(admin), traceparent: caller.header },
-      payload: user,
-    });
-    expect(duplicate.statusCode).toBe(409);
-    expect(lines.find((l) => String(l.msg).startsWith('query failed') && l.traceId === caller.traceId)).toBeDefined();
+    const { line } = await duplicateUser('traced-after-idle@example.com', () =>
+      eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined),
+    );
+    expect(line).toBeDefined();
     await eventually('no request context in flight', () => ContextActivity.inFlight === 0 || undefined);
   });
 

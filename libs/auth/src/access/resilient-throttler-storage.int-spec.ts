@@ -31,14 +31,19 @@ describe('ResilientThrottlerStorage', () => {
     const s = new ResilientThrottlerStorage(shared, new FixedWindowThrottlerStorage(), { logger: log, probeIntervalMs: 10 });
 
     expect((await hit(s)).totalHits).toBe(1);
+    // The shared counters answer through a promise only: the rate limiter's hot path defers to them.
+    expect(s.incrementNow('k', 60_000, 3, 0, 'default')).toBeUndefined();
     down = true;
     expect(await hit(s)).toEqual(expect.objectContaining({ totalHits: 1, isBlocked: false }));
     expect(await hit(s)).toEqual(expect.objectContaining({ totalHits: 2, isBlocked: false }));
     expect(s.mode).toBe('memory-fallback');
     expect(log.warn).toHaveBeenCalledTimes(1);
+    // Falling back, the local counters count without one, the same counters as increment's.
+    expect(s.incrementNow('k', 60_000, 3, 0, 'default')).toEqual(expect.objectContaining({ totalHits: 3, isBlocked: false }));
 
     down = false;
     await until(() => s.mode === 'redis');
+    expect(s.incrementNow('k', 60_000, 3, 0, 'default')).toBeUndefined();
     expect((await hit(s)).totalHits).toBe(2);
     expect(log.log).toHaveBeenCalledTimes(1);
     s.onModuleDestroy();

@@ -17,21 +17,30 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/**
+ * A tracked store, an activity begun, and work run in the store with `value` that records the
+ * store it sees before and after `open()` (across an await and a macrotask).
+ */
+function gatedRun(value: string) {
+  const store = new AsyncLocalStorage<string>();
+  ContextActivity.track(store);
+  const end = ContextActivity.begin();
+  const { wait, open } = gate();
+  const seen: (string | undefined)[] = [];
+  const work = store.run(value, async () => {
+    seen.push(store.getStore());
+    await wait;
+    await nextMacrotask();
+    seen.push(store.getStore());
+  });
+  return { store, end, open, seen, work };
+}
+
 describe('ContextActivity', () => {
   afterEach(() => settle());
 
   it('keeps a store across awaits while activity is in flight', async () => {
-    const store = new AsyncLocalStorage<string>();
-    ContextActivity.track(store);
-    const end = ContextActivity.begin();
-    const { wait, open } = gate();
-    const seen: (string | undefined)[] = [];
-    const work = store.run('request', async () => {
-      seen.push(store.getStore());
-      await wait;
-      await nextMacrotask();
-      seen.push(store.getStore());
-    });
+    const { end, open, seen, work } = gatedRun('request');
     await settle();
     open();
     await work;
@@ -40,16 +49,7 @@ describe('ContextActivity', () => {
   });
 
   it('disables the stores once no activity is left (work still pending loses them), and run() enables them again', async () => {
-    const store = new AsyncLocalStorage<string>();
-    ContextActivity.track(store);
-    const end = ContextActivity.begin();
-    const { wait, open } = gate();
-    const seen: (string | undefined)[] = [];
-    const pending = store.run('first', async () => {
-      seen.push(store.getStore());
-      await wait;
-      seen.push(store.getStore());
-    });
+    const { store, end, open, seen, work: pending } = gatedRun('first');
     end();
     expect(ContextActivity.inFlight).toBe(0);
     await settle();
