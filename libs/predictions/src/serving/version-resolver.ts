@@ -44,10 +44,8 @@ export class VersionResolver implements OnModuleDestroy {
           this.cached(`p\u0000${target.model}`, () => this.registry.productionVersion(target.model)),
           this.cached<CanarySetting | null>(`c\u0000${target.model}`, () => this.registry.canary(target.model)),
         ]);
-        if (canary && canary.version !== production.version && routesToCanary(callerKey, target.model, canary.percent)) {
-          return this.resolve({ kind: 'version', model: target.model, version: canary.version }, callerKey);
-        }
-        return production;
+        const routed = canaryTarget(target.model, production, canary, callerKey);
+        return routed ? this.resolve(routed, callerKey) : production;
       }
     }
   }
@@ -66,11 +64,8 @@ export class VersionResolver implements OnModuleDestroy {
         const production = this.known<ServableVersion>(`p\u0000${target.model}`);
         const canary = this.cache.peek(`c\u0000${target.model}`);
         if (!production || !canary) return undefined;
-        const setting = canary.value as CanarySetting | null;
-        if (setting && setting.version !== production.version && routesToCanary(callerKey, target.model, setting.percent)) {
-          return this.resolveNow({ kind: 'version', model: target.model, version: setting.version }, callerKey);
-        }
-        return production;
+        const routed = canaryTarget(target.model, production, canary.value as CanarySetting | null, callerKey);
+        return routed ? this.resolveNow(routed, callerKey) : production;
       }
     }
   }
@@ -99,4 +94,15 @@ export class VersionResolver implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.subscription.unsubscribe();
   }
+}
+
+/** The canary version this caller is routed to, if the model has one that differs from production. */
+function canaryTarget(
+  model: string,
+  production: ServableVersion,
+  canary: CanarySetting | null,
+  callerKey: string,
+): Extract<ServingTarget, { kind: 'version' }> | undefined {
+  if (!canary || canary.version === production.version || !routesToCanary(callerKey, model, canary.percent)) return undefined;
+  return { kind: 'version', model, version: canary.version };
 }
