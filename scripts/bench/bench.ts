@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
 import { generateLoad, LOAD_GENERATOR } from './load-generator';
+import { cpuUs, rssMb, threadCpuUs } from './proc-stat';
 
 /**
  * `npm run bench`: ModelGate's predict path under load against a bare node:http + tfjs server with
@@ -72,18 +73,10 @@ interface Result {
   eventLoopP99Ms?: number;
   /** prom-client's reading itself (the p99 interval between its sampling timer's runs), ms. */
   eventLoopIntervalP99Ms?: number;
-}
-
-/** utime + stime of a process, in microseconds (Linux /proc, clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-function rssMb(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  /** Share of the segment's wall time the server's main thread ran (1 = a whole core). */
+  mainThreadBusy?: number;
+  /** The same for all its other threads together (inference threads, GC helpers, libuv). */
+  otherThreadsBusy?: number;
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
@@ -285,9 +278,13 @@ async function load(
   let peak = 0;
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
   const cpuBefore = pid ? cpuUs(pid) : 0;
+  const threadsBefore = pid ? threadCpuUs(pid) : undefined;
+  const startedAt = performance.now();
   const result = await generateLoad({ url, headers, bodies, connections: CONNECTIONS, seconds });
+  const wallUs = (performance.now() - startedAt) * 1000;
   clearInterval(sampler);
   const cpuUsed = pid ? cpuUs(pid) - cpuBefore : 0;
+  const threadsAfter = pid ? threadCpuUs(pid) : undefined;
   const lag = metricsUrl
     ? Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(await fetch(metricsUrl).then((r) => r.text()))?.[1] ?? NaN) * 1000
     : NaN;
@@ -303,6 +300,8 @@ async function load(
     cpuUsPerRequest: pid && result.total ? Math.round(cpuUsed / result.total) : undefined,
     eventLoopP99Ms: read ? Math.round(Math.max(0, lag - EVENT_LOOP_SAMPLING_MS) * 10) / 10 : undefined,
     eventLoopIntervalP99Ms: read ? Math.round(lag * 10) / 10 : undefined,
+    mainThreadBusy: threadsBefore && threadsAfter ? (threadsAfter.main - threadsBefore.main) / wallUs : undefined,
+    otherThreadsBusy: threadsBefore && threadsAfter ? Math.max(0, threadsAfter.others - threadsBefore.others) / wallUs : undefined,
   };
 }
 
@@ -327,6 +326,8 @@ function combine(label: string, segments: Result[]): Result {
     cpuUsPerRequest: Math.round(mean(segments.map((r) => r.cpuUsPerRequest ?? 0))),
     eventLoopP99Ms: worst(segments.map((r) => r.eventLoopP99Ms)),
     eventLoopIntervalP99Ms: worst(segments.map((r) => r.eventLoopIntervalP99Ms)),
+    mainThreadBusy: mean(segments.map((r) => r.mainThreadBusy ?? 0)),
+    otherThreadsBusy: mean(segments.map((r) => r.otherThreadsBusy ?? 0)),
   };
 }
 
@@ -438,6 +439,10 @@ async function main(): Promise<void> {
       );
     }
     console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
+    const percent = (x?: number) => `${Math.round((x ?? 0) * 100)} %`;
+    console.log(
+      `ModelGate's threads, share of wall time under load: main ${percent(mg.mainThreadBusy)} (per segment: ${mgSegments.map((r) => percent(r.mainThreadBusy)).join(', ')}), all others ${percent(mg.otherThreadsBusy)} (inference threads, GC helpers, libuv); bare server, all threads ${percent((bareResult.mainThreadBusy ?? 0) + (bareResult.otherThreadsBusy ?? 0))}. A main thread near 100 % bounds throughput there, not the inference threads`,
+    );
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
     if (SHADOW_PERCENT > 0) {
       const [without, withShadow] = results.filter((r) => r.label.startsWith('modelgate (') && r.label.includes('shadow'));

@@ -71,5 +71,8 @@ export function databaseOptions(config: DatabaseConfig): DataSourceOptions {
     };
   }
   const { dataDir, release } = embeddedDataDir(config);
-  return { ...common, driver: embeddedPostgresDriver(embeddedOptions(dataDir), release) };
+  return {
+    ...common,
+    driver: embeddedPostgresDriver(embeddedOptions(dataDir, { sharedBuffersMb: config.embeddedSharedBuffersMb }), release),
+  };
 }

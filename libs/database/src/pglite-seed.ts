@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PGliteOptions } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 
 /**
  * An empty, initialised PGlite cluster made at build time (`npm run build` → dist/pglite-seed.tar.gz).
@@ -10,11 +10,17 @@ import type { PGliteOptions } from '@electric-sql/pglite';
  */
 export const PGLITE_SEED_FILE = join(__dirname, '..', '..', '..', 'pglite-seed.tar.gz');
 
-export function embeddedOptions(dataDir: string | undefined): PGliteOptions {
-  if (!dataDir) return {};
+/** What the embedded server is started with, besides PGlite's own start parameters. */
+export interface EmbeddedSettings {
+  sharedBuffersMb: number;
+}
+
+export function embeddedOptions(dataDir: string | undefined, settings: EmbeddedSettings): PGliteOptions {
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${settings.sharedBuffersMb}MB`];
+  if (!dataDir) return { startParams };
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
   if (fresh && existsSync(PGLITE_SEED_FILE)) {
-    return { dataDir, loadDataDir: new Blob([new Uint8Array(readFileSync(PGLITE_SEED_FILE))]) };
+    return { dataDir, startParams, loadDataDir: new Blob([new Uint8Array(readFileSync(PGLITE_SEED_FILE))]) };
   }
-  return { dataDir };
+  return { dataDir, startParams };
 }
