@@ -1,13 +1,14 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 // domain-error alone, not the @app/common index: a pool thread's start-up should not load NestJS.
 import { DomainError } from '@app/common/errors/domain-error';
-import type { InputColumns, OutputColumns } from '../artifact/artifact.types';
+import type { OutputColumns } from '../artifact/artifact.types';
 import { InvalidArtifactError } from '../artifact/invalid-artifact.error';
 import { InferenceEngineHealth, isFatalEngineError } from '../engine/engine-health';
 import { engineMessage } from '../runtime/engine-message';
 import { InferenceRuntime } from '../runtime/inference-runtime';
 import type { LoadedModel } from '../runtime/loaded-model';
-import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
+import { rowViews } from './packed-rows';
+import type { PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
 
 /**
  * Entry point of an inference pool thread: a backend of its own, the models the host placed here,
@@ -44,7 +45,7 @@ function serve(setup: PoolThreadSetup, port: NonNullable<typeof parentPort>): vo
           const model = models.get(request.handle);
           if (!model) throw new Error(`model handle ${request.handle} is not loaded on this thread`);
           const started = performance.now();
-          const outputs = pack(await model.predictOutputs(unpack(request.inputs)), model);
+          const outputs = pack(await model.predictOutputs(request.inputs.map(rowViews)), model);
           const transfer = outputs.flatMap((o) => (o.kind === 'numbers' ? [o.data.buffer as ArrayBuffer] : []));
           return { response: { id: request.id, type: 'predicted', outputs, ms: performance.now() - started }, transfer };
         }
@@ -68,15 +69,6 @@ function serve(setup: PoolThreadSetup, port: NonNullable<typeof parentPort>): vo
       return { response: { id: request.id, type: 'failed', failure }, transfer: [] };
     }
   }
-}
-
-function unpack(columns: PackedColumn[]): InputColumns {
-  return columns.map((column) => {
-    if (column.kind === 'values') return column.rows;
-    const rows: number[][] = new Array(column.rows);
-    for (let r = 0; r < column.rows; r++) rows[r] = Array.from(column.data.subarray(r * column.width, (r + 1) * column.width));
-    return rows;
-  });
 }
 
 function pack(outputs: OutputColumns, model: LoadedModel): PackedOutput[] {

@@ -12,6 +12,7 @@ import type { ModelLimits } from '../limits/model-limits';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import type { LoadedModel, ModelBudget } from '../runtime/loaded-model';
 import { PerRowCost } from '../util/per-row-cost';
+import { copyRows } from '../util/typed-rows';
 import type { PackedColumn, PackedOutput, PoolFailure, PoolRequest, PoolResponse, PoolThreadSetup } from './pool.protocol';
 
 export interface InferencePoolOptions {
@@ -345,10 +346,7 @@ function packColumn(rows: InputColumns[number], strings: boolean): PackedColumn 
 
 function unpackOutput(output: PackedOutput): (number | string)[][] {
   if (output.kind === 'strings') return output.rows;
-  const { width, data } = output;
-  const rows: number[][] = new Array(output.rows);
-  for (let r = 0; r < output.rows; r++) rows[r] = Array.from(data.subarray(r * width, (r + 1) * width));
-  return rows;
+  return copyRows(output.data, output.rows, output.width);
 }
 
 function errorOf(failure: PoolFailure): Error {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DomainError } from '@app/common/errors/domain-error';
 import { Datatype, InputColumns, ModelSignature, OutputColumns, TensorSpec, TensorValue } from '../artifact/artifact.types';
 import { PerRowCost } from '../util/per-row-cost';
+import { copyRows } from '../util/typed-rows';
 import { InferenceEngineHealth, isFatalEngineError, EngineFailedError } from '../engine/engine-health';
 
 /** A model resident in tfjs memory, ready to predict. Owned by whoever loaded it: call dispose(). */
@@ -304,11 +305,6 @@ async function toRows(tensor: tf.Tensor, rowCount: number): Promise<(number | st
     const perRow = strings.length / rowCount;
     return Array.from({ length: rowCount }, (_, r) => strings.slice(r * perRow, (r + 1) * perRow));
   }
-  const data = await tensor.data();
-  const perRow = data.length / rowCount;
-  const rows: number[][] = new Array(rowCount);
-  for (let r = 0; r < rowCount; r++) {
-    rows[r] = Array.from(data.subarray(r * perRow, (r + 1) * perRow) as ArrayLike<number>, Number);
-  }
-  return rows;
+  const data = (await tensor.data()) as ArrayLike<number>;
+  return copyRows(data, rowCount, data.length / rowCount);
 }
