@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FIXTURES_DIR, generateFixtures } from '../generate-fixtures';
 import { generateLoad, LOAD_GENERATOR } from './load-generator';
-import { cpuUs, rssMb, threadCpuUs } from './proc-stat';
+import { cpuUs, idleShare, machineTicks, rssMb, threadCpuUs, threadVerdict } from './proc-stat';
 
 /**
  * `npm run bench`: ModelGate's predict path under load against a bare node:http + tfjs server with
@@ -77,6 +77,8 @@ interface Result {
   mainThreadBusy?: number;
   /** The same for all its other threads together (inference threads, GC helpers, libuv). */
   otherThreadsBusy?: number;
+  /** Share of the whole machine's CPU (load generator included) left idle during the segment. */
+  machineIdle?: number;
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
@@ -279,9 +281,11 @@ async function load(
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid).now)), 250) : undefined;
   const cpuBefore = pid ? cpuUs(pid) : 0;
   const threadsBefore = pid ? threadCpuUs(pid) : undefined;
+  const machineBefore = machineTicks();
   const startedAt = performance.now();
   const result = await generateLoad({ url, headers, bodies, connections: CONNECTIONS, seconds });
   const wallUs = (performance.now() - startedAt) * 1000;
+  const machineIdle = idleShare(machineBefore, machineTicks());
   clearInterval(sampler);
   const cpuUsed = pid ? cpuUs(pid) - cpuBefore : 0;
   const threadsAfter = pid ? threadCpuUs(pid) : undefined;
@@ -302,6 +306,7 @@ async function load(
     eventLoopIntervalP99Ms: read ? Math.round(lag * 10) / 10 : undefined,
     mainThreadBusy: threadsBefore && threadsAfter ? (threadsAfter.main - threadsBefore.main) / wallUs : undefined,
     otherThreadsBusy: threadsBefore && threadsAfter ? Math.max(0, threadsAfter.others - threadsBefore.others) / wallUs : undefined,
+    machineIdle,
   };
 }
 
@@ -328,6 +333,7 @@ function combine(label: string, segments: Result[]): Result {
     eventLoopIntervalP99Ms: worst(segments.map((r) => r.eventLoopIntervalP99Ms)),
     mainThreadBusy: mean(segments.map((r) => r.mainThreadBusy ?? 0)),
     otherThreadsBusy: mean(segments.map((r) => r.otherThreadsBusy ?? 0)),
+    machineIdle: mean(segments.map((r) => r.machineIdle ?? 0)),
   };
 }
 
@@ -435,13 +441,13 @@ async function main(): Promise<void> {
     );
     if (mg.cpuUsPerRequest && bareResult.cpuUsPerRequest) {
       console.log(
-        `server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the req/s ratio a quiet machine would show)`,
+        `server CPU per request, bare / ModelGate: ${(bareResult.cpuUsPerRequest / mg.cpuUsPerRequest).toFixed(2)}× (the advantage per CPU second; the req/s ratio also counts the cores each server keeps busy)`,
       );
     }
     console.log(`mean rows per predict batch: ${meanBatch.toFixed(1)}`);
     const percent = (x?: number) => `${Math.round((x ?? 0) * 100)} %`;
     console.log(
-      `ModelGate's threads, share of wall time under load: main ${percent(mg.mainThreadBusy)} (per segment: ${mgSegments.map((r) => percent(r.mainThreadBusy)).join(', ')}), all others ${percent(mg.otherThreadsBusy)} (inference threads, GC helpers, libuv); bare server, all threads ${percent((bareResult.mainThreadBusy ?? 0) + (bareResult.otherThreadsBusy ?? 0))}. A main thread near 100 % bounds throughput there, not the inference threads`,
+      `ModelGate's threads, share of wall time under load: main ${percent(mg.mainThreadBusy)} (per segment: ${mgSegments.map((r) => percent(r.mainThreadBusy)).join(', ')}), all others ${percent(mg.otherThreadsBusy)} (inference threads, GC helpers, libuv); bare server, all threads ${percent((bareResult.mainThreadBusy ?? 0) + (bareResult.otherThreadsBusy ?? 0))}; the machine idle ${percent(mg.machineIdle)} during ModelGate's segments, ${percent(bareResult.machineIdle)} during the bare server's. ${threadVerdict(mg)}`,
     );
     console.log(`ModelGate RSS before/after the ${DURATION}s run: ${rssBefore.toFixed(0)} MB → ${rssAfter.toFixed(0)} MB`);
     if (SHADOW_PERCENT > 0) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { cpuUs, rssMb, threadCpuUs } from './proc-stat';
+import { availableParallelism } from 'node:os';
+import { cpuUs, idleShare, machineTicks, rssMb, threadCpuUs, threadVerdict } from './proc-stat';
 
 const spin = (ms: number) => {
   const until = performance.now() + ms;
@@ -38,5 +39,37 @@ onLinux('proc-stat (this process, read from /proc)', () => {
     const { now, peak } = rssMb(process.pid);
     expect(now).toBeGreaterThan(10);
     expect(peak).toBeGreaterThanOrEqual(now);
+  });
+});
+
+onLinux('machineTicks (the whole machine, /proc/stat)', () => {
+  it('counts the machine’s CPU time, idle included, and reads a busy spell as less idle', () => {
+    const before = machineTicks();
+    spin(300);
+    const after = machineTicks();
+    expect(after.total).toBeGreaterThan(before.total);
+    expect(after.idle).toBeGreaterThanOrEqual(before.idle);
+    const share = idleShare(before, after);
+    expect(share).toBeGreaterThanOrEqual(0);
+    // This thread kept at least one core busy all along, so at most the others can have idled.
+    expect(share).toBeLessThan(1 - 1 / availableParallelism() + 0.15);
+  });
+});
+
+describe('threadVerdict', () => {
+  it('names the main thread when it ran nearly all the time', () => {
+    expect(threadVerdict({ mainThreadBusy: 0.97, machineIdle: 0.2 })).toMatch(/main thread .* bounds throughput/);
+  });
+
+  it('names the machine when no CPU was left', () => {
+    expect(threadVerdict({ mainThreadBusy: 0.85, machineIdle: 0.03 })).toMatch(/no CPU left/);
+  });
+
+  it('says the stages waited on each other when neither was full', () => {
+    expect(threadVerdict({ mainThreadBusy: 0.83, machineIdle: 0.15 })).toMatch(/waited on each other/);
+  });
+
+  it('says nothing without readings', () => {
+    expect(threadVerdict({})).toBe('');
   });
 });
