@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuUs, idleShare, machineTicks, rssMb, threadCpuUs, threadVerdict } from './proc-stat';
 
 const spin = (ms: number) => {
@@ -8,6 +9,20 @@ const spin = (ms: number) => {
   while (performance.now() < until) {
     /* burn CPU on this thread */
   }
+};
+
+/**
+ * Reads this process's threads' CPU until `enough` holds (10 s at most), running `between` in
+ * between: spinning for CPU time, not wall time, holds on a loaded machine.
+ */
+const readUntil = async (enough: (cpu: ReturnType<typeof threadCpuUs>) => boolean, between: () => unknown) => {
+  let cpu = threadCpuUs(process.pid);
+  const deadline = performance.now() + 10_000;
+  while (!enough(cpu) && performance.now() < deadline) {
+    await between();
+    cpu = threadCpuUs(process.pid);
+  }
+  return cpu;
 };
 
 // /proc is Linux's: the bench runs there (CI and the project machine); elsewhere there is nothing to read.
@@ -18,12 +33,10 @@ onLinux('proc-stat (this process, read from /proc)', () => {
     // Spun until the thread has had 200 ms of CPU, not for a fixed wall time: on a loaded machine
     // (CI runs the suites beside Postgres on 2 cores) 300 ms of wall time gave this thread 180 ms.
     const before = threadCpuUs(process.pid);
-    let afterMain = before;
-    const mainDeadline = performance.now() + 10_000;
-    while (afterMain.main - before.main < 200_000 && performance.now() < mainDeadline) {
-      spin(20);
-      afterMain = threadCpuUs(process.pid);
-    }
+    const afterMain = await readUntil(
+      (cpu) => cpu.main - before.main >= 200_000,
+      () => spin(20),
+    );
     expect(afterMain.main - before.main).toBeGreaterThanOrEqual(200_000);
 
     // The worker spins until it is stopped; this thread only polls /proc between timers meanwhile.
@@ -33,12 +46,10 @@ onLinux('proc-stat (this process, read from /proc)', () => {
       { eval: true },
     );
     await new Promise((resolve) => worker.once('message', resolve));
-    let afterWorker = threadCpuUs(process.pid);
-    const workerDeadline = performance.now() + 10_000;
-    while (afterWorker.others - afterMain.others < 200_000 && performance.now() < workerDeadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      afterWorker = threadCpuUs(process.pid);
-    }
+    const afterWorker = await readUntil(
+      (cpu) => cpu.others - afterMain.others >= 200_000,
+      () => sleep(20),
+    );
     await worker.terminate();
     const others = afterWorker.others - afterMain.others;
     expect(others).toBeGreaterThanOrEqual(200_000);
